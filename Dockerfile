@@ -1,0 +1,67 @@
+# payments-backend container image.
+#
+# Build:  scripts/container-build.sh [TAG]     (podman, no Docker engine needed)
+#    or:  docker build -t payments-backend:local .
+# Run:    docker compose up -d                 (see docker-compose.yml)
+#
+# Two stages: a throw-away build stage with the compiler and -dev packages, and a
+# runtime stage with only the shared libraries the two binaries link against.
+
+# ---------------------------------------------------------------------------
+# Build stage
+# ---------------------------------------------------------------------------
+FROM debian:bookworm-slim AS build
+
+WORKDIR /src
+
+# setup.sh alone first, so the package layer stays cached while sources change.
+# It apt-installs only what is missing and runs apt-get directly as root.
+COPY scripts/setup.sh scripts/setup.sh
+RUN scripts/setup.sh && rm -rf /var/lib/apt/lists/*
+
+COPY . .
+RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release \
+ && cmake --build build --target payments-backend paymentsctl -j2
+
+# ---------------------------------------------------------------------------
+# Runtime stage
+# ---------------------------------------------------------------------------
+FROM debian:bookworm-slim
+
+# Runtime libraries found with `ldd build/bin/payments-backend` (libstdc++,
+# libgcc and libc are in the base image already); curl is for the healthcheck.
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      libssl3 libsimdjson14 libspdlog1.10 libfmt9 curl \
+ && rm -rf /var/lib/apt/lists/*
+
+# Fixed uid/gid so the host's ./data can be chowned to match (10001:10001).
+RUN groupadd --system --gid 10001 payments \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /app --no-create-home \
+      --shell /usr/sbin/nologin payments \
+ && mkdir -p /app/data \
+ && chown 10001:10001 /app/data
+
+COPY --from=build /src/build/bin/payments-backend /src/build/bin/paymentsctl /usr/local/bin/
+
+# Fail the build here, not at start-up, if a shared library is missing.
+RUN for b in /usr/local/bin/payments-backend /usr/local/bin/paymentsctl; do \
+      if ldd "$b" | grep -F 'not found'; then echo "missing library for $b" >&2; exit 1; fi; \
+    done
+
+WORKDIR /app
+ENV PAYMENTS_DATA_DIR=/app/data
+VOLUME /app/data
+EXPOSE 8081
+USER 10001:10001
+
+# Kept in the image only when built in docker format (podman build --format docker,
+# as scripts/container-build.sh does); docker-compose.yml has its own healthcheck.
+# The port follows PAYMENTS_LISTEN (default 127.0.0.1:8081).
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+  CMD listen="${PAYMENTS_LISTEN:-127.0.0.1:8081}"; \
+      curl -fsS -o /dev/null "http://127.0.0.1:${listen##*:}/health" || exit 1
+
+# The backend handles SIGTERM itself (writes a checkpoint), so it runs as PID 1.
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["/usr/local/bin/payments-backend"]

@@ -1,0 +1,28 @@
+# Thin wrapper: every target installs what is missing, configures and builds first.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+LISTEN ?= 127.0.0.1:8081
+DATA_DIR ?= ./data
+
+.PHONY: setup configure build run test bench-api clean
+
+setup:
+	@scripts/setup.sh
+
+configure: setup
+	@test -f $(BUILD)/CMakeCache.txt || cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	$(BUILD)/bin/payments-backend --data-dir $(DATA_DIR) --listen $(LISTEN)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+bench-api: build
+	bench/bench_api.sh $(BUILD)/bin
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the project needs, only those missing.
+# Idempotent and quick (one dpkg-query) when everything is present.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libssl-dev          # SHA-256 for the journal hash chain
+  libsimdjson-dev     # fast JSON parsing: request bodies, replay, checkpoints
+  libboost-dev        # Boost.Beast/Asio HTTP server (header-only)
+  libspdlog-dev libfmt-dev
+  libcli11-dev        # command-line parsing
+  libgtest-dev libgmock-dev
+  wrk                 # load generator for make bench-api
+  python3             # test helper scripts
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "setup: installing ${missing[*]}"
+sudo=()
+[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,158 @@
+#include "common/file_util.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+
+#include "common/sha256.h"
+
+namespace pb {
+
+Status WriteAll(int fd, std::string_view data, const std::string& what) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno("write " + what, errno);
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
+Status FsyncDir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Status::FromErrno("open directory " + dir, errno);
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) return Status::FromErrno("fsync directory " + dir, err);
+  return Status::Ok();
+}
+
+std::string DirName(const std::string& path) {
+  auto parent = std::filesystem::path(path).parent_path();
+  return parent.empty() ? "." : parent.string();
+}
+
+AtomicFileWriter::~AtomicFileWriter() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+    ::unlink(temp_path_.c_str());
+  }
+}
+
+Status AtomicFileWriter::Open(const std::string& final_path, const std::string& temp_suffix) {
+  final_path_ = final_path;
+  temp_path_ = final_path + temp_suffix;
+  fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) return Status::FromErrno("create " + temp_path_, errno);
+  return Status::Ok();
+}
+
+Status AtomicFileWriter::FlushBuffer() {
+  Status st = WriteAll(fd_, buffer_, temp_path_);
+  buffer_.clear();
+  return st;
+}
+
+Status AtomicFileWriter::Append(std::string_view data) {
+  buffer_.append(data);
+  if (buffer_.size() >= (1 << 20)) return FlushBuffer();
+  return Status::Ok();
+}
+
+Status AtomicFileWriter::Sync() {
+  PB_RETURN_IF_ERROR(FlushBuffer());
+  if (::fsync(fd_) != 0) return Status::FromErrno("fsync " + temp_path_, errno);
+  return Status::Ok();
+}
+
+Status AtomicFileWriter::SyncAndKeep() {
+  PB_RETURN_IF_ERROR(Sync());
+  ::close(fd_);
+  fd_ = -1;
+  return Status::Ok();
+}
+
+Status AtomicFileWriter::Commit() {
+  PB_RETURN_IF_ERROR(Sync());
+  ::close(fd_);
+  fd_ = -1;
+  if (::rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
+    Status st = Status::FromErrno("rename " + temp_path_ + " to " + final_path_, errno);
+    ::unlink(temp_path_.c_str());
+    return st;
+  }
+  return FsyncDir(DirName(final_path_));
+}
+
+Status WriteFileAtomic(const std::string& path, std::string_view content) {
+  AtomicFileWriter writer;
+  PB_RETURN_IF_ERROR(writer.Open(path));
+  PB_RETURN_IF_ERROR(writer.Append(content));
+  return writer.Commit();
+}
+
+Result<std::string> ReadFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return Status::NotFound(path + " does not exist");
+    return Status::FromErrno("open " + path, errno);
+  }
+  std::string out;
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      return Status::FromErrno("read " + path, err);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+bool FileExists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+Status MakeDirs(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::IOError("create directory " + dir + ": " + ec.message());
+  return Status::Ok();
+}
+
+Result<std::string> Sha256File(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return Status::NotFound(path + " does not exist");
+    return Status::FromErrno("open " + path, errno);
+  }
+  Sha256 hasher;
+  std::string buf(1 << 20, '\0');
+  for (;;) {
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      return Status::FromErrno("read " + path, err);
+    }
+    if (n == 0) break;
+    hasher.Update(std::string_view(buf.data(), static_cast<size_t>(n)));
+  }
+  ::close(fd);
+  return ToHex(hasher.Finish());
+}
+
+}  // namespace pb

@@ -1,0 +1,62 @@
+// Durable file operations. Every function that claims durability fsyncs the
+// file and, where a name changed, its directory.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace pb {
+
+// Writes `content` to `path` atomically: a temporary file beside it is
+// written and fsynced, renamed over `path`, and the directory is fsynced.
+// On failure `path` is untouched and the temporary file is removed.
+Status WriteFileAtomic(const std::string& path, std::string_view content);
+
+// Streams a large file to a temporary name, then publishes it.
+// Commit() = fsync + rename to `final_path` + fsync(dir). Destroying an
+// uncommitted writer removes the temporary file. Not copyable.
+class AtomicFileWriter {
+ public:
+  AtomicFileWriter() = default;
+  ~AtomicFileWriter();
+  AtomicFileWriter(const AtomicFileWriter&) = delete;
+  AtomicFileWriter& operator=(const AtomicFileWriter&) = delete;
+
+  // Opens `<final_path><temp_suffix>` for writing, truncating it.
+  Status Open(const std::string& final_path, const std::string& temp_suffix = ".tmp");
+  Status Append(std::string_view data);
+  // Flushes and fsyncs the temporary file without renaming it.
+  Status Sync();
+  // Sync(), then closes and keeps the temporary file for a later rename by
+  // the caller (two-phase publication). The writer is finished afterwards.
+  Status SyncAndKeep();
+  // Sync() + rename over the final path + fsync of the directory.
+  Status Commit();
+  const std::string& temp_path() const { return temp_path_; }
+
+ private:
+  Status FlushBuffer();
+  int fd_ = -1;
+  std::string final_path_;
+  std::string temp_path_;
+  std::string buffer_;
+};
+
+// fsyncs the directory so a rename or create inside it is durable.
+Status FsyncDir(const std::string& dir);
+// Parent directory of `path` ("." when it has none).
+std::string DirName(const std::string& path);
+// Reads a whole file.
+Result<std::string> ReadFile(const std::string& path);
+bool FileExists(const std::string& path);
+// Creates `dir` and its parents (mode 0755) if missing.
+Status MakeDirs(const std::string& dir);
+// Writes all of `data` at the current offset, retrying on EINTR/short writes.
+Status WriteAll(int fd, std::string_view data, const std::string& what);
+// SHA-256 of a whole file as lowercase hex.
+Result<std::string> Sha256File(const std::string& path);
+
+}  // namespace pb

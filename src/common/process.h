@@ -1,0 +1,54 @@
+// Child processes started from an argument vector (never a shell string).
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace pb {
+
+struct SpawnOptions {
+  // "NAME=value" entries added to (or replacing in) the parent's environment.
+  std::vector<std::string> extra_env;
+  // When set, the child's stdout and stderr are appended to this file.
+  std::string output_file;
+};
+
+// A running child. Not copyable; the destructor neither waits nor kills:
+// call Wait() or Kill() explicitly.
+class ChildProcess {
+ public:
+  ChildProcess() = default;
+  explicit ChildProcess(pid_t pid) : pid_(pid) {}
+  ChildProcess(ChildProcess&& other) noexcept : pid_(other.pid_) { other.pid_ = -1; }
+  ChildProcess& operator=(ChildProcess&& other) noexcept;
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  bool running() const { return pid_ > 0; }
+  // Sends `signal`; no-op when not running.
+  void Signal(int signal) const;
+  // Waits for exit; returns the exit code, or 128+signal when killed.
+  int Wait();
+  // SIGKILL + Wait().
+  int Kill();
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// Starts argv[0] (searched in PATH) with argv. REQUIRES: !argv.empty().
+Result<ChildProcess> Spawn(const std::vector<std::string>& argv, const SpawnOptions& options = {});
+
+struct CommandOutput {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr interleaved
+};
+// Runs argv to completion and captures its output.
+Result<CommandOutput> RunCommand(const std::vector<std::string>& argv, const SpawnOptions& options = {});
+
+}  // namespace pb

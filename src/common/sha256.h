@@ -1,0 +1,33 @@
+// SHA-256 through OpenSSL (uses the CPU's SHA extensions when present).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace pb {
+
+using Digest = std::array<uint8_t, 32>;
+
+// Incremental SHA-256. Not copyable; reusable after Finish().
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void Update(std::string_view data);
+  void Update(const Digest& d) { Update(std::string_view(reinterpret_cast<const char*>(d.data()), d.size())); }
+  // Returns the digest and resets for the next message.
+  Digest Finish();
+
+ private:
+  void* ctx_;
+};
+
+std::string ToHex(const Digest& d);
+// Parses 64 hex characters; returns false on anything else.
+bool FromHex(std::string_view hex, Digest* out);
+
+}  // namespace pb

@@ -1,0 +1,98 @@
+#include "common/time_util.h"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <string>
+
+namespace pb {
+
+int64_t NowMillis() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+int64_t MonotonicMicros() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+std::string FormatIso8601(int64_t millis) {
+  time_t secs = static_cast<time_t>(millis / 1000);
+  int ms = static_cast<int>(millis % 1000);
+  if (ms < 0) {
+    ms += 1000;
+    --secs;
+  }
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+  return buf;
+}
+
+namespace {
+
+// Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's algorithm).
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+// Reads `n` digits at s[pos]; returns -1 when they are not all digits.
+int Digits(std::string_view s, size_t pos, size_t n) {
+  if (pos + n > s.size()) return -1;
+  int v = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+    v = v * 10 + (s[i] - '0');
+  }
+  return v;
+}
+
+}  // namespace
+
+Result<int64_t> ParseIso8601(std::string_view s) {
+  auto bad = [&](const char* why) {
+    return Status::InvalidArgument("time '" + std::string(s.substr(0, 64)) + "' " + why +
+                                   " (expected ISO-8601 like 2026-11-24T13:36:05Z)");
+  };
+  int y = Digits(s, 0, 4), mo = Digits(s, 5, 2), d = Digits(s, 8, 2);
+  int h = Digits(s, 11, 2), mi = Digits(s, 14, 2), sec = Digits(s, 17, 2);
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0 || s[4] != '-' || s[7] != '-' ||
+      (s[10] != 'T' && s[10] != ' ') || s[13] != ':' || s[16] != ':') {
+    return bad("is malformed");
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return bad("is out of range");
+  size_t pos = 19;
+  int ms = 0;
+  if (pos < s.size() && s[pos] == '.') {
+    int scale = 100;
+    ++pos;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+      ms += (s[pos] - '0') * scale;
+      scale /= 10;
+      ++pos;
+    }
+  }
+  std::string_view zone = s.substr(pos);
+  int offset_min = 0;
+  if (zone == "Z" || zone.empty() || zone == "+00:00") {
+    offset_min = 0;
+  } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':' &&
+             Digits(zone, 1, 2) >= 0 && Digits(zone, 4, 2) >= 0) {
+    offset_min = (zone[0] == '-' ? -1 : 1) * (Digits(zone, 1, 2) * 60 + Digits(zone, 4, 2));
+  } else {
+    return bad("has an unknown time zone suffix");
+  }
+  int64_t secs = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600 +
+                 mi * 60 + sec - offset_min * 60;
+  return secs * 1000 + ms;
+}
+
+}  // namespace pb

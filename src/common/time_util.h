@@ -1,0 +1,20 @@
+// Wall-clock time as milliseconds since the Unix epoch, and its ISO-8601 form.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace pb {
+
+int64_t NowMillis();
+// Monotonic clock in microseconds, for latencies and uptime.
+int64_t MonotonicMicros();
+// "2026-11-24T13:36:05.123Z" (always UTC, millisecond precision).
+std::string FormatIso8601(int64_t millis);
+// Accepts "YYYY-MM-DDTHH:MM:SS[.fraction][Z|+00:00]"; other offsets are applied.
+Result<int64_t> ParseIso8601(std::string_view text);
+
+}  // namespace pb

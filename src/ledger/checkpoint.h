@@ -1,0 +1,37 @@
+#pragma once
+
+#include <string>
+
+#include "common/status.h"
+#include "ledger/journal.h"
+#include "ledger/state.h"
+
+namespace pb::ledger {
+
+// The checkpoint protocol of docs/journal-format.md ("Checkpoints").
+
+struct CheckpointMarker {
+  ChainPoint point;
+  std::string registry_sha, balances_sha, workloads_sha;
+};
+
+// Step 1: writes registry.json.ckpt, balances.json.ckpt, workloads.json.ckpt
+// and journal/CHECKPOINT.ckpt for `state` as of `point`, all fsynced.
+// Safe to call in a forked child (uses no locks or threads).
+Status WriteCheckpointFiles(const std::string& data_dir, const LedgerState& state, const ChainPoint& point);
+
+// Steps 2 and 3: publishes CHECKPOINT, then renames the .ckpt files into
+// place. REQUIRES: WriteCheckpointFiles succeeded and record point.seq is
+// durable in the journal.
+Status CommitCheckpoint(const std::string& data_dir);
+
+// Removes leftovers of an uncommitted checkpoint and finishes a committed
+// one. Then reports the usable checkpoint: NotFound when there is none, or
+// when a JSON file no longer matches it (that file is moved aside to
+// "<name>.stale-<seq>" and the caller replays the journal from seq 1).
+Result<CheckpointMarker> RecoverCheckpoint(const std::string& data_dir);
+
+// Reads journal/CHECKPOINT without changing anything.
+Result<CheckpointMarker> ReadCheckpointMarker(const std::string& data_dir);
+
+}  // namespace pb::ledger

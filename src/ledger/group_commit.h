@@ -1,0 +1,71 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "common/status.h"
+#include "ledger/journal.h"
+
+namespace pb::ledger {
+
+// Group commit: one background thread writes every queued journal line with
+// one fdatasync per batch, reports the new durable seq, then appends the
+// (unsynced) mirror and access-log lines. After a write or fsync failure it
+// accepts nothing more (the page cache can no longer be trusted) and reports
+// the failure once.
+class GroupCommitter {
+ public:
+  struct Callbacks {
+    // Called on the committer thread after records through `seq` are durable.
+    std::function<void(uint64_t seq)> on_durable;
+    // Called on the committer thread once, when durability failed.
+    std::function<void(const Status&)> on_failure;
+  };
+
+  GroupCommitter();
+  ~GroupCommitter();
+  GroupCommitter(const GroupCommitter&) = delete;
+  GroupCommitter& operator=(const GroupCommitter&) = delete;
+
+  // `durable_seq` is the last record already on disk.
+  Status Start(const std::string& data_dir, uint64_t durable_seq, Callbacks callbacks);
+
+  // Queues the journal line of record `seq` (must be the previous seq + 1) and
+  // its mirror lines. Thread-safe.
+  void Enqueue(uint64_t seq, std::string_view line, std::string_view ledger_events, std::string_view registry_log);
+  // Queues lines for audit/payments-audit.log. Thread-safe.
+  void EnqueueAccessLog(std::string_view lines);
+  // Runs `task` on the committer thread once every record through `seq` is
+  // durable and its mirror lines are written and fsynced.
+  void RunAfter(uint64_t seq, std::function<void()> task);
+  // Writes everything queued, fsyncs the mirrors, then stops the thread.
+  // Idempotent.
+  void Stop();
+  // True once a journal write or fsync failed.
+  bool failed() const { return failed_.load(); }
+
+ private:
+  struct Pending;
+  void Loop();
+  Status WriteBatch(Pending& batch);
+
+  std::string data_dir_;
+  JournalWriter writer_;
+  int events_fd_ = -1, registry_fd_ = -1, access_fd_ = -1;
+  Callbacks callbacks_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::unique_ptr<Pending> pending_;
+  uint64_t durable_seq_ = 0;  // committer thread only
+  bool stopping_ = false;
+  std::atomic<bool> failed_{false};
+  std::thread thread_;
+};
+
+}  // namespace pb::ledger

@@ -1,0 +1,82 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/sha256.h"
+#include "common/status.h"
+#include "ledger/record.h"
+
+namespace pb::ledger {
+
+// A new segment starts once the current one passes this size.
+inline constexpr uint64_t kSegmentRollBytes = 64ull << 20;
+
+struct Segment {
+  uint64_t first_seq = 0;
+  std::string path;
+};
+
+// Segments of `journal_dir`, sorted by first seq. Files that are not
+// "<20 digits>.journal" are ignored.
+Result<std::vector<Segment>> ListSegments(const std::string& journal_dir);
+std::string SegmentPath(const std::string& journal_dir, uint64_t first_seq);
+
+// Where the chain is picked up: after record `seq` whose hash is `hash`
+// (seq 0 with an all-zero hash is the start of the journal).
+struct ChainPoint {
+  uint64_t seq = 0;
+  Digest hash{};
+};
+
+struct TornTail {
+  std::string path;
+  uint64_t offset = 0;   // where the last good record ends
+  uint64_t bytes = 0;    // bytes after it
+};
+
+struct ReadResult {
+  ChainPoint end;        // the last valid record
+  bool torn = false;
+  TornTail tail;
+};
+
+// Called for every record after the starting point, in order.
+// A non-ok Status stops the read and is returned.
+using RecordFn = std::function<Status(const Record& record, std::string_view line)>;
+
+// Reads and checks the journal in `journal_dir` from `start` on: line syntax,
+// seq continuity, segment names, hash chain. A damaged final line of the last
+// segment is reported as a torn tail (and truncated when `repair`); any other
+// damage is Corruption naming the file, seq and byte offset.
+// When start.seq > 0 the record `start.seq` must exist and have `start.hash`.
+Result<ReadResult> ReadJournal(const std::string& journal_dir, const ChainPoint& start, bool repair,
+                               const RecordFn& fn);
+
+// Appends encoded lines to the newest segment and makes them durable.
+// Used by one thread at a time. Not copyable.
+class JournalWriter {
+ public:
+  JournalWriter() = default;
+  ~JournalWriter();
+  JournalWriter(const JournalWriter&) = delete;
+  JournalWriter& operator=(const JournalWriter&) = delete;
+
+  // Opens the newest segment for appending (creating segment 1 when the
+  // directory has none). `next_seq` is the seq of the next record.
+  Status Open(const std::string& journal_dir, uint64_t next_seq);
+  // Writes `lines` (whole records, first one has seq `first_seq`) and
+  // fdatasyncs. Rolls to a new segment first when the current one is full.
+  Status AppendDurably(uint64_t first_seq, std::string_view lines);
+
+ private:
+  Status OpenSegment(const std::string& path, bool created);
+  std::string dir_;
+  int fd_ = -1;
+  uint64_t size_ = 0;
+};
+
+}  // namespace pb::ledger

@@ -1,0 +1,232 @@
+#include "ledger/ledger.h"
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "common/file_util.h"
+#include "common/log.h"
+#include "common/time_util.h"
+#include "ledger/checkpoint.h"
+#include "ledger/mirror.h"
+#include "ledger/state_json.h"
+
+namespace pb::ledger {
+
+Ledger::Ledger(std::string data_dir) : data_dir_(std::move(data_dir)), index_(data_dir_ + "/journal") {}
+
+Ledger::~Ledger() {
+  if (checkpoint_child_ > 0) {
+    ::kill(checkpoint_child_, SIGKILL);
+    ::waitpid(checkpoint_child_, nullptr, 0);
+  }
+}
+
+Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& data_dir) {
+  std::unique_ptr<Ledger> ledger(new Ledger(data_dir));
+  PB_RETURN_IF_ERROR(MakeDirs(data_dir));
+  if (!std::filesystem::exists(data_dir + "/journal")) {
+    bool python_era = FileExists(data_dir + "/registry.json") || FileExists(data_dir + "/balances.json") ||
+                      FileExists(data_dir + "/workloads.json");
+    if (python_era) {
+      PB_RETURN_IF_ERROR(ledger->Adopt());
+    } else {
+      PB_RETURN_IF_ERROR(MakeDirs(data_dir + "/journal"));
+      PB_RETURN_IF_ERROR(FsyncDir(data_dir));
+    }
+  }
+  PB_RETURN_IF_ERROR(ledger->Recover());
+  return ledger;
+}
+
+Status Ledger::Recover() {
+  int64_t started = MonotonicMicros();
+  ChainPoint start;
+  auto marker = RecoverCheckpoint(data_dir_);
+  if (marker.ok()) {
+    PB_RETURN_IF_ERROR(LoadStateFiles(data_dir_, &state_));
+    start = marker->point;
+  } else if (marker.status().kind() != Status::Kind::kNotFound) {
+    return marker.status();
+  }
+  checkpoint_seq_ = start.seq;
+  MirrorCatchUp mirrors;
+  PB_RETURN_IF_ERROR(mirrors.Open(data_dir_, start.seq));
+  auto read = ReadJournal(data_dir_ + "/journal", start, /*repair=*/true, [&](const Record& r, std::string_view) {
+    Status st = state_.Apply(r);
+    if (!st.ok()) {
+      return Status::Corruption("journal record seq " + std::to_string(r.seq) + " cannot be replayed: " +
+                                st.message() + ". Restore the data directory from a backup");
+    }
+    mirrors.Offer(r);
+    ++replayed_;
+    return Status::Ok();
+  });
+  if (!read.ok()) return read.status();
+  PB_RETURN_IF_ERROR(mirrors.Flush());
+  last_ = read->end;
+  replay_seconds_ = static_cast<double>(MonotonicMicros() - started) / 1e6;
+  spdlog::info("ledger: {} opened at seq {} (checkpoint seq {}, {} records replayed in {:.3f}s)", data_dir_,
+               last_.seq, start.seq, replayed_, replay_seconds_);
+  return Status::Ok();
+}
+
+Status Ledger::Adopt() {
+  spdlog::info("ledger: {} has Python-era files and no journal: adopting them", data_dir_);
+  LedgerState old;
+  Status loaded = LoadStateFiles(data_dir_, &old);
+  if (!loaded.ok()) {
+    return Status::InvalidArgument("cannot adopt the Python-era data directory: " + loaded.message());
+  }
+  std::string keep = data_dir_ + "/adopted-python-era";
+  PB_RETURN_IF_ERROR(MakeDirs(keep));
+  for (const char* name : {"registry.json", "balances.json", "workloads.json"}) {
+    std::error_code ec;
+    if (FileExists(data_dir_ + "/" + name)) {
+      std::filesystem::copy_file(data_dir_ + "/" + name, keep + "/" + name,
+                                 std::filesystem::copy_options::overwrite_existing, ec);
+      if (ec) return Status::IOError("copy " + std::string(name) + " to " + keep + ": " + ec.message());
+    }
+  }
+  std::string staging = data_dir_ + "/journal.adopting";
+  std::filesystem::remove_all(staging);
+  JournalWriter writer;
+  PB_RETURN_IF_ERROR(writer.Open(staging, 1));
+  ChainPoint point;
+  std::string lines;
+  uint64_t lines_first = 1;
+  int64_t now = NowMillis();
+  auto add = [&](Record r) -> Status {
+    r.seq = point.seq + 1;
+    r.ts_ms = now;
+    std::string body = EncodeBody(r);
+    point.hash = ChainHash(point.hash, body);
+    if (lines.empty()) lines_first = r.seq;
+    lines += EncodeLine(point.hash, body);
+    point.seq = r.seq;
+    if (lines.size() < (8 << 20)) return Status::Ok();
+    Status st = writer.AppendDurably(lines_first, lines);
+    lines.clear();
+    return st;
+  };
+  for (const auto& o : old.orchestrators()) {
+    Record r;
+    r.type = RecordType::kImportOrchestrator;
+    r.orchestrator_id = o.id;
+    r.raw_record = OrchestratorJson(o, 0, false);
+    PB_RETURN_IF_ERROR(add(std::move(r)));
+  }
+  for (const auto& [id, wei] : old.balances()) {
+    Record r;
+    r.type = RecordType::kImportBalance;
+    r.orchestrator_id = id;
+    r.balance = wei;
+    PB_RETURN_IF_ERROR(add(std::move(r)));
+  }
+  for (const auto& w : old.workloads()) {
+    Record r;
+    r.type = RecordType::kImportWorkload;
+    r.workload_id = w.id;
+    r.raw_record = WorkloadJson(w);
+    PB_RETURN_IF_ERROR(add(std::move(r)));
+  }
+  if (!lines.empty()) PB_RETURN_IF_ERROR(writer.AppendDurably(lines_first, lines));
+  if (::rename(staging.c_str(), (data_dir_ + "/journal").c_str()) != 0) {
+    return Status::FromErrno("rename " + staging + " to journal", errno);
+  }
+  PB_RETURN_IF_ERROR(FsyncDir(data_dir_));
+  spdlog::info("ledger: adopted {} orchestrators, {} balances, {} workloads as journal records 1..{}; originals "
+               "copied to {}",
+               old.orchestrators().size(), old.balances().size(), old.workloads().size(), point.seq, keep);
+  return Status::Ok();
+}
+
+Status Ledger::Start(GroupCommitter::Callbacks callbacks) {
+  return committer_.Start(data_dir_, last_.seq, std::move(callbacks));
+}
+
+Result<uint64_t> Ledger::Submit(Record r) {
+  r.seq = last_.seq + 1;
+  r.ts_ms = NowMillis();
+  if (r.type == RecordType::kWorkload || r.type == RecordType::kAdjustment) {
+    auto after = state_.BalanceAfter(r.orchestrator_id, r.type == RecordType::kWorkload ? r.amount : r.delta);
+    if (!after.ok()) return after.status();
+    r.balance = *after;
+  }
+  PB_RETURN_IF_ERROR(state_.Apply(r));
+  std::string body = EncodeBody(r);
+  last_.hash = ChainHash(last_.hash, body);
+  last_.seq = r.seq;
+  std::string events, registry;
+  AppendMirrorLine(r, &events, &registry);
+  committer_.Enqueue(r.seq, EncodeLine(last_.hash, body), events, registry);
+  return r.seq;
+}
+
+void Ledger::MaybeCheckpoint() {
+  if (stopped_ || checkpoint_child_ > 0 || last_.seq == checkpoint_seq_.load()) return;
+  child_point_ = last_;
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    spdlog::warn("checkpoint: fork failed: {}; will retry", std::strerror(errno));
+    return;
+  }
+  if (pid == 0) {  // child: a consistent copy-on-write view of the state
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    ::close_range(3, ~0U, 0);
+    Status st = WriteCheckpointFiles(data_dir_, state_, child_point_);
+    ::_exit(st.ok() ? 0 : 1);
+  }
+  checkpoint_child_ = pid;
+}
+
+void Ledger::PollCheckpoint() {
+  if (checkpoint_child_ <= 0) return;
+  int status = 0;
+  pid_t done = ::waitpid(checkpoint_child_, &status, WNOHANG);
+  if (done == 0) return;
+  checkpoint_child_ = -1;
+  if (done < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    spdlog::error("checkpoint: writing the JSON files failed (disk full or permissions?); the journal is intact "
+                  "and the next attempt follows");
+    return;
+  }
+  ChainPoint point = child_point_;
+  std::string dir = data_dir_;
+  committer_.RunAfter(point.seq, [this, point, dir] {
+    Status st = CommitCheckpoint(dir);
+    if (!st.ok()) {
+      spdlog::error("checkpoint: commit failed: {}", st.ToString());
+      return;
+    }
+    checkpoint_seq_ = point.seq;
+  });
+}
+
+Status Ledger::Shutdown() {
+  if (stopped_) return Status::Ok();
+  stopped_ = true;
+  if (checkpoint_child_ > 0) {
+    ::kill(checkpoint_child_, SIGKILL);
+    ::waitpid(checkpoint_child_, nullptr, 0);
+    checkpoint_child_ = -1;
+  }
+  committer_.Stop();
+  if (committer_.failed()) {
+    return Status::Unavailable("the journal could not be made durable; no checkpoint written. Restart the "
+                               "service: it recovers from what is on disk");
+  }
+  if (last_.seq == checkpoint_seq_.load()) return Status::Ok();
+  PB_RETURN_IF_ERROR(WriteCheckpointFiles(data_dir_, state_, last_));
+  PB_RETURN_IF_ERROR(CommitCheckpoint(data_dir_));
+  checkpoint_seq_ = last_.seq;
+  spdlog::info("ledger: checkpoint written at seq {}", last_.seq);
+  return Status::Ok();
+}
+
+}  // namespace pb::ledger

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/status.h"
+#include "ledger/record.h"
+
+namespace pb::ledger {
+
+// The readable mirrors audit/ledger-events.log and audit/registry.log:
+// JSON lines with the Python-era field names plus "seq". Not authoritative;
+// see docs/journal-format.md ("Readable mirrors").
+
+inline constexpr const char* kLedgerEventsLog = "audit/ledger-events.log";
+inline constexpr const char* kRegistryLog = "audit/registry.log";
+
+// Appends the mirror line of `r` (with newline) to *ledger_events or
+// *registry_log; records without a mirror line add nothing.
+void AppendMirrorLine(const Record& r, std::string* ledger_events, std::string* registry_log);
+
+// Position of a mirror file: the seq of its last complete line (0 when it
+// has none of ours). A torn last line is cut off.
+Result<uint64_t> RepairMirror(const std::string& path);
+
+// Catch-up at start-up. A checkpoint is committed only after both mirrors
+// hold, fsynced, every line through its seq, so the records replayed after
+// the checkpoint are all that can be missing. Usage: Open(), Offer() each
+// replayed record, Flush().
+class MirrorCatchUp {
+ public:
+  // Repairs both mirrors; lines for records after max(mirror seq,
+  // checkpoint_seq) will be appended.
+  Status Open(const std::string& data_dir, uint64_t checkpoint_seq);
+  void Offer(const Record& r);
+  // Appends what was collected (not fsynced, like every mirror write).
+  Status Flush();
+
+ private:
+  std::string data_dir_;
+  uint64_t events_after_ = 0, registry_after_ = 0;
+  std::string events_, registry_;
+};
+
+}  // namespace pb::ledger

@@ -1,0 +1,147 @@
+#include "ledger/state.h"
+
+#include "ledger/state_json.h"
+
+namespace pb::ledger {
+
+const Orchestrator* LedgerState::FindOrchestrator(std::string_view id) const {
+  auto it = orchestrator_index_.find(id);
+  return it == orchestrator_index_.end() ? nullptr : &orchestrators_[it->second];
+}
+
+const Workload* LedgerState::FindWorkload(std::string_view id) const {
+  auto it = workload_index_.find(id);
+  return it == workload_index_.end() ? nullptr : &workloads_[it->second];
+}
+
+Wei LedgerState::Balance(std::string_view id) const {
+  auto it = balance_index_.find(id);
+  return it == balance_index_.end() ? 0 : balances_[it->second].second;
+}
+
+Wei* LedgerState::MutableBalance(std::string_view id, bool create) {
+  auto it = balance_index_.find(id);
+  if (it != balance_index_.end()) return &balances_[it->second].second;
+  if (!create) return nullptr;
+  balances_.emplace_back(std::string(id), 0);
+  balance_index_.emplace(balances_.back().first, balances_.size() - 1);
+  return &balances_.back().second;
+}
+
+Result<Wei> LedgerState::BalanceAfter(std::string_view id, Wei delta) const {
+  Wei after = Balance(id) + delta;
+  if (after < 0) {
+    return Status::InvalidArgument("balance of '" + std::string(id) + "' would become negative (" +
+                                   FormatEth(after) + " ETH)");
+  }
+  if (after > kMaxAmountWei) {
+    return Status::InvalidArgument("balance of '" + std::string(id) + "' would exceed the maximum of 10^12 ETH");
+  }
+  return after;
+}
+
+void LedgerState::LoadOrchestrator(Orchestrator o) {
+  orchestrators_.push_back(std::move(o));
+  orchestrator_index_.emplace(orchestrators_.back().id, orchestrators_.size() - 1);
+}
+
+void LedgerState::LoadWorkload(Workload w) {
+  if (w.raw_record.empty()) {
+    ++credited_workloads_;
+    total_credited_ += w.amount;
+  }
+  workloads_.push_back(std::move(w));
+  workload_index_.emplace(workloads_.back().id, workloads_.size() - 1);
+}
+
+void LedgerState::LoadBalance(std::string id, Wei balance) { *MutableBalance(id, true) = balance; }
+
+Status LedgerState::Apply(const Record& r) {
+  auto need_orchestrator = [&]() -> Status {
+    if (FindOrchestrator(r.orchestrator_id) == nullptr) {
+      return Status::NotFound("orchestrator '" + r.orchestrator_id + "' is not registered");
+    }
+    return Status::Ok();
+  };
+  auto check_balance = [&](Wei delta) -> Result<Wei> {
+    auto after = BalanceAfter(r.orchestrator_id, delta);
+    if (!after.ok()) return after;
+    if (*after != r.balance) {
+      return Status::Corruption("record seq " + std::to_string(r.seq) + " says balance " + FormatWei(r.balance) +
+                                " wei but replay computes " + FormatWei(*after));
+    }
+    return after;
+  };
+  switch (r.type) {
+    case RecordType::kRegister: {
+      if (const Orchestrator* found = FindOrchestrator(r.orchestrator_id)) {
+        auto& o = orchestrators_[orchestrator_index_[found->id]];
+        o.address = r.address;
+        ++o.registration_count;
+        o.last_registered_at_ms = r.ts_ms;
+        return Status::Ok();
+      }
+      Orchestrator o;
+      o.id = r.orchestrator_id;
+      o.address = r.address;
+      o.registration_count = 1;
+      o.registered_at_ms = o.last_registered_at_ms = r.ts_ms;
+      LoadOrchestrator(std::move(o));
+      return Status::Ok();
+    }
+    case RecordType::kWorkload: {
+      PB_RETURN_IF_ERROR(need_orchestrator());
+      if (FindWorkload(r.workload_id) != nullptr) {
+        return Status::Conflict("workload '" + r.workload_id + "' is already recorded; it must not be credited twice");
+      }
+      if (r.amount <= 0) return Status::InvalidArgument("workload amount must be positive");
+      auto after = check_balance(r.amount);
+      if (!after.ok()) return after.status();
+      *MutableBalance(r.orchestrator_id, true) = *after;
+      Workload w;
+      w.id = r.workload_id;
+      w.orchestrator_id = r.orchestrator_id;
+      w.amount = r.amount;
+      w.duration_ms = r.duration_ms;
+      w.credited_at_ms = r.ts_ms;
+      w.seq = r.seq;
+      LoadWorkload(std::move(w));
+      return Status::Ok();
+    }
+    case RecordType::kAdjustment: {
+      if (FindOrchestrator(r.orchestrator_id) == nullptr && MutableBalance(r.orchestrator_id, false) == nullptr) {
+        return Status::NotFound("orchestrator '" + r.orchestrator_id + "' has no balance and is not registered");
+      }
+      auto after = check_balance(r.delta);
+      if (!after.ok()) return after.status();
+      *MutableBalance(r.orchestrator_id, true) = *after;
+      return Status::Ok();
+    }
+    case RecordType::kImportOrchestrator: {
+      if (FindOrchestrator(r.orchestrator_id) != nullptr) {
+        return Status::Conflict("orchestrator '" + r.orchestrator_id + "' imported twice");
+      }
+      auto o = ParseRegistryEntry(r.orchestrator_id, r.raw_record);
+      if (!o.ok()) return o.status();
+      LoadOrchestrator(std::move(o.value()));
+      return Status::Ok();
+    }
+    case RecordType::kImportBalance:
+      if (r.balance < 0 || r.balance > kMaxAmountWei) return Status::InvalidArgument("imported balance out of range");
+      *MutableBalance(r.orchestrator_id, true) = r.balance;
+      return Status::Ok();
+    case RecordType::kImportWorkload: {
+      if (FindWorkload(r.workload_id) != nullptr) {
+        return Status::Conflict("workload '" + r.workload_id + "' imported twice");
+      }
+      Workload w;
+      w.id = r.workload_id;
+      w.raw_record = r.raw_record;
+      LoadWorkload(std::move(w));
+      return Status::Ok();
+    }
+  }
+  return Status::InvalidArgument("unknown record type");
+}
+
+}  // namespace pb::ledger

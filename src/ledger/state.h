@@ -1,0 +1,88 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "common/money.h"
+#include "common/status.h"
+#include "ledger/record.h"
+
+namespace pb::ledger {
+
+struct Orchestrator {
+  std::string id;
+  std::string address;
+  uint64_t registration_count = 0;
+  bool eligible_for_payments = true;
+  bool denylisted = false;
+  int64_t registered_at_ms = 0;
+  int64_t last_registered_at_ms = 0;
+  // Further members of an adopted Python-era record, as JSON text
+  // ("\"k\":v,\"k2\":v2", no braces), re-emitted in registry.json.
+  std::string extra_members;
+};
+
+struct Workload {
+  std::string id;
+  std::string orchestrator_id;
+  Wei amount = 0;
+  std::optional<uint64_t> duration_ms;
+  int64_t credited_at_ms = 0;
+  uint64_t seq = 0;
+  // Non-empty for an adopted Python-era workload: its JSON object verbatim.
+  std::string raw_record;
+};
+
+// The in-memory payments state: orchestrators, balances and workloads.
+// Single-threaded: the owner serialises all calls. Apply() is the only
+// mutator and is used both for live requests and for replay, so both follow
+// the same rules.
+class LedgerState {
+ public:
+  // Checks that `r` is valid against the current state (see the table in
+  // docs/journal-format.md) and applies it. On a non-ok Status nothing changed.
+  // For workload/adjustment records the recorded `balance` must equal the
+  // computed one.
+  Status Apply(const Record& r);
+
+  // Balance that a credit/adjustment of `delta` would produce, or
+  // InvalidArgument when it would go below zero or above the maximum.
+  Result<Wei> BalanceAfter(std::string_view orchestrator_id, Wei delta) const;
+
+  const Orchestrator* FindOrchestrator(std::string_view id) const;
+  const Workload* FindWorkload(std::string_view id) const;
+  Wei Balance(std::string_view orchestrator_id) const;
+
+  // Iteration in first-seen order (stable across restarts).
+  const std::deque<Orchestrator>& orchestrators() const { return orchestrators_; }
+  const std::deque<Workload>& workloads() const { return workloads_; }
+  // Balance entries in first-seen order, as (orchestrator_id, wei).
+  const std::deque<std::pair<std::string, Wei>>& balances() const { return balances_; }
+
+  uint64_t credited_workloads() const { return credited_workloads_; }
+  Wei total_credited() const { return total_credited_; }
+
+  // Adds a loaded checkpoint entry (no journal record); used by the checkpoint
+  // loader only. REQUIRES: the id is not present yet.
+  void LoadOrchestrator(Orchestrator o);
+  void LoadWorkload(Workload w);
+  void LoadBalance(std::string id, Wei balance);
+
+ private:
+  Wei* MutableBalance(std::string_view id, bool create);
+
+  std::deque<Orchestrator> orchestrators_;
+  std::unordered_map<std::string_view, size_t> orchestrator_index_;
+  std::deque<Workload> workloads_;
+  std::unordered_map<std::string_view, size_t> workload_index_;
+  std::deque<std::pair<std::string, Wei>> balances_;
+  std::unordered_map<std::string_view, size_t> balance_index_;
+  uint64_t credited_workloads_ = 0;
+  Wei total_credited_ = 0;
+};
+
+}  // namespace pb::ledger

@@ -1,0 +1,184 @@
+#include "ledger/verify.h"
+
+#include <simdjson.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "common/file_util.h"
+#include "common/json_text.h"
+#include "ledger/checkpoint.h"
+#include "ledger/journal.h"
+#include "ledger/state.h"
+#include "ledger/state_json.h"
+
+namespace pb::ledger {
+namespace {
+
+std::map<std::string, Wei> BalanceMap(const LedgerState& s) {
+  std::map<std::string, Wei> out;
+  for (const auto& [id, wei] : s.balances()) out[id] = wei;
+  return out;
+}
+
+void VerifyPythonEra(const std::string& dir, VerifyReport* report) {
+  report->python_era = true;
+  report->notes.push_back("no journal yet: a Python-era data directory (payments-backend adopts it on first start)");
+  LedgerState state;
+  Status st = LoadStateFiles(dir, &state);
+  if (!st.ok()) {
+    report->problems.push_back(st.message());
+    return;
+  }
+  report->orchestrators = state.orchestrators().size();
+  report->workloads = state.workloads().size();
+  std::ifstream events(dir + "/audit/ledger-events.log");
+  std::set<std::string> credited;
+  simdjson::dom::parser parser;
+  std::string line;
+  uint64_t line_no = 0;
+  while (std::getline(events, line)) {
+    ++line_no;
+    simdjson::dom::element e;
+    if (parser.parse(line).get(e) != simdjson::SUCCESS) continue;  // best-effort log: torn lines happen
+    std::string_view event, workload;
+    if (e["event"].get_string().get(event) != simdjson::SUCCESS || event != "credit") continue;
+    if (e["metadata"]["workload_id"].get_string().get(workload) != simdjson::SUCCESS) continue;
+    if (!credited.emplace(workload).second) {
+      report->problems.push_back("audit/ledger-events.log line " + std::to_string(line_no) + ": workload '" +
+                                 std::string(workload) + "' credited twice");
+    }
+  }
+}
+
+}  // namespace
+
+VerifyReport VerifyDataDir(const std::string& dir) {
+  VerifyReport report;
+  if (!std::filesystem::exists(dir)) {
+    report.problems.push_back(dir + " does not exist");
+    return report;
+  }
+  if (!std::filesystem::exists(dir + "/journal")) {
+    VerifyPythonEra(dir, &report);
+    return report;
+  }
+  auto marker = ReadCheckpointMarker(dir);
+  if (marker.ok()) {
+    report.checkpoint_seq = marker->point.seq;
+  } else if (marker.status().kind() != Status::Kind::kNotFound) {
+    report.problems.push_back(marker.status().message());
+  }
+  LedgerState state;
+  std::map<std::string, Wei> balances_at_checkpoint;
+  uint64_t workloads_at_checkpoint = 0;
+  Digest hash_at_checkpoint{};
+  auto capture = [&](uint64_t seq) {
+    if (!marker.ok() || seq != marker->point.seq) return;
+    balances_at_checkpoint = BalanceMap(state);
+    workloads_at_checkpoint = state.workloads().size();
+  };
+  capture(0);
+  auto read = ReadJournal(dir + "/journal", ChainPoint{}, /*repair=*/false, [&](const Record& r, std::string_view line) {
+    Status st = state.Apply(r);
+    if (!st.ok()) return Status::Corruption("record seq " + std::to_string(r.seq) + ": " + st.message());
+    if (marker.ok() && r.seq == marker->point.seq) FromHex(line.substr(0, 64), &hash_at_checkpoint);
+    capture(r.seq);
+    return Status::Ok();
+  });
+  if (!read.ok()) {
+    report.problems.push_back(read.status().message());
+    return report;
+  }
+  report.journal_seq = read->end.seq;
+  report.orchestrators = state.orchestrators().size();
+  report.workloads = state.workloads().size();
+  if (read->torn) {
+    report.notes.push_back("the last record of " + read->tail.path + " is torn at byte offset " +
+                           std::to_string(read->tail.offset) + " (" + std::to_string(read->tail.bytes) +
+                           " bytes, never acknowledged); payments-backend cuts it at start-up");
+  }
+  if (!marker.ok()) {
+    if (FileExists(dir + "/balances.json")) {
+      report.notes.push_back("no journal/CHECKPOINT: the JSON files are not checked against the journal");
+    }
+    return report;
+  }
+  if (marker->point.seq > report.journal_seq) {
+    report.problems.push_back("journal/CHECKPOINT is at seq " + std::to_string(marker->point.seq) +
+                              " but the journal ends at seq " + std::to_string(report.journal_seq));
+    return report;
+  }
+  if (marker->point.seq > 0 && hash_at_checkpoint != marker->point.hash) {
+    report.problems.push_back("journal/CHECKPOINT's hash does not match record seq " + std::to_string(marker->point.seq));
+  }
+  const std::pair<const char*, const std::string*> files[] = {{"registry.json", &marker->registry_sha},
+                                                              {"balances.json", &marker->balances_sha},
+                                                              {"workloads.json", &marker->workloads_sha}};
+  for (const auto& [name, sha] : files) {
+    auto actual = Sha256File(dir + "/" + name);
+    if (!actual.ok() || *actual != *sha) {
+      report.problems.push_back(std::string(name) + " does not match journal/CHECKPOINT (" +
+                                (actual.ok() ? "content differs: edited or damaged" : actual.status().message()) + ")");
+    }
+  }
+  LedgerState files_state;
+  Status loaded = LoadStateFiles(dir, &files_state);
+  if (!loaded.ok()) {
+    report.problems.push_back(loaded.message());
+    return report;
+  }
+  auto file_balances = BalanceMap(files_state);
+  for (const auto& [id, wei] : balances_at_checkpoint) {
+    auto it = file_balances.find(id);
+    if (it == file_balances.end()) {
+      report.problems.push_back("balances.json lacks '" + id + "' (journal: " + FormatEth(wei) + " ETH)");
+    } else if (it->second != wei) {
+      report.problems.push_back("balances.json says '" + id + "' = " + FormatEth(it->second) + " ETH, the journal " +
+                                FormatEth(wei) + " ETH at seq " + std::to_string(marker->point.seq));
+    }
+  }
+  for (const auto& [id, wei] : file_balances) {
+    if (!balances_at_checkpoint.count(id)) {
+      report.problems.push_back("balances.json has '" + id + "' which the journal never credited");
+    }
+  }
+  if (files_state.workloads().size() != workloads_at_checkpoint) {
+    report.problems.push_back("workloads.json has " + std::to_string(files_state.workloads().size()) +
+                              " workloads, the journal " + std::to_string(workloads_at_checkpoint) + " at seq " +
+                              std::to_string(marker->point.seq));
+  }
+  return report;
+}
+
+std::string VerifyReportJson(const VerifyReport& r) {
+  std::string out;
+  JsonObject o(&out);
+  o.Bool("ok", r.ok()).Bool("python_era", r.python_era).UInt("journal_seq", r.journal_seq);
+  o.UInt("checkpoint_seq", r.checkpoint_seq).UInt("orchestrators", r.orchestrators).UInt("workloads", r.workloads);
+  for (auto [key, list] : {std::pair{"problems", &r.problems}, std::pair{"notes", &r.notes}}) {
+    std::string* arr = o.Key(key);
+    arr->push_back('[');
+    for (size_t i = 0; i < list->size(); ++i) {
+      if (i) arr->push_back(',');
+      AppendJsonString(arr, (*list)[i]);
+    }
+    arr->push_back(']');
+  }
+  o.Close();
+  return out + "\n";
+}
+
+std::string VerifyReportText(const VerifyReport& r) {
+  std::string out;
+  for (const auto& n : r.notes) out += "note: " + n + "\n";
+  for (const auto& p : r.problems) out += "PROBLEM: " + p + "\n";
+  out += r.ok() ? "verify: OK" : "verify: FAILED";
+  out += " (journal seq " + std::to_string(r.journal_seq) + ", checkpoint seq " + std::to_string(r.checkpoint_seq) +
+         ", " + std::to_string(r.orchestrators) + " orchestrators, " + std::to_string(r.workloads) + " workloads)\n";
+  return out;
+}
+
+}  // namespace pb::ledger

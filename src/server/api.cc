@@ -1,0 +1,366 @@
+#include "server/api.h"
+
+#include <openssl/crypto.h>
+#include <simdjson.h>
+
+#include <initializer_list>
+#include <map>
+#include <optional>
+
+#include "common/json_text.h"
+#include "common/time_util.h"
+#include "ledger/state_json.h"
+#include "server/openapi.h"
+#include "server/validate.h"
+
+namespace pb::server {
+
+using ledger::Record;
+using ledger::RecordType;
+
+Reply ErrorReply(int status, std::string_view kind, std::string_view message) {
+  Reply reply;
+  reply.response.status = status;
+  std::string& out = reply.response.body;
+  JsonObject o(&out);
+  std::string* inner = o.Key("error");
+  JsonObject(inner).Str("kind", kind).Str("message", message).Close();
+  o.Close();
+  return reply;
+}
+
+namespace {
+
+Reply FromStatus(const Status& st, int invalid_status = 400) {
+  switch (st.kind()) {
+    case Status::Kind::kInvalidArgument: return ErrorReply(invalid_status, "invalid_argument", st.message());
+    case Status::Kind::kNotFound: return ErrorReply(404, "not_found", st.message());
+    case Status::Kind::kConflict: return ErrorReply(409, "conflict", st.message());
+    case Status::Kind::kUnavailable: return ErrorReply(503, "unavailable", st.message());
+    default: return ErrorReply(500, "internal", st.message());
+  }
+}
+
+// A POST body: a JSON object whose keys all belong to `allowed`.
+class Body {
+ public:
+  Status Parse(const std::string& text, std::initializer_list<std::string_view> allowed) {
+    if (parser_.parse(text).get_object().get(obj_) != simdjson::SUCCESS) {
+      return Status::InvalidArgument("body must be a JSON object");
+    }
+    for (auto field : obj_) {
+      bool known = false;
+      for (auto a : allowed) known |= field.key == a;
+      if (!known) return Status::InvalidArgument("unknown field '" + std::string(field.key.substr(0, 64)) + "'");
+    }
+    return Status::Ok();
+  }
+  // Required (or optional when `required` is false) string field.
+  Result<std::optional<std::string>> Str(std::string_view key, bool required = true) {
+    simdjson::dom::element e;
+    if (obj_[key].get(e) != simdjson::SUCCESS) {
+      if (!required) return std::optional<std::string>();
+      return Status::InvalidArgument("field '" + std::string(key) + "' is required");
+    }
+    std::string_view s;
+    if (e.get_string().get(s) != simdjson::SUCCESS) {
+      return Status::InvalidArgument("field '" + std::string(key) + "' must be a string");
+    }
+    return std::optional<std::string>(std::string(s));
+  }
+  Result<std::optional<uint64_t>> UInt(std::string_view key) {
+    simdjson::dom::element e;
+    if (obj_[key].get(e) != simdjson::SUCCESS || e.is_null()) return std::optional<uint64_t>();
+    uint64_t v;
+    if (e.get_uint64().get(v) != simdjson::SUCCESS || v > (1ull << 53)) {
+      return Status::InvalidArgument("field '" + std::string(key) + "' must be a non-negative integer");
+    }
+    return std::optional<uint64_t>(v);
+  }
+
+ private:
+  simdjson::dom::parser parser_;
+  simdjson::dom::object obj_;
+};
+
+// Splits "/a/b?x" into path segments after the prefix and the query.
+struct Target {
+  std::string_view path, query;
+};
+Target SplitTarget(std::string_view target) {
+  size_t q = target.find('?');
+  return {target.substr(0, q), q == std::string_view::npos ? std::string_view() : target.substr(q + 1)};
+}
+
+// Parses an optional non-negative integer query parameter.
+Result<uint64_t> QueryUInt(std::string_view query, std::string_view key, uint64_t fallback, uint64_t max) {
+  std::string v = QueryParam(query, key);
+  if (v.empty()) return fallback;
+  if (v.size() > 19 || v.find_first_not_of("0123456789") != std::string::npos || std::stoull(v) > max) {
+    return Status::InvalidArgument("query parameter '" + std::string(key) + "' must be an integer from 0 to " +
+                                   std::to_string(max));
+  }
+  return std::stoull(v);
+}
+
+#define PB_TAKE(var, expr)                          \
+  auto var##_r = (expr);                            \
+  if (!var##_r.ok()) return FromStatus(var##_r.status()); \
+  auto var = std::move(var##_r.value())
+
+#define PB_CHECK(expr)                      \
+  do {                                      \
+    ::pb::Status _s = (expr);               \
+    if (!_s.ok()) return FromStatus(_s);    \
+  } while (0)
+
+}  // namespace
+
+Api::Api(ledger::Ledger* ledger, std::string admin_token)
+    : ledger_(ledger), admin_token_(std::move(admin_token)), started_us_(MonotonicMicros()) {}
+
+void Api::SetFailed(std::string why) {
+  failure_ = std::move(why);
+  failed_ = true;
+}
+
+bool Api::Authorized(const Request& r) const {
+  if (admin_token_.empty()) return true;
+  return r.admin_token.size() == admin_token_.size() &&
+         CRYPTO_memcmp(r.admin_token.data(), admin_token_.data(), admin_token_.size()) == 0;
+}
+
+Reply Api::Read(std::string body) const {
+  Reply reply;
+  reply.response.body = std::move(body);
+  reply.wait_seq = ledger_->last_seq();
+  return reply;
+}
+
+Reply Api::Handle(const Request& request) {
+  auto [path, query] = SplitTarget(request.target);
+  const std::string& m = request.method;
+  if (path == "/health" && m == "GET") return Health();
+  if (path == "/openapi.json" && m == "GET") {
+    Reply r;
+    r.response.body = OpenApiDocument();
+    return r;
+  }
+  if (path.substr(0, 5) != "/api/") return ErrorReply(404, "not_found", "no such route");
+  if (!Authorized(request)) return ErrorReply(401, "unauthorized", "missing or wrong X-Admin-Token header");
+  auto tail_id = [&](std::string_view prefix) -> std::optional<std::string_view> {
+    if (path.size() <= prefix.size() || path.substr(0, prefix.size()) != prefix) return std::nullopt;
+    std::string_view rest = path.substr(prefix.size());
+    if (rest.find('/') != std::string_view::npos) return std::nullopt;
+    return rest;
+  };
+  bool get = m == "GET", post = m == "POST";
+  if (path == "/api/orchestrators/register") return post ? Register(request) : ErrorReply(405, "method_not_allowed", "use POST");
+  if (path == "/api/orchestrators") return get ? ListOrchestrators() : ErrorReply(405, "method_not_allowed", "use GET");
+  if (path == "/api/workloads") {
+    if (post) return CreditWorkload(request);
+    return get ? ListWorkloads(query) : ErrorReply(405, "method_not_allowed", "use GET or POST");
+  }
+  if (path == "/api/workloads/summary") return get ? WorkloadSummary() : ErrorReply(405, "method_not_allowed", "use GET");
+  if (path == "/api/ledger/events") return get ? LedgerEvents(query) : ErrorReply(405, "method_not_allowed", "use GET");
+  if (path == "/api/balances") return get ? Balances() : ErrorReply(405, "method_not_allowed", "use GET");
+  if (path == "/api/ledger/adjustments") return post ? Adjust(request) : ErrorReply(405, "method_not_allowed", "use POST");
+  for (auto [prefix, is_orch] : {std::pair{"/api/orchestrators/", true}, std::pair{"/api/workloads/", false}}) {
+    if (auto raw = tail_id(prefix)) {
+      if (!get) return ErrorReply(405, "method_not_allowed", "use GET");
+      PB_TAKE(id, PercentDecode(*raw));
+      return is_orch ? GetOrchestrator(id) : GetWorkload(id);
+    }
+  }
+  return ErrorReply(404, "not_found", "no such route");
+}
+
+Reply Api::Health() {
+  Reply reply;
+  std::string& out = reply.response.body;
+  JsonObject o(&out);
+  o.Str("status", failed() ? "failed" : "ok");
+  if (failed()) o.Str("error", failure_);
+  o.UInt("journal_seq", ledger_->last_seq()).UInt("durable_seq", durable_seq());
+  o.UInt("checkpoint_seq", ledger_->checkpoint_seq());
+  o.Int("uptime_seconds", (MonotonicMicros() - started_us_) / 1000000);
+  o.UInt("orchestrators", ledger_->state().orchestrators().size());
+  o.UInt("workloads", ledger_->state().workloads().size());
+  o.Close();
+  if (failed()) reply.response.status = 503;
+  return reply;
+}
+
+Reply Api::Submit(Record record, int status, std::string (Api::*render)(const Record&) const) {
+  if (failed()) return ErrorReply(503, "unavailable", "the journal failed; writes are refused until restart: " + failure_);
+  auto seq = ledger_->Submit(record);
+  if (!seq.ok()) return FromStatus(seq.status(), 422);
+  Reply reply;
+  reply.response.status = status;
+  reply.wait_seq = *seq;
+  reply.response.body = (this->*render)(record);
+  return reply;
+}
+
+Reply Api::Register(const Request& r) {
+  Body body;
+  PB_CHECK(body.Parse(r.body, {"orchestrator_id", "address"}));
+  PB_TAKE(id, body.Str("orchestrator_id"));
+  PB_TAKE(address, body.Str("address"));
+  PB_CHECK(CheckId("orchestrator_id", *id));
+  PB_CHECK(CheckAddress(*address));
+  Record rec;
+  rec.type = RecordType::kRegister;
+  rec.orchestrator_id = *id;
+  rec.address = *address;
+  bool existed = ledger_->state().FindOrchestrator(*id) != nullptr;
+  return Submit(std::move(rec), existed ? 200 : 201, &Api::RenderOrchestrator);
+}
+
+std::string Api::RenderOrchestrator(const Record& r) const {
+  const auto& state = ledger_->state();
+  return ledger::OrchestratorJson(*state.FindOrchestrator(r.orchestrator_id), state.Balance(r.orchestrator_id), true);
+}
+
+Reply Api::ListOrchestrators() {
+  const auto& state = ledger_->state();
+  std::string out = "{\"orchestrators\":[";
+  bool first = true;
+  for (const auto& o : state.orchestrators()) {
+    if (!first) out.push_back(',');
+    first = false;
+    out += ledger::OrchestratorJson(o, state.Balance(o.id), true);
+  }
+  out += "]}";
+  return Read(std::move(out));
+}
+
+Reply Api::GetOrchestrator(const std::string& id) {
+  const auto& state = ledger_->state();
+  const auto* o = state.FindOrchestrator(id);
+  if (o == nullptr) return ErrorReply(404, "not_found", "orchestrator '" + id.substr(0, 128) + "' is not registered");
+  return Read(ledger::OrchestratorJson(*o, state.Balance(id), true));
+}
+
+Reply Api::CreditWorkload(const Request& r) {
+  Body body;
+  PB_CHECK(body.Parse(r.body, {"workload_id", "orchestrator_id", "amount", "duration_ms"}));
+  PB_TAKE(wid, body.Str("workload_id"));
+  PB_TAKE(oid, body.Str("orchestrator_id"));
+  PB_TAKE(amount_text, body.Str("amount"));
+  PB_TAKE(duration, body.UInt("duration_ms"));
+  PB_CHECK(CheckId("workload_id", *wid));
+  PB_CHECK(CheckId("orchestrator_id", *oid));
+  PB_TAKE(amount, ParseEth(*amount_text));
+  if (amount <= 0) return ErrorReply(400, "invalid_argument", "amount must be greater than zero");
+  const auto& state = ledger_->state();
+  if (const auto* existing = state.FindWorkload(*wid)) {
+    bool same = existing->raw_record.empty() && existing->orchestrator_id == *oid && existing->amount == amount &&
+                existing->duration_ms == duration;
+    if (!same) {
+      return ErrorReply(409, "conflict", "workload '" + *wid + "' was already recorded with a different body");
+    }
+    return Read(ledger::WorkloadJson(*existing));  // the first result, once durable
+  }
+  const auto* orch = state.FindOrchestrator(*oid);
+  if (orch == nullptr) return ErrorReply(422, "not_found", "orchestrator '" + *oid + "' is not registered");
+  if (orch->denylisted) return ErrorReply(422, "denylisted", "orchestrator '" + *oid + "' is denylisted");
+  Record rec;
+  rec.type = RecordType::kWorkload;
+  rec.workload_id = *wid;
+  rec.orchestrator_id = *oid;
+  rec.amount = amount;
+  rec.duration_ms = duration;
+  return Submit(std::move(rec), 201, &Api::RenderWorkload);
+}
+
+std::string Api::RenderWorkload(const Record& r) const {
+  return ledger::WorkloadJson(*ledger_->state().FindWorkload(r.workload_id));
+}
+
+Reply Api::ListWorkloads(std::string_view query) {
+  PB_TAKE(offset, QueryUInt(query, "offset", 0, UINT32_MAX));
+  PB_TAKE(limit, QueryUInt(query, "limit", 100, 1000));
+  const auto& all = ledger_->state().workloads();
+  std::string out = "{\"workloads\":[";
+  for (uint64_t i = offset; i < all.size() && i < offset + limit; ++i) {
+    if (i != offset) out.push_back(',');
+    out += ledger::WorkloadJson(all[i]);
+  }
+  out += "],\"total\":" + std::to_string(all.size()) + ",\"offset\":" + std::to_string(offset) +
+         ",\"limit\":" + std::to_string(limit) + "}";
+  return Read(std::move(out));
+}
+
+Reply Api::GetWorkload(const std::string& id) {
+  const auto* w = ledger_->state().FindWorkload(id);
+  if (w == nullptr) return ErrorReply(404, "not_found", "workload '" + id.substr(0, 128) + "' does not exist");
+  return Read(ledger::WorkloadJson(*w));
+}
+
+Reply Api::WorkloadSummary() {
+  const auto& state = ledger_->state();
+  std::string out;
+  JsonObject o(&out);
+  o.UInt("total", state.workloads().size()).UInt("credited", state.credited_workloads());
+  o.UInt("imported", state.workloads().size() - state.credited_workloads());
+  o.Str("total_credited", FormatEth(state.total_credited())).Close();
+  return Read(std::move(out));
+}
+
+Reply Api::LedgerEvents(std::string_view query) {
+  PB_TAKE(after, QueryUInt(query, "after_seq", 0, UINT64_MAX >> 1));
+  PB_TAKE(limit, QueryUInt(query, "limit", 100, 1000));
+  PB_TAKE(events, ledger_->Events(after, durable_seq(), limit));
+  std::string out = "{\"events\":[";
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (i) out.push_back(',');
+    out += events[i];
+  }
+  out += "],\"next_after_seq\":" + std::to_string(after + events.size()) + "}";
+  Reply reply;
+  reply.response.body = std::move(out);
+  return reply;
+}
+
+Reply Api::Balances() {
+  std::string out;
+  (void)ledger::WriteBalancesJson(ledger_->state(), [&](std::string_view t) {  // in memory: cannot fail
+    out.append(t);
+    return Status::Ok();
+  });
+  return Read(std::move(out));
+}
+
+Reply Api::Adjust(const Request& r) {
+  Body body;
+  PB_CHECK(body.Parse(r.body, {"orchestrator_id", "delta", "reason", "tx_hash"}));
+  PB_TAKE(oid, body.Str("orchestrator_id"));
+  PB_TAKE(delta_text, body.Str("delta"));
+  PB_TAKE(reason, body.Str("reason"));
+  PB_TAKE(tx_hash, body.Str("tx_hash", false));
+  PB_CHECK(CheckId("orchestrator_id", *oid));
+  PB_CHECK(CheckReason(*reason));
+  if (tx_hash) PB_CHECK(CheckTxHash(*tx_hash));
+  PB_TAKE(delta, ParseEth(*delta_text, Sign::kSigned));
+  if (delta == 0) return ErrorReply(400, "invalid_argument", "delta must not be zero");
+  Record rec;
+  rec.type = RecordType::kAdjustment;
+  rec.orchestrator_id = *oid;
+  rec.delta = delta;
+  rec.reason = *reason;
+  if (tx_hash) rec.tx_hash = *tx_hash;
+  return Submit(std::move(rec), 201, &Api::RenderAdjustment);
+}
+
+std::string Api::RenderAdjustment(const Record& r) const {
+  std::string out;
+  JsonObject o(&out);
+  o.UInt("seq", ledger_->last_seq()).Str("orchestrator_id", r.orchestrator_id).Str("delta", FormatEth(r.delta));
+  o.Str("balance", FormatEth(ledger_->state().Balance(r.orchestrator_id))).Str("reason", r.reason);
+  if (!r.tx_hash.empty()) o.Str("tx_hash", r.tx_hash);
+  o.Close();
+  return out;
+}
+
+}  // namespace pb::server

@@ -1,0 +1,64 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "ledger/ledger.h"
+#include "server/http_types.h"
+
+namespace pb::server {
+
+// The JSON API: routing, authorization, validation and the mapping of
+// requests onto ledger records. Single-threaded (the event loop's thread).
+// Bad input yields a 4xx with {"error":{"kind":…,"message":…}} and changes
+// nothing.
+class Api {
+ public:
+  // `admin_token` empty: no authorization. Otherwise every /api/ route needs
+  // the X-Admin-Token header (compared in constant time).
+  Api(ledger::Ledger* ledger, std::string admin_token);
+
+  Reply Handle(const Request& request);
+
+  // Durable seq as reported by the committer (any thread may update it).
+  void SetDurableSeq(uint64_t seq) { durable_seq_.store(seq); }
+  uint64_t durable_seq() const { return durable_seq_.load(); }
+  // After a journal failure every write is refused and /health says so.
+  void SetFailed(std::string why);
+  bool failed() const { return failed_.load(); }
+
+  static constexpr size_t kMaxBodyBytes = 64 * 1024;
+
+ private:
+  Reply Health();
+  Reply Register(const Request& r);
+  Reply ListOrchestrators();
+  Reply GetOrchestrator(const std::string& id);
+  Reply CreditWorkload(const Request& r);
+  Reply ListWorkloads(std::string_view query);
+  Reply GetWorkload(const std::string& id);
+  Reply WorkloadSummary();
+  Reply LedgerEvents(std::string_view query);
+  Reply Balances();
+  Reply Adjust(const Request& r);
+  Reply Submit(ledger::Record record, int status, std::string (Api::*render)(const ledger::Record&) const);
+  std::string RenderOrchestrator(const ledger::Record& r) const;
+  std::string RenderWorkload(const ledger::Record& r) const;
+  std::string RenderAdjustment(const ledger::Record& r) const;
+  // A read: answered once everything it may show is durable.
+  Reply Read(std::string body) const;
+  bool Authorized(const Request& r) const;
+
+  ledger::Ledger* ledger_;
+  std::string admin_token_;
+  std::atomic<uint64_t> durable_seq_{0};
+  std::atomic<bool> failed_{false};
+  std::string failure_;
+  int64_t started_us_;
+};
+
+// An error reply: {"error":{"kind":kind,"message":message}}.
+Reply ErrorReply(int status, std::string_view kind, std::string_view message);
+
+}  // namespace pb::server

@@ -11,7 +11,7 @@ packages=(
   libspdlog-dev libfmt-dev
   libcli11-dev        # command-line parsing
   libgtest-dev libgmock-dev
-  wrk                 # load generator for make bench-api
+  wrk bc curl         # load generator and helpers for make bench-api
   python3             # test helper scripts
 )
 

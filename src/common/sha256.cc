@@ -5,9 +5,19 @@
 #include <stdexcept>
 
 namespace pb {
+namespace {
+
+// Fetched once: OpenSSL 3 otherwise looks the algorithm up (under a lock) on
+// every EVP_DigestInit_ex call.
+const EVP_MD* Sha256Md() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
+}  // namespace
 
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
-  if (ctx_ == nullptr || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr) != 1) {
+  if (ctx_ == nullptr || Sha256Md() == nullptr || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), Sha256Md(), nullptr) != 1) {
     throw std::runtime_error("OpenSSL SHA-256 unavailable");
   }
 }
@@ -23,7 +33,7 @@ Digest Sha256::Finish() {
   unsigned int len = 0;
   auto* ctx = static_cast<EVP_MD_CTX*>(ctx_);
   EVP_DigestFinal_ex(ctx, d.data(), &len);
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  EVP_DigestInit_ex(ctx, Sha256Md(), nullptr);
   return d;
 }
 
@@ -38,15 +48,18 @@ std::string ToHex(const Digest& d) {
 }
 
 bool FromHex(std::string_view hex, Digest* out) {
+  // Lowercase hex digit values; -1 for every other byte.
+  static const auto kValue = [] {
+    std::array<int8_t, 256> t{};
+    t.fill(-1);
+    for (int c = '0'; c <= '9'; ++c) t[c] = static_cast<int8_t>(c - '0');
+    for (int c = 'a'; c <= 'f'; ++c) t[c] = static_cast<int8_t>(c - 'a' + 10);
+    return t;
+  }();
   if (hex.size() != 64) return false;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
   for (size_t i = 0; i < 32; ++i) {
-    int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
+    int hi = kValue[static_cast<uint8_t>(hex[2 * i])], lo = kValue[static_cast<uint8_t>(hex[2 * i + 1])];
+    if ((hi | lo) < 0) return false;
     (*out)[i] = static_cast<uint8_t>(hi << 4 | lo);
   }
   return true;

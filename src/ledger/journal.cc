@@ -77,6 +77,69 @@ Status CheckLine(std::string_view line, ChainPoint* point, Record* record, std::
   return Status::Ok();
 }
 
+// Reads a segment line by line in 4 MiB pieces (bounded memory).
+class SegmentLines {
+ public:
+  struct Line {
+    std::string_view text;  // including the newline when complete
+    uint64_t offset = 0;
+    bool complete = false;
+    bool final = false;     // nothing follows it in the file
+  };
+  ~SegmentLines() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Status Open(const std::string& path) {
+    path_ = path;
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) return Status::FromErrno("open " + path, errno);
+    struct stat st;
+    if (::fstat(fd_, &st) != 0) return Status::FromErrno("stat " + path, errno);
+    size_ = static_cast<uint64_t>(st.st_size);
+    return Status::Ok();
+  }
+  bool empty() const { return size_ == 0; }
+  uint64_t size() const { return size_; }
+  // Next line; false at the end of the file.
+  Result<bool> Next(Line* line) {
+    size_t nl;
+    while ((nl = buf_.find('\n', pos_)) == std::string::npos || nl + 1 == buf_.size()) {
+      if (base_ + buf_.size() >= size_) break;  // nothing more to read
+      PB_RETURN_IF_ERROR(Fill());
+    }
+    if (pos_ >= buf_.size()) return false;
+    line->offset = base_ + pos_;
+    line->complete = nl != std::string::npos;
+    size_t end = line->complete ? nl + 1 : buf_.size();
+    line->text = std::string_view(buf_.data() + pos_, end - pos_);
+    line->final = base_ + end >= size_;
+    pos_ = end;
+    return true;
+  }
+
+ private:
+  Status Fill() {
+    buf_.erase(0, pos_);
+    base_ += pos_;
+    pos_ = 0;
+    size_t old = buf_.size();
+    buf_.resize(old + (4 << 20));
+    ssize_t n;
+    do {
+      n = ::pread(fd_, buf_.data() + old, 4 << 20, static_cast<off_t>(base_ + old));
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return Status::FromErrno("read " + path_, errno);
+    buf_.resize(old + static_cast<size_t>(n));
+    if (n == 0) size_ = base_ + old;  // the file shrank under us: stop here
+    return Status::Ok();
+  }
+  std::string path_;
+  int fd_ = -1;
+  uint64_t size_ = 0, base_ = 0;
+  std::string buf_;
+  size_t pos_ = 0;
+};
+
 }  // namespace
 
 Result<ReadResult> ReadJournal(const std::string& journal_dir, const ChainPoint& start, bool repair,
@@ -104,26 +167,25 @@ Result<ReadResult> ReadJournal(const std::string& journal_dir, const ChainPoint&
   ChainPoint point{segs[first].first_seq - 1, {}};
   bool verifying = start.seq == 0 || point.seq == start.seq;
   if (verifying) point = start;
-  std::string buf;
   for (size_t i = first; i < segs.size(); ++i) {
     const std::string& path = segs[i].path;
-    auto text = ReadFile(path);
-    if (!text.ok()) return text.status();
-    buf = std::move(text.value());
+    SegmentLines lines;
+    PB_RETURN_IF_ERROR(lines.Open(path));
     bool last = i + 1 == segs.size();
-    if (point.seq + 1 != segs[i].first_seq && !buf.empty()) {
+    if (point.seq + 1 != segs[i].first_seq && !lines.empty()) {
       return Corrupt(path, point.seq + 1, 0, "segment name says it starts at seq " + std::to_string(segs[i].first_seq));
     }
-    if (!last && buf.empty()) return Corrupt(path, point.seq + 1, 0, "segment is empty but is not the newest");
-    size_t pos = 0;
-    while (pos < buf.size()) {
-      size_t nl = buf.find('\n', pos);
-      bool complete = nl != std::string::npos;
-      std::string_view line(buf.data() + pos, (complete ? nl : buf.size()) - pos);
+    if (!last && lines.empty()) return Corrupt(path, point.seq + 1, 0, "segment is empty but is not the newest");
+    SegmentLines::Line l;
+    for (;;) {
+      auto more = lines.Next(&l);
+      if (!more.ok()) return more.status();
+      if (!*more) break;
+      std::string_view line = l.text.substr(0, l.complete ? l.text.size() - 1 : l.text.size());
       Record record;
       std::string why;
       Status st = Status::Ok();
-      if (!complete) {
+      if (!l.complete) {
         why = "record has no terminating newline";
         st = Status::Corruption("");
       } else if (verifying) {
@@ -134,28 +196,29 @@ Result<ReadResult> ReadJournal(const std::string& journal_dir, const ChainPoint&
         ++point.seq;
         if (point.seq == start.seq) {
           if (!FromHex(line.substr(0, 64), &stated) || stated != start.hash) {
-            return Corrupt(path, point.seq, pos, "does not match the hash recorded in journal/CHECKPOINT");
+            return Corrupt(path, point.seq, l.offset, "does not match the hash recorded in journal/CHECKPOINT");
           }
           point.hash = stated;
           verifying = true;
         }
       }
       if (!st.ok()) {
-        bool final_line = !complete || nl + 1 == buf.size();
-        if (last && final_line && verifying) {
+        if (last && l.final && verifying) {
+          uint64_t bytes = lines.size() - l.offset;
           result.torn = true;
-          result.tail = {path, pos, buf.size() - pos};
+          result.tail = {path, l.offset, bytes};
           if (repair) {
-            spdlog::warn("journal: cutting a torn last record in {} at byte offset {} ({} bytes): {}", path, pos,
-                         buf.size() - pos, why);
-            if (::truncate(path.c_str(), static_cast<off_t>(pos)) != 0) return Status::FromErrno("truncate " + path, errno);
+            spdlog::warn("journal: cutting a torn last record in {} at byte offset {} ({} bytes): {}", path, l.offset,
+                         bytes, why);
+            if (::truncate(path.c_str(), static_cast<off_t>(l.offset)) != 0) {
+              return Status::FromErrno("truncate " + path, errno);
+            }
           }
           break;
         }
-        return Corrupt(path, point.seq + 1, pos, why);
+        return Corrupt(path, point.seq + 1, l.offset, why);
       }
-      if (verifying && point.seq > start.seq) PB_RETURN_IF_ERROR(fn(record, std::string_view(buf.data() + pos, nl + 1 - pos)));
-      pos = nl + 1;
+      if (verifying && point.seq > start.seq) PB_RETURN_IF_ERROR(fn(record, l.text));
     }
   }
   if (!verifying) {

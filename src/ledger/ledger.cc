@@ -18,6 +18,22 @@
 
 namespace pb::ledger {
 
+namespace {
+
+// A workload record is ~250 bytes; used only to pre-size hash tables.
+constexpr uint64_t kTypicalRecordBytes = 250;
+
+uint64_t JournalBytes(const std::string& journal_dir) {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(journal_dir, ec)) {
+    total += entry.is_regular_file(ec) ? entry.file_size(ec) : 0;
+  }
+  return total;
+}
+
+}  // namespace
+
 Ledger::Ledger(std::string data_dir) : data_dir_(std::move(data_dir)), index_(data_dir_ + "/journal") {}
 
 Ledger::~Ledger() {
@@ -55,6 +71,7 @@ Status Ledger::Recover() {
     return marker.status();
   }
   checkpoint_seq_ = start.seq;
+  state_.ReserveWorkloads(JournalBytes(data_dir_ + "/journal") / kTypicalRecordBytes + state_.workloads().size());
   MirrorCatchUp mirrors;
   PB_RETURN_IF_ERROR(mirrors.Open(data_dir_, start.seq));
   auto read = ReadJournal(data_dir_ + "/journal", start, /*repair=*/true, [&](const Record& r, std::string_view) {
@@ -63,9 +80,8 @@ Status Ledger::Recover() {
       return Status::Corruption("journal record seq " + std::to_string(r.seq) + " cannot be replayed: " +
                                 st.message() + ". Restore the data directory from a backup");
     }
-    mirrors.Offer(r);
     ++replayed_;
-    return Status::Ok();
+    return mirrors.Offer(r);
   });
   if (!read.ok()) return read.status();
   PB_RETURN_IF_ERROR(mirrors.Flush());

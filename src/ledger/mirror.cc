@@ -97,11 +97,16 @@ Status MirrorCatchUp::Open(const std::string& data_dir, uint64_t checkpoint_seq)
   return Status::Ok();
 }
 
-void MirrorCatchUp::Offer(const Record& r) {
+Status MirrorCatchUp::Offer(const Record& r) {
+  bool registry = r.type == RecordType::kRegister;
+  bool events = r.type == RecordType::kWorkload || r.type == RecordType::kAdjustment;
+  if ((!registry || r.seq <= registry_after_) && (!events || r.seq <= events_after_)) return Status::Ok();
   std::string e, g;
   AppendMirrorLine(r, &e, &g);
   if (r.seq > events_after_) events_ += e;
   if (r.seq > registry_after_) registry_ += g;
+  if (events_.size() + registry_.size() > (8 << 20)) return Flush();
+  return Status::Ok();
 }
 
 Status MirrorCatchUp::Flush() {

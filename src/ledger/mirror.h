@@ -32,7 +32,8 @@ class MirrorCatchUp {
   // Repairs both mirrors; lines for records after max(mirror seq,
   // checkpoint_seq) will be appended.
   Status Open(const std::string& data_dir, uint64_t checkpoint_seq);
-  void Offer(const Record& r);
+  // Collects the mirror lines `r` is missing; appends them in 8 MiB pieces.
+  Status Offer(const Record& r);
   // Appends what was collected (not fsynced, like every mirror write).
   Status Flush();
 

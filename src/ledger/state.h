@@ -66,6 +66,10 @@ class LedgerState {
   uint64_t credited_workloads() const { return credited_workloads_; }
   Wei total_credited() const { return total_credited_; }
 
+  // Pre-sizes the workload containers for about `workloads` entries (replay
+  // of a large journal avoids rehashing).
+  void ReserveWorkloads(size_t workloads) { workload_index_.reserve(workloads); }
+
   // Adds a loaded checkpoint entry (no journal record); used by the checkpoint
   // loader only. REQUIRES: the id is not present yet.
   void LoadOrchestrator(Orchestrator o);

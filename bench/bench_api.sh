@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# make bench-api: durable workload credits over HTTP with wrk (64 connections)
+# at two history sizes, plus start-up (journal replay) time and peak RSS.
+# Usage: bench/bench_api.sh BIN_DIR   (env: SIZES="10000 1000000" RUNS=3 SECONDS_PER_RUN=5)
+set -euo pipefail
+
+bin_dir=$(cd "${1:?usage: bench_api.sh BIN_DIR}" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+sizes=${SIZES:-"10000 1000000"}
+runs=${RUNS:-3}
+secs=${SECONDS_PER_RUN:-5}
+work=$(mktemp -d "${TMPDIR:-/tmp}/bench-api.XXXXXX")
+pid=""
+cleanup() {
+  if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# median of the numbers on stdin
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# wrk's latency lines look like "     99%    7.78ms"; prints milliseconds.
+to_ms() {
+  awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v=v*1000}; printf "%.2f\n", v}'
+}
+
+printf '%-12s %14s %10s %10s %12s %12s %10s\n' workloads credits/s p50_ms p99_ms replay_s start_s rss_MB
+declare -A rate_at
+for n in $sizes; do
+  dir="$work/data-$n"
+  "$bin_dir/bench-journal-gen" --data-dir "$dir" --workloads "$n" >/dev/null
+  port=$(free_port)
+  t0=$(date +%s.%N)
+  "$bin_dir/payments-backend" --data-dir "$dir" --listen "127.0.0.1:$port" 2>"$work/log-$n" &
+  pid=$!
+  for _ in $(seq 1 600); do
+    curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
+    sleep 0.05
+  done
+  start_s=$(echo "$(date +%s.%N) - $t0" | bc)
+  replay_s=$(grep -o 'replayed in [0-9.]*s' "$work/log-$n" | grep -o '[0-9.]*[0-9]')
+  rates=()
+  for r in $(seq 1 "$runs"); do
+    out=$(wrk -t2 -c64 -d"${secs}s" --latency -s "$here/credit.lua" "http://127.0.0.1:$port/")
+    if echo "$out" | grep -q 'Non-2xx'; then
+      echo "bench-api: some credits were not acknowledged with 2xx:" >&2
+      echo "$out" >&2
+      exit 1
+    fi
+    rate=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+    p50=$(echo "$out" | awk '$1=="50%" {print $2}' | to_ms)
+    p99=$(echo "$out" | awk '$1=="99%" {print $2}' | to_ms)
+    rates+=("$rate $p50 $p99")
+  done
+  mid=$(printf '%s\n' "${rates[@]}" | sort -g | sed -n "$(( (runs + 1) / 2 ))p")
+  rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+  kill -TERM "$pid"
+  wait "$pid" || true
+  pid=""
+  read -r rate p50 p99 <<<"$mid"
+  rate_at[$n]=$rate
+  printf '%-12s %14.0f %10s %10s %12s %12.2f %10d\n' "$n" "$rate" "$p50" "$p99" "$replay_s" "$start_s" $((rss_kb / 1024))
+  rm -rf "$dir"
+done
+
+set -- $sizes
+if [ $# -ge 2 ]; then
+  first=$1
+  last=${!#}
+  echo "throughput at $last vs $first workloads: $(echo "scale=3; ${rate_at[$last]} / ${rate_at[$first]}" | bc)x (target >= 0.85)"
+fi
+echo "targets: >= 25000 credits/s, p99 < 10 ms, replay of 1M records < 2 s, RSS < 400 MB at 1M workloads"
+echo "(median of $runs runs of ${secs}s each, wrk -t2 -c64, one durable credit per request; $(nproc) cores)"

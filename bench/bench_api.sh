@@ -29,7 +29,7 @@ to_ms() {
   awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v=v*1000}; printf "%.2f\n", v}'
 }
 
-printf '%-12s %14s %10s %10s %12s %12s %10s\n' workloads credits/s p50_ms p99_ms replay_s start_s rss_MB
+printf '%-10s %11s %8s %8s %9s %8s %12s %10s\n' workloads credits/s p50_ms p99_ms replay_s start_s end_workloads peak_rss_MB
 declare -A rate_at
 for n in $sizes; do
   dir="$work/data-$n"
@@ -59,12 +59,13 @@ for n in $sizes; do
   done
   mid=$(printf '%s\n' "${rates[@]}" | sort -g | sed -n "$(( (runs + 1) / 2 ))p")
   rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+  end_workloads=$(curl -fs "http://127.0.0.1:$port/health" | grep -o '"workloads":[0-9]*' | cut -d: -f2)
   kill -TERM "$pid"
   wait "$pid" || true
   pid=""
   read -r rate p50 p99 <<<"$mid"
   rate_at[$n]=$rate
-  printf '%-12s %14.0f %10s %10s %12s %12.2f %10d\n' "$n" "$rate" "$p50" "$p99" "$replay_s" "$start_s" $((rss_kb / 1024))
+  printf '%-10s %11.0f %8s %8s %9s %8.2f %12s %10d\n' "$n" "$rate" "$p50" "$p99" "$replay_s" "$start_s" "$end_workloads" $((rss_kb / 1024))
   rm -rf "$dir"
 done
 
@@ -75,4 +76,5 @@ if [ $# -ge 2 ]; then
   echo "throughput at $last vs $first workloads: $(echo "scale=3; ${rate_at[$last]} / ${rate_at[$first]}" | bc)x (target >= 0.85)"
 fi
 echo "targets: >= 25000 credits/s, p99 < 10 ms, replay of 1M records < 2 s, RSS < 400 MB at 1M workloads"
+echo "(peak RSS is the process's high-water mark at the end, holding end_workloads workloads)"
 echo "(median of $runs runs of ${secs}s each, wrk -t2 -c64, one durable credit per request; $(nproc) cores)"

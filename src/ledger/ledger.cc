@@ -147,7 +147,7 @@ Status Ledger::Adopt() {
   for (const auto& w : old.workloads()) {
     Record r;
     r.type = RecordType::kImportWorkload;
-    r.workload_id = w.id;
+    r.workload_id = std::string(w.id);
     r.raw_record = WorkloadJson(w);
     PB_RETURN_IF_ERROR(add(std::move(r)));
   }

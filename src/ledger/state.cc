@@ -45,8 +45,9 @@ void LedgerState::LoadOrchestrator(Orchestrator o) {
   orchestrator_index_.emplace(orchestrators_.back().id, orchestrators_.size() - 1);
 }
 
-void LedgerState::LoadWorkload(Workload w) {
-  if (w.raw_record.empty()) {
+void LedgerState::LoadWorkload(std::string_view id, Workload w) {
+  w.id = workload_ids_.Intern(id);
+  if (!w.raw_record) {
     ++credited_workloads_;
     total_credited_ += w.amount;
   }
@@ -99,13 +100,12 @@ Status LedgerState::Apply(const Record& r) {
       if (!after.ok()) return after.status();
       *MutableBalance(r.orchestrator_id, true) = *after;
       Workload w;
-      w.id = r.workload_id;
-      w.orchestrator_id = r.orchestrator_id;
+      w.orchestrator_id = &FindOrchestrator(r.orchestrator_id)->id;
       w.amount = r.amount;
       w.duration_ms = r.duration_ms;
       w.credited_at_ms = r.ts_ms;
       w.seq = r.seq;
-      LoadWorkload(std::move(w));
+      LoadWorkload(r.workload_id, std::move(w));
       return Status::Ok();
     }
     case RecordType::kAdjustment: {
@@ -135,9 +135,8 @@ Status LedgerState::Apply(const Record& r) {
         return Status::Conflict("workload '" + r.workload_id + "' imported twice");
       }
       Workload w;
-      w.id = r.workload_id;
-      w.raw_record = r.raw_record;
-      LoadWorkload(std::move(w));
+      w.raw_record = std::make_unique<std::string>(r.raw_record);
+      LoadWorkload(r.workload_id, std::move(w));
       return Status::Ok();
     }
   }

@@ -2,12 +2,14 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
 #include "common/money.h"
+#include "common/string_arena.h"
 #include "common/status.h"
 #include "ledger/record.h"
 
@@ -26,15 +28,17 @@ struct Orchestrator {
   std::string extra_members;
 };
 
+// Kept compact: there may be millions. The id's bytes live in the state's
+// arena; the orchestrator id points at the registered orchestrator's id.
 struct Workload {
-  std::string id;
-  std::string orchestrator_id;
+  std::string_view id;
+  const std::string* orchestrator_id = nullptr;  // null for adopted Python-era records
   Wei amount = 0;
-  std::optional<uint64_t> duration_ms;
   int64_t credited_at_ms = 0;
   uint64_t seq = 0;
-  // Non-empty for an adopted Python-era workload: its JSON object verbatim.
-  std::string raw_record;
+  std::optional<uint64_t> duration_ms;
+  // Set for an adopted Python-era workload: its JSON object verbatim.
+  std::unique_ptr<std::string> raw_record;
 };
 
 // The in-memory payments state: orchestrators, balances and workloads.
@@ -73,7 +77,8 @@ class LedgerState {
   // Adds a loaded checkpoint entry (no journal record); used by the checkpoint
   // loader only. REQUIRES: the id is not present yet.
   void LoadOrchestrator(Orchestrator o);
-  void LoadWorkload(Workload w);
+  // Interns `id` and stores `w` under it.
+  void LoadWorkload(std::string_view id, Workload w);
   void LoadBalance(std::string id, Wei balance);
 
  private:
@@ -81,6 +86,7 @@ class LedgerState {
 
   std::deque<Orchestrator> orchestrators_;
   std::unordered_map<std::string_view, size_t> orchestrator_index_;
+  StringArena workload_ids_;
   std::deque<Workload> workloads_;
   std::unordered_map<std::string_view, size_t> workload_index_;
   std::deque<std::pair<std::string, Wei>> balances_;

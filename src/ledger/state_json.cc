@@ -54,11 +54,11 @@ std::string OrchestratorJson(const Orchestrator& o, Wei balance, bool with_balan
 }
 
 std::string WorkloadJson(const Workload& w) {
-  if (!w.raw_record.empty()) return w.raw_record;
+  if (w.raw_record) return *w.raw_record;
   std::string out;
   JsonObject j(&out);
   std::string when = FormatIso8601(w.credited_at_ms);
-  j.Str("workload_id", w.id).Str("orchestrator_id", w.orchestrator_id).Str("amount", FormatEth(w.amount));
+  j.Str("workload_id", w.id).Str("orchestrator_id", *w.orchestrator_id).Str("amount", FormatEth(w.amount));
   if (w.duration_ms) j.UInt("duration_ms", *w.duration_ms);
   j.Str("status", "credited").Str("submitted_at", when).Bool("credited", true).Str("credited_at", when);
   j.UInt("seq", w.seq).Close();
@@ -153,11 +153,10 @@ Status LoadWorkload(const std::string& id, element v, LedgerState* state) {
   simdjson::dom::object obj;
   if (v.get_object().get(obj) != simdjson::SUCCESS) return FileError("workloads.json", id, "not a JSON object");
   Workload w;
-  w.id = id;
   uint64_t seq = 0;
   if (obj["seq"].get_uint64().get(seq) != simdjson::SUCCESS) {  // adopted Python-era record
-    w.raw_record = simdjson::minify(obj);
-    state->LoadWorkload(std::move(w));
+    w.raw_record = std::make_unique<std::string>(simdjson::minify(obj));
+    state->LoadWorkload(id, std::move(w));
     return Status::Ok();
   }
   w.seq = seq;
@@ -170,12 +169,14 @@ Status LoadWorkload(const std::string& id, element v, LedgerState* state) {
   auto wei = ParseEth(amount);
   auto ms = ParseIso8601(credited_at);
   if (!wei.ok() || !ms.ok()) return FileError("workloads.json", id, "has a malformed amount or credited_at");
-  w.orchestrator_id = std::string(orch);
+  const Orchestrator* o = state->FindOrchestrator(orch);
+  if (o == nullptr) return FileError("workloads.json", id, "names an orchestrator missing from registry.json");
+  w.orchestrator_id = &o->id;
   w.amount = *wei;
   w.credited_at_ms = *ms;
   uint64_t duration;
   if (obj["duration_ms"].get_uint64().get(duration) == simdjson::SUCCESS) w.duration_ms = duration;
-  state->LoadWorkload(std::move(w));
+  state->LoadWorkload(id, std::move(w));
   return Status::Ok();
 }
 

@@ -255,7 +255,7 @@ Reply Api::CreditWorkload(const Request& r) {
   if (amount <= 0) return ErrorReply(400, "invalid_argument", "amount must be greater than zero");
   const auto& state = ledger_->state();
   if (const auto* existing = state.FindWorkload(*wid)) {
-    bool same = existing->raw_record.empty() && existing->orchestrator_id == *oid && existing->amount == amount &&
+    bool same = !existing->raw_record && *existing->orchestrator_id == *oid && existing->amount == amount &&
                 existing->duration_ms == duration;
     if (!same) {
       return ErrorReply(409, "conflict", "workload '" + *wid + "' was already recorded with a different body");

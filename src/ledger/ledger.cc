@@ -185,7 +185,7 @@ Result<uint64_t> Ledger::Submit(Record r) {
 }
 
 void Ledger::MaybeCheckpoint() {
-  if (stopped_ || checkpoint_child_ > 0 || last_.seq == checkpoint_seq_.load()) return;
+  if (stopped_ || checkpoint_child_ > 0 || commit_pending_.load() || last_.seq == checkpoint_seq_.load()) return;
   child_point_ = last_;
   pid_t pid = ::fork();
   if (pid < 0) {
@@ -213,14 +213,15 @@ void Ledger::PollCheckpoint() {
     return;
   }
   ChainPoint point = child_point_;
-  std::string dir = data_dir_;
-  committer_.RunAfter(point.seq, [this, point, dir] {
-    Status st = CommitCheckpoint(dir);
-    if (!st.ok()) {
+  commit_pending_ = true;
+  committer_.RunAfter(point.seq, [this, point] {
+    Status st = CommitCheckpoint(data_dir_);
+    if (st.ok()) {
+      checkpoint_seq_ = point.seq;
+    } else {
       spdlog::error("checkpoint: commit failed: {}", st.ToString());
-      return;
     }
-    checkpoint_seq_ = point.seq;
+    commit_pending_ = false;
   });
 }
 

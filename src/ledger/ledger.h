@@ -76,6 +76,9 @@ class Ledger {
   double replay_seconds_ = 0;
   std::atomic<uint64_t> checkpoint_seq_{0};
   pid_t checkpoint_child_ = -1;
+  // True from a child's success until the committer has published its files;
+  // no new child may overwrite the .ckpt files meanwhile.
+  std::atomic<bool> commit_pending_{false};
   ChainPoint child_point_;
   bool stopped_ = false;
 };

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <functional>
 
 #include "common/sha256.h"
 
@@ -97,16 +98,15 @@ Status WriteFileAtomic(const std::string& path, std::string_view content) {
   return writer.Commit();
 }
 
-Result<std::string> ReadFile(const std::string& path) {
+Status ReadChunks(const std::string& path, const std::function<void(std::string_view)>& fn) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return Status::NotFound(path + " does not exist");
     return Status::FromErrno("open " + path, errno);
   }
-  std::string out;
-  char buf[1 << 16];
+  std::string buf(1 << 20, '\0');
   for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
+    ssize_t n = ::read(fd, buf.data(), buf.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       int err = errno;
@@ -114,9 +114,15 @@ Result<std::string> ReadFile(const std::string& path) {
       return Status::FromErrno("read " + path, err);
     }
     if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
+    fn(std::string_view(buf.data(), static_cast<size_t>(n)));
   }
   ::close(fd);
+  return Status::Ok();
+}
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::string out;
+  PB_RETURN_IF_ERROR(ReadChunks(path, [&](std::string_view chunk) { out.append(chunk); }));
   return out;
 }
 
@@ -133,25 +139,8 @@ Status MakeDirs(const std::string& dir) {
 }
 
 Result<std::string> Sha256File(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return Status::NotFound(path + " does not exist");
-    return Status::FromErrno("open " + path, errno);
-  }
   Sha256 hasher;
-  std::string buf(1 << 20, '\0');
-  for (;;) {
-    ssize_t n = ::read(fd, buf.data(), buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return Status::FromErrno("read " + path, err);
-    }
-    if (n == 0) break;
-    hasher.Update(std::string_view(buf.data(), static_cast<size_t>(n)));
-  }
-  ::close(fd);
+  PB_RETURN_IF_ERROR(ReadChunks(path, [&](std::string_view chunk) { hasher.Update(chunk); }));
   return ToHex(hasher.Finish());
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -49,6 +50,8 @@ class AtomicFileWriter {
 Status FsyncDir(const std::string& dir);
 // Parent directory of `path` ("." when it has none).
 std::string DirName(const std::string& path);
+// Calls fn with successive pieces (up to 1 MiB) of the file's bytes.
+Status ReadChunks(const std::string& path, const std::function<void(std::string_view)>& fn);
 // Reads a whole file.
 Result<std::string> ReadFile(const std::string& path);
 bool FileExists(const std::string& path);

@@ -17,7 +17,7 @@ WORKDIR /src
 # setup.sh alone first, so the package layer stays cached while sources change.
 # It apt-installs only what is missing and runs apt-get directly as root.
 COPY scripts/setup.sh scripts/setup.sh
-RUN scripts/setup.sh && rm -rf /var/lib/apt/lists/*
+RUN scripts/setup.sh && apt-get clean && rm -rf /var/lib/apt/lists/*
 
 COPY . .
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release \
@@ -33,6 +33,7 @@ FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libssl3 libsimdjson14 libspdlog1.10 libfmt9 curl \
+ && apt-get clean \
  && rm -rf /var/lib/apt/lists/*
 
 # Fixed uid/gid so the host's ./data can be chowned to match (10001:10001).

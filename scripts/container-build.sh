@@ -75,7 +75,8 @@ fi
 export CONTAINERS_CONF="$conf"
 
 # Turns a debootstrap minbase tree into the equivalent of Docker's
-# debian:bookworm-slim: same apt sources, no docs, man pages or locales.
+# debian:bookworm-slim: same apt sources, no docs, man pages or locales, and
+# apt deletes downloaded packages after installing them.
 slim_rootfs() {
   set -euo pipefail
   local root="$1" mirror="$2" security
@@ -103,6 +104,12 @@ path-exclude /usr/share/linda/*
 path-exclude /usr/share/lintian/overrides/*
 path-exclude /usr/share/locale/*
 path-exclude /usr/share/man/*
+EOF
+  cat > "$root/etc/apt/apt.conf.d/docker-clean" <<'EOF'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
 EOF
   find "$root/usr/share/doc" -mindepth 1 -not -type d -not -name copyright -delete
   find "$root/usr/share/doc" -mindepth 1 -type d -empty -delete

@@ -65,7 +65,16 @@ Result<Wei> ParseEth(std::string_view text, Sign sign) {
 
 Result<Wei> ParseLegacyEth(std::string_view text) {
   size_t e = text.find_first_of("eE");
-  if (e == std::string_view::npos) return ParseEth(text, Sign::kSigned);
+  if (e == std::string_view::npos) {
+    // str(Decimal) keeps trailing zeros ("1.000000000000000000000"); past the
+    // 18th place they carry no value, so they are dropped (the value stays exact).
+    std::string_view plain = text;
+    size_t dot = plain.find('.');
+    while (dot != std::string_view::npos && plain.size() - dot - 1 > kEthDecimals && plain.back() == '0') {
+      plain.remove_suffix(1);
+    }
+    return ParseEth(plain, Sign::kSigned);
+  }
   std::string_view exp_text = text.substr(e + 1);
   std::string mantissa(text.substr(0, e));
   bool exp_negative = !exp_text.empty() && exp_text[0] == '-';
@@ -76,6 +85,9 @@ Result<Wei> ParseLegacyEth(std::string_view text) {
   int exponent = std::atoi(std::string(exp_text).c_str());
   bool negative = !mantissa.empty() && mantissa[0] == '-';
   if (!mantissa.empty() && (mantissa[0] == '-' || mantissa[0] == '+')) mantissa.erase(0, 1);
+  if (mantissa.find_first_of("0123456789") == std::string::npos) {  // "E5", ".e-7": no digits at all
+    return Status::InvalidArgument("amount '" + std::string(text) + "' has no digits before its exponent");
+  }
   size_t dot = mantissa.find('.');
   std::string digits = mantissa;
   int point = static_cast<int>(dot == std::string::npos ? mantissa.size() : dot);

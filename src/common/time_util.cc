@@ -68,12 +68,18 @@ Result<int64_t> ParseIso8601(std::string_view s) {
       (s[10] != 'T' && s[10] != ' ') || s[13] != ':' || s[16] != ':') {
     return bad("is malformed");
   }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return bad("is out of range");
+  static constexpr int kMonthDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (mo < 1 || mo > 12 || d < 1 || d > kMonthDays[mo - 1] + (mo == 2 && leap ? 1 : 0) || h > 23 || mi > 59 ||
+      sec > 60) {
+    return bad("is out of range");
+  }
   size_t pos = 19;
   int ms = 0;
   if (pos < s.size() && s[pos] == '.') {
     int scale = 100;
     ++pos;
+    if (pos >= s.size() || s[pos] < '0' || s[pos] > '9') return bad("has a '.' without digits");
     while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
       ms += (s[pos] - '0') * scale;
       scale /= 10;

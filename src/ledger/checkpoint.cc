@@ -106,7 +106,12 @@ Result<CheckpointMarker> RecoverCheckpoint(const std::string& data_dir) {
     for (const char* name : kFiles) ::unlink((data_dir + "/" + name + kSuffix).c_str());
   }
   auto marker = ReadCheckpointMarker(data_dir);
-  if (!marker.ok()) return marker.status();
+  if (!marker.ok()) {
+    if (marker.status().kind() == Status::Kind::kNotFound) {  // none ever committed: every .ckpt is a leftover
+      for (const char* name : kFiles) ::unlink((data_dir + "/" + name + kSuffix).c_str());
+    }
+    return marker.status();
+  }
   const std::string* shas[] = {&marker->registry_sha, &marker->balances_sha, &marker->workloads_sha};
   bool usable = true;
   for (int i = 0; i < 3; ++i) {

@@ -203,7 +203,9 @@ Result<ReadResult> ReadJournal(const std::string& journal_dir, const ChainPoint&
         }
       }
       if (!st.ok()) {
-        if (last && l.final && verifying) {
+        // Only a final line without its newline is a write cut short by a crash
+        // (never acknowledged); a complete line that fails is damage.
+        if (last && l.final && !l.complete && verifying) {
           uint64_t bytes = lines.size() - l.offset;
           result.torn = true;
           result.tail = {path, l.offset, bytes};

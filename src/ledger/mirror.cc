@@ -87,7 +87,8 @@ Result<uint64_t> RepairMirror(const std::string& path) {
 
 Status MirrorCatchUp::Open(const std::string& data_dir, uint64_t checkpoint_seq) {
   data_dir_ = data_dir;
-  PB_RETURN_IF_ERROR(MakeDirs(data_dir + "/audit"));
+  // No directory is created here: a start-up that then finds corruption must
+  // leave the data directory as it was. Flush() creates audit/ when needed.
   auto events_seq = RepairMirror(data_dir + "/" + kLedgerEventsLog);
   if (!events_seq.ok()) return events_seq.status();
   auto registry_seq = RepairMirror(data_dir + "/" + kRegistryLog);
@@ -112,6 +113,7 @@ Status MirrorCatchUp::Offer(const Record& r) {
 Status MirrorCatchUp::Flush() {
   for (auto [name, text] : {std::pair{kLedgerEventsLog, &events_}, std::pair{kRegistryLog, &registry_}}) {
     if (text->empty()) continue;
+    PB_RETURN_IF_ERROR(MakeDirs(data_dir_ + "/audit"));
     std::string path = data_dir_ + "/" + name;
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0) return Status::FromErrno("open " + path, errno);

@@ -95,6 +95,13 @@ Result<Orchestrator> ParseRegistryEntry(std::string_view id, std::string_view ob
   for (auto field : obj) {
     std::string_view key = field.key, s;
     auto v = field.value;
+    const bool ours = key == "orchestrator_id" || key == "address" || key == "registration_count" ||
+                      key == "eligible_for_payments" || key == "denylisted" || key == "registered_at" ||
+                      key == "last_registered_at";
+    // Members this service writes itself are never kept verbatim (they would
+    // appear twice in registry.json): null means "not set", any other value
+    // must be usable.
+    if (ours && v.is_null()) continue;
     bool known = true;
     if (key == "orchestrator_id") {
       known = v.get_string().get(s) == simdjson::SUCCESS && s == id;
@@ -115,7 +122,11 @@ Result<Orchestrator> ParseRegistryEntry(std::string_view id, std::string_view ob
     } else {
       known = false;
     }
-    if (!known) {  // kept verbatim, including known keys whose value we could not use
+    if (!known && ours) {
+      return Status::InvalidArgument("registry entry '" + std::string(id) + "': member '" + std::string(key) +
+                                     "' has an unusable value " + simdjson::minify(v).substr(0, 64));
+    }
+    if (!known) {  // a member of the Python era this service does not know: kept verbatim
       if (!o.extra_members.empty()) o.extra_members.push_back(',');
       AppendJsonString(&o.extra_members, key);
       o.extra_members.push_back(':');

@@ -187,6 +187,7 @@ Result<uint64_t> Ledger::Submit(Record r) {
 void Ledger::MaybeCheckpoint() {
   if (stopped_ || checkpoint_child_ > 0 || commit_pending_.load() || last_.seq == checkpoint_seq_.load()) return;
   child_point_ = last_;
+  const pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) {
     spdlog::warn("checkpoint: fork failed: {}; will retry", std::strerror(errno));
@@ -194,6 +195,7 @@ void Ledger::MaybeCheckpoint() {
   }
   if (pid == 0) {  // child: a consistent copy-on-write view of the state
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(1);  // the service died before prctl took effect
     ::close_range(3, ~0U, 0);
     Status st = WriteCheckpointFiles(data_dir_, state_, child_point_);
     ::_exit(st.ok() ? 0 : 1);

@@ -193,8 +193,16 @@ Status LoadWorkload(const std::string& id, element v, LedgerState* state) {
 
 }  // namespace
 
+StateFilePaths DefaultStateFilePaths(const std::string& dir) {
+  return {dir + "/registry.json", dir + "/balances.json", dir + "/workloads.json"};
+}
+
 Status LoadStateFiles(const std::string& dir, LedgerState* state) {
-  PB_RETURN_IF_ERROR(ForEachMember(dir + "/registry.json", "registry.json", [&](const std::string& id, element v) {
+  return LoadStateFiles(DefaultStateFilePaths(dir), state);
+}
+
+Status LoadStateFiles(const StateFilePaths& paths, LedgerState* state) {
+  PB_RETURN_IF_ERROR(ForEachMember(paths.registry, "registry.json", [&](const std::string& id, element v) {
     if (!v.is_object()) return FileError("registry.json", id, "not a JSON object");
     auto o = ParseRegistryEntry(id, simdjson::minify(v));
     if (!o.ok()) return FileError("registry.json", id, o.status().message());
@@ -202,7 +210,7 @@ Status LoadStateFiles(const std::string& dir, LedgerState* state) {
     state->LoadOrchestrator(std::move(o.value()));
     return Status::Ok();
   }));
-  PB_RETURN_IF_ERROR(ForEachMember(dir + "/balances.json", "balances.json", [&](const std::string& id, element v) {
+  PB_RETURN_IF_ERROR(ForEachMember(paths.balances, "balances.json", [&](const std::string& id, element v) {
     std::string raw = v.is_string() ? std::string(std::string_view(v)) : simdjson::minify(v);
     auto wei = ParseLegacyEth(raw);
     if (!wei.ok()) return FileError("balances.json", id, wei.status().message());
@@ -210,7 +218,7 @@ Status LoadStateFiles(const std::string& dir, LedgerState* state) {
     state->LoadBalance(id, *wei);
     return Status::Ok();
   }));
-  return ForEachMember(dir + "/workloads.json", "workloads.json", [&](const std::string& id, element v) {
+  return ForEachMember(paths.workloads, "workloads.json", [&](const std::string& id, element v) {
     if (state->FindWorkload(id) != nullptr) return FileError("workloads.json", id, "appears twice");
     return LoadWorkload(id, v, state);
   });

@@ -34,4 +34,12 @@ Result<Orchestrator> ParseRegistryEntry(std::string_view id, std::string_view ob
 // file and the entry.
 Status LoadStateFiles(const std::string& dir, LedgerState* state);
 
+// The three files' paths, for loading from other names (a checkpoint's
+// pending .ckpt files).
+struct StateFilePaths {
+  std::string registry, balances, workloads;
+};
+StateFilePaths DefaultStateFilePaths(const std::string& dir);
+Status LoadStateFiles(const StateFilePaths& paths, LedgerState* state);
+
 }  // namespace pb::ledger

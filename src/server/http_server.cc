@@ -71,24 +71,23 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnRead(beast::error_code ec) {
+    if (ec && ec != http::error::body_limit) return Close();
+    started_us_ = MonotonicMicros();
+    auto& req = parser_->get();  // with body_limit, the header is complete
+    method_ = std::string(req.method_string());
+    target_ = std::string(req.target());
     if (ec == http::error::body_limit) {
       keep_alive_ = false;
-      Reply r = ErrorReply(413, "too_large", "request body exceeds 65536 bytes");
-      Write(std::move(r.response));
+      Write(ErrorReply(413, "too_large", "request body exceeds 65536 bytes").response);
       return;
     }
-    if (ec) return Close();
-    started_us_ = MonotonicMicros();
-    auto& req = parser_->get();
     Request request;
-    request.method = std::string(req.method_string());
-    request.target = std::string(req.target());
+    request.method = method_;
+    request.target = target_;
     request.body = std::move(req.body());
     auto token = req.find("X-Admin-Token");
     if (token != req.end()) request.admin_token = std::string(token->value());
     keep_alive_ = req.keep_alive();
-    method_ = request.method;
-    target_ = request.target;
     server_->Deliver(server_->api->Handle(request), [self = shared_from_this()](Response response) {
       self->Write(std::move(response));
     });

@@ -482,7 +482,16 @@ INSTANTIATE_TEST_SUITE_P(
                     l.insert(l.begin() + 3, "hello\n");
                     return l;
                   },
-                  4, 3, 0}),
+                  4, 3, 0},
+        // A complete last record (newline present) that fails its hash was
+        // acknowledged and then damaged: corruption, never cut as a torn tail.
+        BreakCase{"CompleteLastLineEdited",
+                  [](std::vector<std::string> l) {
+                    size_t at = l.back().find("\"amount\":\"2");  // record 8: w-4, 2 ETH
+                    l.back()[at + 10] = '3';
+                    return l;
+                  },
+                  8, 7, 0}),
     [](const ::testing::TestParamInfo<BreakCase>& info) { return std::string(info.param.name); });
 
 TEST(ChainBreakAfterCheckpoint, IsDetectedWhenReplayingTheRecordsAfterTheCheckpoint) {

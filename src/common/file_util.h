@@ -44,6 +44,8 @@ class AtomicFileWriter {
   std::string final_path_;
   std::string temp_path_;
   std::string buffer_;
+  uint64_t written_ = 0;       // bytes written to the file so far
+  uint64_t written_back_ = 0;  // bytes already pushed to the disk
 };
 
 // fsyncs the directory so a rename or create inside it is durable.

@@ -22,12 +22,12 @@ constexpr const char* kSuffix = ".ckpt";
 std::string MarkerPath(const std::string& data_dir) { return data_dir + "/journal/CHECKPOINT"; }
 
 // Writes one .ckpt file through `write`, returning its SHA-256.
-Result<std::string> WriteOne(const std::string& path, Status (*write)(const LedgerState&, const TextSink&),
-                             const LedgerState& state) {
+Result<std::string> WriteOne(const std::string& path, Status (*write)(const StateImage&, const TextSink&),
+                             const StateImage& image) {
   AtomicFileWriter file;
   PB_RETURN_IF_ERROR(file.Open(path, kSuffix));
   Sha256 hasher;
-  PB_RETURN_IF_ERROR(write(state, [&](std::string_view text) {
+  PB_RETURN_IF_ERROR(write(image, [&](std::string_view text) {
     hasher.Update(text);
     return file.Append(text);
   }));
@@ -37,12 +37,12 @@ Result<std::string> WriteOne(const std::string& path, Status (*write)(const Ledg
 
 }  // namespace
 
-Status WriteCheckpointFiles(const std::string& data_dir, const LedgerState& state, const ChainPoint& point) {
-  Status (*writers[])(const LedgerState&, const TextSink&) = {WriteRegistryJson, WriteBalancesJson,
+Status WriteCheckpointFiles(const std::string& data_dir, const StateImage& image, const ChainPoint& point) {
+  Status (*writers[])(const StateImage&, const TextSink&) = {WriteRegistryJson, WriteBalancesJson,
                                                               WriteWorkloadsJson};
   std::string shas[3];
   for (int i = 0; i < 3; ++i) {
-    auto sha = WriteOne(data_dir + "/" + kFiles[i], writers[i], state);
+    auto sha = WriteOne(data_dir + "/" + kFiles[i], writers[i], image);
     if (!sha.ok()) return sha.status();
     shas[i] = *sha;
   }

@@ -16,13 +16,13 @@ struct CheckpointMarker {
 };
 
 // Step 1: writes registry.json.ckpt, balances.json.ckpt, workloads.json.ckpt
-// and journal/CHECKPOINT.ckpt for `state` as of `point`, all fsynced.
-// Safe to call in a forked child (uses no locks or threads).
-Status WriteCheckpointFiles(const std::string& data_dir, const LedgerState& state, const ChainPoint& point);
+// and journal/CHECKPOINT.ckpt for `image` (the state after `point`), all
+// fsynced. May run on any thread: it reads only the image.
+Status WriteCheckpointFiles(const std::string& data_dir, const StateImage& image, const ChainPoint& point);
 
 // Steps 2 and 3: publishes CHECKPOINT, then renames the .ckpt files into
-// place. REQUIRES: WriteCheckpointFiles succeeded and record point.seq is
-// durable in the journal.
+// place. REQUIRES: WriteCheckpointFiles succeeded, record point.seq is
+// durable in the journal and the mirrors hold its lines, fsynced.
 Status CommitCheckpoint(const std::string& data_dir);
 
 // Removes leftovers of an uncommitted checkpoint and finishes a committed

@@ -15,8 +15,7 @@ struct GroupCommitter::Pending {
   uint64_t first_seq = 0;
   uint64_t last_seq = 0;
   std::string journal, events, registry, access;
-  std::vector<std::pair<uint64_t, std::function<void()>>> tasks;
-  bool empty() const { return journal.empty() && access.empty() && tasks.empty(); }
+  bool empty() const { return journal.empty() && access.empty(); }
 };
 
 GroupCommitter::GroupCommitter() = default;
@@ -25,6 +24,7 @@ GroupCommitter::~GroupCommitter() { Stop(); }
 Status GroupCommitter::Start(const std::string& data_dir, uint64_t durable_seq, Callbacks callbacks) {
   data_dir_ = data_dir;
   durable_seq_ = durable_seq;
+  mirrored_seq_ = durable_seq;
   callbacks_ = std::move(callbacks);
   PB_RETURN_IF_ERROR(writer_.Open(data_dir + "/journal", durable_seq + 1));
   PB_RETURN_IF_ERROR(MakeDirs(data_dir + "/audit"));
@@ -47,19 +47,19 @@ void GroupCommitter::Enqueue(uint64_t seq, std::string_view line, std::string_vi
   pending_->journal.append(line);
   pending_->events.append(ledger_events);
   pending_->registry.append(registry_log);
-  cv_.notify_one();
+  cv_.notify_all();
 }
 
 void GroupCommitter::EnqueueAccessLog(std::string_view lines) {
   std::lock_guard lock(mu_);
   pending_->access.append(lines);
-  cv_.notify_one();
+  cv_.notify_all();
 }
 
-void GroupCommitter::RunAfter(uint64_t seq, std::function<void()> task) {
-  std::lock_guard lock(mu_);
-  pending_->tasks.emplace_back(seq, std::move(task));
-  cv_.notify_one();
+bool GroupCommitter::WaitMirrored(uint64_t seq) {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return mirrored_seq_ >= seq || failed_.load() || stopped_; });
+  return mirrored_seq_ >= seq;
 }
 
 Status GroupCommitter::WriteBatch(Pending& batch) {
@@ -76,7 +76,6 @@ Status GroupCommitter::WriteBatch(Pending& batch) {
 }
 
 void GroupCommitter::Loop() {
-  std::vector<std::pair<uint64_t, std::function<void()>>> waiting;
   for (;;) {
     auto batch = std::make_unique<Pending>();
     {
@@ -85,32 +84,25 @@ void GroupCommitter::Loop() {
       if (pending_->empty() && stopping_) break;
       std::swap(batch, pending_);
     }
-    for (auto& t : batch->tasks) waiting.push_back(std::move(t));
-    if (!failed_) {
-      Status st = WriteBatch(*batch);
-      if (!st.ok()) {
-        failed_ = true;
-        callbacks_.on_failure(st);
-      }
+    if (failed_) continue;
+    Status st = WriteBatch(*batch);
+    std::lock_guard lock(mu_);
+    if (!st.ok()) {
+      failed_ = true;
+      callbacks_.on_failure(st);
+    } else {
+      mirrored_seq_ = durable_seq_;
     }
-    // Tasks whose records are durable run after the mirrors are fsynced.
-    bool due = false;
-    for (auto& [seq, task] : waiting) due |= seq <= durable_seq_;
-    if (due && !failed_) {
-      ::fdatasync(events_fd_);
-      ::fdatasync(registry_fd_);
-      std::erase_if(waiting, [&](auto& t) {
-        if (t.first > durable_seq_) return false;
-        t.second();
-        return true;
-      });
-    }
+    cv_.notify_all();
   }
   for (int fd : {events_fd_, registry_fd_, access_fd_}) {
     if (fd < 0) continue;
     ::fdatasync(fd);
     ::close(fd);
   }
+  std::lock_guard lock(mu_);
+  stopped_ = true;
+  cv_.notify_all();
 }
 
 void GroupCommitter::Stop() {
@@ -118,7 +110,7 @@ void GroupCommitter::Stop() {
     std::lock_guard lock(mu_);
     if (!thread_.joinable()) return;
     stopping_ = true;
-    cv_.notify_one();
+    cv_.notify_all();
   }
   thread_.join();
 }

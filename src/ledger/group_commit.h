@@ -41,9 +41,10 @@ class GroupCommitter {
   void Enqueue(uint64_t seq, std::string_view line, std::string_view ledger_events, std::string_view registry_log);
   // Queues lines for audit/payments-audit.log. Thread-safe.
   void EnqueueAccessLog(std::string_view lines);
-  // Runs `task` on the committer thread once every record through `seq` is
-  // durable and its mirror lines are written and fsynced.
-  void RunAfter(uint64_t seq, std::function<void()> task);
+  // Blocks until the mirror lines of every record through `seq` have been
+  // written (not fsynced). Returns false when that can no longer happen
+  // (journal failure, or stopped short of `seq`). Thread-safe.
+  bool WaitMirrored(uint64_t seq);
   // Writes everything queued, fsyncs the mirrors, then stops the thread.
   // Idempotent.
   void Stop();
@@ -63,6 +64,8 @@ class GroupCommitter {
   std::condition_variable cv_;
   std::unique_ptr<Pending> pending_;
   uint64_t durable_seq_ = 0;  // committer thread only
+  uint64_t mirrored_seq_ = 0;  // guarded by mu_
+  bool stopped_ = false;       // guarded by mu_: the thread has exited
   bool stopping_ = false;
   std::atomic<bool> failed_{false};
   std::thread thread_;

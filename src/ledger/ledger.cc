@@ -1,8 +1,8 @@
 #include "ledger/ledger.h"
 
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -37,10 +37,8 @@ uint64_t JournalBytes(const std::string& journal_dir) {
 Ledger::Ledger(std::string data_dir) : data_dir_(std::move(data_dir)), index_(data_dir_ + "/journal") {}
 
 Ledger::~Ledger() {
-  if (checkpoint_child_ > 0) {
-    ::kill(checkpoint_child_, SIGKILL);
-    ::waitpid(checkpoint_child_, nullptr, 0);
-  }
+  committer_.Stop();  // lets a waiting checkpoint thread finish
+  if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
 }
 
 Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& data_dir) {
@@ -185,65 +183,64 @@ Result<uint64_t> Ledger::Submit(Record r) {
 }
 
 void Ledger::MaybeCheckpoint() {
-  if (stopped_ || checkpoint_child_ > 0 || commit_pending_.load() || last_.seq == checkpoint_seq_.load()) return;
-  child_point_ = last_;
-  const pid_t parent = ::getpid();
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    spdlog::warn("checkpoint: fork failed: {}; will retry", std::strerror(errno));
-    return;
-  }
-  if (pid == 0) {  // child: a consistent copy-on-write view of the state
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(1);  // the service died before prctl took effect
-    ::close_range(3, ~0U, 0);
-    Status st = WriteCheckpointFiles(data_dir_, state_, child_point_);
-    ::_exit(st.ok() ? 0 : 1);
-  }
-  checkpoint_child_ = pid;
+  if (stopped_ || checkpoint_running_.load() || last_.seq == checkpoint_seq_.load()) return;
+  if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
+  checkpoint_running_ = true;
+  auto image = std::make_shared<StateImage>(state_.Image());
+  checkpoint_thread_ = std::thread([this, image, point = last_] {
+    // Background work: the CPU and the disk go to the service's requests first.
+    ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 19);
+    ::syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, ::gettid(), 3 << 13 /* IOPRIO_CLASS_IDLE */);
+    Status st = PublishCheckpoint(*image, point);
+    if (!st.ok()) spdlog::error("checkpoint at seq {} failed: {}; the journal is intact, the next attempt follows",
+                                point.seq, st.ToString());
+    checkpoint_running_ = false;
+  });
 }
 
-void Ledger::PollCheckpoint() {
-  if (checkpoint_child_ <= 0) return;
-  int status = 0;
-  pid_t done = ::waitpid(checkpoint_child_, &status, WNOHANG);
-  if (done == 0) return;
-  checkpoint_child_ = -1;
-  if (done < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    spdlog::error("checkpoint: writing the JSON files failed (disk full or permissions?); the journal is intact "
-                  "and the next attempt follows");
-    return;
-  }
-  ChainPoint point = child_point_;
-  commit_pending_ = true;
-  committer_.RunAfter(point.seq, [this, point] {
-    Status st = CommitCheckpoint(data_dir_);
-    if (st.ok()) {
-      checkpoint_seq_ = point.seq;
-    } else {
-      spdlog::error("checkpoint: commit failed: {}", st.ToString());
+namespace {
+
+// fdatasyncs the readable mirrors (they are appended without fsync).
+Status SyncMirrors(const std::string& data_dir) {
+  for (const char* name : {kLedgerEventsLog, kRegistryLog}) {
+    std::string path = data_dir + "/" + name;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ENOENT) continue;
+      return Status::FromErrno("open " + path, errno);
     }
-    commit_pending_ = false;
-  });
+    int rc = ::fdatasync(fd);
+    int err = errno;
+    ::close(fd);
+    if (rc != 0) return Status::FromErrno("fdatasync " + path, err);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status Ledger::PublishCheckpoint(const StateImage& image, const ChainPoint& point) {
+  PB_RETURN_IF_ERROR(WriteCheckpointFiles(data_dir_, image, point));
+  if (!committer_.WaitMirrored(point.seq)) {
+    return Status::Unavailable("the journal could not be made durable through seq " + std::to_string(point.seq));
+  }
+  PB_RETURN_IF_ERROR(SyncMirrors(data_dir_));
+  PB_RETURN_IF_ERROR(CommitCheckpoint(data_dir_));
+  checkpoint_seq_ = point.seq;
+  return Status::Ok();
 }
 
 Status Ledger::Shutdown() {
   if (stopped_) return Status::Ok();
   stopped_ = true;
-  if (checkpoint_child_ > 0) {
-    ::kill(checkpoint_child_, SIGKILL);
-    ::waitpid(checkpoint_child_, nullptr, 0);
-    checkpoint_child_ = -1;
-  }
   committer_.Stop();
+  if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
   if (committer_.failed()) {
     return Status::Unavailable("the journal could not be made durable; no checkpoint written. Restart the "
                                "service: it recovers from what is on disk");
   }
   if (last_.seq == checkpoint_seq_.load()) return Status::Ok();
-  PB_RETURN_IF_ERROR(WriteCheckpointFiles(data_dir_, state_, last_));
-  PB_RETURN_IF_ERROR(CommitCheckpoint(data_dir_));
-  checkpoint_seq_ = last_.seq;
+  PB_RETURN_IF_ERROR(PublishCheckpoint(state_.Image(), last_));
   spdlog::info("ledger: checkpoint written at seq {}", last_.seq);
   return Status::Ok();
 }

@@ -1,10 +1,9 @@
 #pragma once
 
-#include <sys/types.h>
-
 #include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "common/status.h"
 #include "ledger/group_commit.h"
@@ -49,11 +48,12 @@ class Ledger {
   double replay_seconds() const { return replay_seconds_; }
   uint64_t checkpoint_seq() const { return checkpoint_seq_.load(); }
 
-  // Starts a background checkpoint (a forked child writes the files) when the
-  // state changed since the last one and none is running.
+  // Starts a background checkpoint when the state changed since the last one
+  // and none is running: an image of the state is taken here (cheap: the
+  // workloads are not copied) and a low-priority thread writes and publishes
+  // the files, off the request path.
   void MaybeCheckpoint();
-  // Reaps a finished checkpoint child and queues its commit. Call periodically.
-  void PollCheckpoint();
+  bool checkpoint_running() const { return checkpoint_running_.load(); }
   // Drains the journal, stops the committer and writes a final checkpoint.
   Status Shutdown();
 
@@ -66,6 +66,8 @@ class Ledger {
   explicit Ledger(std::string data_dir);
   Status Recover();
   Status Adopt();
+  // Writes and publishes a checkpoint of `image` taken at `point` (any thread).
+  Status PublishCheckpoint(const StateImage& image, const ChainPoint& point);
 
   std::string data_dir_;
   LedgerState state_;
@@ -75,11 +77,8 @@ class Ledger {
   uint64_t replayed_ = 0;
   double replay_seconds_ = 0;
   std::atomic<uint64_t> checkpoint_seq_{0};
-  pid_t checkpoint_child_ = -1;
-  // True from a child's success until the committer has published its files;
-  // no new child may overwrite the .ckpt files meanwhile.
-  std::atomic<bool> commit_pending_{false};
-  ChainPoint child_point_;
+  std::thread checkpoint_thread_;
+  std::atomic<bool> checkpoint_running_{false};
   bool stopped_ = false;
 };
 

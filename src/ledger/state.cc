@@ -14,6 +14,14 @@ const Workload* LedgerState::FindWorkload(std::string_view id) const {
   return it == workload_index_.end() ? nullptr : &workloads_[it->second];
 }
 
+StateImage LedgerState::Image() const {
+  StateImage image;
+  image.orchestrators.assign(orchestrators_.begin(), orchestrators_.end());
+  image.balances.assign(balances_.begin(), balances_.end());
+  image.workloads = workloads_.Snapshot();
+  return image;
+}
+
 Wei LedgerState::Balance(std::string_view id) const {
   auto it = balance_index_.find(id);
   return it == balance_index_.end() ? 0 : balances_[it->second].second;

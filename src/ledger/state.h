@@ -7,11 +7,13 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "common/money.h"
 #include "common/string_arena.h"
 #include "common/status.h"
 #include "ledger/record.h"
+#include "ledger/stable_vector.h"
 
 namespace pb::ledger {
 
@@ -41,6 +43,15 @@ struct Workload {
   std::unique_ptr<std::string> raw_record;
 };
 
+// A consistent image of the state for writing the JSON files from another
+// thread: orchestrators and balances are copied (they change in place), the
+// append-only workloads are a view.
+struct StateImage {
+  std::vector<Orchestrator> orchestrators;
+  std::vector<std::pair<std::string, Wei>> balances;
+  StableVector<Workload>::View workloads;
+};
+
 // The in-memory payments state: orchestrators, balances and workloads.
 // Single-threaded: the owner serialises all calls. Apply() is the only
 // mutator and is used both for live requests and for replay, so both follow
@@ -63,9 +74,12 @@ class LedgerState {
 
   // Iteration in first-seen order (stable across restarts).
   const std::deque<Orchestrator>& orchestrators() const { return orchestrators_; }
-  const std::deque<Workload>& workloads() const { return workloads_; }
+  const StableVector<Workload>& workloads() const { return workloads_; }
   // Balance entries in first-seen order, as (orchestrator_id, wei).
   const std::deque<std::pair<std::string, Wei>>& balances() const { return balances_; }
+
+  // O(orchestrators + balances); the workloads are not copied.
+  StateImage Image() const;
 
   uint64_t credited_workloads() const { return credited_workloads_; }
   Wei total_credited() const { return total_credited_; }
@@ -87,7 +101,7 @@ class LedgerState {
   std::deque<Orchestrator> orchestrators_;
   std::unordered_map<std::string_view, size_t> orchestrator_index_;
   StringArena workload_ids_;
-  std::deque<Workload> workloads_;
+  StableVector<Workload> workloads_;
   std::unordered_map<std::string_view, size_t> workload_index_;
   std::deque<std::pair<std::string, Wei>> balances_;
   std::unordered_map<std::string_view, size_t> balance_index_;

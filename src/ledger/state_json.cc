@@ -65,21 +65,21 @@ std::string WorkloadJson(const Workload& w) {
   return out;
 }
 
-Status WriteRegistryJson(const LedgerState& state, const TextSink& sink) {
+Status WriteRegistryJson(const StateImage& image, const TextSink& sink) {
   return WriteObjectFile(
-      state.orchestrators(), sink, [](const Orchestrator& o) -> std::string_view { return o.id; },
+      image.orchestrators, sink, [](const Orchestrator& o) -> std::string_view { return o.id; },
       [](const Orchestrator& o, std::string* out) { *out += OrchestratorJson(o, 0, false); });
 }
 
-Status WriteBalancesJson(const LedgerState& state, const TextSink& sink) {
+Status WriteBalancesJson(const StateImage& image, const TextSink& sink) {
   return WriteObjectFile(
-      state.balances(), sink, [](const auto& b) -> std::string_view { return b.first; },
+      image.balances, sink, [](const auto& b) -> std::string_view { return b.first; },
       [](const auto& b, std::string* out) { AppendJsonString(out, FormatEth(b.second)); });
 }
 
-Status WriteWorkloadsJson(const LedgerState& state, const TextSink& sink) {
+Status WriteWorkloadsJson(const StateImage& image, const TextSink& sink) {
   return WriteObjectFile(
-      state.workloads(), sink, [](const Workload& w) -> std::string_view { return w.id; },
+      image.workloads, sink, [](const Workload& w) -> std::string_view { return w.id; },
       [](const Workload& w, std::string* out) { *out += WorkloadJson(w); });
 }
 

@@ -16,9 +16,9 @@ namespace pb::ledger {
 // Receives serialized text in pieces; a non-ok Status stops the writer.
 using TextSink = std::function<Status(std::string_view)>;
 
-Status WriteRegistryJson(const LedgerState& state, const TextSink& sink);
-Status WriteBalancesJson(const LedgerState& state, const TextSink& sink);
-Status WriteWorkloadsJson(const LedgerState& state, const TextSink& sink);
+Status WriteRegistryJson(const StateImage& image, const TextSink& sink);
+Status WriteBalancesJson(const StateImage& image, const TextSink& sink);
+Status WriteWorkloadsJson(const StateImage& image, const TextSink& sink);
 
 // One orchestrator's registry.json object (no trailing newline).
 std::string OrchestratorJson(const Orchestrator& o, Wei balance, bool with_balance);

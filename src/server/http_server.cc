@@ -180,7 +180,6 @@ void HttpServer::Impl::Tick() {
     ledger->committer().EnqueueAccessLog(access_log);
     access_log.clear();
   }
-  ledger->PollCheckpoint();
   int64_t now = MonotonicMicros();
   if (now - last_checkpoint_us >= int64_t{options.checkpoint_interval_seconds} * 1000000) {
     last_checkpoint_us = now;

@@ -174,7 +174,7 @@ TEST(Checkpoint, ACrashAfterTheMarkerWasPublishedRollsTheRenamesForward) {
     ASSERT_TRUE(h.WaitDurable(last));
     h->committer().Stop();  // everything durable, mirrors written
     // Step 1, then step 2 by hand; the crash comes before step 3 (the renames).
-    ASSERT_TRUE(WriteCheckpointFiles(tmp.path(), h->state(), testing::JournalEnd(tmp.path())).ok());
+    ASSERT_TRUE(WriteCheckpointFiles(tmp.path(), h->state().Image(), testing::JournalEnd(tmp.path())).ok());
     std::filesystem::rename(tmp.Sub("journal/CHECKPOINT.ckpt"), tmp.Sub("journal/CHECKPOINT"));
     for (const char* name : kJsonFiles) pending[name] = ReadAll(tmp.Sub(std::string(name) + ".ckpt"));
     h.Crash();
@@ -208,7 +208,7 @@ TEST(Checkpoint, LeftoversOfAnUncommittedCheckpointAreRemovedAndTheOldOneIsUsed)
     ASSERT_TRUE(h.WaitDurable(seq));
     h->committer().Stop();
     // Step 1 only: the crash comes before CHECKPOINT is replaced.
-    ASSERT_TRUE(WriteCheckpointFiles(tmp.path(), h->state(), testing::JournalEnd(tmp.path())).ok());
+    ASSERT_TRUE(WriteCheckpointFiles(tmp.path(), h->state().Image(), testing::JournalEnd(tmp.path())).ok());
     h.Crash();
   }
   ASSERT_EQ(CkptLeftovers(tmp).size(), 4u);
@@ -232,7 +232,7 @@ TEST(Checkpoint, StrayCkptFilesAreRemovedWhenNoCheckpointWasEverCommitted) {
     ASSERT_TRUE(h.WaitDurable(last));
     h->committer().Stop();
     // The first checkpoint crashed while writing its JSON files: no marker at all.
-    ASSERT_TRUE(WriteCheckpointFiles(tmp.path(), h->state(), testing::JournalEnd(tmp.path())).ok());
+    ASSERT_TRUE(WriteCheckpointFiles(tmp.path(), h->state().Image(), testing::JournalEnd(tmp.path())).ok());
     std::filesystem::remove(tmp.Sub("journal/CHECKPOINT.ckpt"));
     h.Crash();
   }
@@ -289,25 +289,51 @@ TEST(Checkpoint, AMissingMarkerMeansAFullReplayFromSeqOne) {
   ExpectSampleState(h->state());
 }
 
+// Waits (bounded) for a background checkpoint thread to finish.
+void WaitCheckpointDone(LedgerHarness& h) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (h->checkpoint_running() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ASSERT_FALSE(h->checkpoint_running());
+}
+
 TEST(Checkpoint, ABackgroundCheckpointIsPublishedOnceItsRecordsAreDurable) {
   TempDir tmp;
   LedgerHarness h(tmp.path());
   ASSERT_TRUE(h.Open().ok());
   const uint64_t last = AddSampleRecords(h);
   ASSERT_TRUE(h.WaitDurable(last));
-  h->MaybeCheckpoint();  // forks a child that writes the .ckpt files
-  // Bounded wait for the child and the committer's publication.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (h->checkpoint_seq() != last && std::chrono::steady_clock::now() < deadline) {
-    h->PollCheckpoint();
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
+  h->MaybeCheckpoint();  // a background thread writes and publishes the files
+  WaitCheckpointDone(h);
   ASSERT_EQ(h->checkpoint_seq(), last);
   EXPECT_TRUE(CkptLeftovers(tmp).empty());
   EXPECT_EQ(ReadAll(tmp.Sub("balances.json")), "{\n  \"orch-0001\": \"0.000123\",\n  \"orch-0002\": \"1.5\"\n}\n");
   auto report = VerifyDataDir(tmp.path());
   EXPECT_TRUE(report.ok()) << VerifyReportText(report);
   EXPECT_EQ(report.checkpoint_seq, last);
+}
+
+TEST(Checkpoint, ABackgroundCheckpointHoldsTheStateAtItsStartNotLaterChanges) {
+  TempDir tmp;
+  LedgerHarness h(tmp.path());
+  ASSERT_TRUE(h.Open().ok());
+  const uint64_t at = AddSampleRecords(h);
+  h->MaybeCheckpoint();  // the image is taken here, before the next credits
+  uint64_t later = 0;
+  for (int i = 0; i < 200; ++i) later = h.Credit("late-" + std::to_string(i), "orch-0001", "1");
+  ASSERT_TRUE(h.WaitDurable(later));
+  WaitCheckpointDone(h);
+  ASSERT_EQ(h->checkpoint_seq(), at);
+  EXPECT_EQ(ReadAll(tmp.Sub("balances.json")), "{\n  \"orch-0001\": \"0.000123\",\n  \"orch-0002\": \"1.5\"\n}\n");
+  auto report = VerifyDataDir(tmp.path());
+  EXPECT_TRUE(report.ok()) << VerifyReportText(report);
+  // A restart loads that checkpoint and replays exactly the later credits.
+  h.Crash();
+  LedgerHarness again(tmp.path());
+  ASSERT_TRUE(again.Open().ok());
+  EXPECT_EQ(again->replayed_records(), later - at);
+  EXPECT_EQ(FormatEth(again->state().Balance("orch-0001")), "200.000123");
 }
 
 }  // namespace

@@ -183,7 +183,10 @@ Result<uint64_t> Ledger::Submit(Record r) {
 }
 
 void Ledger::MaybeCheckpoint() {
-  if (stopped_ || checkpoint_running_.load() || last_.seq == checkpoint_seq_.load()) return;
+  if (stopped_ || checkpoint_running_.load() || last_.seq == checkpoint_seq_.load() ||
+      MonotonicMicros() < checkpoint_not_before_us_.load()) {
+    return;
+  }
   if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
   checkpoint_running_ = true;
   auto image = std::make_shared<StateImage>(state_.Image());
@@ -191,9 +194,12 @@ void Ledger::MaybeCheckpoint() {
     // Background work: the CPU and the disk go to the service's requests first.
     ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 19);
     ::syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, ::gettid(), 3 << 13 /* IOPRIO_CLASS_IDLE */);
+    int64_t started = MonotonicMicros();
     Status st = PublishCheckpoint(*image, point);
     if (!st.ok()) spdlog::error("checkpoint at seq {} failed: {}; the journal is intact, the next attempt follows",
                                 point.seq, st.ToString());
+    int64_t ended = MonotonicMicros();
+    checkpoint_not_before_us_ = ended + 9 * (ended - started);
     checkpoint_running_ = false;
   });
 }

@@ -51,7 +51,9 @@ class Ledger {
   // Starts a background checkpoint when the state changed since the last one
   // and none is running: an image of the state is taken here (cheap: the
   // workloads are not copied) and a low-priority thread writes and publishes
-  // the files, off the request path.
+  // the files, off the request path. A checkpoint that took T seconds is
+  // followed by at least 9T without one, so the background work stays near a
+  // tenth of one core however large the state grows.
   void MaybeCheckpoint();
   bool checkpoint_running() const { return checkpoint_running_.load(); }
   // Drains the journal, stops the committer and writes a final checkpoint.
@@ -79,6 +81,7 @@ class Ledger {
   std::atomic<uint64_t> checkpoint_seq_{0};
   std::thread checkpoint_thread_;
   std::atomic<bool> checkpoint_running_{false};
+  std::atomic<int64_t> checkpoint_not_before_us_{0};
   bool stopped_ = false;
 };
 

@@ -10,8 +10,8 @@ const Orchestrator* LedgerState::FindOrchestrator(std::string_view id) const {
 }
 
 const Workload* LedgerState::FindWorkload(std::string_view id) const {
-  auto it = workload_index_.find(id);
-  return it == workload_index_.end() ? nullptr : &workloads_[it->second];
+  auto position = workload_index_.Find(id);
+  return position ? &workloads_[*position] : nullptr;
 }
 
 StateImage LedgerState::Image() const {
@@ -60,7 +60,7 @@ void LedgerState::LoadWorkload(std::string_view id, Workload w) {
     total_credited_ += w.amount;
   }
   workloads_.push_back(std::move(w));
-  workload_index_.emplace(workloads_.back().id, workloads_.size() - 1);
+  workload_index_.Insert(workloads_.back().id, static_cast<uint32_t>(workloads_.size() - 1));
 }
 
 void LedgerState::LoadBalance(std::string id, Wei balance) { *MutableBalance(id, true) = balance; }

@@ -13,6 +13,7 @@
 #include "common/string_arena.h"
 #include "common/status.h"
 #include "ledger/record.h"
+#include "ledger/sharded_index.h"
 #include "ledger/stable_vector.h"
 
 namespace pb::ledger {
@@ -86,7 +87,7 @@ class LedgerState {
 
   // Pre-sizes the workload containers for about `workloads` entries (replay
   // of a large journal avoids rehashing).
-  void ReserveWorkloads(size_t workloads) { workload_index_.reserve(workloads); }
+  void ReserveWorkloads(size_t workloads) { workload_index_.Reserve(workloads); }
 
   // Adds a loaded checkpoint entry (no journal record); used by the checkpoint
   // loader only. REQUIRES: the id is not present yet.
@@ -102,7 +103,7 @@ class LedgerState {
   std::unordered_map<std::string_view, size_t> orchestrator_index_;
   StringArena workload_ids_;
   StableVector<Workload> workloads_;
-  std::unordered_map<std::string_view, size_t> workload_index_;
+  ShardedIndex workload_index_;
   std::deque<std::pair<std::string, Wei>> balances_;
   std::unordered_map<std::string_view, size_t> balance_index_;
   uint64_t credited_workloads_ = 0;

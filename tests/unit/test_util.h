@@ -28,33 +28,9 @@
 #include "ledger/ledger.h"
 #include "ledger/record.h"
 
+#include "support/temp_dir.h"
+
 namespace pb::testing {
-
-// A fresh directory under $TMPDIR (or /tmp), removed with everything in it on
-// destruction. Not copyable.
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/pb-unit-XXXXXX";
-    char* made = ::mkdtemp(tmpl.data());
-    if (made == nullptr) throw std::runtime_error("mkdtemp failed for " + tmpl);
-    path_ = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  // path()/name
-  std::string Sub(std::string_view name) const { return path_ + "/" + std::string(name); }
-
- private:
-  std::string path_;
-};
 
 inline std::string ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -16,28 +16,13 @@
 #include "common/money.h"
 #include "common/process.h"
 #include "common/status.h"
+#include "support/temp_dir.h"
 
 namespace pb::integration {
 
 using namespace std::chrono_literals;
 
-// A fresh directory under $TMPDIR (or /tmp), removed with its content on
-// destruction — unless the current test failed or PB_KEEP_TEST_DIRS is set,
-// in which case it is kept and its path printed. Not copyable.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  // path()/name
-  std::string Sub(std::string_view name) const { return path_ + "/" + std::string(name); }
-
- private:
-  std::string path_;
-};
+using pb::testing::TempDir;
 
 // A TCP port on 127.0.0.1 that was free a moment ago (bound to :0, read back,
 // closed). Another process may take it in between; callers retry with a new

@@ -10,6 +10,8 @@ packages=(
   libboost-dev        # Boost.Beast/Asio HTTP server (header-only)
   libspdlog-dev libfmt-dev
   libcli11-dev        # command-line parsing
+  libsodium-dev       # backup repository: XChaCha20-Poly1305, Argon2id, HMAC-SHA256
+  libzstd-dev         # backup repository: compression
   libgtest-dev libgmock-dev
   wrk bc curl         # load generator and helpers for make bench-api
   python3             # test helper scripts

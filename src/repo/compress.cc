@@ -1,0 +1,106 @@
+#include "repo/compress.h"
+
+#include <zstd.h>
+
+#include <memory>
+#include <new>
+#include <stdexcept>
+#include <string>
+
+namespace pb::repo {
+namespace {
+
+struct CCtxFree {
+  void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
+};
+struct DCtxFree {
+  void operator()(ZSTD_DCtx* d) const { ZSTD_freeDCtx(d); }
+};
+
+// Contexts are reused: creating one per blob costs more than compressing a
+// small blob.
+ZSTD_CCtx* ThreadCCtx() {
+  thread_local std::unique_ptr<ZSTD_CCtx, CCtxFree> ctx(ZSTD_createCCtx());
+  if (!ctx) throw std::bad_alloc();
+  return ctx.get();
+}
+
+ZSTD_DCtx* ThreadDCtx() {
+  thread_local std::unique_ptr<ZSTD_DCtx, DCtxFree> ctx(ZSTD_createDCtx());
+  if (!ctx) throw std::bad_alloc();
+  return ctx.get();
+}
+
+std::string Stored(std::string_view data) {
+  std::string out;
+  out.reserve(data.size() + 1);
+  out.push_back(static_cast<char>(kCompressStored));
+  out.append(data);
+  return out;
+}
+
+Status Corrupt(const std::string& why) { return Status::Corruption("compressed blob: " + why); }
+
+}  // namespace
+
+std::string Compress(std::string_view data, int level) {
+  if (data.empty()) return Stored(data);
+  ZSTD_CCtx* cctx = ThreadCCtx();
+  ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1);
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 0);
+
+  // Only a strictly smaller frame is worth keeping: cap the output there and
+  // let zstd fail with dstSize_tooSmall otherwise.
+  std::string out(data.size(), '\0');
+  out[0] = static_cast<char>(kCompressZstd);
+  size_t n = ZSTD_compress2(cctx, out.data() + 1, data.size() - 1, data.data(), data.size());
+  if (ZSTD_isError(n)) return Stored(data);
+  out.resize(n + 1);
+  return out;
+}
+
+Result<std::string> Decompress(std::string_view data, size_t max_size) {
+  if (data.empty()) return Corrupt("empty (no format tag)");
+  const auto tag = static_cast<uint8_t>(data[0]);
+  std::string_view payload = data.substr(1);
+  if (tag == kCompressStored) {
+    if (payload.size() > max_size) {
+      return Corrupt("stored size " + std::to_string(payload.size()) + " is above the limit of " +
+                     std::to_string(max_size) + " bytes");
+    }
+    return std::string(payload);
+  }
+  if (tag != kCompressZstd) return Corrupt("unknown format tag " + std::to_string(tag));
+
+  // Only a regular zstd frame (not a skippable or legacy one).
+  if (payload.size() < 4 || (static_cast<uint32_t>(static_cast<uint8_t>(payload[0])) |
+                             static_cast<uint32_t>(static_cast<uint8_t>(payload[1])) << 8 |
+                             static_cast<uint32_t>(static_cast<uint8_t>(payload[2])) << 16 |
+                             static_cast<uint32_t>(static_cast<uint8_t>(payload[3])) << 24) != ZSTD_MAGICNUMBER) {
+    return Corrupt("payload is not a zstd frame");
+  }
+  unsigned long long size = ZSTD_getFrameContentSize(payload.data(), payload.size());
+  if (size == ZSTD_CONTENTSIZE_ERROR) return Corrupt("invalid zstd frame header");
+  if (size == ZSTD_CONTENTSIZE_UNKNOWN) return Corrupt("zstd frame does not state its decompressed size");
+  if (size > max_size) {
+    return Corrupt("zstd frame declares " + std::to_string(size) + " bytes, above the limit of " +
+                   std::to_string(max_size) + " bytes");
+  }
+  size_t frame = ZSTD_findFrameCompressedSize(payload.data(), payload.size());
+  if (ZSTD_isError(frame)) return Corrupt(std::string("truncated or invalid zstd frame: ") + ZSTD_getErrorName(frame));
+  if (frame != payload.size()) {
+    return Corrupt(std::to_string(payload.size() - frame) + " unexpected bytes after the zstd frame");
+  }
+
+  std::string out(static_cast<size_t>(size), '\0');
+  size_t n = ZSTD_decompressDCtx(ThreadDCtx(), out.data(), out.size(), payload.data(), payload.size());
+  if (ZSTD_isError(n)) return Corrupt(std::string("zstd: ") + ZSTD_getErrorName(n));
+  if (n != out.size()) {
+    return Corrupt("zstd frame declares " + std::to_string(out.size()) + " bytes but holds " + std::to_string(n));
+  }
+  return out;
+}
+
+}  // namespace pb::repo

@@ -1,0 +1,260 @@
+#include "repo/crypto.h"
+
+#include <simdjson.h>
+#include <sodium.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include "common/json_text.h"
+#include "common/time_util.h"
+
+namespace pb::repo {
+namespace {
+
+static_assert(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES == kSealNonceBytes);
+static_assert(crypto_aead_xchacha20poly1305_ietf_ABYTES == kSealTagBytes);
+static_assert(crypto_aead_xchacha20poly1305_ietf_KEYBYTES == 32);
+static_assert(crypto_auth_hmacsha256_KEYBYTES == 32);
+static_assert(crypto_auth_hmacsha256_BYTES == sizeof(Digest));
+static_assert(crypto_pwhash_argon2id_OPSLIMIT_MIN == kTestOnlyKdf.opslimit);
+static_assert(crypto_pwhash_argon2id_MEMLIMIT_MIN == kTestOnlyKdf.memlimit);
+static_assert(kMaxKdfMemlimit <= crypto_pwhash_argon2id_MEMLIMIT_MAX);
+
+constexpr int kKeyFileVersion = 1;
+constexpr std::string_view kKdfName = "argon2id13";
+constexpr size_t kSaltBytes = crypto_pwhash_argon2id_SALTBYTES;
+constexpr size_t kMasterKeyBytes = 96;
+constexpr size_t kSealedKeyBytes = kMasterKeyBytes + kSealOverhead;
+
+using Key32 = std::array<uint8_t, 32>;
+
+// A 32-byte key that is wiped when it goes out of scope.
+struct ScopedKey {
+  Key32 bytes{};
+  ~ScopedKey() { sodium_memzero(bytes.data(), bytes.size()); }
+};
+
+const unsigned char* Bytes(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
+
+std::string SealWith(const Key32& key, std::string_view plaintext) {
+  std::string out(plaintext.size() + kSealOverhead, '\0');
+  auto* nonce = reinterpret_cast<unsigned char*>(out.data());
+  randombytes_buf(nonce, kSealNonceBytes);
+  unsigned long long written = 0;
+  crypto_aead_xchacha20poly1305_ietf_encrypt(nonce + kSealNonceBytes, &written, Bytes(plaintext), plaintext.size(),
+                                             nullptr, 0, nullptr, nonce, key.data());
+  out.resize(kSealNonceBytes + written);
+  return out;
+}
+
+// Returns false (and leaves *plaintext empty) unless `sealed` authenticates.
+bool OpenWith(const Key32& key, std::string_view sealed, std::string* plaintext) {
+  plaintext->clear();
+  if (sealed.size() < kSealOverhead) return false;
+  const unsigned char* nonce = Bytes(sealed);
+  std::string out(sealed.size() - kSealOverhead, '\0');
+  unsigned long long written = 0;
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(reinterpret_cast<unsigned char*>(out.data()), &written, nullptr,
+                                                 nonce + kSealNonceBytes, sealed.size() - kSealNonceBytes, nullptr, 0,
+                                                 nonce, key.data()) != 0) {
+    return false;
+  }
+  out.resize(written);
+  *plaintext = std::move(out);
+  return true;
+}
+
+std::string ToBase64(std::string_view bin) {
+  std::string out(sodium_base64_ENCODED_LEN(bin.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), Bytes(bin), bin.size(), sodium_base64_VARIANT_ORIGINAL);
+  out.resize(out.size() - 1);  // the terminating NUL
+  return out;
+}
+
+// Strict: padding required, no whitespace, no trailing characters.
+bool FromBase64(std::string_view b64, std::string* bin) {
+  std::string out(b64.size() / 4 * 3 + 3, '\0');
+  size_t len = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), b64.data(), b64.size(), nullptr,
+                        &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
+    return false;
+  }
+  out.resize(len);
+  *bin = std::move(out);
+  return true;
+}
+
+Status CheckKdfParams(const KdfParams& p, bool decoding) {
+  std::string problem;
+  if (p.opslimit < kTestOnlyKdf.opslimit || p.opslimit > kMaxKdfOpslimit) {
+    problem = "opslimit " + std::to_string(p.opslimit) + " is outside [" + std::to_string(kTestOnlyKdf.opslimit) +
+              ", " + std::to_string(kMaxKdfOpslimit) + "]";
+  } else if (p.memlimit < kTestOnlyKdf.memlimit || p.memlimit > kMaxKdfMemlimit) {
+    problem = "memlimit " + std::to_string(p.memlimit) + " is outside [" + std::to_string(kTestOnlyKdf.memlimit) +
+              ", " + std::to_string(kMaxKdfMemlimit) + "]";
+  }
+  if (problem.empty()) return Status::Ok();
+  return decoding ? Status::Corruption("key file: " + problem) : Status::InvalidArgument("key derivation " + problem);
+}
+
+Status DeriveKey(std::string_view password, std::string_view salt, const KdfParams& p, Key32* out) {
+  if (crypto_pwhash(out->data(), out->size(), password.data(), password.size(), Bytes(salt), p.opslimit,
+                    static_cast<size_t>(p.memlimit), crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    return Status::Unavailable("Argon2id key derivation failed: not enough memory for memlimit " +
+                               std::to_string(p.memlimit) + " bytes");
+  }
+  return Status::Ok();
+}
+
+Status KeyFileCorrupt(std::string_view field, std::string_view problem) {
+  return Status::Corruption("key file field \"" + std::string(field) + "\" " + std::string(problem));
+}
+
+Status GetString(const simdjson::dom::object& obj, std::string_view field, std::string_view* out) {
+  simdjson::dom::element e;
+  if (obj[field].get(e) != simdjson::SUCCESS) return KeyFileCorrupt(field, "is missing");
+  if (e.get_string().get(*out) != simdjson::SUCCESS) return KeyFileCorrupt(field, "is not a string");
+  return Status::Ok();
+}
+
+Status GetUInt(const simdjson::dom::object& obj, std::string_view field, uint64_t* out) {
+  simdjson::dom::element e;
+  if (obj[field].get(e) != simdjson::SUCCESS) return KeyFileCorrupt(field, "is missing");
+  if (e.get_uint64().get(*out) != simdjson::SUCCESS) return KeyFileCorrupt(field, "is not a non-negative integer");
+  return Status::Ok();
+}
+
+Status GetBase64(const simdjson::dom::object& obj, std::string_view field, size_t want_bytes, std::string* out) {
+  std::string_view text;
+  PB_RETURN_IF_ERROR(GetString(obj, field, &text));
+  if (!FromBase64(text, out)) return KeyFileCorrupt(field, "is not valid base64");
+  if (out->size() != want_bytes) {
+    return KeyFileCorrupt(field, "decodes to " + std::to_string(out->size()) + " bytes, expected " +
+                                     std::to_string(want_bytes));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void InitCrypto() {
+  static const bool ok = sodium_init() >= 0;
+  if (!ok) throw std::runtime_error("libsodium failed to initialize (no source of randomness?)");
+}
+
+MasterKey::~MasterKey() {
+  sodium_memzero(encryption.data(), encryption.size());
+  sodium_memzero(blob_id.data(), blob_id.size());
+  sodium_memzero(chunker.data(), chunker.size());
+}
+
+MasterKey MasterKey::Generate() {
+  InitCrypto();
+  MasterKey k;
+  randombytes_buf(k.encryption.data(), k.encryption.size());
+  randombytes_buf(k.blob_id.data(), k.blob_id.size());
+  randombytes_buf(k.chunker.data(), k.chunker.size());
+  return k;
+}
+
+std::string Seal(const MasterKey& key, std::string_view plaintext) {
+  InitCrypto();
+  return SealWith(key.encryption, plaintext);
+}
+
+Result<std::string> Open(const MasterKey& key, std::string_view sealed) {
+  InitCrypto();
+  std::string plaintext;
+  if (!OpenWith(key.encryption, sealed, &plaintext)) {
+    return Status::Corruption("sealed data (" + std::to_string(sealed.size()) +
+                              " bytes) failed authentication: the data was modified or belongs to another repository");
+  }
+  return plaintext;
+}
+
+Digest BlobId(const MasterKey& key, std::string_view plaintext) {
+  InitCrypto();
+  Digest d;
+  crypto_auth_hmacsha256(d.data(), Bytes(plaintext), plaintext.size(), key.blob_id.data());
+  return d;
+}
+
+Result<std::string> EncodeKeyFile(const MasterKey& key, std::string_view password, const KdfParams& params) {
+  InitCrypto();
+  if (password.empty()) return Status::InvalidArgument("the repository password must not be empty");
+  PB_RETURN_IF_ERROR(CheckKdfParams(params, /*decoding=*/false));
+
+  std::string salt(kSaltBytes, '\0');
+  randombytes_buf(salt.data(), salt.size());
+  ScopedKey wrapping;
+  PB_RETURN_IF_ERROR(DeriveKey(password, salt, params, &wrapping.bytes));
+
+  std::string keys;
+  keys.reserve(kMasterKeyBytes);
+  for (const auto* part : {&key.encryption, &key.blob_id, &key.chunker}) {
+    keys.append(reinterpret_cast<const char*>(part->data()), part->size());
+  }
+  std::string sealed = SealWith(wrapping.bytes, keys);
+  sodium_memzero(keys.data(), keys.size());
+
+  std::string out;
+  JsonObject(&out)
+      .Int("version", kKeyFileVersion)
+      .Str("kdf", kKdfName)
+      .UInt("opslimit", params.opslimit)
+      .UInt("memlimit", params.memlimit)
+      .Str("salt", ToBase64(salt))
+      .Str("created_at", FormatIso8601(NowMillis()))
+      .Str("sealed_key", ToBase64(sealed))
+      .Close();
+  out.push_back('\n');
+  return out;
+}
+
+Result<MasterKey> DecodeKeyFile(std::string_view json, std::string_view password) {
+  InitCrypto();
+  simdjson::dom::parser parser;
+  simdjson::dom::object obj;
+  if (parser.parse(json.data(), json.size()).get_object().get(obj) != simdjson::SUCCESS) {
+    return Status::Corruption("key file is not a JSON object");
+  }
+  uint64_t version = 0;
+  PB_RETURN_IF_ERROR(GetUInt(obj, "version", &version));
+  if (version != kKeyFileVersion) {
+    return KeyFileCorrupt("version", "is " + std::to_string(version) + "; this build reads only version " +
+                                         std::to_string(kKeyFileVersion) + " (is paymentsctl older than the repository?)");
+  }
+  std::string_view kdf;
+  PB_RETURN_IF_ERROR(GetString(obj, "kdf", &kdf));
+  if (kdf != kKdfName) return KeyFileCorrupt("kdf", "names an unknown algorithm: " + std::string(kdf));
+  KdfParams params{};
+  PB_RETURN_IF_ERROR(GetUInt(obj, "opslimit", &params.opslimit));
+  PB_RETURN_IF_ERROR(GetUInt(obj, "memlimit", &params.memlimit));
+  PB_RETURN_IF_ERROR(CheckKdfParams(params, /*decoding=*/true));
+  std::string_view created_at;
+  PB_RETURN_IF_ERROR(GetString(obj, "created_at", &created_at));
+  std::string salt, sealed;
+  PB_RETURN_IF_ERROR(GetBase64(obj, "salt", kSaltBytes, &salt));
+  PB_RETURN_IF_ERROR(GetBase64(obj, "sealed_key", kSealedKeyBytes, &sealed));
+
+  ScopedKey wrapping;
+  PB_RETURN_IF_ERROR(DeriveKey(password, salt, params, &wrapping.bytes));
+  std::string keys;
+  if (!OpenWith(wrapping.bytes, sealed, &keys)) {
+    return Status::InvalidArgument(
+        "wrong password for this repository (key file did not open with it; if the password is certainly right, "
+        "the key file's salt, cost or sealed_key was modified)");
+  }
+  MasterKey key;
+  const char* p = keys.data();
+  for (auto* part : {&key.encryption, &key.blob_id, &key.chunker}) {
+    std::copy(p, p + part->size(), reinterpret_cast<char*>(part->data()));
+    p += part->size();
+  }
+  sodium_memzero(keys.data(), keys.size());
+  return key;
+}
+
+}  // namespace pb::repo

@@ -1,0 +1,56 @@
+// repo/local/: the repository in a local (or mounted) directory, with the
+// layout of docs/repository-format.md mapped one to one onto files.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "repo/backend.h"
+
+namespace pb::repo {
+
+// Backend on a directory. A write goes to a temporary file beside its final
+// name ("<name>.tmp-<pid>-<n>"), is fsynced, then renamed to the final name
+// without replacing an existing file, and the folder is fsynced. A crash
+// leaves at most a temporary file, which List and Read never see and
+// RemoveTemporaryFiles deletes. data/<xx> folders are created on first use.
+class LocalBackend final : public Backend {
+ public:
+  // Creates a repository directory `dir` (and its parents) with the folders
+  // keys, data, index, snapshots, locks, durably, and opens it.
+  // Errors: Conflict if `dir` exists and is not an empty directory (an
+  // existing repository is never touched); IOError otherwise.
+  static Result<std::unique_ptr<LocalBackend>> Create(const std::string& dir);
+
+  // Opens the repository directory `dir`.
+  // Errors: NotFound if `dir` does not exist; InvalidArgument if it is not a
+  // directory or holds none of the layout's folders (not a repository);
+  // Corruption if only some of them are missing; IOError otherwise.
+  static Result<std::unique_ptr<LocalBackend>> Open(const std::string& dir);
+
+  Result<std::vector<std::string>> List(std::string_view folder) override;
+  Result<std::string> Read(std::string_view path) override;
+  Result<std::string> ReadRange(std::string_view path, uint64_t offset, size_t length) override;
+  Result<uint64_t> Size(std::string_view path) override;
+  Status Write(std::string_view path, std::string_view bytes) override;
+  Status Remove(std::string_view path) override;
+  Result<size_t> RemoveTemporaryFiles() override;
+  std::string Describe() const override;
+
+  const std::string& dir() const { return dir_; }
+
+ private:
+  explicit LocalBackend(std::string dir) : dir_(std::move(dir)) {}
+  std::string Full(std::string_view path) const { return dir_ + "/" + std::string(path); }
+  // Ok(true) if the file at `full` holds exactly `bytes`.
+  Result<bool> SameContent(const std::string& full, std::string_view bytes) const;
+  // Ok if the existing file holds `bytes` (then makes its name durable), else Conflict.
+  Status AcceptExisting(std::string_view path, std::string_view bytes);
+
+  std::string dir_;
+};
+
+}  // namespace pb::repo

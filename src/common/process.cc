@@ -10,7 +10,6 @@
 #include <cstdlib>
 #include <map>
 
-#include "common/file_util.h"
 
 extern char** environ;
 
@@ -82,26 +81,6 @@ Result<ChildProcess> Spawn(const std::vector<std::string>& argv, const SpawnOpti
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) return Status::FromErrno("start " + argv[0], rc);
   return ChildProcess(pid);
-}
-
-Result<CommandOutput> RunCommand(const std::vector<std::string>& argv, const SpawnOptions& options) {
-  char tmpl[] = "/tmp/pb-cmd-XXXXXX";
-  int fd = ::mkstemp(tmpl);
-  if (fd < 0) return Status::FromErrno("create temporary output file", errno);
-  ::close(fd);
-  SpawnOptions opts = options;
-  opts.output_file = tmpl;
-  auto child = Spawn(argv, opts);
-  if (!child.ok()) {
-    ::unlink(tmpl);
-    return child.status();
-  }
-  CommandOutput out;
-  out.exit_code = child->Wait();
-  auto text = ReadFile(tmpl);
-  ::unlink(tmpl);
-  if (text.ok()) out.output = std::move(text.value());
-  return out;
 }
 
 }  // namespace pb

@@ -44,11 +44,4 @@ class ChildProcess {
 // Starts argv[0] (searched in PATH) with argv. REQUIRES: !argv.empty().
 Result<ChildProcess> Spawn(const std::vector<std::string>& argv, const SpawnOptions& options = {});
 
-struct CommandOutput {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr interleaved
-};
-// Runs argv to completion and captures its output.
-Result<CommandOutput> RunCommand(const std::vector<std::string>& argv, const SpawnOptions& options = {});
-
 }  // namespace pb

@@ -26,7 +26,7 @@ std::string FormatIso8601(int64_t millis) {
   }
   struct tm tm;
   gmtime_r(&secs, &tm);
-  char buf[40];
+  char buf[64];  // room for any int fields, so the compiler sees no truncation
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
   return buf;

@@ -47,18 +47,18 @@ void GroupCommitter::Enqueue(uint64_t seq, std::string_view line, std::string_vi
   pending_->journal.append(line);
   pending_->events.append(ledger_events);
   pending_->registry.append(registry_log);
-  cv_.notify_all();
+  cv_.notify_one();
 }
 
 void GroupCommitter::EnqueueAccessLog(std::string_view lines) {
   std::lock_guard lock(mu_);
   pending_->access.append(lines);
-  cv_.notify_all();
+  cv_.notify_one();
 }
 
 bool GroupCommitter::WaitMirrored(uint64_t seq) {
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return mirrored_seq_ >= seq || failed_.load() || stopped_; });
+  mirrored_cv_.wait(lock, [&] { return mirrored_seq_ >= seq || failed_.load() || stopped_; });
   return mirrored_seq_ >= seq;
 }
 
@@ -93,7 +93,7 @@ void GroupCommitter::Loop() {
     } else {
       mirrored_seq_ = durable_seq_;
     }
-    cv_.notify_all();
+    mirrored_cv_.notify_all();
   }
   for (int fd : {events_fd_, registry_fd_, access_fd_}) {
     if (fd < 0) continue;
@@ -102,7 +102,7 @@ void GroupCommitter::Loop() {
   }
   std::lock_guard lock(mu_);
   stopped_ = true;
-  cv_.notify_all();
+  mirrored_cv_.notify_all();
 }
 
 void GroupCommitter::Stop() {
@@ -110,7 +110,7 @@ void GroupCommitter::Stop() {
     std::lock_guard lock(mu_);
     if (!thread_.joinable()) return;
     stopping_ = true;
-    cv_.notify_all();
+    cv_.notify_one();
   }
   thread_.join();
 }

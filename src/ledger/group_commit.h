@@ -61,7 +61,8 @@ class GroupCommitter {
   int events_fd_ = -1, registry_fd_ = -1, access_fd_ = -1;
   Callbacks callbacks_;
   std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable cv_;           // work queued or stopping (the committer waits)
+  std::condition_variable mirrored_cv_;  // mirrored_seq_ advanced, failure or exit
   std::unique_ptr<Pending> pending_;
   uint64_t durable_seq_ = 0;  // committer thread only
   uint64_t mirrored_seq_ = 0;  // guarded by mu_

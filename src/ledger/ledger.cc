@@ -84,9 +84,8 @@ Status Ledger::Recover() {
   if (!read.ok()) return read.status();
   PB_RETURN_IF_ERROR(mirrors.Flush());
   last_ = read->end;
-  replay_seconds_ = static_cast<double>(MonotonicMicros() - started) / 1e6;
   spdlog::info("ledger: {} opened at seq {} (checkpoint seq {}, {} records replayed in {:.3f}s)", data_dir_,
-               last_.seq, start.seq, replayed_, replay_seconds_);
+               last_.seq, start.seq, replayed_, static_cast<double>(MonotonicMicros() - started) / 1e6);
   return Status::Ok();
 }
 

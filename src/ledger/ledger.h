@@ -45,7 +45,6 @@ class Ledger {
   GroupCommitter& committer() { return committer_; }
   // Records replayed at open and how long it took.
   uint64_t replayed_records() const { return replayed_; }
-  double replay_seconds() const { return replay_seconds_; }
   uint64_t checkpoint_seq() const { return checkpoint_seq_.load(); }
 
   // Starts a background checkpoint when the state changed since the last one
@@ -77,7 +76,6 @@ class Ledger {
   GroupCommitter committer_;
   JournalIndex index_;
   uint64_t replayed_ = 0;
-  double replay_seconds_ = 0;
   std::atomic<uint64_t> checkpoint_seq_{0};
   std::thread checkpoint_thread_;
   std::atomic<bool> checkpoint_running_{false};

@@ -15,14 +15,23 @@
 
 namespace pb::ledger {
 
+MirrorLog MirrorLogOf(RecordType type) {
+  switch (type) {
+    case RecordType::kWorkload:
+    case RecordType::kAdjustment: return MirrorLog::kLedgerEvents;
+    case RecordType::kRegister: return MirrorLog::kRegistry;
+    default: return MirrorLog::kNone;
+  }
+}
+
 void AppendMirrorLine(const Record& r, std::string* ledger_events, std::string* registry_log) {
-  std::string* out = nullptr;
+  MirrorLog log = MirrorLogOf(r.type);
+  if (log == MirrorLog::kNone) return;
   std::string line;
   JsonObject j(&line);
   j.Str("timestamp", FormatIso8601(r.ts_ms));
   switch (r.type) {
     case RecordType::kWorkload: {
-      out = ledger_events;
       std::string amount = FormatEth(r.amount);
       j.Str("event", "credit").Str("orchestrator_id", r.orchestrator_id).Str("amount", amount);
       j.Str("balance", FormatEth(r.balance)).Str("delta", amount).Str("reason", "workload");
@@ -32,7 +41,6 @@ void AppendMirrorLine(const Record& r, std::string* ledger_events, std::string* 
       break;
     }
     case RecordType::kAdjustment: {
-      out = ledger_events;
       j.Str("event", r.reason == "payout" ? "payout" : "adjustment").Str("orchestrator_id", r.orchestrator_id);
       j.Str("amount", FormatEth(r.delta < 0 ? -r.delta : r.delta)).Str("balance", FormatEth(r.balance));
       j.Str("delta", FormatEth(r.delta)).Str("reason", r.reason);
@@ -44,15 +52,14 @@ void AppendMirrorLine(const Record& r, std::string* ledger_events, std::string* 
       break;
     }
     case RecordType::kRegister:
-      out = registry_log;
       j.Str("event", "register").Str("orchestrator_id", r.orchestrator_id).Str("address", r.address);
       break;
     default:
-      return;  // imports: the Python-era logs already hold that history
+      break;
   }
   j.UInt("seq", r.seq).Close();
   line.push_back('\n');
-  out->append(line);
+  (log == MirrorLog::kRegistry ? registry_log : ledger_events)->append(line);
 }
 
 Result<uint64_t> RepairMirror(const std::string& path) {
@@ -99,13 +106,11 @@ Status MirrorCatchUp::Open(const std::string& data_dir, uint64_t checkpoint_seq)
 }
 
 Status MirrorCatchUp::Offer(const Record& r) {
-  bool registry = r.type == RecordType::kRegister;
-  bool events = r.type == RecordType::kWorkload || r.type == RecordType::kAdjustment;
-  if ((!registry || r.seq <= registry_after_) && (!events || r.seq <= events_after_)) return Status::Ok();
-  std::string e, g;
-  AppendMirrorLine(r, &e, &g);
-  if (r.seq > events_after_) events_ += e;
-  if (r.seq > registry_after_) registry_ += g;
+  MirrorLog log = MirrorLogOf(r.type);
+  if (log == MirrorLog::kNone) return Status::Ok();
+  uint64_t after = log == MirrorLog::kRegistry ? registry_after_ : events_after_;
+  if (r.seq <= after) return Status::Ok();
+  AppendMirrorLine(r, &events_, &registry_);
   if (events_.size() + registry_.size() > (8 << 20)) return Flush();
   return Status::Ok();
 }

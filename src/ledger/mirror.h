@@ -15,6 +15,11 @@ namespace pb::ledger {
 inline constexpr const char* kLedgerEventsLog = "audit/ledger-events.log";
 inline constexpr const char* kRegistryLog = "audit/registry.log";
 
+enum class MirrorLog { kNone, kLedgerEvents, kRegistry };
+// Which mirror a record of this type has a line in (imports have none: the
+// Python-era logs already hold that history).
+MirrorLog MirrorLogOf(RecordType type);
+
 // Appends the mirror line of `r` (with newline) to *ledger_events or
 // *registry_log; records without a mirror line add nothing.
 void AppendMirrorLine(const Record& r, std::string* ledger_events, std::string* registry_log);

@@ -47,9 +47,12 @@ struct Workload {
 // A consistent image of the state for writing the JSON files from another
 // thread: orchestrators and balances are copied (they change in place), the
 // append-only workloads are a view.
+// Balance entries (orchestrator_id, wei) in first-seen order.
+using BalanceList = std::deque<std::pair<std::string, Wei>>;
+
 struct StateImage {
   std::vector<Orchestrator> orchestrators;
-  std::vector<std::pair<std::string, Wei>> balances;
+  BalanceList balances;
   StableVector<Workload>::View workloads;
 };
 
@@ -77,7 +80,7 @@ class LedgerState {
   const std::deque<Orchestrator>& orchestrators() const { return orchestrators_; }
   const StableVector<Workload>& workloads() const { return workloads_; }
   // Balance entries in first-seen order, as (orchestrator_id, wei).
-  const std::deque<std::pair<std::string, Wei>>& balances() const { return balances_; }
+  const BalanceList& balances() const { return balances_; }
 
   // O(orchestrators + balances); the workloads are not copied.
   StateImage Image() const;
@@ -104,7 +107,7 @@ class LedgerState {
   StringArena workload_ids_;
   StableVector<Workload> workloads_;
   ShardedIndex workload_index_;
-  std::deque<std::pair<std::string, Wei>> balances_;
+  BalanceList balances_;
   std::unordered_map<std::string_view, size_t> balance_index_;
   uint64_t credited_workloads_ = 0;
   Wei total_credited_ = 0;

@@ -71,9 +71,9 @@ Status WriteRegistryJson(const StateImage& image, const TextSink& sink) {
       [](const Orchestrator& o, std::string* out) { *out += OrchestratorJson(o, 0, false); });
 }
 
-Status WriteBalancesJson(const StateImage& image, const TextSink& sink) {
+Status WriteBalancesJson(const BalanceList& balances, const TextSink& sink) {
   return WriteObjectFile(
-      image.balances, sink, [](const auto& b) -> std::string_view { return b.first; },
+      balances, sink, [](const auto& b) -> std::string_view { return b.first; },
       [](const auto& b, std::string* out) { AppendJsonString(out, FormatEth(b.second)); });
 }
 

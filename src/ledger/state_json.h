@@ -17,7 +17,9 @@ namespace pb::ledger {
 using TextSink = std::function<Status(std::string_view)>;
 
 Status WriteRegistryJson(const StateImage& image, const TextSink& sink);
-Status WriteBalancesJson(const StateImage& image, const TextSink& sink);
+// Takes the balances alone so that GET /api/balances can serve the live list
+// without copying an image.
+Status WriteBalancesJson(const BalanceList& balances, const TextSink& sink);
 Status WriteWorkloadsJson(const StateImage& image, const TextSink& sink);
 
 // One orchestrator's registry.json object (no trailing newline).

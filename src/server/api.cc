@@ -325,7 +325,7 @@ Reply Api::LedgerEvents(std::string_view query) {
 
 Reply Api::Balances() {
   std::string out;
-  (void)ledger::WriteBalancesJson(ledger_->state().Image(), [&](std::string_view t) {  // in memory: cannot fail
+  (void)ledger::WriteBalancesJson(ledger_->state().balances(), [&](std::string_view t) {  // in memory: cannot fail
     out.append(t);
     return Status::Ok();
   });

@@ -452,7 +452,9 @@ TEST(CrashIntegration, VerifyAcceptsCheckpointCommittedBeforeFilesRenamed) {
     auto& server = *started;
     HttpClient http(server->port());
     ASSERT_TRUE(http.Connect().ok());
-    if (first == 0) ASSERT_EQ(http.Post("/api/orchestrators/register", RegisterBody("orch-ck"))->status, 201);
+    if (first == 0) {
+      ASSERT_EQ(http.Post("/api/orchestrators/register", RegisterBody("orch-ck"))->status, 201);
+    }
     for (int i = first; i < first + count; ++i) {
       auto r = http.Post("/api/workloads", CreditBody("wl-ck-" + std::to_string(i), "orch-ck", "0.000001"));
       ASSERT_TRUE(r.ok());

@@ -1,0 +1,566 @@
+#include "backup/archiver.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <simdjson.h>
+#include <span>
+#include <thread>
+#include <unordered_map>
+
+#include "backup/chunk_pipeline.h"
+#include "backup/file_reader.h"
+#include "common/file_util.h"
+#include "common/log.h"
+#include "common/time_util.h"
+#include "repo/lock.h"
+
+namespace pb::backup {
+namespace {
+
+using repo::ContentEntry;
+using repo::Node;
+using repo::NodeType;
+
+constexpr size_t kReadBytes = size_t{4} << 20;
+constexpr int kCheckpointAttempts = 500;  // x 20 ms
+constexpr auto kProgressEvery = std::chrono::milliseconds(200);
+
+int64_t Nanos(const struct timespec& ts) { return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec; }
+
+std::string ParentOf(const std::string& rel) {
+  size_t slash = rel.rfind('/');
+  return slash == std::string::npos ? std::string() : rel.substr(0, slash);
+}
+std::string BaseName(const std::string& rel) { return rel.substr(rel.rfind('/') + 1); }
+
+// A regular file being backed up. The content stays a deque until the
+// workers are done: they write into its entries, which push_back never moves.
+struct FileState {
+  Node node;
+  std::deque<ContentEntry> content;
+};
+
+enum class ReadKind { kPlain, kLog };
+
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  ~FileDescriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+class Archiver {
+ public:
+  Archiver(repo::Repository* repo, const BackupOptions& options, const ProgressFn& progress)
+      : repo_(repo),
+        options_(options),
+        progress_fn_(progress),
+        writer_(repo, options.zstd_level),
+        pipeline_(&writer_, &repo->key(), Workers(options), 2 * static_cast<size_t>(Workers(options)) + 2) {}
+
+  Result<BackupResult> Run();
+
+ private:
+  static int Workers(const BackupOptions& o) {
+    if (o.workers > 0) return o.workers;
+    return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  }
+  std::string Abs(const std::string& rel) const { return rel.empty() ? options_.data_dir : options_.data_dir + "/" + rel; }
+
+  Status Walk(const std::string& rel);
+  void LoadParent();
+  Status LoadParentTree(const Digest& id, const std::string& prefix);
+  Status BackupCheckpointGroup();
+  Status BackupJournal();
+  // Backs up the file at data-directory path `rel`; a file that vanished
+  // since the walk is skipped with a warning unless `required`.
+  Status BackupRel(const std::string& rel, ReadKind kind, Sha256* hash, bool required);
+  Status BackupFile(const std::string& abs, const Node* parent, ReadKind kind, Sha256* hash, FileState* fs);
+  Result<bool> PrefixUnchanged(int fd, const std::string& abs, const Node& parent);
+  Status StoreRange(int fd, const std::string& abs, uint64_t begin, uint64_t end, uint64_t allocated, FileState* fs,
+                    Sha256* hash);
+  Status Emit(std::string chunk, FileState* fs);
+  Result<uint64_t> LastJournalSeq(const std::string& abs, uint64_t end);
+  Result<Digest> BuildTree(const std::string& dir_rel,
+                                 const std::map<std::string, std::vector<std::string>>& children);
+  void Tick(bool force);
+
+  repo::Repository* repo_;
+  const BackupOptions& options_;
+  const ProgressFn& progress_fn_;
+  repo::BlobWriter writer_;
+  ChunkPipeline pipeline_;
+  Result<repo::Chunker> chunker_ = Status::InvalidArgument("not created");
+
+  std::map<std::string, struct stat> dirs_;  // "" is the data directory itself
+  std::vector<std::string> walked_files_;
+  std::map<std::string, Node> symlinks_;
+  std::map<std::string, FileState> files_;
+  std::unordered_map<std::string, Node> parent_files_;
+  std::string parent_id_;
+  std::optional<repo::SnapshotLedger> ledger_;
+
+  BackupProgress progress_;
+  BackupResult result_;
+  std::chrono::steady_clock::time_point last_tick_{};
+};
+
+Status Archiver::Walk(const std::string& rel) {
+  std::string abs = Abs(rel);
+  DIR* dir = ::opendir(abs.c_str());
+  if (!dir) return Status::FromErrno("open directory " + abs, errno);
+  std::vector<std::string> names;
+  errno = 0;
+  while (struct dirent* e = ::readdir(dir)) {
+    std::string name = e->d_name;
+    if (name != "." && name != "..") names.push_back(name);
+  }
+  int read_errno = errno;
+  ::closedir(dir);
+  if (read_errno != 0) return Status::FromErrno("list directory " + abs, read_errno);
+  std::sort(names.begin(), names.end());
+  for (const std::string& name : names) {
+    std::string child = rel.empty() ? name : rel + "/" + name;
+    if (!Selected(child, options_.mode)) continue;
+    struct stat st;
+    if (::lstat(Abs(child).c_str(), &st) != 0) {
+      if (errno == ENOENT) continue;  // removed meanwhile
+      return Status::FromErrno("stat " + Abs(child), errno);
+    }
+    if (S_ISDIR(st.st_mode)) {
+      dirs_[child] = st;
+      PB_RETURN_IF_ERROR(Walk(child));
+    } else if (S_ISREG(st.st_mode)) {
+      walked_files_.push_back(child);
+      progress_.bytes_total += static_cast<uint64_t>(st.st_size);
+      ++progress_.files_total;
+    } else if (S_ISLNK(st.st_mode)) {
+      std::string target(4096, '\0');
+      ssize_t n = ::readlink(Abs(child).c_str(), target.data(), target.size());
+      if (n <= 0) return Status::FromErrno("read symlink " + Abs(child), errno);
+      target.resize(static_cast<size_t>(n));
+      Node node;
+      node.name = name;
+      node.type = NodeType::kSymlink;
+      node.mode = st.st_mode & 07777;
+      node.mtime_ns = Nanos(st.st_mtim);
+      node.target = target;
+      symlinks_[child] = node;
+    } else {
+      spdlog::warn("skipping {}: not a regular file, directory or symlink", Abs(child));
+    }
+  }
+  return Status::Ok();
+}
+
+void Archiver::LoadParent() {
+  auto all = repo_->ListSnapshots();
+  if (!all.ok()) return;
+  for (auto it = all->rbegin(); it != all->rend(); ++it) {
+    if (it->snapshot.host != repo::HostName() || it->snapshot.data_dir != options_.data_dir) continue;
+    Status st = LoadParentTree(it->snapshot.tree, "");
+    if (!st.ok()) {
+      spdlog::warn("parent snapshot {} cannot be read ({}); reading every file", it->id.substr(0, 8), st.ToString());
+      parent_files_.clear();
+      return;
+    }
+    parent_id_ = it->id;
+    return;
+  }
+}
+
+Status Archiver::LoadParentTree(const Digest& id, const std::string& prefix) {
+  auto tree = repo_->LoadTree(id);
+  if (!tree.ok()) return tree.status();
+  for (Node& node : tree->nodes) {
+    std::string rel = prefix.empty() ? node.name : prefix + "/" + node.name;
+    if (node.type == NodeType::kDir) {
+      PB_RETURN_IF_ERROR(LoadParentTree(node.tree, rel));
+    } else if (node.type == NodeType::kFile) {
+      parent_files_[rel] = std::move(node);
+    }
+  }
+  return Status::Ok();
+}
+
+void Archiver::Tick(bool force) {
+  if (!progress_fn_) return;
+  auto now = std::chrono::steady_clock::now();
+  if (!force && now - last_tick_ < kProgressEvery) return;
+  last_tick_ = now;
+  progress_fn_(progress_);
+}
+
+Status Archiver::Emit(std::string chunk, FileState* fs) {
+  ContentEntry entry;
+  entry.length = chunk.size();
+  fs->content.push_back(entry);
+  return pipeline_.Submit(std::move(chunk), &fs->content.back());
+}
+
+Status Archiver::StoreRange(int fd, const std::string& abs, uint64_t begin, uint64_t end, uint64_t allocated,
+                            FileState* fs, Sha256* hash) {
+  auto extents = DataExtents(fd, begin, end, allocated, abs);
+  if (!extents.ok()) return extents.status();
+  static const std::string kZeros(64 << 10, '\0');
+  std::string buf(kReadBytes, '\0');
+  uint64_t pos = begin;
+  auto hole = [&](uint64_t length) {
+    if (length == 0) return;
+    fs->content.push_back(ContentEntry{true, {}, length});
+    for (uint64_t left = length; hash && left > 0;) {
+      size_t n = static_cast<size_t>(std::min<uint64_t>(left, kZeros.size()));
+      hash->Update(std::string_view(kZeros.data(), n));
+      left -= n;
+    }
+    progress_.bytes_done += length;
+  };
+  for (const Extent& ext : *extents) {
+    hole(ext.begin - pos);
+    chunker_->Reset();
+    std::string chunk;
+    bool have_chunk = false;
+    for (uint64_t off = ext.begin; off < ext.end;) {
+      size_t n = static_cast<size_t>(std::min<uint64_t>(kReadBytes, ext.end - off));
+      PB_RETURN_IF_ERROR(ReadExact(fd, off, buf.data(), n, abs));
+      if (hash) hash->Update(std::string_view(buf.data(), n));
+      std::span<const uint8_t> data(reinterpret_cast<const uint8_t*>(buf.data()), n);
+      while (!data.empty()) {
+        std::optional<size_t> cut = chunker_->Scan(data);
+        size_t take = cut.value_or(data.size());
+        if (!have_chunk) {
+          chunk = pipeline_.TakeBuffer();
+          have_chunk = true;
+        }
+        chunk.append(reinterpret_cast<const char*>(data.data()), take);
+        if (cut) {
+          PB_RETURN_IF_ERROR(Emit(std::move(chunk), fs));
+          have_chunk = false;
+        }
+        data = data.subspan(take);
+      }
+      off += n;
+      progress_.bytes_done += n;
+      result_.bytes_read += n;
+      Tick(false);
+    }
+    if (have_chunk && !chunk.empty()) PB_RETURN_IF_ERROR(Emit(std::move(chunk), fs));
+    pos = ext.end;
+  }
+  hole(end - pos);
+  return Status::Ok();
+}
+
+Result<bool> Archiver::PrefixUnchanged(int fd, const std::string& abs, const Node& parent) {
+  std::string buf;
+  uint64_t offset = 0;
+  for (size_t i = 0; i < parent.content.size(); ++i) {
+    const ContentEntry& e = parent.content[i];
+    if (i == 0 || i + 1 == parent.content.size()) {
+      buf.resize(static_cast<size_t>(e.length));
+      PB_RETURN_IF_ERROR(ReadExact(fd, offset, buf.data(), buf.size(), abs));
+      bool same = e.hole ? buf.find_first_not_of('\0') == std::string::npos : repo::BlobId(repo_->key(), buf) == e.blob;
+      if (!same) return false;
+    }
+    offset += e.length;
+  }
+  return true;
+}
+
+Status Archiver::BackupFile(const std::string& abs, const Node* parent, ReadKind kind, Sha256* hash, FileState* fs) {
+  int raw = ::open(abs.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (raw < 0) {
+    if (errno == ENOENT) return Status::NotFound(abs + " disappeared during the backup");
+    return Status::FromErrno("open " + abs, errno);
+  }
+  FileDescriptor fd(raw);
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return Status::FromErrno("stat " + abs, errno);
+  if (!S_ISREG(st.st_mode)) return Status::InvalidArgument(abs + " is no longer a regular file");
+  ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  uint64_t end = static_cast<uint64_t>(st.st_size);
+  if (kind == ReadKind::kLog) {
+    auto line_end = LastLineEnd(fd.get(), end, abs);
+    if (!line_end.ok()) return line_end.status();
+    end = *line_end;
+  }
+  *fs = FileState{};
+  Node& node = fs->node;
+  node.name = BaseName(abs);
+  node.type = NodeType::kFile;
+  node.mode = st.st_mode & 07777;
+  node.mtime_ns = Nanos(st.st_mtim);
+  node.ctime_ns = Nanos(st.st_ctim);
+  node.inode = st.st_ino;
+  node.size = end;
+  ++progress_.files_done;
+
+  bool may_reuse = parent && !hash && !options_.force_read && parent->inode == node.inode;
+  if (may_reuse && parent->size == end && parent->mtime_ns == node.mtime_ns && parent->ctime_ns == node.ctime_ns) {
+    fs->content.assign(parent->content.begin(), parent->content.end());
+    progress_.bytes_done += end;
+    ++result_.files_unchanged;
+    return Status::Ok();
+  }
+  uint64_t begin = 0;
+  if (may_reuse && end > parent->size && !parent->content.empty()) {
+    auto unchanged = PrefixUnchanged(fd.get(), abs, *parent);
+    if (!unchanged.ok()) return unchanged.status();
+    if (*unchanged) {
+      fs->content.assign(parent->content.begin(), parent->content.end() - 1);
+      begin = parent->size - parent->content.back().length;
+      progress_.bytes_done += begin;
+      ++result_.files_grown;
+    }
+  }
+  if (begin == 0) ++result_.files_read;
+  return StoreRange(fd.get(), abs, begin, end, static_cast<uint64_t>(st.st_blocks) * 512, fs, hash);
+}
+
+Status Archiver::BackupRel(const std::string& rel, ReadKind kind, Sha256* hash, bool required) {
+  auto parent = parent_files_.find(rel);
+  Status st = BackupFile(Abs(rel), parent == parent_files_.end() ? nullptr : &parent->second, kind, hash, &files_[rel]);
+  if (st.kind() == Status::Kind::kNotFound && !required) {
+    spdlog::warn("{}", st.message());
+    files_.erase(rel);
+    return Status::Ok();
+  }
+  return st;
+}
+
+Status Archiver::BackupCheckpointGroup() {
+  std::string marker_path = Abs(std::string(kCheckpointMarker));
+  if (!FileExists(marker_path)) {
+    for (std::string_view name : kCheckpointFiles) {
+      if (FileExists(Abs(std::string(name)))) PB_RETURN_IF_ERROR(BackupRel(std::string(name), ReadKind::kPlain, nullptr, false));
+    }
+    return Status::Ok();
+  }
+  for (int attempt = 0; attempt < kCheckpointAttempts; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    auto before = ReadFile(marker_path);
+    if (!before.ok()) return before.status();
+    simdjson::dom::parser parser;
+    simdjson::dom::object files;
+    uint64_t seq = 0;
+    simdjson::padded_string padded(*before);
+    auto doc = parser.parse(padded);
+    if (doc["files"].get_object().get(files) != simdjson::SUCCESS || doc["seq"].get_uint64().get(seq) != simdjson::SUCCESS) {
+      return Status::Corruption(marker_path + " is not a valid checkpoint marker; run `paymentsctl verify --data-dir " +
+                                options_.data_dir + "` and repair the data directory before backing it up");
+    }
+    bool consistent = true;
+    for (std::string_view name : kCheckpointFiles) {
+      std::string_view expected;
+      if (files[name].get_string().get(expected) != simdjson::SUCCESS) {
+        consistent = false;
+        continue;
+      }
+      Sha256 hash;
+      PB_RETURN_IF_ERROR(BackupRel(std::string(name), ReadKind::kPlain, &hash, true));
+      if (ToHex(hash.Finish()) != expected) consistent = false;
+    }
+    auto after = ReadFile(marker_path);
+    if (!after.ok()) return after.status();
+    if (!consistent || *after != *before) continue;
+    FileState& fs = files_[std::string(kCheckpointMarker)];
+    struct stat st;
+    if (::lstat(marker_path.c_str(), &st) != 0) return Status::FromErrno("stat " + marker_path, errno);
+    fs = FileState{};
+    fs.node.name = "CHECKPOINT";
+    fs.node.mode = st.st_mode & 07777;
+    fs.node.mtime_ns = Nanos(st.st_mtim);
+    fs.node.ctime_ns = Nanos(st.st_ctim);
+    fs.node.inode = st.st_ino;
+    fs.node.size = before->size();
+    if (!before->empty()) {
+      std::string chunk = pipeline_.TakeBuffer();
+      chunk.assign(*before);
+      PB_RETURN_IF_ERROR(Emit(std::move(chunk), &fs));
+    }
+    ledger_ = repo::SnapshotLedger{seq, seq};
+    return Status::Ok();
+  }
+  return Status::Unavailable("journal/CHECKPOINT and the JSON files kept changing for 10 s (the service was "
+                             "publishing a checkpoint every time); run the backup again");
+}
+
+Result<uint64_t> Archiver::LastJournalSeq(const std::string& abs, uint64_t end) {
+  int raw = ::open(abs.c_str(), O_RDONLY | O_CLOEXEC);
+  if (raw < 0) return Status::FromErrno("open " + abs, errno);
+  FileDescriptor fd(raw);
+  size_t n = static_cast<size_t>(std::min<uint64_t>(end, 1 << 20));
+  std::string tail(n, '\0');
+  PB_RETURN_IF_ERROR(ReadExact(fd.get(), end - n, tail.data(), n, abs));
+  tail.pop_back();  // the final newline
+  size_t start = tail.rfind('\n');
+  std::string line = tail.substr(start == std::string::npos ? 0 : start + 1);
+  size_t space = line.find(' ');
+  uint64_t seq = 0;
+  simdjson::dom::parser parser;
+  if (space == std::string::npos ||
+      parser.parse(simdjson::padded_string(line.substr(space + 1)))["seq"].get_uint64().get(seq) != simdjson::SUCCESS) {
+    return Status::Corruption(abs + ": its last record has no seq; run `paymentsctl verify`");
+  }
+  return seq;
+}
+
+Status Archiver::BackupJournal() {
+  std::string dir = Abs(std::string(kJournalDir));
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return errno == ENOENT ? Status::Ok() : Status::FromErrno("open directory " + dir, errno);
+  std::vector<std::string> segments;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string rel = std::string(kJournalDir) + "/" + e->d_name;
+    if (IsJournalSegment(rel)) segments.push_back(rel);
+  }
+  ::closedir(d);
+  std::sort(segments.begin(), segments.end());
+  if (!dirs_.count(std::string(kJournalDir))) {
+    struct stat st;
+    if (::lstat(dir.c_str(), &st) != 0) return Status::FromErrno("stat " + dir, errno);
+    dirs_[std::string(kJournalDir)] = st;
+  }
+  for (const std::string& rel : segments) PB_RETURN_IF_ERROR(BackupRel(rel, ReadKind::kLog, nullptr, true));
+  for (auto it = segments.rbegin(); it != segments.rend(); ++it) {
+    uint64_t end = files_[*it].node.size;
+    if (end == 0) continue;
+    auto seq = LastJournalSeq(Abs(*it), end);
+    if (!seq.ok()) return seq.status();
+    if (!ledger_) ledger_ = repo::SnapshotLedger{};
+    ledger_->seq = *seq;
+    break;
+  }
+  return Status::Ok();
+}
+
+Result<Digest> Archiver::BuildTree(const std::string& dir_rel,
+                                         const std::map<std::string, std::vector<std::string>>& children) {
+  repo::Tree tree;
+  auto it = children.find(dir_rel);
+  if (it != children.end()) {
+    for (const std::string& rel : it->second) {
+      if (auto d = dirs_.find(rel); d != dirs_.end()) {
+        Node node;
+        node.name = BaseName(rel);
+        node.type = NodeType::kDir;
+        node.mode = d->second.st_mode & 07777;
+        node.mtime_ns = Nanos(d->second.st_mtim);
+        auto sub = BuildTree(rel, children);
+        if (!sub.ok()) return sub.status();
+        node.tree = *sub;
+        tree.nodes.push_back(std::move(node));
+      } else if (auto f = files_.find(rel); f != files_.end()) {
+        Node node = f->second.node;
+        node.content.assign(f->second.content.begin(), f->second.content.end());
+        tree.nodes.push_back(std::move(node));
+      } else {
+        tree.nodes.push_back(symlinks_.at(rel));
+      }
+    }
+  }
+  std::sort(tree.nodes.begin(), tree.nodes.end(), [](const Node& a, const Node& b) { return a.name < b.name; });
+  std::string json = repo::EncodeTree(tree);
+  Digest id = repo::BlobId(repo_->key(), json);
+  auto stored = writer_.Store(id, repo::BlobType::kTree, json);
+  if (!stored.ok()) return stored.status();
+  return id;
+}
+
+Result<BackupResult> Archiver::Run() {
+  int64_t started = NowMillis();
+  chunker_ = repo::Chunker::Create(repo_->config().chunker, repo_->key().chunker);
+  if (!chunker_.ok()) return chunker_.status();
+  struct stat root;
+  if (::stat(options_.data_dir.c_str(), &root) != 0) {
+    if (errno == ENOENT) return Status::NotFound("data directory " + options_.data_dir + " does not exist");
+    return Status::FromErrno("stat " + options_.data_dir, errno);
+  }
+  if (!S_ISDIR(root.st_mode)) return Status::InvalidArgument(options_.data_dir + " is not a directory");
+  dirs_[""] = root;
+  LoadParent();
+  PB_RETURN_IF_ERROR(Walk(""));
+  Tick(true);
+
+  // The consistent order of docs/repository-format.md.
+  PB_RETURN_IF_ERROR(BackupCheckpointGroup());
+  for (std::string_view log : kMirrorLogs) {
+    std::string rel(log);
+    if (std::find(walked_files_.begin(), walked_files_.end(), rel) != walked_files_.end()) {
+      PB_RETURN_IF_ERROR(BackupRel(rel, ReadKind::kLog, nullptr, false));
+    }
+  }
+  PB_RETURN_IF_ERROR(BackupJournal());
+  for (const std::string& rel : walked_files_) {
+    if (files_.count(rel) || IsJournalSegment(rel)) continue;
+    PB_RETURN_IF_ERROR(BackupRel(rel, ReadKind::kPlain, nullptr, false));
+  }
+  std::optional<Node> env;
+  if (!options_.env_file.empty()) {
+    FileState fs;
+    PB_RETURN_IF_ERROR(BackupFile(options_.env_file, nullptr, ReadKind::kPlain, nullptr, &fs));
+    PB_RETURN_IF_ERROR(pipeline_.Drain());
+    fs.node.name = ".env";
+    fs.node.content.assign(fs.content.begin(), fs.content.end());
+    env = std::move(fs.node);
+  }
+  PB_RETURN_IF_ERROR(pipeline_.Drain());
+  Tick(true);
+
+  std::map<std::string, std::vector<std::string>> children;
+  for (const auto& [rel, st] : dirs_) {
+    if (!rel.empty()) children[ParentOf(rel)].push_back(rel);
+  }
+  for (const auto& [rel, fs] : files_) children[ParentOf(rel)].push_back(rel);
+  for (const auto& [rel, node] : symlinks_) children[ParentOf(rel)].push_back(rel);
+  auto root_tree = BuildTree("", children);
+  if (!root_tree.ok()) return root_tree.status();
+  PB_RETURN_IF_ERROR(writer_.Flush());
+
+  repo::Snapshot& snap = result_.snapshot;
+  snap.time_ms = started;
+  snap.host = repo::HostName();
+  snap.data_dir = options_.data_dir;
+  snap.mode = ModeName(options_.mode);
+  snap.tags = options_.tags;
+  snap.tree = *root_tree;
+  if (!parent_id_.empty()) {
+    Digest parent;
+    if (FromHex(parent_id_, &parent)) snap.parent = parent;
+  }
+  snap.env = std::move(env);
+  snap.ledger = ledger_;
+  snap.stats.files = files_.size();
+  for (const auto& [rel, fs] : files_) snap.stats.bytes += fs.node.size;
+  snap.stats.new_bytes = writer_.new_plain_bytes();
+  snap.stats.stored_bytes = writer_.stored_bytes();
+  auto id = repo_->SaveFile("snapshots", repo::EncodeSnapshot(snap));
+  if (!id.ok()) return id.status();
+  result_.snapshot_id = *id;
+  result_.parent_id = parent_id_;
+  return result_;
+}
+
+}  // namespace
+
+Result<BackupResult> RunBackup(repo::Repository* repo, const BackupOptions& options, const ProgressFn& progress) {
+  Archiver archiver(repo, options, progress);
+  return archiver.Run();
+}
+
+}  // namespace pb::backup

@@ -1,0 +1,55 @@
+// backup/: the backup itself — walks the data directory in the consistent
+// order, reuses what the parent snapshot already holds, chunks and stores
+// the rest, builds the trees and writes the snapshot.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "backup/selection.h"
+#include "common/status.h"
+#include "repo/repository.h"
+
+namespace pb::backup {
+
+struct BackupOptions {
+  std::string data_dir;  // absolute path
+  BackupMode mode = BackupMode::kEssential;
+  std::string env_file;  // absolute path of .env to include, or empty
+  std::vector<std::string> tags;
+  bool force_read = false;  // read every file whole, trust no parent metadata
+  int workers = 0;          // hashing/compression threads; 0 = one per CPU
+  int zstd_level = 3;
+};
+
+struct BackupProgress {
+  uint64_t bytes_total = 0;  // of the files found by the walk
+  uint64_t bytes_done = 0;   // read, or known unchanged
+  uint64_t files_total = 0;
+  uint64_t files_done = 0;
+};
+using ProgressFn = std::function<void(const BackupProgress&)>;
+
+struct BackupResult {
+  std::string snapshot_id;
+  repo::Snapshot snapshot;
+  std::string parent_id;  // empty when there was none
+  uint64_t files_unchanged = 0;
+  uint64_t files_grown = 0;  // read from their last chunk on
+  uint64_t files_read = 0;   // read whole
+  uint64_t bytes_read = 0;
+};
+
+// Backs up options.data_dir into `repo` and writes the snapshot. The parent
+// is the newest snapshot of the same host and data directory. `progress`
+// (may be empty) is called from this thread every ~200 ms.
+// REQUIRES: the caller holds an exclusive lock and loaded the index.
+// Errors: NotFound / InvalidArgument for a missing or non-directory data
+// dir, IOError naming the file, Unavailable when the service's checkpoint
+// kept changing; repository errors. A failed backup writes no snapshot; the
+// packs it wrote are reused by the next backup or removed by prune.
+Result<BackupResult> RunBackup(repo::Repository* repo, const BackupOptions& options, const ProgressFn& progress);
+
+}  // namespace pb::backup

@@ -1,0 +1,48 @@
+#include "backup/selection.h"
+
+#include <cctype>
+
+namespace pb::backup {
+namespace {
+
+bool StartsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+}  // namespace
+
+const char* ModeName(BackupMode mode) { return mode == BackupMode::kFull ? "full" : "essential"; }
+
+bool ParseMode(std::string_view text, BackupMode* out) {
+  if (text == "essential") {
+    *out = BackupMode::kEssential;
+  } else if (text == "full") {
+    *out = BackupMode::kFull;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+bool Selected(std::string_view rel, BackupMode mode) {
+  if (EndsWith(rel, ".ckpt") || EndsWith(rel, ".tmp")) return false;
+  if (mode == BackupMode::kEssential &&
+      (StartsWith(rel, "audit/payments-audit.log") || StartsWith(rel, "audit/docker.db"))) {
+    return false;
+  }
+  return true;
+}
+
+bool IsJournalSegment(std::string_view rel) {
+  constexpr std::string_view kPrefix = "journal/", kSuffix = ".journal";
+  if (!StartsWith(rel, kPrefix) || !EndsWith(rel, kSuffix)) return false;
+  std::string_view digits = rel.substr(kPrefix.size(), rel.size() - kPrefix.size() - kSuffix.size());
+  if (digits.size() != 20) return false;
+  for (char c : digits) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+}  // namespace pb::backup

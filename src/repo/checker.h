@@ -1,0 +1,30 @@
+// repo/: `paymentsctl check` — the structure of a repository (every index,
+// snapshot and tree opens; every referenced pack exists with the right
+// size; every referenced blob is indexed) and, with read_data, every byte
+// (every pack's SHA-256, header and blobs).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "repo/repository.h"
+
+namespace pb::repo {
+
+struct CheckReport {
+  std::vector<std::string> problems;  // each names the damaged file
+  std::vector<std::string> notes;     // facts that are not damage (orphan packs)
+  uint64_t snapshots = 0, trees = 0, packs = 0, blobs = 0;
+  uint64_t bytes_read = 0;  // pack bytes read (read_data)
+  bool ok() const { return problems.empty(); }
+};
+
+// Checks `repo` without modifying it; damage is reported in the report, not
+// as an error. `on_pack` (may be empty) is called after each pack read.
+// Errors: only when the repository cannot be listed at all.
+Result<CheckReport> CheckRepository(Repository* repo, bool read_data, const std::function<void(uint64_t)>& on_pack);
+
+}  // namespace pb::repo

@@ -1,0 +1,210 @@
+#include "repo/repository.h"
+
+#include <sodium.h>
+
+#include "common/json_text.h"
+#include "common/time_util.h"
+#include "repo/compress.h"
+#include "repo/json_fields.h"
+
+namespace pb::repo {
+namespace {
+
+std::string Sha256Hex(std::string_view bytes) {
+  Sha256 h;
+  h.Update(bytes);
+  return ToHex(h.Finish());
+}
+
+std::string EncodeConfig(const RepoConfig& c) {
+  std::string chunker;
+  JsonObject(&chunker)
+      .UInt("min", c.chunker.min_size)
+      .UInt("avg", c.chunker.avg_size)
+      .UInt("max", c.chunker.max_size)
+      .Close();
+  std::string out;
+  JsonObject(&out)
+      .Int("version", 1)
+      .Str("id", c.id)
+      .Raw("chunker", chunker)
+      .Str("created_at", FormatIso8601(c.created_ms))
+      .Close();
+  return out;
+}
+
+Result<RepoConfig> DecodeConfig(std::string_view json) {
+  simdjson::dom::parser parser;
+  auto root = ParseObject(parser, json, "config");
+  if (!root.ok()) return root.status();
+  JsonFields f(*root, "config");
+  uint64_t version = 0;
+  PB_RETURN_IF_ERROR(f.UInt("version", &version));
+  if (version != 1) return f.Bad("repository version " + std::to_string(version) + " is newer than this paymentsctl");
+  RepoConfig c;
+  PB_RETURN_IF_ERROR(f.Str("id", &c.id));
+  simdjson::dom::object ch;
+  bool present = false;
+  PB_RETURN_IF_ERROR(f.OptObject("chunker", &ch, &present));
+  if (!present) return f.Bad("field chunker is missing");
+  JsonFields cf(ch, "config chunker");
+  uint64_t v = 0;
+  PB_RETURN_IF_ERROR(cf.UInt("min", &v));
+  c.chunker.min_size = v;
+  PB_RETURN_IF_ERROR(cf.UInt("avg", &v));
+  c.chunker.avg_size = v;
+  PB_RETURN_IF_ERROR(cf.UInt("max", &v));
+  c.chunker.max_size = v;
+  Status valid = ValidateChunkerParams(c.chunker);
+  if (!valid.ok() || c.chunker.max_size > kMaxDataBlob) return f.Bad("chunker sizes are invalid");
+  std::string created;
+  PB_RETURN_IF_ERROR(f.Str("created_at", &created));
+  auto ms = ParseIso8601(created);
+  if (ms.ok()) c.created_ms = *ms;
+  return c;
+}
+
+}  // namespace
+
+std::string SealFile(const MasterKey& key, std::string_view json) { return Seal(key, Compress(json)); }
+
+Result<std::string> OpenSealedFile(const MasterKey& key, std::string_view stored, std::string_view what) {
+  auto plain = Open(key, stored);
+  if (!plain.ok()) return Status::Corruption(std::string(what) + ": " + plain.status().message());
+  auto json = Decompress(*plain, kMaxSealedFile);
+  if (!json.ok()) return Status::Corruption(std::string(what) + ": " + json.status().message());
+  return json;
+}
+
+Result<std::string> OpenBlob(const MasterKey& key, std::string_view stored, const Digest& id, const BlobLocation& loc,
+                             std::string_view what) {
+  auto bad = [&](const std::string& detail) { return Status::Corruption(std::string(what) + ": " + detail); };
+  auto plain = Open(key, stored);
+  if (!plain.ok()) return bad(plain.status().message());
+  auto data = Decompress(*plain, MaxBlobSize(loc.type));
+  if (!data.ok()) return bad(data.status().message());
+  if (data->size() != loc.plain_length) {
+    return bad("holds " + std::to_string(data->size()) + " bytes, the index says " + std::to_string(loc.plain_length));
+  }
+  if (BlobId(key, *data) != id) return bad("content does not match its blob id");
+  return data;
+}
+
+Status Repository::Init(Backend& backend, std::string_view password, const KdfParams& kdf) {
+  MasterKey key = MasterKey::Generate();
+  auto key_file = EncodeKeyFile(key, password, kdf);
+  if (!key_file.ok()) return key_file.status();
+  RepoConfig config;
+  std::string id(32, '\0');
+  randombytes_buf(id.data(), id.size());
+  Digest id_digest;
+  std::copy(id.begin(), id.end(), reinterpret_cast<char*>(id_digest.data()));
+  config.id = ToHex(id_digest);
+  config.created_ms = NowMillis();
+  PB_RETURN_IF_ERROR(backend.Write(PathOf("keys", Sha256Hex(*key_file)), *key_file));
+  return backend.Write("config", SealFile(key, EncodeConfig(config)));
+}
+
+Result<std::unique_ptr<Repository>> Repository::Open(std::unique_ptr<Backend> backend, std::string_view password) {
+  std::unique_ptr<Repository> repo(new Repository(std::move(backend)));
+  auto keys = repo->backend_->List("keys");
+  if (!keys.ok()) return keys.status();
+  if (keys->empty()) {
+    return Status::Corruption(repo->backend_->Describe() + " has no key file under keys/: it cannot be unlocked");
+  }
+  bool wrong_password = false;
+  Status damaged;
+  for (const std::string& name : *keys) {
+    auto text = repo->backend_->Read(PathOf("keys", name));
+    if (!text.ok()) return text.status();
+    auto key = DecodeKeyFile(*text, password);
+    if (key.ok()) {
+      repo->key_ = *key;
+      wrong_password = false;
+      damaged = Status::Ok();
+      break;
+    }
+    if (key.status().kind() == Status::Kind::kInvalidArgument) {
+      wrong_password = true;
+    } else if (key.status().kind() == Status::Kind::kCorruption) {
+      damaged = Status::Corruption("keys/" + name + ": " + key.status().message());
+    } else {
+      return key.status();
+    }
+  }
+  if (wrong_password) {
+    return Status::InvalidArgument("wrong password for the repository at " + repo->backend_->Describe() +
+                                   " (no key file opened with it)");
+  }
+  if (!damaged.ok()) return damaged;
+  auto stored = repo->backend_->Read("config");
+  if (!stored.ok()) return stored.status();
+  auto json = OpenSealedFile(repo->key_, *stored, "config");
+  if (!json.ok()) return json.status();
+  auto config = DecodeConfig(*json);
+  if (!config.ok()) return config.status();
+  repo->config_ = *config;
+  return repo;
+}
+
+Result<std::string> Repository::SaveFile(std::string_view folder, std::string_view json) {
+  std::string stored = SealFile(key_, json);
+  std::string name = Sha256Hex(stored);
+  PB_RETURN_IF_ERROR(backend_->Write(PathOf(folder, name), stored));
+  return name;
+}
+
+Result<std::string> Repository::LoadFile(std::string_view folder, std::string_view name) {
+  std::string path = PathOf(folder, name);
+  auto stored = backend_->Read(path);
+  if (!stored.ok()) return stored.status();
+  if (Sha256Hex(*stored) != name) {
+    return Status::Corruption(path + ": its SHA-256 does not match its name (the file is damaged)");
+  }
+  return OpenSealedFile(key_, *stored, path);
+}
+
+Status Repository::LoadIndex() {
+  auto names = backend_->List("index");
+  if (!names.ok()) return names.status();
+  for (const std::string& name : *names) {
+    auto json = LoadFile("index", name);
+    if (!json.ok()) return json.status();
+    auto packs = DecodeIndexFile(*json, "index/" + name);
+    if (!packs.ok()) return packs.status();
+    for (const IndexedPack& p : *packs) index_.Add(p);
+  }
+  return Status::Ok();
+}
+
+Result<std::string> Repository::ReadBlob(const Digest& id) {
+  const BlobLocation* loc = index_.Find(id);
+  if (!loc) return Status::NotFound("blob " + ToHex(id) + " is not in the index (the repository lost data)");
+  std::string pack_path = PathOf("data", ToHex(index_.PackName(loc->pack)));
+  auto stored = backend_->ReadRange(pack_path, loc->offset, loc->length);
+  if (!stored.ok()) return stored.status();
+  return OpenBlob(key_, *stored, id, *loc, pack_path + " blob " + ToHex(id).substr(0, 16));
+}
+
+Result<Tree> Repository::LoadTree(const Digest& id) {
+  auto json = ReadBlob(id);
+  if (!json.ok()) return json.status();
+  return DecodeTree(*json, "tree " + ToHex(id).substr(0, 16));
+}
+
+Result<std::vector<SnapshotRef>> Repository::ListSnapshots() {
+  auto names = backend_->List("snapshots");
+  if (!names.ok()) return names.status();
+  std::vector<SnapshotRef> out;
+  for (const std::string& name : *names) {
+    auto json = LoadFile("snapshots", name);
+    if (!json.ok()) return json.status();
+    auto snap = DecodeSnapshot(*json, "snapshots/" + name);
+    if (!snap.ok()) return snap.status();
+    out.push_back(SnapshotRef{name, std::move(snap).value()});
+  }
+  SortSnapshots(&out);
+  return out;
+}
+
+}  // namespace pb::repo

@@ -1,0 +1,87 @@
+// repo/: an open repository — the unlocked master key, the config, sealed
+// files, the index and verified blob reads, on top of one Backend
+// (docs/repository-format.md).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "repo/backend.h"
+#include "repo/chunker.h"
+#include "repo/crypto.h"
+#include "repo/index.h"
+#include "repo/snapshot.h"
+#include "repo/tree.h"
+
+namespace pb::repo {
+
+struct RepoConfig {
+  std::string id;  // 64 hex digits
+  ChunkerParams chunker;
+  int64_t created_ms = 0;
+};
+
+// Largest plaintext of a sealed file (index, snapshot, lock, config).
+inline constexpr size_t kMaxSealedFile = size_t{256} << 20;
+
+// The stored form of a sealed file: Seal(Compress(json)).
+std::string SealFile(const MasterKey& key, std::string_view json);
+// Reverses SealFile. Corruption naming `what` on any damage.
+Result<std::string> OpenSealedFile(const MasterKey& key, std::string_view stored, std::string_view what);
+
+// Opens one stored blob and checks it: authentication, decompression within
+// the type's limit, the plaintext length and HMAC id. Corruption naming
+// `what` (the pack and the blob) on any mismatch.
+Result<std::string> OpenBlob(const MasterKey& key, std::string_view stored, const Digest& id, const BlobLocation& loc,
+                             std::string_view what);
+
+class Repository {
+ public:
+  // Creates a repository on an empty `backend`: a fresh master key sealed
+  // with `password` in keys/, and config. Errors: InvalidArgument for an
+  // empty password; whatever the backend reports.
+  static Status Init(Backend& backend, std::string_view password, const KdfParams& kdf);
+
+  // Unlocks the repository with `password` (tries every key file) and reads
+  // its config. Errors: InvalidArgument "wrong password" when no key opens;
+  // Corruption naming the damaged file; backend errors.
+  static Result<std::unique_ptr<Repository>> Open(std::unique_ptr<Backend> backend, std::string_view password);
+
+  Repository(const Repository&) = delete;
+  Repository& operator=(const Repository&) = delete;
+
+  Backend& backend() { return *backend_; }
+  const MasterKey& key() const { return key_; }
+  const RepoConfig& config() const { return config_; }
+
+  // Stores `json` as a sealed file in `folder`; returns its name.
+  Result<std::string> SaveFile(std::string_view folder, std::string_view json);
+  // Reads folder/name, checks that the name is the SHA-256 of the bytes,
+  // opens it. Corruption naming the path on any damage.
+  Result<std::string> LoadFile(std::string_view folder, std::string_view name);
+
+  // Reads every index file into index(). Corruption names the damaged file.
+  Status LoadIndex();
+  const Index& index() const { return index_; }
+  Index& mutable_index() { return index_; }
+
+  // Reads one blob from its pack and verifies it (OpenBlob).
+  // NotFound when the index does not know it.
+  Result<std::string> ReadBlob(const Digest& id);
+  Result<Tree> LoadTree(const Digest& id);
+
+  // Every snapshot, oldest first. Corruption names a damaged snapshot file.
+  Result<std::vector<SnapshotRef>> ListSnapshots();
+
+ private:
+  explicit Repository(std::unique_ptr<Backend> backend) : backend_(std::move(backend)) {}
+  std::unique_ptr<Backend> backend_;
+  MasterKey key_;
+  RepoConfig config_;
+  Index index_;
+};
+
+}  // namespace pb::repo

@@ -1,0 +1,60 @@
+// repo/: snapshots — one backup's root and metadata
+// (docs/repository-format.md, "Snapshots").
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/sha256.h"
+#include "common/status.h"
+#include "repo/tree.h"
+
+namespace pb::repo {
+
+struct SnapshotLedger {
+  uint64_t seq = 0;             // last journal record held
+  uint64_t checkpoint_seq = 0;  // the checkpoint the JSON files hold
+};
+
+struct SnapshotStats {
+  uint64_t files = 0;
+  uint64_t bytes = 0;         // sum of file sizes
+  uint64_t new_bytes = 0;     // bytes of blobs this backup added (plaintext)
+  uint64_t stored_bytes = 0;  // bytes this backup added to the repository
+};
+
+struct Snapshot {
+  int64_t time_ms = 0;
+  std::string host;
+  std::string data_dir;
+  std::string mode;  // "essential" or "full"
+  std::vector<std::string> tags;
+  Digest tree{};
+  std::optional<Digest> parent;
+  std::optional<Node> env;  // the .env file, with --include-env
+  std::optional<SnapshotLedger> ledger;
+  SnapshotStats stats;
+};
+
+std::string EncodeSnapshot(const Snapshot& snapshot);
+// Corruption naming `what` on any malformed or missing field.
+Result<Snapshot> DecodeSnapshot(std::string_view json, std::string_view what);
+
+// A snapshot and its id (the file's name).
+struct SnapshotRef {
+  std::string id;
+  Snapshot snapshot;
+};
+
+// Picks the snapshot `query` names: "latest" (newest time, ties by id), or a
+// unique prefix of an id of at least 4 characters. NotFound / InvalidArgument
+// (ambiguous or too short) with a message that lists what to do.
+Result<SnapshotRef> FindSnapshot(const std::vector<SnapshotRef>& all, std::string_view query);
+
+// Sorts oldest first (time, then id).
+void SortSnapshots(std::vector<SnapshotRef>* all);
+
+}  // namespace pb::repo

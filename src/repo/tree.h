@@ -1,0 +1,63 @@
+// repo/: trees — one directory's entries (docs/repository-format.md, "Trees").
+// A tree is stored as a tree blob; decoding validates everything a restore
+// relies on (names that cannot leave their directory, sizes that add up).
+#pragma once
+
+#include <simdjson.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/sha256.h"
+#include "common/status.h"
+
+namespace pb::repo {
+
+enum class NodeType { kFile, kDir, kSymlink };
+
+// One piece of a file: `length` bytes of blob `blob`, or `length` zero bytes.
+struct ContentEntry {
+  bool hole = false;
+  Digest blob{};
+  uint64_t length = 0;
+};
+
+struct Node {
+  std::string name;
+  NodeType type = NodeType::kFile;
+  uint32_t mode = 0;  // permission bits only
+  int64_t mtime_ns = 0;
+  // kFile
+  uint64_t size = 0;
+  std::vector<ContentEntry> content;
+  uint64_t inode = 0;
+  int64_t ctime_ns = 0;
+  // kDir
+  Digest tree{};
+  // kSymlink
+  std::string target;
+};
+
+struct Tree {
+  std::vector<Node> nodes;  // sorted by name, names unique
+};
+
+// Ok if `name` is a file name a restore can create inside its directory:
+// not empty, not "." or "..", no '/' and no NUL, at most 255 bytes.
+Status ValidateNodeName(std::string_view name);
+
+// Appends the JSON object of one node.
+void AppendNodeJson(std::string* out, const Node& node);
+// Parses and validates one node object (name, type, sizes). `what` names it.
+Result<Node> DecodeNode(simdjson::dom::object obj, const std::string& what);
+
+// The JSON of a tree. REQUIRES: nodes sorted by name, names unique.
+std::string EncodeTree(const Tree& tree);
+// Parses a tree blob. Corruption naming `what` when it is malformed, a name
+// is invalid, names are not strictly increasing (duplicates), or a file's
+// content lengths do not add up to its size.
+Result<Tree> DecodeTree(std::string_view json, std::string_view what);
+
+}  // namespace pb::repo

@@ -1,0 +1,94 @@
+#include "restore/fs_ops.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+namespace pb::restore {
+namespace {
+
+constexpr size_t kBlock = 4096;
+
+bool BlockIsZero(const char* p, size_t n) { return p[0] == 0 && std::memcmp(p, p + 1, n - 1) == 0; }
+
+Status PwriteAll(int fd, uint64_t offset, const char* p, size_t n, const std::string& path) {
+  while (n > 0) {
+    ssize_t w = ::pwrite(fd, p, n, static_cast<off_t>(offset));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno("write " + path, errno);
+    }
+    p += w;
+    n -= static_cast<size_t>(w);
+    offset += static_cast<uint64_t>(w);
+  }
+  return Status::Ok();
+}
+
+int RemoveEntry(const char* path, const struct stat*, int type, struct FTW*) {
+  return type == FTW_DP ? ::rmdir(path) : ::unlink(path);
+}
+
+}  // namespace
+
+Status WriteSparse(int fd, uint64_t offset, std::string_view data, const std::string& path) {
+  size_t pos = 0;
+  size_t run_start = 0;
+  bool in_run = false;
+  while (pos < data.size()) {
+    // Blocks follow file offsets: the first one may be partial.
+    size_t n = std::min(data.size() - pos, kBlock - static_cast<size_t>((offset + pos) % kBlock));
+    bool zero = n == kBlock && BlockIsZero(data.data() + pos, n);
+    if (!zero && !in_run) {
+      run_start = pos;
+      in_run = true;
+    } else if (zero && in_run) {
+      PB_RETURN_IF_ERROR(PwriteAll(fd, offset + run_start, data.data() + run_start, pos - run_start, path));
+      in_run = false;
+    }
+    pos += n;
+  }
+  if (in_run) PB_RETURN_IF_ERROR(PwriteAll(fd, offset + run_start, data.data() + run_start, pos - run_start, path));
+  return Status::Ok();
+}
+
+Status RemoveTree(const std::string& path) {
+  if (::nftw(path.c_str(), RemoveEntry, 16, FTW_DEPTH | FTW_PHYS) != 0 && errno != ENOENT) {
+    return Status::FromErrno("remove " + path, errno);
+  }
+  return Status::Ok();
+}
+
+Result<bool> IsEmptyDir(const std::string& path) {
+  DIR* d = ::opendir(path.c_str());
+  if (!d) {
+    if (errno == ENOENT) return false;
+    return Status::FromErrno("open directory " + path, errno);
+  }
+  bool empty = true;
+  while (struct dirent* e = ::readdir(d)) {
+    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) {
+      empty = false;
+      break;
+    }
+  }
+  ::closedir(d);
+  return empty;
+}
+
+std::string CompactUtcNow() {
+  std::time_t now = std::time(nullptr);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
+}  // namespace pb::restore

@@ -1,0 +1,361 @@
+#include "restore/restorer.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "common/file_util.h"
+#include "common/log.h"
+#include "ledger/point_in_time.h"
+#include "ledger/verify.h"
+#include "restore/fs_ops.h"
+
+namespace pb::restore {
+namespace {
+
+using repo::ContentEntry;
+using repo::Node;
+using repo::NodeType;
+
+constexpr size_t kMaxQueuedJobs = 16;
+constexpr size_t kMaxReportedFiles = 20;
+
+struct timespec Timespec(int64_t ns) {
+  struct timespec ts;
+  ts.tv_sec = ns / 1000000000;
+  ts.tv_nsec = ns % 1000000000;
+  if (ts.tv_nsec < 0) {
+    ts.tv_nsec += 1000000000;
+    ts.tv_sec -= 1;
+  }
+  return ts;
+}
+
+// A file being written: closed, with its mode and time set, after its last blob.
+struct OpenFile {
+  std::string rel;
+  int fd = -1;
+  uint32_t mode = 0;
+  int64_t mtime_ns = 0;
+  std::atomic<size_t> pending{0};
+  std::mutex mu;
+  std::string error;  // first error for this file
+};
+
+struct BlobJob {
+  std::shared_ptr<OpenFile> file;
+  Digest id{};
+  uint64_t offset = 0;
+};
+
+struct DirMeta {
+  std::string rel;
+  uint32_t mode;
+  int64_t mtime_ns;
+};
+
+class Restorer {
+ public:
+  Restorer(repo::Repository* repo, const RestoreOptions& options, const RestoreProgressFn& progress)
+      : repo_(repo), options_(options), progress_fn_(progress) {}
+
+  Result<RestoreResult> Run(const repo::SnapshotRef& snapshot);
+
+ private:
+  Status RestoreTree(const Digest& id, const std::string& rel);
+  Status StartFile(const Node& node, const std::string& rel);
+  void FinishFile(OpenFile* f);
+  void Work();
+  void Fail(OpenFile* f, const std::string& message);
+  std::string Temp(const std::string& rel) const { return rel.empty() ? temp_ : temp_ + "/" + rel; }
+  Status ApplyDirMetadata();
+  Status WriteEnv(const Node& env);
+  Status MoveIntoPlace(RestoreResult* result);
+
+  repo::Repository* repo_;
+  const RestoreOptions& options_;
+  const RestoreProgressFn& progress_fn_;
+  std::string temp_;
+  int root_fd_ = -1;
+  std::vector<DirMeta> dirs_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<BlobJob> jobs_;
+  bool closing_ = false;
+  std::vector<std::string> damaged_;  // "<file>: <reason>"
+  Status io_error_;
+  std::atomic<uint64_t> bytes_done_{0};
+  uint64_t bytes_total_ = 0;
+  uint64_t files_ = 0;
+};
+
+void Restorer::Fail(OpenFile* f, const std::string& message) {
+  std::lock_guard<std::mutex> lock(f->mu);
+  if (f->error.empty()) f->error = message;
+}
+
+void Restorer::FinishFile(OpenFile* f) {
+  std::string error;
+  {
+    std::lock_guard<std::mutex> lock(f->mu);
+    error = f->error;
+  }
+  if (error.empty()) {
+    struct timespec times[2] = {Timespec(f->mtime_ns), Timespec(f->mtime_ns)};
+    if (::fsync(f->fd) != 0 || ::fchmod(f->fd, f->mode) != 0 || ::futimens(f->fd, times) != 0) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (io_error_.ok()) io_error_ = Status::FromErrno("finish " + Temp(f->rel), errno);
+    }
+  }
+  ::close(f->fd);
+  if (!error.empty()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    damaged_.push_back(f->rel + ": " + error);
+  }
+}
+
+void Restorer::Work() {
+  for (;;) {
+    BlobJob job;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return closing_ || !jobs_.empty(); });
+      if (jobs_.empty()) return;
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+    }
+    cv_.notify_all();
+    auto data = repo_->ReadBlob(job.id);
+    if (!data.ok()) {
+      Fail(job.file.get(), data.status().message());
+    } else {
+      Status st = WriteSparse(job.file->fd, job.offset, *data, Temp(job.file->rel));
+      if (!st.ok()) {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (io_error_.ok()) io_error_ = st;
+      }
+      bytes_done_ += data->size();
+    }
+    if (--job.file->pending == 0) FinishFile(job.file.get());
+  }
+}
+
+Status Restorer::StartFile(const Node& node, const std::string& rel) {
+  int fd = ::openat(root_fd_, rel.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::FromErrno("create " + Temp(rel), errno);
+  auto file = std::make_shared<OpenFile>();
+  file->rel = rel;
+  file->fd = fd;
+  file->mode = node.mode;
+  file->mtime_ns = node.mtime_ns;
+  ++files_;
+  if (::ftruncate(fd, static_cast<off_t>(node.size)) != 0) {
+    Status st = Status::FromErrno("size " + Temp(rel), errno);
+    ::close(fd);
+    return st;
+  }
+  size_t blobs = std::count_if(node.content.begin(), node.content.end(), [](const ContentEntry& e) { return !e.hole; });
+  bytes_done_ += node.size;  // holes count as done; blobs are subtracted until written
+  for (const ContentEntry& e : node.content) {
+    if (!e.hole) bytes_done_ -= e.length;
+  }
+  file->pending = blobs + 1;  // +1 until every job is queued
+  uint64_t offset = 0;
+  for (const ContentEntry& e : node.content) {
+    if (!e.hole) {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return jobs_.size() < kMaxQueuedJobs; });
+      jobs_.push_back(BlobJob{file, e.blob, offset});
+      lock.unlock();
+      cv_.notify_all();
+    }
+    offset += e.length;
+  }
+  if (--file->pending == 0) FinishFile(file.get());
+  return Status::Ok();
+}
+
+Status Restorer::RestoreTree(const Digest& id, const std::string& rel) {
+  auto tree = repo_->LoadTree(id);
+  if (!tree.ok()) return tree.status();
+  for (const Node& node : tree->nodes) {
+    std::string child = rel.empty() ? node.name : rel + "/" + node.name;
+    switch (node.type) {
+      case NodeType::kDir:
+        if (::mkdirat(root_fd_, child.c_str(), 0700) != 0) return Status::FromErrno("create " + Temp(child), errno);
+        dirs_.push_back(DirMeta{child, node.mode, node.mtime_ns});
+        PB_RETURN_IF_ERROR(RestoreTree(node.tree, child));
+        break;
+      case NodeType::kSymlink: {
+        if (::symlinkat(node.target.c_str(), root_fd_, child.c_str()) != 0) {
+          return Status::FromErrno("create symlink " + Temp(child), errno);
+        }
+        struct timespec times[2] = {Timespec(node.mtime_ns), Timespec(node.mtime_ns)};
+        ::utimensat(root_fd_, child.c_str(), times, AT_SYMLINK_NOFOLLOW);
+        break;
+      }
+      case NodeType::kFile:
+        PB_RETURN_IF_ERROR(StartFile(node, child));
+        break;
+    }
+    if (progress_fn_) progress_fn_(RestoreProgress{bytes_total_, bytes_done_});
+  }
+  return Status::Ok();
+}
+
+Status Restorer::ApplyDirMetadata() {
+  // Deepest first, so setting a child's time does not change its parent's.
+  for (auto it = dirs_.rbegin(); it != dirs_.rend(); ++it) {
+    int fd = ::openat(root_fd_, it->rel.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return Status::FromErrno("open " + Temp(it->rel), errno);
+    struct timespec times[2] = {Timespec(it->mtime_ns), Timespec(it->mtime_ns)};
+    bool ok = ::fsync(fd) == 0 && ::fchmod(fd, it->mode) == 0 && ::futimens(fd, times) == 0;
+    int saved = errno;
+    ::close(fd);
+    if (!ok) return Status::FromErrno("finish directory " + Temp(it->rel), saved);
+  }
+  return FsyncDir(temp_);
+}
+
+Status Restorer::WriteEnv(const Node& env) {
+  if (FileExists(options_.env_to) && !options_.force) {
+    return Status::InvalidArgument(options_.env_to + " exists; give another --env-to or --force to replace it");
+  }
+  AtomicFileWriter out;
+  PB_RETURN_IF_ERROR(out.Open(options_.env_to, ".restore-tmp"));
+  for (const ContentEntry& e : env.content) {
+    if (e.hole) {
+      PB_RETURN_IF_ERROR(out.Append(std::string(static_cast<size_t>(e.length), '\0')));
+      continue;
+    }
+    auto data = repo_->ReadBlob(e.blob);
+    if (!data.ok()) return Status::Corruption(".env: " + data.status().message());
+    PB_RETURN_IF_ERROR(out.Append(*data));
+  }
+  if (::chmod(out.temp_path().c_str(), 0600) != 0) return Status::FromErrno("chmod " + out.temp_path(), errno);
+  return out.Commit();
+}
+
+Status Restorer::MoveIntoPlace(RestoreResult* result) {
+  const std::string& target = options_.target;
+  auto empty = IsEmptyDir(target);
+  if (!empty.ok()) return empty.status();
+  if (FileExists(target) && !*empty) {
+    if (!options_.force) return Status::InvalidArgument(target + " is not empty; give --force to move it aside");
+    std::string aside = target + ".before-restore-" + CompactUtcNow();
+    if (FileExists(aside)) aside += "-" + std::to_string(getpid());
+    if (::rename(target.c_str(), aside.c_str()) != 0) return Status::FromErrno("move " + target + " to " + aside, errno);
+    result->moved_aside = aside;
+  }
+  if (::rename(temp_.c_str(), target.c_str()) != 0) {
+    Status st = Status::FromErrno("rename " + temp_ + " to " + target, errno);
+    if (!result->moved_aside.empty()) ::rename(result->moved_aside.c_str(), target.c_str());
+    result->moved_aside.clear();
+    return st;
+  }
+  return FsyncDir(DirName(target));
+}
+
+Result<RestoreResult> Restorer::Run(const repo::SnapshotRef& snapshot) {
+  const std::string& target = options_.target;
+  struct stat st;
+  if (::lstat(target.c_str(), &st) == 0) {
+    if (!S_ISDIR(st.st_mode)) return Status::InvalidArgument(target + " exists and is not a directory");
+    auto empty = IsEmptyDir(target);
+    if (!empty.ok()) return empty.status();
+    if (!*empty && !options_.force) {
+      return Status::InvalidArgument(target + " is not empty; restore into a new directory, or give --force to move "
+                                              "the existing one aside (it is kept, never deleted)");
+    }
+  }
+  PB_RETURN_IF_ERROR(MakeDirs(DirName(target)));
+  std::string base = target.substr(target.rfind('/') + 1);
+  temp_ = DirName(target) + "/." + base + ".restore-" + std::to_string(getpid()) + "-" + CompactUtcNow();
+  if (::mkdir(temp_.c_str(), 0700) != 0) return Status::FromErrno("create " + temp_, errno);
+  root_fd_ = ::open(temp_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (root_fd_ < 0) return Status::FromErrno("open " + temp_, errno);
+
+  bytes_total_ = snapshot.snapshot.stats.bytes;
+  RestoreResult result;
+  Status st = [&]() -> Status {
+    int workers = options_.workers > 0 ? options_.workers
+                                       : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    std::vector<std::thread> threads;
+    for (int i = 0; i < workers; ++i) threads.emplace_back([this] { Work(); });
+    Status walked = RestoreTree(snapshot.snapshot.tree, "");
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      closing_ = true;
+    }
+    cv_.notify_all();
+    for (std::thread& t : threads) t.join();
+    if (!damaged_.empty()) {
+      std::sort(damaged_.begin(), damaged_.end());
+      std::string list;
+      for (size_t i = 0; i < damaged_.size() && i < kMaxReportedFiles; ++i) list += "\n  " + damaged_[i];
+      if (damaged_.size() > kMaxReportedFiles) list += "\n  ... and " + std::to_string(damaged_.size() - kMaxReportedFiles) + " more";
+      return Status::Corruption(std::to_string(damaged_.size()) +
+                                " file(s) of the snapshot cannot be restored from damaged or missing repository data "
+                                "(nothing was written to the target; run `paymentsctl check --read-data`):" + list);
+    }
+    PB_RETURN_IF_ERROR(walked);
+    PB_RETURN_IF_ERROR(io_error_);
+    PB_RETURN_IF_ERROR(ApplyDirMetadata());
+    bool has_journal = FileExists(temp_ + "/journal");
+    if (options_.at_ms) {
+      if (!has_journal) {
+        return Status::InvalidArgument("--at needs a ledger journal, and this snapshot has none (journal/)");
+      }
+      auto cut = ledger::CutLedgerAt(temp_, *options_.at_ms);
+      if (!cut.ok()) return cut.status();
+    }
+    if (has_journal) {
+      ledger::VerifyReport report = ledger::VerifyDataDir(temp_);
+      if (!report.ok()) {
+        return Status::Corruption("the restored data directory fails verification, so it was not put in place:\n" +
+                                  ledger::VerifyReportText(report));
+      }
+      result.verified = true;
+      result.journal_seq = report.journal_seq;
+    }
+    if (snapshot.snapshot.env) {
+      if (options_.env_to.empty()) {
+        result.env_skipped = true;
+      } else {
+        PB_RETURN_IF_ERROR(WriteEnv(*snapshot.snapshot.env));
+        result.env_written = options_.env_to;
+      }
+    }
+    return MoveIntoPlace(&result);
+  }();
+  ::close(root_fd_);
+  if (!st.ok()) {
+    Status removed = RemoveTree(temp_);
+    if (!removed.ok()) spdlog::warn("could not remove {}: {}", temp_, removed.message());
+    return st;
+  }
+  result.files = files_;
+  result.bytes = snapshot.snapshot.stats.bytes;
+  return result;
+}
+
+}  // namespace
+
+Result<RestoreResult> RunRestore(repo::Repository* repo, const repo::SnapshotRef& snapshot,
+                                 const RestoreOptions& options, const RestoreProgressFn& progress) {
+  Restorer restorer(repo, options, progress);
+  return restorer.Run(snapshot);
+}
+
+}  // namespace pb::restore

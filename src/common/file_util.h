@@ -48,6 +48,8 @@ class AtomicFileWriter {
   uint64_t written_back_ = 0;  // bytes already pushed to the disk
 };
 
+// Cuts `path` to its first `size` bytes and fsyncs it.
+Status TruncateFile(const std::string& path, uint64_t size);
 // fsyncs the directory so a rename or create inside it is durable.
 Status FsyncDir(const std::string& dir);
 // Parent directory of `path` ("." when it has none).

@@ -101,4 +101,19 @@ Result<int64_t> ParseIso8601(std::string_view s) {
   return secs * 1000 + ms;
 }
 
+Result<int64_t> ParseUtcTime(std::string_view text) {
+  std::string full(text);
+  if (full.size() == 10) full += "T00:00:00Z";
+  // "YYYY-MM-DDTHH:MM:SS" is 19 characters, then "Z" or "." + 1..3 digits + "Z".
+  const bool shape = full.size() >= 20 && full.size() <= 24 && full[10] == 'T' &&
+                     full.back() == 'Z' && (full.size() == 20 || full[19] == '.');
+  auto ms = shape ? ParseIso8601(full) : Result<int64_t>(Status::InvalidArgument(""));
+  if (!ms.ok()) {
+    return Status::InvalidArgument("time '" + std::string(text.substr(0, 64)) +
+                                   "' is not a valid UTC time (expected 2026-11-24T13:36:05Z, "
+                                   "2026-11-24T13:36:05.123Z or a date alone, 2026-11-24)");
+  }
+  return ms;
+}
+
 }  // namespace pb

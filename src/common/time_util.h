@@ -16,5 +16,10 @@ int64_t MonotonicMicros();
 std::string FormatIso8601(int64_t millis);
 // Accepts "YYYY-MM-DDTHH:MM:SS[.fraction][Z|+00:00]"; other offsets are applied.
 Result<int64_t> ParseIso8601(std::string_view text);
+// Strict UTC form for operator input (paymentsctl restore --at):
+// "2026-11-24T13:36:05Z", "2026-11-24T13:36:05.123Z" (1 to 3 fraction digits)
+// or a date alone, "2026-11-24", meaning 00:00:00Z. Anything else (other
+// offsets, times without 'Z', a space for 'T') is InvalidArgument.
+Result<int64_t> ParseUtcTime(std::string_view text);
 
 }  // namespace pb

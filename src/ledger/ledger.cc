@@ -1,6 +1,5 @@
 #include "ledger/ledger.h"
 
-#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -202,27 +201,6 @@ void Ledger::MaybeCheckpoint() {
     checkpoint_running_ = false;
   });
 }
-
-namespace {
-
-// fdatasyncs the readable mirrors (they are appended without fsync).
-Status SyncMirrors(const std::string& data_dir) {
-  for (const char* name : {kLedgerEventsLog, kRegistryLog}) {
-    std::string path = data_dir + "/" + name;
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      if (errno == ENOENT) continue;
-      return Status::FromErrno("open " + path, errno);
-    }
-    int rc = ::fdatasync(fd);
-    int err = errno;
-    ::close(fd);
-    if (rc != 0) return Status::FromErrno("fdatasync " + path, err);
-  }
-  return Status::Ok();
-}
-
-}  // namespace
 
 Status Ledger::PublishCheckpoint(const StateImage& image, const ChainPoint& point) {
   PB_RETURN_IF_ERROR(WriteCheckpointFiles(data_dir_, image, point));

@@ -92,6 +92,22 @@ Result<uint64_t> RepairMirror(const std::string& path) {
   return seq;
 }
 
+Status SyncMirrors(const std::string& data_dir) {
+  for (const char* name : {kLedgerEventsLog, kRegistryLog}) {
+    std::string path = data_dir + "/" + name;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ENOENT) continue;
+      return Status::FromErrno("open " + path, errno);
+    }
+    int rc = ::fdatasync(fd);
+    int err = errno;
+    ::close(fd);
+    if (rc != 0) return Status::FromErrno("fdatasync " + path, err);
+  }
+  return Status::Ok();
+}
+
 Status MirrorCatchUp::Open(const std::string& data_dir, uint64_t checkpoint_seq) {
   data_dir_ = data_dir;
   // No directory is created here: a start-up that then finds corruption must

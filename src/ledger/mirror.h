@@ -28,6 +28,10 @@ void AppendMirrorLine(const Record& r, std::string* ledger_events, std::string* 
 // has none of ours). A torn last line is cut off.
 Result<uint64_t> RepairMirror(const std::string& path);
 
+// fdatasyncs both mirrors (they are appended without fsync); a missing one
+// is skipped.
+Status SyncMirrors(const std::string& data_dir);
+
 // Catch-up at start-up. A checkpoint is committed only after both mirrors
 // hold, fsynced, every line through its seq, so the records replayed after
 // the checkpoint are all that can be missing. Usage: Open(), Offer() each

@@ -28,6 +28,7 @@ using testing::SnapshotTree;
 using testing::SplitLines;
 using testing::TempDir;
 using testing::WriteAll;
+using testing::WriteSegments;
 
 // ---------------------------------------------------------------- records
 
@@ -528,17 +529,6 @@ TEST(ChainBreakAfterCheckpoint, IsDetectedWhenReplayingTheRecordsAfterTheCheckpo
 }
 
 // ------------------------------------------------------------ segments
-
-// Writes the records of `chain` into segments starting at the given seqs.
-void WriteSegments(const std::string& data_dir, const std::vector<std::string>& lines,
-                   const std::vector<uint64_t>& starts) {
-  for (size_t s = 0; s < starts.size(); ++s) {
-    uint64_t from = starts[s], to = s + 1 < starts.size() ? starts[s + 1] : lines.size() + 1;
-    std::string text;
-    for (uint64_t seq = from; seq < to; ++seq) text += lines[seq - 1];
-    WriteAll(SegmentPath(data_dir + "/journal", from), text);
-  }
-}
 
 std::vector<std::string> CreditChain(int credits) {
   ChainBuilder b;

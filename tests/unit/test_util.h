@@ -111,6 +111,18 @@ inline std::string FirstSegment(const std::string& data_dir) {
   return ledger::SegmentPath(data_dir + "/journal", 1);
 }
 
+// Writes journal lines (lines[i] is record i + 1) into segments of
+// `data_dir`/journal starting at the given seqs.
+inline void WriteSegments(const std::string& data_dir, const std::vector<std::string>& lines,
+                          const std::vector<uint64_t>& starts) {
+  for (size_t s = 0; s < starts.size(); ++s) {
+    uint64_t from = starts[s], to = s + 1 < starts.size() ? starts[s + 1] : lines.size() + 1;
+    std::string text;
+    for (uint64_t seq = from; seq < to; ++seq) text += lines[seq - 1];
+    WriteAll(ledger::SegmentPath(data_dir + "/journal", from), text);
+  }
+}
+
 inline Wei Eth(std::string_view text) {
   auto v = ParseEth(text, Sign::kSigned);
   if (!v.ok()) throw std::runtime_error("bad test amount " + std::string(text));

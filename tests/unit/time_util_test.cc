@@ -80,5 +80,26 @@ TEST(ParseIso8601, RejectsDatesAndTimesThatDoNotExist) {
   EXPECT_TRUE(ParseIso8601("2026-12-31T23:59:59.999Z").ok());
 }
 
+TEST(ParseUtcTime, AcceptsUtcTimesWithOptionalMillisecondsAndDatesAlone) {
+  EXPECT_EQ(*ParseUtcTime("2026-11-24T13:36:05Z"), kSample - 123);
+  EXPECT_EQ(*ParseUtcTime("2026-11-24T13:36:05.123Z"), kSample);
+  EXPECT_EQ(*ParseUtcTime("2026-11-24T13:36:05.1Z"), kSample - 23);
+  EXPECT_EQ(*ParseUtcTime("2026-11-24"), 20781LL * 86400 * 1000);  // midnight UTC
+  EXPECT_EQ(*ParseUtcTime("1970-01-01"), 0);
+}
+
+TEST(ParseUtcTime, RejectsEverythingElseAsInvalidArgument) {
+  for (std::string_view text : {"", "2026-11-24T13:36:05", "2026-11-24 13:36:05Z", "2026-11-24T13:36:05+00:00",
+                                "2026-11-24T15:36:05+02:00", "2026-11-24T13:36:05.1234Z", "2026-11-24T13:36:05.Z",
+                                "2026-11-24T13:36Z", "2026-11-24Z", "2026-11-2", "2026/11/24", "2026-02-30",
+                                "2026-11-24T24:00:00Z", "2026-11-24T13:36:05.12aZ", "yesterday"}) {
+    auto parsed = ParseUtcTime(text);
+    ASSERT_FALSE(parsed.ok()) << "'" << text << "' was accepted";
+    EXPECT_EQ(parsed.status().kind(), Status::Kind::kInvalidArgument);
+    EXPECT_NE(parsed.status().message().find("expected 2026-11-24T13:36:05Z"), std::string::npos)
+        << parsed.status().message();
+  }
+}
+
 }  // namespace
 }  // namespace pb

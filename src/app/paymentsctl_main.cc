@@ -1,15 +1,27 @@
 // paymentsctl: the operator's tool. Subcommands live in src/cli/.
 #include <CLI/CLI.hpp>
 
+#include <csignal>
+
+#include "cli/repo_commands.h"
 #include "cli/verify_command.h"
 #include "common/log.h"
 
 int main(int argc, char** argv) {
   pb::InitLogging();
-  CLI::App app{"paymentsctl: operate the payments backend's data (verify, and more to come)"};
+  // A file-size limit (or a full disk) must give a write error, not kill us.
+  signal(SIGXFSZ, SIG_IGN);
+  CLI::App app{"paymentsctl: verify, back up and restore the payments backend's data"};
   app.require_subcommand(1);
   int exit_code = 0;
   pb::cli::AddVerifyCommand(&app, &exit_code);
+  pb::cli::AddInitCommand(&app, &exit_code);
+  pb::cli::AddBackupCommand(&app, &exit_code);
+  pb::cli::AddSnapshotsCommand(&app, &exit_code);
+  pb::cli::AddLsCommand(&app, &exit_code);
+  pb::cli::AddRestoreCommand(&app, &exit_code);
+  pb::cli::AddCheckCommand(&app, &exit_code);
+  pb::cli::AddForgetCommand(&app, &exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

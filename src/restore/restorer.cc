@@ -288,7 +288,7 @@ Result<RestoreResult> Restorer::Run(const repo::SnapshotRef& snapshot) {
 
   bytes_total_ = snapshot.snapshot.stats.bytes;
   RestoreResult result;
-  Status st = [&]() -> Status {
+  Status outcome = [&]() -> Status {
     int workers = options_.workers > 0 ? options_.workers
                                        : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
     std::vector<std::thread> threads;
@@ -340,10 +340,10 @@ Result<RestoreResult> Restorer::Run(const repo::SnapshotRef& snapshot) {
     return MoveIntoPlace(&result);
   }();
   ::close(root_fd_);
-  if (!st.ok()) {
+  if (!outcome.ok()) {
     Status removed = RemoveTree(temp_);
     if (!removed.ok()) spdlog::warn("could not remove {}: {}", temp_, removed.message());
-    return st;
+    return outcome;
   }
   result.files = files_;
   result.bytes = snapshot.snapshot.stats.bytes;

@@ -1,0 +1,71 @@
+#include "cli/repo_access.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "cli/password.h"
+#include "repo/local/local_backend.h"
+
+namespace pb::cli {
+
+void AddRepoOptions(CLI::App* cmd, RepoOptions* options) {
+  cmd->add_option("--repo", options->repo, "repository directory")->required();
+  cmd->add_option("--password-file", options->password_file,
+                  "file whose first line is the password (default: $PAYMENTS_REPO_PASSWORD, else a prompt)");
+}
+
+Result<OpenedRepo> OpenRepo(const RepoOptions& options, bool exclusive, const std::string& operation,
+                            bool load_index) {
+  auto backend = repo::LocalBackend::Open(options.repo);
+  if (!backend.ok()) return backend.status();
+  auto password = ReadPassword(options.password_file, /*confirm=*/false);
+  if (!password.ok()) return password.status();
+  auto repo = repo::Repository::Open(std::move(backend).value(), *password);
+  if (!repo.ok()) return repo.status();
+  OpenedRepo opened;
+  opened.repo = std::move(repo).value();
+  auto lock = repo::RepoLock::Acquire(opened.repo.get(), exclusive, operation);
+  if (!lock.ok()) return lock.status();
+  opened.lock = std::move(lock).value();
+  if (load_index) PB_RETURN_IF_ERROR(opened.repo->LoadIndex());
+  return opened;
+}
+
+int ReportError(const std::string& command, const Status& status) {
+  std::cerr << "paymentsctl " << command << ": " << status.ToString() << "\n";
+  return 1;
+}
+
+std::string HumanBytes(uint64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
+
+ProgressLine::ProgressLine() : tty_(::isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {}
+
+void ProgressLine::Update(uint64_t done, uint64_t total) {
+  if (!tty_) return;
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
+  std::string eta = rate > 0 && total > done ? std::to_string(static_cast<uint64_t>((total - done) / rate)) + " s" : "-";
+  std::cerr << "\r\033[K" << HumanBytes(done) << " / " << HumanBytes(total) << "  "
+            << HumanBytes(static_cast<uint64_t>(rate)) << "/s  ETA " << eta << std::flush;
+  drawn_ = true;
+}
+
+void ProgressLine::Finish() {
+  if (drawn_) std::cerr << "\r\033[K" << std::flush;
+  drawn_ = false;
+}
+
+}  // namespace pb::cli

@@ -1,0 +1,56 @@
+// cli/: what every repository command shares — opening and unlocking the
+// repository, reporting errors, human-readable sizes and the TTY progress line.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "repo/lock.h"
+#include "repo/repository.h"
+
+namespace pb::cli {
+
+// Options every repository command takes (--repo, --password-file).
+struct RepoOptions {
+  std::string repo;
+  std::string password_file;
+};
+void AddRepoOptions(CLI::App* cmd, RepoOptions* options);
+
+// An unlocked repository, optionally locked and with its index loaded.
+struct OpenedRepo {
+  std::unique_ptr<repo::Repository> repo;
+  std::unique_ptr<repo::RepoLock> lock;
+};
+// Opens options.repo, unlocks it, takes the lock (exclusive or shared) for
+// `operation` and loads the index when asked.
+Result<OpenedRepo> OpenRepo(const RepoOptions& options, bool exclusive, const std::string& operation,
+                            bool load_index);
+
+// Prints "paymentsctl <command>: <kind>: <message>" to stderr; returns 1.
+int ReportError(const std::string& command, const Status& status);
+
+// "1.5 GiB", "312 KiB", "17 B".
+std::string HumanBytes(uint64_t bytes);
+
+// A single progress line on stderr, redrawn in place, only when stderr is a
+// terminal: "<done> / <total>  <rate>/s  ETA <s>".
+class ProgressLine {
+ public:
+  ProgressLine();
+  void Update(uint64_t done, uint64_t total);
+  // Clears the line (call before printing the result).
+  void Finish();
+
+ private:
+  bool tty_;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace pb::cli

@@ -1,0 +1,18 @@
+// cli/: the repository commands of paymentsctl (docs/repository-format.md,
+// README "Backups"). Each registers a subcommand; its callback sets
+// *exit_code: 0 success, 1 failure (message on stderr).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace pb::cli {
+
+void AddInitCommand(CLI::App* app, int* exit_code);
+void AddBackupCommand(CLI::App* app, int* exit_code);
+void AddSnapshotsCommand(CLI::App* app, int* exit_code);
+void AddLsCommand(CLI::App* app, int* exit_code);
+void AddRestoreCommand(CLI::App* app, int* exit_code);
+void AddCheckCommand(CLI::App* app, int* exit_code);
+void AddForgetCommand(CLI::App* app, int* exit_code);
+
+}  // namespace pb::cli

@@ -1,0 +1,92 @@
+// paymentsctl restore.
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "cli/repo_access.h"
+#include "cli/repo_commands.h"
+#include "common/json_text.h"
+#include "common/time_util.h"
+#include "restore/restorer.h"
+
+namespace pb::cli {
+
+void AddRestoreCommand(CLI::App* app, int* exit_code) {
+  struct Options : RepoOptions {
+    std::string snapshot;
+    std::string to;
+    std::string at;
+    std::string env_to;
+    bool force = false;
+    bool json = false;
+  };
+  auto opts = std::make_shared<Options>();
+  CLI::App* cmd = app->add_subcommand(
+      "restore", "restore a snapshot into a directory (checked and verified before it is put in place)");
+  AddRepoOptions(cmd, opts.get());
+  cmd->add_option("snapshot", opts->snapshot, "snapshot id (a unique prefix) or latest")->required();
+  cmd->add_option("--to", opts->to, "directory to create (must be empty unless --force)")->required();
+  cmd->add_option("--at", opts->at, "cut the ledger back to this UTC time (2026-11-24T13:00:00Z)");
+  cmd->add_option("--env-to", opts->env_to, "write the snapshot's .env (if any) to this file");
+  cmd->add_flag("--force", opts->force, "move a non-empty target aside (kept as <dir>.before-restore-<time>)");
+  cmd->add_flag("--json", opts->json, "print the result as JSON");
+  cmd->callback([opts, exit_code] {
+    restore::RestoreOptions options;
+    options.target = std::filesystem::absolute(opts->to).lexically_normal().string();
+    while (options.target.size() > 1 && options.target.back() == '/') options.target.pop_back();
+    options.force = opts->force;
+    if (!opts->env_to.empty()) options.env_to = std::filesystem::absolute(opts->env_to).lexically_normal().string();
+    if (!opts->at.empty()) {
+      auto at = ParseUtcTime(opts->at);
+      if (!at.ok()) {
+        *exit_code = ReportError("restore", at.status());
+        return;
+      }
+      options.at_ms = *at;
+    }
+    auto opened = OpenRepo(*opts, /*exclusive=*/false, "restore", /*load_index=*/true);
+    if (!opened.ok()) {
+      *exit_code = ReportError("restore", opened.status());
+      return;
+    }
+    auto all = opened->repo->ListSnapshots();
+    Result<repo::SnapshotRef> snap = all.ok() ? repo::FindSnapshot(*all, opts->snapshot) : all.status();
+    if (!snap.ok()) {
+      *exit_code = ReportError("restore", snap.status());
+      return;
+    }
+    ProgressLine progress;
+    auto result = restore::RunRestore(opened->repo.get(), *snap, options, [&](const restore::RestoreProgress& p) {
+      progress.Update(p.bytes_done, p.bytes_total);
+    });
+    progress.Finish();
+    if (!result.ok()) {
+      *exit_code = ReportError("restore", result.status());
+      return;
+    }
+    if (opts->json) {
+      std::string out;
+      JsonObject(&out)
+          .Str("snapshot_id", snap->id)
+          .Str("target", options.target)
+          .UInt("files", result->files)
+          .UInt("bytes", result->bytes)
+          .Bool("verified", result->verified)
+          .UInt("journal_seq", result->journal_seq)
+          .Str("moved_aside", result->moved_aside)
+          .Str("env_written", result->env_written)
+          .Bool("env_skipped", result->env_skipped)
+          .Close();
+      std::cout << out << "\n";
+      return;
+    }
+    std::cout << "restored snapshot " << snap->id.substr(0, 8) << " to " << options.target << ": " << result->files
+              << " file(s), " << HumanBytes(result->bytes) << "\n";
+    if (result->verified) std::cout << "verified: ledger journal through seq " << result->journal_seq << "\n";
+    if (!result->moved_aside.empty()) std::cout << "the previous directory was moved to " << result->moved_aside << "\n";
+    if (!result->env_written.empty()) std::cout << ".env written to " << result->env_written << "\n";
+    if (result->env_skipped) std::cout << "the snapshot holds a .env: restore it with --env-to FILE\n";
+  });
+}
+
+}  // namespace pb::cli

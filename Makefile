@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 LISTEN ?= 127.0.0.1:8081
 DATA_DIR ?= ./data
 
-.PHONY: setup configure build run test bench-api clean
+.PHONY: setup configure build run test bench-api bench clean
 
 setup:
 	@scripts/setup.sh
@@ -23,6 +23,9 @@ test: build
 
 bench-api: build
 	bench/bench_api.sh $(BUILD)/bin
+
+bench: build
+	bench/backup_bench.sh $(BUILD)/bin
 
 clean:
 	rm -rf $(BUILD)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs, only those missing.
 # Idempotent and quick (one dpkg-query) when everything is present.
+# Usage: scripts/setup.sh [--bench]
+#   --bench  also the peers and helpers of `make bench` (backup benchmark)
 set -euo pipefail
 
 packages=(
@@ -16,6 +18,16 @@ packages=(
   wrk bc curl         # load generator and helpers for make bench-api
   python3             # test helper scripts
 )
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(
+    restic borgbackup rsync   # the backup tools paymentsctl is compared with
+    tar zstd                  # tar | zstd, the baseline archive
+    time                      # GNU time (/usr/bin/time -f %M): peak RSS
+  )
+elif [ $# -gt 0 ]; then
+  echo "usage: scripts/setup.sh [--bench]" >&2
+  exit 2
+fi
 
 missing=()
 for p in "${packages[@]}"; do

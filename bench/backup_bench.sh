@@ -1,0 +1,322 @@
+#!/usr/bin/env bash
+# make bench: backup of a payments data directory with paymentsctl, side by
+# side with restic, borg, rsync -a and tar | zstd: full backup, incremental
+# after a 1% change, restore of the latest backup into an empty directory.
+# Prints medians (wall seconds), ratios to restic, repository sizes and peak
+# RSS, and whether paymentsctl meets its targets.
+# Usage: bench/backup_bench.sh BIN_DIR
+#   (env: AUDIT_MB=1024 DOCKER_DB_MB=256 DOCKER_WAL_KB=4096 WORKLOADS=100000
+#    CHANGE_PERCENT=1 RUNS=3 SKIP_TOOLS="" e.g. SKIP_TOOLS=paymentsctl)
+set -euo pipefail
+
+bin_dir=$(cd "${1:?usage: backup_bench.sh BIN_DIR}" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+audit_mb=${AUDIT_MB:-1024}
+docker_db_mb=${DOCKER_DB_MB:-256}
+docker_wal_kb=${DOCKER_WAL_KB:-4096}
+workloads=${WORKLOADS:-100000}
+change_percent=${CHANGE_PERCENT:-1}
+runs=${RUNS:-3}
+skip_tools=${SKIP_TOOLS:-}
+all_tools=(paymentsctl restic borg rsync tar)
+
+die() { echo "backup-bench: $*" >&2; exit 1; }
+
+tools=()
+for t in $skip_tools; do
+  case " ${all_tools[*]} " in *" $t "*) ;; *) die "SKIP_TOOLS: unknown tool '$t' (tools: ${all_tools[*]})" ;; esac
+done
+for t in "${all_tools[@]}"; do
+  case " $skip_tools " in *" $t "*) ;; *) tools+=("$t") ;; esac
+done
+[ ${#tools[@]} -gt 0 ] || die "SKIP_TOOLS leaves no tool to measure"
+has_tool() { case " ${tools[*]} " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+
+# Peers and helpers from Debian (only what is missing; apt-get update first).
+"$here/../scripts/setup.sh" --bench
+
+for b in payments-backend paymentsctl bench-journal-gen bench-data-gen; do
+  [ -x "$bin_dir/$b" ] || die "$bin_dir/$b is missing (make build)"
+done
+if has_tool paymentsctl; then
+  for sub in init backup restore; do
+    help=$("$bin_dir/paymentsctl" "$sub" --help 2>/dev/null || true)
+    if ! grep -q -- '--repo' <<<"$help"; then
+      die "$bin_dir/paymentsctl has no '$sub' command (init/backup/restore are not built in this tree yet);
+  build a tree that has them, or measure the others with SKIP_TOOLS=paymentsctl"
+    fi
+  done
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/backup-bench.XXXXXX")
+pid=""
+cleanup() {
+  if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Passwords exist only for this run, in the environment of these processes.
+password() { head -c 24 /dev/urandom | base64 | tr -d '/+='; }
+RESTIC_PASSWORD=$(password)
+BORG_PASSPHRASE=$(password)
+PAYMENTS_REPO_PASSWORD=$(password)
+export RESTIC_PASSWORD BORG_PASSPHRASE PAYMENTS_REPO_PASSWORD
+# Caches and borg's key/security files stay inside the work dir.
+export RESTIC_CACHE_DIR="$work/cache/restic" BORG_BASE_DIR="$work/cache/borg"
+# borg's advice: HMAC-SHA256 when SHA-256 is hardware accelerated, else BLAKE2b.
+if grep -qw sha_ni /proc/cpuinfo; then borg_encryption=repokey; else borg_encryption=repokey-blake2; fi
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# median of the numbers on stdin
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# Starts the service on DIR (loopback), posts CREDITS credits over HTTP, stops
+# it with SIGTERM: it replays the journal and, at shutdown, rewrites the
+# checkpoint files (registry.json, balances.json, workloads.json, CHECKPOINT).
+run_service_briefly() {
+  local dir=$1 credits=$2 tag=$3 port i
+  port=$(free_port)
+  "$bin_dir/payments-backend" --data-dir "$dir" --listen "127.0.0.1:$port" >"$work/service.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 1200); do
+    curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  curl -fs "http://127.0.0.1:$port/health" >/dev/null || { cat "$work/service.log" >&2; die "service did not start on $dir"; }
+  for i in $(seq 1 "$credits"); do
+    curl -fs -o /dev/null -XPOST "http://127.0.0.1:$port/api/workloads" \
+      -d "{\"workload_id\":\"http-$tag-$i\",\"orchestrator_id\":\"bench-$((i % 64))\",\"amount\":\"0.000001\",\"duration_ms\":1000}" ||
+      die "credit http-$tag-$i was refused"
+  done
+  curl -fs -o /dev/null "http://127.0.0.1:$port/api/workloads/summary"
+  kill -TERM "$pid"
+  local rc=0
+  wait "$pid" || rc=$?
+  pid=""
+  [ "$rc" -eq 0 ] || { cat "$work/service.log" >&2; die "service exited with $rc after SIGTERM"; }
+}
+
+verify_data_dir() {
+  "$bin_dir/paymentsctl" verify --data-dir "$1" >"$work/verify.out" 2>&1 ||
+    { cat "$work/verify.out" >&2; die "paymentsctl verify failed on $1"; }
+}
+
+# --- the data directory -----------------------------------------------------
+base="$work/base"
+echo "generating the data directory (audit log ${audit_mb} MiB, docker.db ${docker_db_mb} MiB, ${workloads} workloads)..."
+t0=$(date +%s.%N)
+"$bin_dir/bench-journal-gen" --data-dir "$base" --workloads "$workloads" >/dev/null
+"$bin_dir/bench-data-gen" audit-log --out "$base/audit/payments-audit.log" --kib $((audit_mb * 1024)) --seed 1
+"$bin_dir/bench-data-gen" db-file --out "$base/audit/docker.db" --kib $((docker_db_mb * 1024)) --zero-percent 50 --seed 2
+"$bin_dir/bench-data-gen" db-file --out "$base/audit/docker.db-wal" --kib "$docker_wal_kb" --zero-percent 0 --seed 3
+run_service_briefly "$base" 0 base
+for f in registry.json balances.json workloads.json journal/CHECKPOINT; do
+  [ -s "$base/$f" ] || die "the service left no $f in $base"
+done
+verify_data_dir "$base"
+base_bytes=$(du -sb "$base" | cut -f1)
+printf 'generated %.1f MiB in %.1f s\n' "$(echo "$base_bytes / 1048576" | bc -l)" "$(echo "$(date +%s.%N) - $t0" | bc)"
+
+# The change between the full and the incremental backup: CHANGE_PERCENT more
+# audit log and journal records (with their ledger-events lines, a few of them
+# credited over HTTP), and the JSON checkpoints rewritten by the service.
+change_kib=$((audit_mb * 1024 * change_percent / 100))
+change_records=$((workloads * change_percent / 100))
+http_credits=10
+change_data_dir() {
+  local dir=$1 run=$2
+  "$bin_dir/bench-journal-gen" --data-dir "$dir" --workloads "$change_records" --append >/dev/null
+  "$bin_dir/bench-data-gen" audit-log --out "$dir/audit/payments-audit.log" --kib "$change_kib" --append --seed $((100 + run))
+  run_service_briefly "$dir" "$http_credits" "$run"
+  verify_data_dir "$dir"
+}
+
+# --- the tools ----------------------------------------------------------------
+# tool_init TOOL REPO: an empty repository (not measured).
+tool_init() {
+  local repo=$2
+  case $1 in
+    paymentsctl) "$bin_dir/paymentsctl" init --repo "$repo" >/dev/null ;;
+    restic) restic init --quiet --repo "$repo" >/dev/null ;;
+    borg) borg init --encryption="$borg_encryption" "$repo" >/dev/null 2>&1 ;;
+    rsync | tar) mkdir -p "$repo" ;;
+  esac
+}
+
+# tool_cmd TOOL PHASE REPO DATA TARGET: prints nothing, sets the array `cmd`
+# to the argument vector of one measured step (PHASE: full, incr, restore).
+tool_cmd() {
+  local tool=$1 phase=$2 repo=$3 data=$4 target=$5
+  case $tool:$phase in
+    paymentsctl:full | paymentsctl:incr)
+      cmd=("$bin_dir/paymentsctl" backup --repo "$repo" --data-dir "$data" --mode full --json) ;;
+    paymentsctl:restore)
+      cmd=("$bin_dir/paymentsctl" restore --repo "$repo" latest --to "$target") ;;
+    restic:full | restic:incr)
+      cmd=(env -C "$data" restic --repo "$repo" backup --quiet --host bench .) ;;
+    restic:restore)
+      cmd=(restic --repo "$repo" restore latest --quiet --target "$target") ;;
+    borg:full | borg:incr)
+      cmd=(env -C "$data" borg create "$repo::$phase" .) ;;
+    borg:restore)
+      cmd=(env -C "$target" borg extract "$repo::incr") ;;
+    rsync:full | rsync:incr)
+      cmd=(rsync -a "$data/" "$repo/tree/") ;;
+    rsync:restore)
+      cmd=(rsync -a "$repo/tree/" "$target/") ;;
+    tar:full | tar:incr)
+      cmd=(bash -c 'set -o pipefail; tar -C "$1" --listed-incremental="$2" -cf - . | zstd -1 -T0 -q -o "$3"'
+        tar-backup "$data" "$repo/snar" "$repo/$phase.tar.zst") ;;
+    tar:restore)
+      cmd=(bash -c 'set -o pipefail
+        zstd -dcq "$1" | tar -C "$3" --listed-incremental=/dev/null -xf - &&
+        zstd -dcq "$2" | tar -C "$3" --listed-incremental=/dev/null -xf -'
+        tar-restore "$repo/full.tar.zst" "$repo/incr.tar.zst" "$target") ;;
+  esac
+}
+
+# measure KEY CMD...: runs CMD under GNU time after a sync (so no tool pays
+# for another's dirty pages) and records wall seconds and peak RSS (KiB).
+declare -A secs rss_kb size_b
+measure() {
+  local key=$1 t0 t1
+  shift
+  sync
+  t0=$(date +%s.%N)
+  if ! /usr/bin/time -f %M -o "$work/time.out" "$@" >"$work/step.out" 2>"$work/step.err"; then
+    cat "$work/step.err" >&2
+    die "$key failed: $*"
+  fi
+  t1=$(date +%s.%N)
+  last_secs=$(echo "$t1 - $t0" | bc)
+  secs[$key]+="$last_secs "
+  rss_kb[$key]+="$(tail -n 1 "$work/time.out") "
+}
+
+# --- the runs -----------------------------------------------------------------
+echo "tools: ${tools[*]}; $runs run(s); change between full and incremental: ${change_percent}%"
+for run in $(seq 1 "$runs"); do
+  echo "run $run/$runs..."
+  data="$work/data"
+  rm -rf "$data" "$work/repos" "$work/cache"
+  cp -a "$base" "$data"
+  mkdir -p "$work/repos"
+  # A different tool goes first in each run.
+  order=("${tools[@]:$(((run - 1) % ${#tools[@]}))}" "${tools[@]:0:$(((run - 1) % ${#tools[@]}))}")
+  for t in "${order[@]}"; do tool_init "$t" "$work/repos/$t"; done
+
+  printf '  full:'
+  for t in "${order[@]}"; do
+    tool_cmd "$t" full "$work/repos/$t" "$data" ""
+    measure "$t.full" "${cmd[@]}"
+    printf ' %s %.1fs' "$t" "$last_secs"
+    if [ "$t" = paymentsctl ]; then
+      grep -q '"snapshot_id"' "$work/step.out" || die "paymentsctl backup --json printed no snapshot_id: $(cat "$work/step.out")"
+    fi
+    size_b[$t.full]+="$(du -sb "$work/repos/$t" | cut -f1) "
+  done
+
+  echo
+  change_data_dir "$data" "$run"
+
+  printf '  incremental:'
+  for t in "${order[@]}"; do
+    tool_cmd "$t" incr "$work/repos/$t" "$data" ""
+    measure "$t.incr" "${cmd[@]}"
+    printf ' %s %.1fs' "$t" "$last_secs"
+    size_b[$t.incr]+="$(du -sb "$work/repos/$t" | cut -f1) "
+  done
+
+  echo
+  printf '  restore:'
+  for t in "${order[@]}"; do
+    target="$work/restore-$t"
+    rm -rf "$target"
+    # paymentsctl is given a directory that does not exist yet; the others an empty one.
+    [ "$t" = paymentsctl ] || mkdir -p "$target"
+    tool_cmd "$t" restore "$work/repos/$t" "$data" "$target"
+    measure "$t.restore" "${cmd[@]}"
+    printf ' %s %.1fs' "$t" "$last_secs"
+    if [ "$run" -eq 1 ]; then
+      # Sanity, once: the restore is the data directory as it is now.
+      diff -r "$data" "$target" >"$work/diff.out" 2>&1 ||
+        { head -n 20 "$work/diff.out" >&2; die "$t restored something else than the data directory"; }
+      verify_data_dir "$target"
+    fi
+    rm -rf "$target"
+  done
+  echo
+done
+data_bytes=$(du -sb "$data" | cut -f1)
+
+# --- the report ---------------------------------------------------------------
+med() { tr ' ' '\n' <<<"${1:-}" | grep . | median; }
+mib() { awk -v b="$1" 'BEGIN {printf "%.1f", b / 1048576}'; }
+ratio() { # RATIO A B: A/B to 2 decimals, "-" when B is unknown or zero
+  awk -v a="$1" -v b="$2" 'BEGIN {if (b == "" || b + 0 == 0) print "-"; else printf "%.2f", a / b}'
+}
+declare -A m
+for t in "${tools[@]}"; do
+  for p in full incr restore; do
+    m[$t.$p]=$(med "${secs[$t.$p]}")
+    m[$t.$p.rss]=$(med "${rss_kb[$t.$p]}")
+  done
+  m[$t.size_full]=$(med "${size_b[$t.full]}")
+  m[$t.size]=$(med "${size_b[$t.incr]}")
+  peak=0
+  for p in full incr restore; do [ "${m[$t.$p.rss]}" -gt "$peak" ] && peak=${m[$t.$p.rss]}; done
+  m[$t.peak]=$peak
+done
+restic_m() { if has_tool restic; then echo "${m[restic.$1]}"; fi; }
+
+echo
+echo "backup benchmark: data dir $(mib "$data_bytes") MiB at the end (audit/payments-audit.log ${audit_mb} MiB,"
+echo "  audit/docker.db ${docker_db_mb} MiB half written zeros + ${docker_wal_kb} KiB wal, ${workloads} workloads);"
+echo "  incremental after +${change_percent}%: ${change_kib} KiB audit log, ${change_records} journal records +"
+echo "  ${http_credits} credits over HTTP, JSON checkpoints rewritten by the service"
+echo "median of $runs run(s); seconds are wall time; x = ratio to restic; sizes are du -sb of the repository"
+echo "after the full / after the incremental; RSS is the largest process's peak (GNU time %M)"
+echo
+printf '%-12s %8s %8s %9s %7s %7s %7s %10s %10s %9s %9s %9s\n' \
+  tool full_s incr_s restore_s full_x incr_x rest_x repo1_MiB repo2_MiB rss_full rss_incr rss_rest
+for t in "${tools[@]}"; do
+  printf '%-12s %8.2f %8.2f %9.2f %7s %7s %7s %10s %10s %9s %9s %9s\n' "$t" \
+    "${m[$t.full]}" "${m[$t.incr]}" "${m[$t.restore]}" \
+    "$(ratio "${m[$t.full]}" "$(restic_m full)")" "$(ratio "${m[$t.incr]}" "$(restic_m incr)")" \
+    "$(ratio "${m[$t.restore]}" "$(restic_m restore)")" \
+    "$(mib "${m[$t.size_full]}")" "$(mib "${m[$t.size]}")" \
+    "$((m[$t.full.rss] / 1024))" "$((m[$t.incr.rss] / 1024))" "$((m[$t.restore.rss] / 1024))"
+done
+echo
+echo "settings: restic $(restic version | awk '{print $2}') repository v2, compression auto;" \
+  "borg $(borg --version | awk '{print $2}') $borg_encryption, lz4 (default);" \
+  "tar --listed-incremental | zstd -1 -T0; rsync -a (incremental = rsync again)"
+echo "cache: the data directory is warm in the page cache for every tool equally (no cache drop:"
+echo "  that needs root); sync before each measured step; tools run in a rotating order; $(nproc) cores"
+
+echo
+if ! has_tool paymentsctl; then
+  echo "paymentsctl targets: not evaluated (SKIP_TOOLS=paymentsctl)"
+elif ! has_tool restic; then
+  echo "paymentsctl targets: not evaluated (they are ratios to restic, which was skipped)"
+else
+  verdict() { [ "$1" -eq 1 ] && echo met || echo "NOT met"; }
+  p=paymentsctl
+  echo "paymentsctl targets:"
+  le() { awk -v a="$1" -v b="$2" 'BEGIN {print (a <= b) ? 1 : 0}'; }
+  printf '  %-32s %-24s %s\n' "full <= 0.35x restic" "$(ratio "${m[$p.full]}" "${m[restic.full]}")x" \
+    "$(verdict "$(le "${m[$p.full]}" "$(echo "0.35 * ${m[restic.full]}" | bc -l)")")"
+  printf '  %-32s %-24s %s\n' "incremental <= 0.1x restic" "$(ratio "${m[$p.incr]}" "${m[restic.incr]}")x" \
+    "$(verdict "$(le "${m[$p.incr]}" "$(echo "0.1 * ${m[restic.incr]}" | bc -l)")")"
+  printf '  %-32s %-24s %s\n' "restore <= 0.9x restic" "$(ratio "${m[$p.restore]}" "${m[restic.restore]}")x" \
+    "$(verdict "$(le "${m[$p.restore]}" "$(echo "0.9 * ${m[restic.restore]}" | bc -l)")")"
+  printf '  %-32s %-24s %s\n' "repository <= restic's" "$(mib "${m[$p.size]}") vs $(mib "${m[restic.size]}") MiB" \
+    "$(verdict "$(le "${m[$p.size]}" "${m[restic.size]}")")"
+  printf '  %-32s %-24s %s\n' "peak RSS < 256 MiB" "$((m[$p.peak] / 1024)) MiB" \
+    "$(verdict "$(awk -v k="${m[$p.peak]}" 'BEGIN {print (k < 256 * 1024) ? 1 : 0}')")"
+fi

@@ -1,6 +1,8 @@
 #include "repo/crypto.h"
 
 #include <simdjson.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <sodium.h>
 
 #include <algorithm>
@@ -175,9 +177,12 @@ Result<std::string> Open(const MasterKey& key, std::string_view sealed) {
 }
 
 Digest BlobId(const MasterKey& key, std::string_view plaintext) {
-  InitCrypto();
+  // OpenSSL rather than libsodium here: its SHA-256 uses the CPU's SHA
+  // extensions (about 3x faster), and every byte backed up is hashed once.
   Digest d;
-  crypto_auth_hmacsha256(d.data(), Bytes(plaintext), plaintext.size(), key.blob_id.data());
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.blob_id.data(), static_cast<int>(key.blob_id.size()), Bytes(plaintext), plaintext.size(),
+       d.data(), &len);
   return d;
 }
 

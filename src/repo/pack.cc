@@ -33,6 +33,8 @@ bool ParseBlobType(std::string_view name, BlobType* out) {
 size_t MaxBlobSize(BlobType type) { return type == BlobType::kTree ? kMaxTreeBlob : kMaxDataBlob; }
 
 void PackBuilder::Add(const Digest& id, BlobType type, std::string_view stored, uint32_t plain_length) {
+  // Room for the blob that closes the pack and the header: no reallocation.
+  if (data_.empty()) data_.reserve(kPackTargetBytes + kMaxDataBlob + (size_t{1} << 20));
   PackEntry e;
   e.id = id;
   e.type = type;

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <linux/fs.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -56,6 +57,10 @@ Status WriteSparse(int fd, uint64_t offset, std::string_view data, const std::st
   }
   if (in_run) PB_RETURN_IF_ERROR(PwriteAll(fd, offset + run_start, data.data() + run_start, pos - run_start, path));
   return Status::Ok();
+}
+
+void StartWriteback(int fd, uint64_t offset, uint64_t length) {
+  ::sync_file_range(fd, static_cast<off64_t>(offset), static_cast<off64_t>(length), SYNC_FILE_RANGE_WRITE);
 }
 
 Status RemoveTree(const std::string& path) {

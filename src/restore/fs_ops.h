@@ -17,6 +17,11 @@ namespace pb::restore {
 // file was extended with ftruncate beforehand, so skipped blocks read as 0.
 Status WriteSparse(int fd, uint64_t offset, std::string_view data, const std::string& path);
 
+// Asks the kernel to start writing [offset, offset + length) of `fd` to disk
+// now (without waiting), so the final fsync finds little left to do and disk
+// writes overlap with the rest of the restore. Best effort.
+void StartWriteback(int fd, uint64_t offset, uint64_t length);
+
 // Deletes `path` and everything below it without following symlinks. Only
 // for directories this process created.
 Status RemoveTree(const std::string& path);

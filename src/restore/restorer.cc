@@ -141,6 +141,7 @@ void Restorer::Work() {
       Fail(job.file.get(), data.status().message());
     } else {
       Status st = WriteSparse(job.file->fd, job.offset, *data, Temp(job.file->rel));
+      StartWriteback(job.file->fd, job.offset, data->size());
       if (!st.ok()) {
         std::lock_guard<std::mutex> lock(mu_);
         if (io_error_.ok()) io_error_ = st;

@@ -352,7 +352,11 @@ Status Archiver::BackupCheckpointGroup() {
     return Status::Ok();
   }
   for (int attempt = 0; attempt < kCheckpointAttempts; ++attempt) {
-    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (attempt > 0) {
+      // The workers may still write into the previous attempt's file states.
+      PB_RETURN_IF_ERROR(pipeline_.Drain());
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     auto before = ReadFile(marker_path);
     if (!before.ok()) return before.status();
     simdjson::dom::parser parser;

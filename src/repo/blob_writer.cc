@@ -4,6 +4,45 @@
 
 namespace pb::repo {
 
+BlobWriter::BlobWriter(Repository* repo, int level) : repo_(repo), level_(level) {
+  writer_ = std::thread([this] { WriteLoop(); });
+}
+
+BlobWriter::~BlobWriter() {
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  writer_.join();
+}
+
+Status BlobWriter::Enqueue(FullPack pack) {
+  std::unique_lock<std::mutex> lock(queue_mu_);
+  queue_cv_.wait(lock, [this] { return queue_.size() < kMaxQueuedPacks || !write_error_.ok(); });
+  if (!write_error_.ok()) return write_error_;
+  queue_.push_back(std::move(pack));
+  queue_cv_.notify_all();
+  return Status::Ok();
+}
+
+void BlobWriter::WriteLoop() {
+  std::unique_lock<std::mutex> lock(queue_mu_);
+  for (;;) {
+    queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (stopping_) return;
+    FullPack pack = std::move(queue_.front());
+    queue_.pop_front();
+    writing_ = true;
+    lock.unlock();
+    Status st = WritePack(std::move(pack));
+    lock.lock();
+    writing_ = false;
+    if (!st.ok() && write_error_.ok()) write_error_ = st;
+    queue_cv_.notify_all();
+  }
+}
+
 bool BlobWriter::Has(const Digest& id) {
   if (repo_->index().Find(id)) return true;
   std::lock_guard<std::mutex> lock(mu_);
@@ -19,26 +58,25 @@ Result<bool> BlobWriter::Store(const Digest& id, BlobType type, std::string_view
   std::string stored = Seal(repo_->key(), Compress(plaintext, type == BlobType::kTree ? 3 : level_));
   new_plain_bytes_ += plaintext.size();
   stored_bytes_ += stored.size();
-  std::string pack;
-  std::vector<PackEntry> entries;
+  FullPack pack;
   {
     std::lock_guard<std::mutex> lock(mu_);
     builder_.Add(id, type, stored, static_cast<uint32_t>(plaintext.size()));
     if (builder_.bytes() < kPackTargetBytes) return true;
-    pack = builder_.Finish(repo_->key(), &entries);
+    pack.bytes = builder_.Finish(repo_->key(), &pack.entries);
   }
-  PB_RETURN_IF_ERROR(WritePack(std::move(pack), std::move(entries)));
+  PB_RETURN_IF_ERROR(Enqueue(std::move(pack)));
   return true;
 }
 
-Status BlobWriter::WritePack(std::string pack, std::vector<PackEntry> entries) {
+Status BlobWriter::WritePack(FullPack pack) {
   Sha256 hash;
-  hash.Update(pack);
+  hash.Update(pack.bytes);
   Digest name = hash.Finish();
-  PB_RETURN_IF_ERROR(repo_->backend().Write(PathOf("data", ToHex(name)), pack));
+  PB_RETURN_IF_ERROR(repo_->backend().Write(PathOf("data", ToHex(name)), pack.bytes));
   {
     std::lock_guard<std::mutex> lock(index_mu_);
-    unindexed_.push_back(IndexedPack{name, std::move(entries)});
+    unindexed_.push_back(IndexedPack{name, std::move(pack.entries)});
   }
   return WriteIndex(/*force=*/false);
 }
@@ -55,13 +93,17 @@ Status BlobWriter::WriteIndex(bool force) {
 }
 
 Status BlobWriter::Flush() {
-  std::string pack;
-  std::vector<PackEntry> entries;
+  FullPack pack;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!builder_.empty()) pack = builder_.Finish(repo_->key(), &entries);
+    if (!builder_.empty()) pack.bytes = builder_.Finish(repo_->key(), &pack.entries);
   }
-  if (!pack.empty()) PB_RETURN_IF_ERROR(WritePack(std::move(pack), std::move(entries)));
+  if (!pack.bytes.empty()) PB_RETURN_IF_ERROR(Enqueue(std::move(pack)));
+  {
+    std::unique_lock<std::mutex> lock(queue_mu_);
+    queue_cv_.wait(lock, [this] { return queue_.empty() && !writing_; });
+    PB_RETURN_IF_ERROR(write_error_);
+  }
   return WriteIndex(/*force=*/true);
 }
 

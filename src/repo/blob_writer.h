@@ -4,8 +4,11 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <mutex>
+#include <thread>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -20,18 +23,26 @@ namespace pb::repo {
 // Index files are written after this many packs (and at Flush).
 inline constexpr size_t kPacksPerIndexFile = 64;
 
-// Thread-safe: any number of threads may call Store concurrently. The
-// repository's index must not change while a BlobWriter is in use.
+// Packs waiting for the writing thread; Store blocks when more are queued.
+inline constexpr size_t kMaxQueuedPacks = 2;
+
+// Thread-safe: any number of threads may call Store concurrently. Full packs
+// are hashed and written by a thread of their own, so storing goes on while
+// a pack is written and fsynced. The repository's index must not change
+// while a BlobWriter is in use.
 class BlobWriter {
  public:
   // `level` is the zstd level for data blobs.
-  BlobWriter(Repository* repo, int level) : repo_(repo), level_(level) {}
+  BlobWriter(Repository* repo, int level);
+  // Stops the writing thread; packs not yet written are dropped (the
+  // repository stays valid: nothing refers to them).
+  ~BlobWriter();
   BlobWriter(const BlobWriter&) = delete;
   BlobWriter& operator=(const BlobWriter&) = delete;
 
   // Stores `plaintext` as blob `id` (REQUIRES: id = BlobId(plaintext)) unless
   // the repository or this writer already holds it. Returns true when the
-  // blob was new. A full pack is written before Store returns.
+  // blob was new. Errors of earlier pack writes are returned here too.
   Result<bool> Store(const Digest& id, BlobType type, std::string_view plaintext);
 
   // True if the index or this writer has the blob.
@@ -45,9 +56,16 @@ class BlobWriter {
   uint64_t stored_bytes() const { return stored_bytes_; }
 
  private:
+  struct FullPack {
+    std::string bytes;
+    std::vector<PackEntry> entries;
+  };
+  // Hands a finished pack to the writing thread (waits while the queue is full).
+  Status Enqueue(FullPack pack);
+  void WriteLoop();
   // Writes `pack` and queues its index entry; writes an index file when
   // kPacksPerIndexFile packs are waiting (or `force` and any are).
-  Status WritePack(std::string pack, std::vector<PackEntry> entries);
+  Status WritePack(FullPack pack);
   Status WriteIndex(bool force);
 
   Repository* repo_;
@@ -57,6 +75,13 @@ class BlobWriter {
   PackBuilder builder_;
   std::mutex index_mu_;  // guards unindexed_
   std::vector<IndexedPack> unindexed_;
+  std::mutex queue_mu_;  // guards the write queue below
+  std::condition_variable queue_cv_;
+  std::deque<FullPack> queue_;
+  bool writing_ = false;
+  bool stopping_ = false;
+  Status write_error_;
+  std::thread writer_;
   std::atomic<uint64_t> new_plain_bytes_{0};
   std::atomic<uint64_t> stored_bytes_{0};
 };

@@ -86,7 +86,7 @@ class Checker {
       }
     }
     for (const std::string& name : present) {
-      Digest d;
+      Digest d{};
       if (!FromHex(name, &d) || !indexed_.count(d)) {
         report_.notes.push_back(PathOf("data", name) +
                                 ": not in any index (left by an interrupted backup; `forget --prune` removes it)");
@@ -153,8 +153,15 @@ class Checker {
 
   void CheckContent(const Node& node, const std::string& what) {
     for (const ContentEntry& e : node.content) {
-      if (!e.hole && !index_.Find(e.blob)) {
+      if (e.hole) continue;
+      const BlobLocation* loc = index_.Find(e.blob);
+      if (!loc) {
         Problem(what + ": blob " + ToHex(e.blob).substr(0, 16) + " is not in the index (lost data)");
+        return;
+      }
+      if (loc->plain_length != e.length) {
+        Problem(what + ": blob " + ToHex(e.blob).substr(0, 16) + " holds " + std::to_string(loc->plain_length) +
+                " bytes but the tree gives it " + std::to_string(e.length) + " (a damaged or crafted snapshot)");
         return;
       }
     }

@@ -74,7 +74,10 @@ Result<std::unique_ptr<RepoLock>> RepoLock::Acquire(Repository* repo, bool exclu
   auto own = lock->WriteLockFile();
   if (!own.ok()) return own.status();
   lock->name_ = *own;
-  auto release_own = [&] { (void)repo->backend().Remove(PathOf("locks", lock->name_)); };
+  auto release_own = [&] {
+    (void)repo->backend().Remove(PathOf("locks", lock->name_));
+    lock->name_.clear();  // removed: the destructor has nothing left to remove
+  };
   auto names = repo->backend().List("locks");
   if (!names.ok()) {
     release_own();
@@ -132,6 +135,7 @@ RepoLock::~RepoLock() {
   }
   cv_.notify_all();
   if (refresher_.joinable()) refresher_.join();
+  if (name_.empty()) return;
   Status st = repo_->backend().Remove(PathOf("locks", name_));
   if (!st.ok()) spdlog::warn("{}", "could not remove the repository lock: " + st.message());
 }

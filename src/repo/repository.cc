@@ -112,31 +112,37 @@ Result<std::unique_ptr<Repository>> Repository::Open(std::unique_ptr<Backend> ba
   if (keys->empty()) {
     return Status::Corruption(repo->backend_->Describe() + " has no key file under keys/: it cannot be unlocked");
   }
-  bool wrong_password = false;
-  Status damaged;
+  // A key file that does not open may be damaged rather than sealed with
+  // another password; its name (the SHA-256 of its bytes) tells which.
+  bool opened = false;
+  std::string damaged;  // the first damaged key file, "keys/<name>: <why>"
   for (const std::string& name : *keys) {
     auto text = repo->backend_->Read(PathOf("keys", name));
     if (!text.ok()) return text.status();
     auto key = DecodeKeyFile(*text, password);
     if (key.ok()) {
       repo->key_ = *key;
-      wrong_password = false;
-      damaged = Status::Ok();
+      opened = true;
       break;
     }
-    if (key.status().kind() == Status::Kind::kInvalidArgument) {
-      wrong_password = true;
-    } else if (key.status().kind() == Status::Kind::kCorruption) {
-      damaged = Status::Corruption("keys/" + name + ": " + key.status().message());
-    } else {
-      return key.status();
+    Status::Kind kind = key.status().kind();
+    if (kind != Status::Kind::kInvalidArgument && kind != Status::Kind::kCorruption) return key.status();
+    if (!damaged.empty()) continue;
+    if (Sha256Hex(*text) != name) {
+      damaged = "keys/" + name + ": its SHA-256 does not match its name (the key file is damaged)";
+    } else if (kind == Status::Kind::kCorruption) {
+      damaged = "keys/" + name + ": " + key.status().message();
     }
   }
-  if (wrong_password) {
+  if (!opened && !damaged.empty()) {
+    return Status::Corruption(damaged + "; no other key file of " + repo->backend_->Describe() +
+                              " opened with this password (if the password is right, restore that key file from a "
+                              "copy of the repository)");
+  }
+  if (!opened) {
     return Status::InvalidArgument("wrong password for the repository at " + repo->backend_->Describe() +
                                    " (no key file opened with it)");
   }
-  if (!damaged.ok()) return damaged;
   auto stored = repo->backend_->Read("config");
   if (!stored.ok()) return stored.status();
   auto json = OpenSealedFile(repo->key_, *stored, "config");

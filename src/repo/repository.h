@@ -47,7 +47,9 @@ class Repository {
 
   // Unlocks the repository with `password` (tries every key file) and reads
   // its config. Errors: InvalidArgument "wrong password" when no key opens;
-  // Corruption naming the damaged file; backend errors.
+  // Corruption naming the damaged file: config, or a key file when none opens
+  // and one of them is damaged (its name is not the SHA-256 of its bytes, or
+  // it is malformed); backend errors.
   static Result<std::unique_ptr<Repository>> Open(std::unique_ptr<Backend> backend, std::string_view password);
 
   Repository(const Repository&) = delete;

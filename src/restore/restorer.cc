@@ -16,6 +16,7 @@
 
 #include "common/file_util.h"
 #include "common/log.h"
+#include "common/sha256.h"
 #include "ledger/point_in_time.h"
 #include "ledger/verify.h"
 #include "restore/fs_ops.h"
@@ -56,6 +57,7 @@ struct BlobJob {
   std::shared_ptr<OpenFile> file;
   Digest id{};
   uint64_t offset = 0;
+  uint64_t length = 0;  // the tree's content length: the blob must hold exactly this
 };
 
 struct DirMeta {
@@ -139,6 +141,11 @@ void Restorer::Work() {
     auto data = repo_->ReadBlob(job.id);
     if (!data.ok()) {
       Fail(job.file.get(), data.status().message());
+    } else if (data->size() != job.length) {
+      // Writing it anyway would leave zeros or overwrite the next chunk.
+      Fail(job.file.get(), "blob " + ToHex(job.id).substr(0, 16) + " holds " + std::to_string(data->size()) +
+                               " bytes but the tree gives it " + std::to_string(job.length) +
+                               " (a damaged or crafted snapshot)");
     } else {
       Status st = WriteSparse(job.file->fd, job.offset, *data, Temp(job.file->rel));
       StartWriteback(job.file->fd, job.offset, data->size());
@@ -177,7 +184,7 @@ Status Restorer::StartFile(const Node& node, const std::string& rel) {
     if (!e.hole) {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [this] { return jobs_.size() < kMaxQueuedJobs; });
-      jobs_.push_back(BlobJob{file, e.blob, offset});
+      jobs_.push_back(BlobJob{file, e.blob, offset, e.length});
       lock.unlock();
       cv_.notify_all();
     }
@@ -242,6 +249,11 @@ Status Restorer::WriteEnv(const Node& env) {
     }
     auto data = repo_->ReadBlob(e.blob);
     if (!data.ok()) return Status::Corruption(".env: " + data.status().message());
+    if (data->size() != e.length) {
+      return Status::Corruption(".env: blob " + ToHex(e.blob).substr(0, 16) + " holds " +
+                                std::to_string(data->size()) + " bytes but the snapshot gives it " +
+                                std::to_string(e.length) + " (a damaged or crafted snapshot)");
+    }
     PB_RETURN_IF_ERROR(out.Append(*data));
   }
   if (::chmod(out.temp_path().c_str(), 0600) != 0) return Status::FromErrno("chmod " + out.temp_path(), errno);
@@ -285,7 +297,11 @@ Result<RestoreResult> Restorer::Run(const repo::SnapshotRef& snapshot) {
   temp_ = DirName(target) + "/." + base + ".restore-" + std::to_string(getpid()) + "-" + CompactUtcNow();
   if (::mkdir(temp_.c_str(), 0700) != 0) return Status::FromErrno("create " + temp_, errno);
   root_fd_ = ::open(temp_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (root_fd_ < 0) return Status::FromErrno("open " + temp_, errno);
+  if (root_fd_ < 0) {
+    Status st = Status::FromErrno("open " + temp_, errno);
+    ::rmdir(temp_.c_str());
+    return st;
+  }
 
   bytes_total_ = snapshot.snapshot.stats.bytes;
   RestoreResult result;

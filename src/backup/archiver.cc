@@ -169,7 +169,8 @@ Status Archiver::Walk(const std::string& rel) {
 }
 
 void Archiver::LoadParent() {
-  auto all = repo_->ListSnapshots();
+  std::vector<std::string> damaged;  // a damaged snapshot cannot be a parent
+  auto all = repo_->ListSnapshots(&damaged);
   if (!all.ok()) return;
   for (auto it = all->rbegin(); it != all->rend(); ++it) {
     if (it->snapshot.host != repo::HostName() || it->snapshot.data_dir != options_.data_dir) continue;

@@ -33,6 +33,15 @@ Result<OpenedRepo> OpenRepo(const RepoOptions& options, bool exclusive, const st
   return opened;
 }
 
+Result<std::vector<repo::SnapshotRef>> ReadableSnapshots(repo::Repository* repo) {
+  std::vector<std::string> damaged;
+  auto all = repo->ListSnapshots(&damaged);
+  for (const std::string& d : damaged) {
+    std::cerr << "warning: skipping a damaged snapshot file (" << d << "); run `paymentsctl check --read-data`\n";
+  }
+  return all;
+}
+
 int ReportError(const std::string& command, const Status& status) {
   std::cerr << "paymentsctl " << command << ": " << status.ToString() << "\n";
   return 1;

@@ -32,6 +32,10 @@ struct OpenedRepo {
 Result<OpenedRepo> OpenRepo(const RepoOptions& options, bool exclusive, const std::string& operation,
                             bool load_index);
 
+// The readable snapshots; each damaged snapshot file is skipped with a
+// warning on stderr naming it (run `check`).
+Result<std::vector<repo::SnapshotRef>> ReadableSnapshots(repo::Repository* repo);
+
 // Prints "paymentsctl <command>: <kind>: <message>" to stderr; returns 1.
 int ReportError(const std::string& command, const Status& status);
 

@@ -107,7 +107,7 @@ void AddSnapshotsCommand(CLI::App* app, int* exit_code) {
       *exit_code = ReportError("snapshots", opened.status());
       return;
     }
-    auto all = opened->repo->ListSnapshots();
+    auto all = ReadableSnapshots(opened->repo.get());
     if (!all.ok()) {
       *exit_code = ReportError("snapshots", all.status());
       return;
@@ -149,7 +149,7 @@ void AddLsCommand(CLI::App* app, int* exit_code) {
       *exit_code = ReportError("ls", opened.status());
       return;
     }
-    auto all = opened->repo->ListSnapshots();
+    auto all = ReadableSnapshots(opened->repo.get());
     Result<repo::SnapshotRef> snap = all.ok() ? repo::FindSnapshot(*all, opts->snapshot) : all.status();
     if (!snap.ok()) {
       *exit_code = ReportError("ls", snap.status());

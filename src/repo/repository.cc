@@ -198,15 +198,18 @@ Result<Tree> Repository::LoadTree(const Digest& id) {
   return DecodeTree(*json, "tree " + ToHex(id).substr(0, 16));
 }
 
-Result<std::vector<SnapshotRef>> Repository::ListSnapshots() {
+Result<std::vector<SnapshotRef>> Repository::ListSnapshots(std::vector<std::string>* damaged) {
   auto names = backend_->List("snapshots");
   if (!names.ok()) return names.status();
   std::vector<SnapshotRef> out;
   for (const std::string& name : *names) {
     auto json = LoadFile("snapshots", name);
-    if (!json.ok()) return json.status();
-    auto snap = DecodeSnapshot(*json, "snapshots/" + name);
-    if (!snap.ok()) return snap.status();
+    Result<Snapshot> snap = json.ok() ? DecodeSnapshot(*json, "snapshots/" + name) : Result<Snapshot>(json.status());
+    if (!snap.ok()) {
+      if (!damaged || snap.status().kind() != Status::Kind::kCorruption) return snap.status();
+      damaged->push_back(snap.status().message());
+      continue;
+    }
     out.push_back(SnapshotRef{name, std::move(snap).value()});
   }
   SortSnapshots(&out);

@@ -75,8 +75,10 @@ class Repository {
   Result<std::string> ReadBlob(const Digest& id);
   Result<Tree> LoadTree(const Digest& id);
 
-  // Every snapshot, oldest first. Corruption names a damaged snapshot file.
-  Result<std::vector<SnapshotRef>> ListSnapshots();
+  // Every snapshot, oldest first. Corruption names a damaged snapshot file,
+  // unless `damaged` is given: then damaged snapshot files are skipped and
+  // their messages appended to it (readers use this; forget and prune must not).
+  Result<std::vector<SnapshotRef>> ListSnapshots(std::vector<std::string>* damaged = nullptr);
 
  private:
   explicit Repository(std::unique_ptr<Backend> backend) : backend_(std::move(backend)) {}

@@ -57,6 +57,18 @@ std::set<std::string> PackNames(const std::string& repo) {
   return out;
 }
 
+// Leftovers of interrupted writes ("<name>.tmp-<pid>-<n>") anywhere in the repository.
+int TemporaryFiles(const std::string& dir) {
+  int n = 0;
+  for (const std::string& name : DirEntries(dir)) {
+    struct stat st;
+    if (::lstat((dir + "/" + name).c_str(), &st) != 0) continue;
+    if (S_ISDIR(st.st_mode)) n += TemporaryFiles(dir + "/" + name);
+    n += name.find(".tmp-") != std::string::npos;
+  }
+  return n;
+}
+
 // Snapshot ids listed by `snapshots --json`.
 std::vector<std::string> SnapshotIds(const ChildResult& r) {
   std::vector<std::string> ids;
@@ -134,6 +146,7 @@ TEST_F(KillTest, Kill9DuringBackupsLeavesARepositoryThatChecksAndBacksUpAgain) {
   ChildResult check = Ctl({"check", "--read-data", "--json"});
   EXPECT_EQ(check.exit_code, 0) << check.Describe();
   EXPECT_NE(check.out.find("\"notes\":[]"), std::string::npos) << "orphan packs left after prune: " << check.out;
+  EXPECT_EQ(TemporaryFiles(Repo()), 0) << "prune left temporary files of the killed backups";
 }
 
 TEST_F(KillTest, Kill9DuringForgetPruneLeavesACheckableRepositoryWhoseSnapshotsRestore) {
@@ -236,6 +249,7 @@ TEST_F(KillTest, Kill9DuringForgetPruneLeavesACheckableRepositoryWhoseSnapshotsR
   ChildResult check = Ctl({"check", "--read-data", "--json"});
   EXPECT_EQ(check.exit_code, 0) << check.Describe();
   EXPECT_NE(check.out.find("\"notes\":[]"), std::string::npos) << check.out;
+  EXPECT_EQ(TemporaryFiles(Repo()), 0);
   const std::string out = Sub("final");
   ChildResult restore = Restore("latest", out);
   ASSERT_EQ(restore.exit_code, 0) << restore.Describe();
@@ -244,7 +258,7 @@ TEST_F(KillTest, Kill9DuringForgetPruneLeavesACheckableRepositoryWhoseSnapshotsR
 }
 
 TEST_F(KillTest, Kill9DuringRestoreLeavesNoTargetOrACompleteOneAndARerunWorks) {
-  constexpr int kKills = 6;
+  constexpr int kKills = 8;
   std::mt19937_64 rng(Seed() + 1);
   const std::string data = Sub("data");
   PB_ASSERT_OK(MakeJournalDir(data, 5000));
@@ -259,20 +273,24 @@ TEST_F(KillTest, Kill9DuringRestoreLeavesNoTargetOrACompleteOneAndARerunWorks) {
     for (const std::string& name : DirEntries(dir_.path())) n += name.rfind(".restored.restore-", 0) == 0;
     return n;
   };
+  // An uninterrupted restore first: its duration spreads the kills over
+  // every phase (unlocking, writing, verifying, moving into place).
+  ChildResult whole = Restore("latest", target);
+  ASSERT_EQ(whole.exit_code, 0) << whole.Describe();
+  ASSERT_EQ(CompareTrees(data, target), "");
+  std::filesystem::remove_all(target);
+  const int duration_ms = static_cast<int>(whole.elapsed.count());
+
   int absent = 0, complete = 0;
   for (int round = 0; round < kKills; ++round) {
-    const int temps_before = temp_dirs();
+    const auto delay = std::chrono::milliseconds(std::uniform_int_distribution<int>(0, duration_ms)(rng));
     auto child = StartCtl({"restore", "latest", "--to", target, "--json"});
     ASSERT_NE(child, nullptr);
-    // The restore has begun once its temporary directory exists.
-    bool started = WaitUntil(*child, [&] { return temp_dirs() > temps_before; }, std::chrono::seconds(30));
-    const auto delay = std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 250)(rng));
     WaitUntil(*child, [] { return false; }, delay);
     ChildResult r = child->Kill9();
     const bool exists = FileExists(target);
-    std::printf("[ kill     ] restore round %d: %s, killed %lld ms in, exit %d, target %s\n", round,
-                started ? "started" : "not seen starting", static_cast<long long>(delay.count()), r.exit_code,
-                exists ? "complete" : "absent");
+    std::printf("[ kill     ] restore round %d: killed %lld of %d ms in, exit %d, target %s\n", round,
+                static_cast<long long>(delay.count()), duration_ms, r.exit_code, exists ? "complete" : "absent");
     ASSERT_TRUE(r.exit_code == 137 || r.exit_code == 0) << r.Describe();
     if (r.exit_code == 0) {
       EXPECT_TRUE(exists) << "a restore that succeeded left no target";

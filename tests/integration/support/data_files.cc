@@ -233,7 +233,7 @@ std::string CompareTrees(const std::string& expected, const std::string& actual)
         note(rel + ": symlink target '" + t1 + "', restored '" + t2 + "'");
       }
     }
-    if (!S_ISDIR(ws.st_mode) && MtimeNs(ws) != MtimeNs(gs)) {
+    if (MtimeNs(ws) != MtimeNs(gs)) {
       note(rel + ": mtime " + std::to_string(MtimeNs(ws)) + " ns, restored " + std::to_string(MtimeNs(gs)));
     }
   }

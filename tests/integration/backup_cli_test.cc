@@ -81,6 +81,9 @@ TEST_F(BackupCli, EssentialModeLeavesOutTheRequestAuditLogAndDockerDbWhichFullMo
   JsonDoc essential(Backup(data));
   ASSERT_TRUE(essential.ok());
   EXPECT_EQ(essential.Str("mode"), "essential");
+  // registry, balances, workloads, CHECKPOINT, one segment, two mirrors; all read.
+  EXPECT_EQ(essential.UInt("files"), 7u);
+  EXPECT_EQ(essential.UInt("files_read"), 7u);
   std::set<std::string> paths = LsPaths(essential.Str("snapshot_id"));
   for (const char* kept : {"/registry.json", "/balances.json", "/workloads.json", "/journal/CHECKPOINT",
                            "/journal/00000000000000000001.journal", "/audit/ledger-events.log",
@@ -95,6 +98,13 @@ TEST_F(BackupCli, EssentialModeLeavesOutTheRequestAuditLogAndDockerDbWhichFullMo
   JsonDoc full(Backup(data, {"--mode", "full"}));
   ASSERT_TRUE(full.ok());
   EXPECT_EQ(full.Str("mode"), "full");
+  // The essential snapshot is the parent: its journal and mirrors are
+  // unchanged; the checkpoint group is always read whole (it is hashed
+  // against CHECKPOINT); the four audit files are new.
+  EXPECT_EQ(full.UInt("files"), 11u);
+  EXPECT_EQ(full.UInt("files_unchanged"), 3u);
+  EXPECT_EQ(full.UInt("files_read"), 8u);
+  EXPECT_EQ(full.UInt("files_grown"), 0u);
   paths = LsPaths(full.Str("snapshot_id"));
   for (const char* kept : {"/audit/payments-audit.log", "/audit/payments-audit.log.1", "/audit/docker.db",
                            "/audit/docker.db-wal", "/journal/CHECKPOINT", "/audit/ledger-events.log"}) {

@@ -393,6 +393,10 @@ Status Archiver::BackupCheckpointGroup() {
     fs.node.ctime_ns = Nanos(st.st_ctim);
     fs.node.inode = st.st_ino;
     fs.node.size = before->size();
+    // Read whole, like every file of the group: count it so that
+    // files = unchanged + grown + read whole.
+    ++result_.files_read;
+    result_.bytes_read += before->size();
     if (!before->empty()) {
       std::string chunk = pipeline_.TakeBuffer();
       chunk.assign(*before);

@@ -39,7 +39,8 @@ void AddForgetCommand(CLI::App* app, int* exit_code) {
       *exit_code = ReportError("forget", valid);
       return;
     }
-    auto opened = OpenRepo(*opts, /*exclusive=*/true, "forget", /*load_index=*/false);
+    // Prune reads every snapshot's trees, which are blobs: it needs the index.
+    auto opened = OpenRepo(*opts, /*exclusive=*/true, "forget", /*load_index=*/opts->prune);
     if (!opened.ok()) {
       *exit_code = ReportError("forget", opened.status());
       return;

@@ -74,9 +74,10 @@ Result<std::unique_ptr<RepoLock>> RepoLock::Acquire(Repository* repo, bool exclu
   auto own = lock->WriteLockFile();
   if (!own.ok()) return own.status();
   lock->name_ = *own;
+  // On failure the lock file is removed here; the destructor then has nothing left to remove.
   auto release_own = [&] {
     (void)repo->backend().Remove(PathOf("locks", lock->name_));
-    lock->name_.clear();  // removed: the destructor has nothing left to remove
+    lock->name_.clear();
   };
   auto names = repo->backend().List("locks");
   if (!names.ok()) {
@@ -135,7 +136,7 @@ RepoLock::~RepoLock() {
   }
   cv_.notify_all();
   if (refresher_.joinable()) refresher_.join();
-  if (name_.empty()) return;
+  if (name_.empty()) return;  // never written, or already released by a failed Acquire
   Status st = repo_->backend().Remove(PathOf("locks", name_));
   if (!st.ok()) spdlog::warn("{}", "could not remove the repository lock: " + st.message());
 }

@@ -27,7 +27,8 @@ struct PruneReport {
 };
 
 // Computes (dry_run) or carries out the pruning of `repo`.
-// REQUIRES: the exclusive lock is held. Errors: Corruption when a snapshot
+// REQUIRES: the exclusive lock is held and the index is loaded
+// (Repository::LoadIndex after taking the lock). Errors: Corruption when a snapshot
 // or tree cannot be read (prune refuses to delete anything then: run
 // `paymentsctl check`); backend errors.
 Result<PruneReport> Prune(Repository* repo, bool dry_run);

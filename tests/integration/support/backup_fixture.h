@@ -1,0 +1,140 @@
+// The fixture of the paymentsctl backup tests: a temporary directory holding
+// a repository (dir/repo) and whatever data directories a test makes, and
+// bounded runs of the real paymentsctl against that repository.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <chrono>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "support/child_runner.h"
+#include "support/data_files.h"
+#include "support/test_support.h"
+
+namespace pb::integration {
+
+// One JSON document printed by paymentsctl --json. Accessors give UINT64_MAX
+// / "" / false when a field is absent or has another type.
+class JsonDoc {
+ public:
+  explicit JsonDoc(const std::string& text) : padded_(text) {
+    ok_ = parser_.parse(padded_).get(root_) == simdjson::SUCCESS;
+  }
+  JsonDoc(const JsonDoc&) = delete;
+  JsonDoc& operator=(const JsonDoc&) = delete;
+
+  bool ok() const { return ok_; }
+  simdjson::dom::element root() const { return root_; }
+  uint64_t UInt(std::string_view key) const {
+    uint64_t v = 0;
+    return ok_ && root_[key].get_uint64().get(v) == simdjson::SUCCESS ? v : UINT64_MAX;
+  }
+  std::string Str(std::string_view key) const {
+    std::string_view v;
+    return ok_ && root_[key].get_string().get(v) == simdjson::SUCCESS ? std::string(v) : "";
+  }
+  bool Bool(std::string_view key) const {
+    bool v = false;
+    return ok_ && root_[key].get_bool().get(v) == simdjson::SUCCESS && v;
+  }
+
+ private:
+  simdjson::padded_string padded_;
+  simdjson::dom::parser parser_;
+  simdjson::dom::element root_;
+  bool ok_ = false;
+};
+
+class BackupTest : public ::testing::Test {
+ protected:
+  std::string Repo() const { return dir_.Sub("repo"); }
+  std::string Sub(std::string_view name) const { return dir_.Sub(name); }
+
+  // paymentsctl <args...> --repo Repo(), password in the environment.
+  ChildResult Ctl(std::vector<std::string> args, std::chrono::milliseconds timeout = std::chrono::seconds(120)) const {
+    args.push_back("--repo");
+    args.push_back(Repo());
+    return RunChild(CtlArgv(args), CtlEnv(), timeout);
+  }
+
+  // Starts paymentsctl <args...> --repo Repo() without waiting.
+  std::unique_ptr<Child> StartCtl(std::vector<std::string> args) const {
+    args.push_back("--repo");
+    args.push_back(Repo());
+    auto child = Child::Start(CtlArgv(args), CtlEnv());
+    if (!child.ok()) {
+      ADD_FAILURE() << child.status().ToString();
+      return nullptr;
+    }
+    return std::move(child.value());
+  }
+
+  void InitRepo() {
+    ChildResult r = Ctl({"init"});
+    ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  }
+
+  // backup --json of `data_dir` with `extra` flags; "" (and a test failure)
+  // unless it succeeded.
+  std::string Backup(const std::string& data_dir, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"backup", "--data-dir", data_dir, "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ChildResult r = Ctl(args);
+    if (r.exit_code != 0) {
+      ADD_FAILURE() << "backup of " << data_dir << ": " << r.Describe();
+      return "";
+    }
+    return r.out;
+  }
+
+  // restore <snapshot> --to <target> --json with `extra` flags.
+  ChildResult Restore(const std::string& snapshot, const std::string& target, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"restore", snapshot, "--to", target, "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Ctl(args);
+  }
+
+  // The paths `ls --json` lists for `snapshot` ("/audit/registry.log").
+  std::set<std::string> LsPaths(const std::string& snapshot) {
+    std::set<std::string> paths;
+    ChildResult r = Ctl({"ls", snapshot, "--json"});
+    if (r.exit_code != 0) {
+      ADD_FAILURE() << "ls: " << r.Describe();
+      return paths;
+    }
+    JsonDoc doc(r.out);
+    simdjson::dom::array items;
+    if (!doc.ok() || doc.root().get_array().get(items) != simdjson::SUCCESS) {
+      ADD_FAILURE() << "ls --json is not a JSON array: " << r.out;
+      return paths;
+    }
+    for (auto item : items) {
+      std::string_view path;
+      if (item["path"].get_string().get(path) == simdjson::SUCCESS) paths.emplace(path);
+    }
+    return paths;
+  }
+
+  // check --read-data --json; fails the test unless it reports no damage.
+  void ExpectCheckReadDataPasses(const std::string& when) {
+    ChildResult r = Ctl({"check", "--read-data", "--json"});
+    EXPECT_EQ(r.exit_code, 0) << "check --read-data " << when << ": " << r.Describe();
+    JsonDoc doc(r.out);
+    EXPECT_TRUE(doc.Bool("ok")) << "check --read-data " << when << ": " << r.out;
+  }
+
+  TempDir dir_;
+};
+
+#define PB_ASSERT_OK(expr)                                          \
+  do {                                                              \
+    const ::pb::Status _st = (expr);                                \
+    ASSERT_TRUE(_st.ok()) << #expr << ": " << _st.ToString();       \
+  } while (0)
+
+}  // namespace pb::integration

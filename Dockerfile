@@ -28,11 +28,11 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release \
 # ---------------------------------------------------------------------------
 FROM debian:bookworm-slim
 
-# Runtime libraries found with `ldd build/bin/payments-backend` (libstdc++,
+# Runtime libraries found with `ldd` of both binaries (libstdc++,
 # libgcc and libc are in the base image already); curl is for the healthcheck.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libssl3 libsimdjson14 libspdlog1.10 libfmt9 curl \
+      libssl3 libsimdjson14 libspdlog1.10 libfmt9 libsodium23 libzstd1 curl \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/*
 

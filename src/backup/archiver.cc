@@ -50,20 +50,6 @@ struct FileState {
 
 enum class ReadKind { kPlain, kLog };
 
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 class Archiver {
  public:
   Archiver(repo::Repository* repo, const BackupOptions& options, const ProgressFn& progress)
@@ -275,7 +261,7 @@ Result<bool> Archiver::PrefixUnchanged(int fd, const std::string& abs, const Nod
     if (i == 0 || i + 1 == parent.content.size()) {
       buf.resize(static_cast<size_t>(e.length));
       PB_RETURN_IF_ERROR(ReadExact(fd, offset, buf.data(), buf.size(), abs));
-      bool same = e.hole ? buf.find_first_not_of('\0') == std::string::npos : repo::BlobId(repo_->key(), buf) == e.blob;
+      bool same = e.hole ? IsAllZero(buf) : repo::BlobId(repo_->key(), buf) == e.blob;
       if (!same) return false;
     }
     offset += e.length;
@@ -289,7 +275,7 @@ Status Archiver::BackupFile(const std::string& abs, const Node* parent, ReadKind
     if (errno == ENOENT) return Status::NotFound(abs + " disappeared during the backup");
     return Status::FromErrno("open " + abs, errno);
   }
-  FileDescriptor fd(raw);
+  ScopedFd fd(raw);
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) return Status::FromErrno("stat " + abs, errno);
   if (!S_ISREG(st.st_mode)) return Status::InvalidArgument(abs + " is no longer a regular file");
@@ -412,7 +398,7 @@ Status Archiver::BackupCheckpointGroup() {
 Result<uint64_t> Archiver::LastJournalSeq(const std::string& abs, uint64_t end) {
   int raw = ::open(abs.c_str(), O_RDONLY | O_CLOEXEC);
   if (raw < 0) return Status::FromErrno("open " + abs, errno);
-  FileDescriptor fd(raw);
+  ScopedFd fd(raw);
   size_t n = static_cast<size_t>(std::min<uint64_t>(end, 1 << 20));
   std::string tail(n, '\0');
   PB_RETURN_IF_ERROR(ReadExact(fd.get(), end - n, tail.data(), n, abs));

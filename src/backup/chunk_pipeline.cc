@@ -1,15 +1,8 @@
 #include "backup/chunk_pipeline.h"
 
-#include <cstring>
+#include "common/file_util.h"
 
 namespace pb::backup {
-namespace {
-
-bool AllZero(const std::string& d) {
-  return !d.empty() && d[0] == 0 && std::memcmp(d.data(), d.data() + 1, d.size() - 1) == 0;
-}
-
-}  // namespace
 
 ChunkPipeline::ChunkPipeline(repo::BlobWriter* writer, const repo::MasterKey* key, int workers, size_t max_buffers)
     : writer_(writer), key_(key), max_buffers_(max_buffers) {
@@ -66,7 +59,7 @@ void ChunkPipeline::Work() {
       ++running_;
     }
     Status st;
-    if (AllZero(job.data)) {
+    if (IsAllZero(job.data)) {
       job.slot->hole = true;
     } else {
       job.slot->blob = repo::BlobId(*key_, job.data);

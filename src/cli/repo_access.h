@@ -35,6 +35,8 @@ Result<OpenedRepo> OpenRepo(const RepoOptions& options, bool exclusive, const st
 // The readable snapshots; each damaged snapshot file is skipped with a
 // warning on stderr naming it (run `check`).
 Result<std::vector<repo::SnapshotRef>> ReadableSnapshots(repo::Repository* repo);
+// The readable snapshot `query` names (repo::FindSnapshot).
+Result<repo::SnapshotRef> FindReadableSnapshot(repo::Repository* repo, const std::string& query);
 
 // Prints "paymentsctl <command>: <kind>: <message>" to stderr; returns 1.
 int ReportError(const std::string& command, const Status& status);

@@ -149,8 +149,7 @@ void AddLsCommand(CLI::App* app, int* exit_code) {
       *exit_code = ReportError("ls", opened.status());
       return;
     }
-    auto all = ReadableSnapshots(opened->repo.get());
-    Result<repo::SnapshotRef> snap = all.ok() ? repo::FindSnapshot(*all, opts->snapshot) : all.status();
+    auto snap = FindReadableSnapshot(opened->repo.get(), opts->snapshot);
     if (!snap.ok()) {
       *exit_code = ReportError("ls", snap.status());
       return;

@@ -49,8 +49,7 @@ void AddRestoreCommand(CLI::App* app, int* exit_code) {
       *exit_code = ReportError("restore", opened.status());
       return;
     }
-    auto all = ReadableSnapshots(opened->repo.get());
-    Result<repo::SnapshotRef> snap = all.ok() ? repo::FindSnapshot(*all, opts->snapshot) : all.status();
+    auto snap = FindReadableSnapshot(opened->repo.get(), opts->snapshot);
     if (!snap.ok()) {
       *exit_code = ReportError("restore", snap.status());
       return;

@@ -1,5 +1,7 @@
 #include "common/file_util.h"
 
+#include <cstring>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -157,6 +159,27 @@ Status MakeDirs(const std::string& dir) {
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::IOError("create directory " + dir + ": " + ec.message());
   return Status::Ok();
+}
+
+ScopedFd::~ScopedFd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status PwriteAll(int fd, uint64_t offset, std::string_view data, const std::string& what) {
+  while (!data.empty()) {
+    ssize_t w = ::pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno("write " + what, errno);
+    }
+    data.remove_prefix(static_cast<size_t>(w));
+    offset += static_cast<uint64_t>(w);
+  }
+  return Status::Ok();
+}
+
+bool IsAllZero(std::string_view data) {
+  return !data.empty() && data[0] == 0 && std::memcmp(data.data(), data.data() + 1, data.size() - 1) == 0;
 }
 
 Result<std::string> Sha256File(const std::string& path) {

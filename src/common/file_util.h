@@ -50,6 +50,19 @@ class AtomicFileWriter {
 
 // Cuts `path` to its first `size` bytes and fsyncs it.
 Status TruncateFile(const std::string& path, uint64_t size);
+// Owns a file descriptor and closes it when destroyed. Not copyable.
+class ScopedFd {
+ public:
+  explicit ScopedFd(int fd) : fd_(fd) {}
+  ~ScopedFd();
+  ScopedFd(const ScopedFd&) = delete;
+  ScopedFd& operator=(const ScopedFd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
 // fsyncs the directory so a rename or create inside it is durable.
 Status FsyncDir(const std::string& dir);
 // Parent directory of `path` ("." when it has none).
@@ -63,6 +76,10 @@ bool FileExists(const std::string& path);
 Status MakeDirs(const std::string& dir);
 // Writes all of `data` at the current offset, retrying on EINTR/short writes.
 Status WriteAll(int fd, std::string_view data, const std::string& what);
+// Writes all of `data` at `offset` (pwrite), retrying on EINTR/short writes.
+Status PwriteAll(int fd, uint64_t offset, std::string_view data, const std::string& what);
+// True if `data` is not empty and every byte is zero.
+bool IsAllZero(std::string_view data);
 // SHA-256 of a whole file as lowercase hex.
 Result<std::string> Sha256File(const std::string& path);
 

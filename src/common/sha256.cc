@@ -37,6 +37,14 @@ Digest Sha256::Finish() {
   return d;
 }
 
+Digest Sha256Of(std::string_view data) {
+  Sha256 h;
+  h.Update(data);
+  return h.Finish();
+}
+
+std::string Sha256Hex(std::string_view data) { return ToHex(Sha256Of(data)); }
+
 std::string ToHex(const Digest& d) {
   static const char* kHex = "0123456789abcdef";
   std::string out(64, '0');

@@ -26,6 +26,11 @@ class Sha256 {
   void* ctx_;
 };
 
+// SHA-256 of `data` in one call.
+Digest Sha256Of(std::string_view data);
+// The same as lowercase hex.
+std::string Sha256Hex(std::string_view data);
+
 std::string ToHex(const Digest& d);
 // Parses 64 hex characters; returns false on anything else.
 bool FromHex(std::string_view hex, Digest* out);

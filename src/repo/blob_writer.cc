@@ -70,9 +70,7 @@ Result<bool> BlobWriter::Store(const Digest& id, BlobType type, std::string_view
 }
 
 Status BlobWriter::WritePack(FullPack pack) {
-  Sha256 hash;
-  hash.Update(pack.bytes);
-  Digest name = hash.Finish();
+  Digest name = Sha256Of(pack.bytes);
   PB_RETURN_IF_ERROR(repo_->backend().Write(PathOf("data", ToHex(name)), pack.bytes));
   {
     std::lock_guard<std::mutex> lock(index_mu_);

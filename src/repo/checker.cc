@@ -7,12 +7,6 @@
 namespace pb::repo {
 namespace {
 
-std::string Sha256Hex(std::string_view bytes) {
-  Sha256 h;
-  h.Update(bytes);
-  return ToHex(h.Finish());
-}
-
 class Checker {
  public:
   Checker(Repository* repo, bool read_data, const std::function<void(uint64_t)>& on_pack)

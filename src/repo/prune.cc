@@ -53,9 +53,7 @@ class Repacker {
     if (builder_.empty()) return Status::Ok();
     IndexedPack pack;
     std::string bytes = builder_.Finish(repo_->key(), &pack.blobs);
-    Sha256 h;
-    h.Update(bytes);
-    pack.pack = h.Finish();
+    pack.pack = Sha256Of(bytes);
     PB_RETURN_IF_ERROR(repo_->backend().Write(PathOf("data", ToHex(pack.pack)), bytes));
     written_.push_back(std::move(pack));
     return Status::Ok();

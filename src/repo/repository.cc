@@ -10,12 +10,6 @@
 namespace pb::repo {
 namespace {
 
-std::string Sha256Hex(std::string_view bytes) {
-  Sha256 h;
-  h.Update(bytes);
-  return ToHex(h.Finish());
-}
-
 std::string EncodeConfig(const RepoConfig& c) {
   std::string chunker;
   JsonObject(&chunker)

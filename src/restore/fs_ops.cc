@@ -11,26 +11,12 @@
 #include <cstring>
 #include <ctime>
 
+#include "common/file_util.h"
+
 namespace pb::restore {
 namespace {
 
 constexpr size_t kBlock = 4096;
-
-bool BlockIsZero(const char* p, size_t n) { return p[0] == 0 && std::memcmp(p, p + 1, n - 1) == 0; }
-
-Status PwriteAll(int fd, uint64_t offset, const char* p, size_t n, const std::string& path) {
-  while (n > 0) {
-    ssize_t w = ::pwrite(fd, p, n, static_cast<off_t>(offset));
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return Status::FromErrno("write " + path, errno);
-    }
-    p += w;
-    n -= static_cast<size_t>(w);
-    offset += static_cast<uint64_t>(w);
-  }
-  return Status::Ok();
-}
 
 int RemoveEntry(const char* path, const struct stat*, int type, struct FTW*) {
   return type == FTW_DP ? ::rmdir(path) : ::unlink(path);
@@ -45,17 +31,17 @@ Status WriteSparse(int fd, uint64_t offset, std::string_view data, const std::st
   while (pos < data.size()) {
     // Blocks follow file offsets: the first one may be partial.
     size_t n = std::min(data.size() - pos, kBlock - static_cast<size_t>((offset + pos) % kBlock));
-    bool zero = n == kBlock && BlockIsZero(data.data() + pos, n);
+    bool zero = n == kBlock && IsAllZero(data.substr(pos, n));
     if (!zero && !in_run) {
       run_start = pos;
       in_run = true;
     } else if (zero && in_run) {
-      PB_RETURN_IF_ERROR(PwriteAll(fd, offset + run_start, data.data() + run_start, pos - run_start, path));
+      PB_RETURN_IF_ERROR(PwriteAll(fd, offset + run_start, data.substr(run_start, pos - run_start), path));
       in_run = false;
     }
     pos += n;
   }
-  if (in_run) PB_RETURN_IF_ERROR(PwriteAll(fd, offset + run_start, data.data() + run_start, pos - run_start, path));
+  if (in_run) PB_RETURN_IF_ERROR(PwriteAll(fd, offset + run_start, data.substr(run_start, pos - run_start), path));
   return Status::Ok();
 }
 

@@ -60,12 +60,6 @@ inline std::string RandomBytes(size_t n, uint64_t seed) {
   return out;
 }
 
-inline std::string Sha256Hex(std::string_view bytes) {
-  Sha256 h;
-  h.Update(bytes);
-  return ToHex(h.Finish());
-}
-
 // Every entry under `dir` (relative path -> what it is): "file <mode> <sha256>",
 // "dir <mode>" or "symlink -> <target>". Two directories restore the same
 // snapshot byte-identically exactly when their pictures are equal.

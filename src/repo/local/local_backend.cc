@@ -118,20 +118,6 @@ bool IsTwoHex(std::string_view s) {
   return s.size() == 2 && hex(s[0]) && hex(s[1]);
 }
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 }  // namespace
 
 Result<std::unique_ptr<LocalBackend>> LocalBackend::Create(const std::string& dir) {
@@ -239,7 +225,7 @@ Result<std::string> LocalBackend::Read(std::string_view path) {
 Result<std::string> LocalBackend::ReadRange(std::string_view path, uint64_t offset, size_t length) {
   PB_RETURN_IF_ERROR(ValidatePath(path));
   const std::string full = Full(path);
-  Fd fd(::open(full.c_str(), O_RDONLY | O_CLOEXEC));
+  ScopedFd fd(::open(full.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     if (errno == ENOENT) return Status::NotFound(full + " does not exist");
     return Fail(dir_, "open", full, errno);

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 
+#include "common/file_util.h"
 #include "support/child_runner.h"
 #include "support/test_support.h"
 
@@ -25,20 +26,6 @@ uint64_t SplitMix64(uint64_t* state) {
   return z ^ (z >> 31);
 }
 
-Status WriteAll(int fd, const std::string& path, const char* p, size_t n, uint64_t offset) {
-  while (n > 0) {
-    ssize_t w = ::pwrite(fd, p, n, static_cast<off_t>(offset));
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return Status::FromErrno("write " + path, errno);
-    }
-    p += w;
-    n -= static_cast<size_t>(w);
-    offset += static_cast<uint64_t>(w);
-  }
-  return Status::Ok();
-}
-
 // Writes `size` bytes produced by `fill(buffer, n)` at `offset` of `fd`.
 template <typename Fill>
 Status WriteGenerated(int fd, const std::string& path, uint64_t offset, uint64_t size, Fill fill) {
@@ -47,7 +34,7 @@ Status WriteGenerated(int fd, const std::string& path, uint64_t offset, uint64_t
     size_t n = static_cast<size_t>(std::min<uint64_t>(size - done, 4 << 20));
     buf.resize(n);
     fill(buf.data(), n);
-    PB_RETURN_IF_ERROR(WriteAll(fd, path, buf.data(), n, offset + done));
+    PB_RETURN_IF_ERROR(PwriteAll(fd, offset + done, std::string_view(buf.data(), n), path));
     done += n;
   }
   return Status::Ok();

@@ -17,10 +17,12 @@ packages=(
   libgtest-dev libgmock-dev
   wrk bc curl         # load generator and helpers for make bench-api
   python3             # test helper scripts
+  openssh-client rsync  # paymentsctl's remote operations (backup, deploy, restore over SSH)
+  openssh-server      # the tests' "remote host": a real sshd on 127.0.0.1
 )
 if [ "${1:-}" = "--bench" ]; then
   packages+=(
-    restic borgbackup rsync   # the backup tools paymentsctl is compared with
+    restic borgbackup         # the backup tools paymentsctl is compared with
     tar zstd                  # tar | zstd, the baseline archive
     time                      # GNU time (/usr/bin/time -f %M): peak RSS
   )

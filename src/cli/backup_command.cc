@@ -51,7 +51,7 @@ void AddBackupCommand(CLI::App* app, int* exit_code) {
       backup::ParseMode(opts->mode, &options.mode);
       options.include_env = include_env;
       options.tags = opts->tags;
-      options.staging_root = opts->remote.staging_dir;
+      options.staging_root = StagingRoot(opts->remote);
       opts->remote.json = opts->json;
       *exit_code = RunRemoteBackup(opts->remote, *opts, options);
       return;

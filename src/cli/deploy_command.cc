@@ -69,7 +69,7 @@ void AddDeployCommand(CLI::App* app, int* exit_code) {
     options.timeout_s = opts->timeout_s;
     options.reset_data = opts->reset_data;
     options.backup.include_env = opts->backup_include_env;
-    options.backup.staging_root = opts->staging_dir;
+    options.backup.staging_root = StagingRoot(*opts);
     backup::ParseMode(opts->backup_mode, &options.backup.mode);
     remote::SharedRepo shared;
     OpenedRepo opened;

@@ -1,5 +1,6 @@
 #include "cli/remote_options.h"
 
+#include <filesystem>
 #include <iostream>
 
 namespace pb::cli {
@@ -27,6 +28,11 @@ Result<std::vector<remote::Target>> ResolveRemoteTargets(const RemoteOptions& op
   auto inventory = remote::LoadInventory(options.inventory);
   if (!inventory.ok()) return inventory.status();
   return remote::ResolveTargets(*inventory, options.target);
+}
+
+std::string StagingRoot(const RemoteOptions& options) {
+  if (options.staging_dir.empty()) return "";
+  return std::filesystem::absolute(options.staging_dir).lexically_normal().string();
 }
 
 remote::SshOptions SshOptionsOf(const RemoteOptions& options) {

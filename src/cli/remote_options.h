@@ -33,6 +33,8 @@ inline bool IsRemote(const RemoteOptions& options) { return !options.inventory.e
 // The targets --target names in --inventory.
 Result<std::vector<remote::Target>> ResolveRemoteTargets(const RemoteOptions& options);
 remote::SshOptions SshOptionsOf(const RemoteOptions& options);
+// --staging-dir made absolute, or "" for the default.
+std::string StagingRoot(const RemoteOptions& options);
 
 // Prints one summary line per target on stdout (or the JSON document) and
 // returns the exit code: 0 when every target succeeded, 1 otherwise.

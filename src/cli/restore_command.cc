@@ -58,7 +58,7 @@ void AddRestoreCommand(CLI::App* app, int* exit_code) {
       options.ssh = SshOptionsOf(opts->remote);
       options.timeout_s = opts->timeout_s;
       options.openapi_path = opts->openapi_path;
-      options.staging_root = opts->remote.staging_dir;
+      options.staging_root = StagingRoot(opts->remote);
       if (!opts->at.empty()) {
         auto at = ParseUtcTime(opts->at);
         if (!at.ok()) {

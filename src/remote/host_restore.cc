@@ -50,8 +50,9 @@ void RestoreToHost(const Target& target, SharedRepo* shared, const repo::Snapsho
     PB_RETURN_IF_ERROR(stack.Compose({"down"}));
     auto dir = stack.SwapData(stamp, incoming, "data");
     if (!dir.ok()) return dir.status();
-    return "stack stopped; the previous data/ (if any) is in " + target.remote_path + "/" + *dir +
-           "/data; the restored data is data/";
+    std::string previous = dir->empty() ? "there was no previous data/"
+                                        : "the previous data/ is in " + target.remote_path + "/" + *dir + "/data";
+    return "stack stopped; " + previous + "; the restored data is data/";
   }).ok();
   if (!ok) {
     (void)stack.RemoveScratch(incoming);

@@ -53,10 +53,11 @@ moved=0
 if [ -e data ] || [ -L data ]; then as_needed mv -T data "$dir/$4"; moved=1; fi
 if ! as_needed mv -T "$3" data; then
   if [ "$moved" = 1 ]; then as_needed mv -T "$dir/$4" data; fi
+  rmdir "$dir" 2>/dev/null || true
   exit 1
 fi
 sync -f data 2>/dev/null || sync
-printf '%s\n' "$dir")sh";
+if [ "$moved" = 1 ]; then printf '%s\n' "$dir"; else rmdir "$dir"; fi)sh";
 
 // $2: a scratch directory of ours.
 constexpr const char* kRemove = R"sh(case "$2" in .data.*) as_needed rm -rf -- "$2" ;; *) exit 2 ;; esac)sh";
@@ -180,7 +181,7 @@ Result<std::string> HostStack::WaitHealthy(int timeout_s, const std::string& ope
       return std::string(buf);
     }
     if (std::chrono::steady_clock::now() + std::chrono::seconds(1) > deadline) {
-      return Status::Unavailable(t_.name + ": " + t_.health_url + " not healthy within " + std::to_string(timeout_s) +
+      return Status::Unavailable(t_.health_url + " not healthy within " + std::to_string(timeout_s) +
                                  " s: " + reason);
     }
     std::this_thread::sleep_for(std::chrono::seconds(1));

@@ -36,7 +36,8 @@ class HostStack {
   Status Adopt(const std::string& rel, bool create_audit);
   // Moves data/ (when it exists) to backups/<stamp>[-N]/<aside_name> and
   // `incoming` to data/, then syncs. If the second move fails the first is
-  // undone. Returns the backups/… directory used.
+  // undone. Returns the backups/… directory data/ went to, or "" when there
+  // was no data/.
   Result<std::string> SwapData(const std::string& stamp, const std::string& incoming, const std::string& aside_name);
   // Removes `rel` (a directory of ours: .data.incoming-…, .data.new-…).
   Status RemoveScratch(const std::string& rel);

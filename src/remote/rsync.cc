@@ -49,7 +49,9 @@ Result<TransferStats> RunRsync(SshSession* session, const std::vector<std::strin
   argv.push_back(dst);
   auto run = RunCaptured(argv, input, kRsyncTimeoutMs);
   if (!run.ok()) return run.status();
-  if (run->exit_code != 0) {
+  // 24: "some files vanished before they could be transferred": a file the
+  // host deleted meanwhile (a *.tmp) or a listed file that does not exist.
+  if (run->exit_code != 0 && run->exit_code != 24) {
     std::string err = run->err;
     while (!err.empty() && err.back() == '\n') err.pop_back();
     return Status::IOError("rsync " + src + " -> " + dst + " (" + session->target().name + ") failed with exit " +

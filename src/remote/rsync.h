@@ -21,7 +21,8 @@ struct TransferStats {
 
 // Runs `rsync -a --inplace --numeric-ids --stats <args> SRC DST` over
 // `session` (one of SRC/DST starts with session->RsyncHost()), with `input`
-// on its stdin (for --files-from=-). IOError with rsync's message on failure.
+// on its stdin (for --files-from=-). IOError with rsync's message on failure;
+// files that vanish on the sending side during the run are not a failure.
 Result<TransferStats> RunRsync(SshSession* session, const std::vector<std::string>& args, const std::string& src,
                                const std::string& dst, std::string_view input = {});
 

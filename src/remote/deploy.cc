@@ -90,6 +90,7 @@ void DeployTarget(const Target& target, const DeployOptions& options, TargetRepo
         PB_RETURN_IF_ERROR(stack.Compose({"down"}));
         auto dir = stack.SwapData(stamp, fresh, "data");
         if (!dir.ok()) return dir.status();
+        if (dir->empty()) return std::string("stack stopped; there was no data/; new empty data/audit");
         changes.archived_data = *dir + "/data";
         return "stack stopped; data/ moved to " + target.remote_path + "/" + changes.archived_data +
                "; new empty data/audit";

@@ -198,7 +198,7 @@ TEST_F(RemoteDisaster, HostLosesServiceAndDataAndIsRestoredWithEveryCreditAcknow
 
   // The restore.
   t = Clock::now();
-  ChildResult restore = Ctl({"restore", "--repo", Repo(), "latest", "--inventory", InventoryFile(), "--target", "prod",
+  ChildResult restore = Ctl({"restore", "--repo", Repo(), "latest", "--staging-dir", Staging(), "--inventory", InventoryFile(), "--target", "prod",
                              "--timeout-seconds", "60", "--json"});
   timed("restore over ssh", t);
   ASSERT_EQ(restore.exit_code, 0) << restore.Describe() << "\nbackend.log:\n" << host->ServiceLogTail();

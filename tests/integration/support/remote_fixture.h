@@ -44,6 +44,13 @@ struct TargetReport {
   bool rolled_back = false;
   std::string snapshot_id;
   std::vector<StepReport> steps;
+  // Detail of the first step named `step`, or "".
+  std::string Detail(const std::string& step) const {
+    for (const StepReport& s : steps) {
+      if (s.step == step) return s.detail;
+    }
+    return "";
+  }
   std::vector<std::string> StepNames() const {
     std::vector<std::string> names;
     for (const StepReport& s : steps) names.push_back(s.step);
@@ -75,7 +82,11 @@ inline std::map<std::string, TargetReport> ParseTargets(const std::string& json)
     r.ok = boolean(t, "ok");
     r.error = str(t, "error");
     r.failed_step = str(t, "failed_step");
-    r.rolled_back = boolean(t, "rolled_back");
+    // A bool, or the list of what was rolled back (the contract names the
+    // field, not its type).
+    simdjson::dom::array rolled_back;
+    r.rolled_back = boolean(t, "rolled_back") ||
+                    (t["rolled_back"].get_array().get(rolled_back) == simdjson::SUCCESS && rolled_back.size() > 0);
     r.snapshot_id = str(t, "snapshot_id");
     simdjson::dom::array steps;
     if (t["steps"].get_array().get(steps) == simdjson::SUCCESS) {
@@ -285,9 +296,10 @@ class RemoteTest : public ::testing::Test {
     args.insert(args.end(), extra.begin(), extra.end());
     return Ctl(args);
   }
-  // paymentsctl deploy --inventory --target `target` --json `extra...`.
-  ChildResult Deploy(const std::string& target, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"deploy", "--inventory", InventoryFile(), "--target", target, "--json"};
+  // paymentsctl deploy --inventory --target `target` [--json] `extra...`.
+  ChildResult Deploy(const std::string& target, std::vector<std::string> extra = {}, bool json = true) {
+    std::vector<std::string> args = {"deploy", "--inventory", InventoryFile(), "--target", target};
+    if (json) args.push_back("--json");
     args.insert(args.end(), extra.begin(), extra.end());
     return Ctl(args);
   }

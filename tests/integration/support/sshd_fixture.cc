@@ -170,6 +170,8 @@ Result<std::unique_ptr<SshServer>> SshServer::Start() {
                                FileTail(s->log_));
   }
   PB_RETURN_IF_ERROR(s->WaitForSessionsToEnd());
+  // Commands() lists what the tests ran, not the probe.
+  PB_RETURN_IF_ERROR(WriteFileMode(s->commands_log_, "", 0644));
   return s;
 }
 

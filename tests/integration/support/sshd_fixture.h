@@ -60,7 +60,8 @@ class SshServer {
   // TCP connections the server accepted so far ("Connection from" lines),
   // the fixture's own start-up checks included.
   int Connections() const;
-  // Command lines clients ran so far, one per session (rsync included).
+  // Command lines clients ran since Start() returned, one per session
+  // (rsync included; a command with newlines spans several entries).
   std::vector<std::string> Commands() const;
   // The server's log (sshd -e, LogLevel VERBOSE).
   std::string Log() const;

@@ -92,6 +92,9 @@ TEST_F(RemoteBackupRestore, EssentialModeNeverTransfersTheRequestAuditLogOrDocke
   }
   EXPECT_FALSE(FileExists(staged + "/registry.json.ckpt"));
   EXPECT_FALSE(FileExists(staged + "/journal/segment.tmp"));
+  struct stat staged_st {};
+  ASSERT_EQ(::stat(staged.c_str(), &staged_st), 0);
+  EXPECT_EQ(staged_st.st_mode & 0777, 0700u) << "the staging copy is readable by others: " << staged;
   // Independent of the file system: the host's processes (sshd, rsync) did
   // not read or send anything near the size of the excluded files.
   EXPECT_LT(host_read, 16 * kMiB) << "the host read more than the essential files";
@@ -137,6 +140,8 @@ TEST_F(RemoteBackupRestore, AppendedLogCrossesTheWireAsItsNewBytesOnly) {
   const std::string log = host->data() + "/audit/big.log";
   PB_ASSERT_OK(WriteRandomFile(log, 64 * kMiB, 21));
   PB_ASSERT_OK(WriteRandomFile(host->data() + "/audit/payments-audit.log", 2 * kMiB, 22));  // excluded
+  PB_ASSERT_OK(MakeDirs(host->data() + "/notes"));
+  PB_ASSERT_OK(WriteRandomFile(host->data() + "/notes/removed-later.txt", 1000, 25));
   WriteInventoryFile({TargetOf("web", *host)});
   InitRepo();
 
@@ -149,6 +154,8 @@ TEST_F(RemoteBackupRestore, AppendedLogCrossesTheWireAsItsNewBytesOnly) {
 
   PB_ASSERT_OK(AppendRandom(log, 1 * kMiB, 23));
   PB_ASSERT_OK(AppendRandom(host->data() + "/audit/payments-audit.log", 1 * kMiB, 24));
+  ASSERT_TRUE(FileExists(StagedData() + "/notes/removed-later.txt"));
+  ASSERT_EQ(::unlink((host->data() + "/notes/removed-later.txt").c_str()), 0);
   const ServerIo before = QuietIo();
   ChildResult second = RemoteBackup("web");
   ASSERT_EQ(second.exit_code, 0) << second.Describe();
@@ -160,6 +167,7 @@ TEST_F(RemoteBackupRestore, AppendedLogCrossesTheWireAsItsNewBytesOnly) {
   // The staging copy grew in place, and only about the new bytes crossed.
   EXPECT_EQ(InodeOf(staged_log), inode) << "the staging copy of the log was replaced, not appended to";
   EXPECT_EQ(Sha(staged_log), Sha(log));
+  EXPECT_FALSE(FileExists(StagedData() + "/notes/removed-later.txt")) << "a file deleted on the host stayed staged";
   EXPECT_LT(host_wrote, 16 * kMiB) << "the host sent far more than the appended 1 MiB";
   // The local backup of the staging copy saw a grown file, not a new one:
   // files_grown when the report has the counters of a local backup, else

@@ -77,10 +77,16 @@ TEST_F(RemoteDeploy, DeployBacksUpThenChangesOnlyTheImageLineAndEndsHealthy) {
   WriteInventoryFile({TargetOf("web", *host)});
   const size_t log_before = host->ComposeLog().size();
   const pid_t old_pid = host->ServicePid();
+  const int connections_before = sshd().Connections();
 
   ChildResult r = Deploy("web", {"--image", "payments-backend:good-2", "--backup-out", Repo(), "--staging-dir",
-                                 Staging(), "--timeout-seconds", "30"});
+                                 Staging(), "--backup-include-env", "--expect-openapi-path", "/health",
+                                 "--timeout-seconds", "30"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe() << "\nbackend.log:\n" << host->ServiceLogTail();
+  // One master connection carried every command and the rsync pull, and it
+  // was closed at the end.
+  EXPECT_EQ(sshd().Connections(), connections_before + 1) << sshd().Log();
+  PB_ASSERT_OK(sshd().WaitForSessionsToEnd(std::chrono::seconds(5)));
 
   // The host: pull, then up, with the new image; one line of .env changed.
   const std::vector<std::string> log = host->ComposeLog();
@@ -120,6 +126,39 @@ TEST_F(RemoteDeploy, DeployBacksUpThenChangesOnlyTheImageLineAndEndsHealthy) {
   EXPECT_NE(snapshots.out.find("\"host\":\"web\""), std::string::npos) << snapshots.out;
   EXPECT_NE(snapshots.out.find(web.snapshot_id.substr(0, 8)), std::string::npos) << snapshots.out;
   EXPECT_NE(snapshots.out.find(JsonQuote(host->data())), std::string::npos) << snapshots.out;
+  EXPECT_NE(snapshots.out.find("\"include_env\":true"), std::string::npos) << "--backup-include-env was ignored\n"
+                                                                            << snapshots.out;
+}
+
+TEST_F(RemoteDeploy, ImageLineIsAddedWhenEnvHasNone) {
+  TestHost* host = RunningHost("web", 50);
+  ASSERT_NE(host, nullptr);
+  const std::string env = "# no image line yet\nPAYMENTS_API_ADMIN_TOKEN=" + host->secret() + "\nOTHER=1\n";
+  PB_ASSERT_OK(WriteFileAtomic(host->env_file(), env));
+  WriteInventoryFile({TargetOf("web", *host)});
+  ChildResult r = Deploy("web", {"--image", "payments-backend:good-2", "--timeout-seconds", "30"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(ReadFileOrEmpty(host->env_file()), env + "PAYMENTS_IMAGE=payments-backend:good-2\n");
+  EXPECT_EQ((r.out + r.err).find(host->secret()), std::string::npos);
+  EXPECT_TRUE(host->Healthy());
+}
+
+// --expect-openapi-path: a path the service does not list fails the health
+// step, and the deploy is rolled back.
+TEST_F(RemoteDeploy, MissingOpenApiPathFailsTheHealthStep) {
+  TestHost* host = RunningHost("web", 50);
+  ASSERT_NE(host, nullptr);
+  WriteInventoryFile({TargetOf("web", *host)});
+  ChildResult r = Deploy("web", {"--image", "payments-backend:good-2", "--expect-openapi-path", "/api/no-such-route",
+                                 "--timeout-seconds", "4"});
+  EXPECT_EQ(r.exit_code, 1) << r.Describe();
+  auto report = ParseTargets(r.out);
+  ASSERT_TRUE(report.count("web")) << r.Describe();
+  EXPECT_EQ(report["web"].failed_step, "health");
+  EXPECT_NE(report["web"].error.find("/api/no-such-route"), std::string::npos) << report["web"].error;
+  EXPECT_TRUE(report["web"].rolled_back);
+  EXPECT_EQ(ReadFileOrEmpty(host->env_file()), host->initial_env());
+  EXPECT_TRUE(host->Healthy());
 }
 
 TEST_F(RemoteDeploy, ResetArchivesTheOldDataAndStartsOnEmptyData) {

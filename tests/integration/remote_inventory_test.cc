@@ -100,7 +100,7 @@ TEST_F(RemoteInventory, HostileValueInAnyFieldIsRefusedNamingTheFieldAndNothingR
     EXPECT_NE(r.exit_code, 0) << r.Describe();
     EXPECT_FALSE(r.timed_out);
     const std::string said = r.out + r.err;
-    EXPECT_NE(said.find(c.field), std::string::npos) << "the message does not name the field\n" << r.Describe();
+    EXPECT_TRUE(NamesWord(said, c.field)) << "the message does not name the field\n" << r.Describe();
     EXPECT_NE(said.find(kTarget), std::string::npos) << "the message does not name the target\n" << r.Describe();
     EXPECT_FALSE(FileExists(marker)) << "the injected command ran\n" << r.Describe();
     ::unlink(marker.c_str());
@@ -129,11 +129,11 @@ TEST_F(RemoteInventory, HostileInventoryAlsoStopsBackupAndRestore) {
     WriteInventoryFile({t});
     ChildResult backup = RemoteBackup(kTarget);
     EXPECT_NE(backup.exit_code, 0) << backup.Describe();
-    EXPECT_NE((backup.out + backup.err).find(field), std::string::npos) << backup.Describe();
+    EXPECT_TRUE(NamesWord(backup.out + backup.err, field)) << backup.Describe();
     ChildResult restore = Ctl({"restore", "--repo", Repo(), "latest", "--staging-dir", Staging(), "--inventory", InventoryFile(), "--target",
                                kTarget, "--timeout-seconds", "5", "--json"});
     EXPECT_NE(restore.exit_code, 0) << restore.Describe();
-    EXPECT_NE((restore.out + restore.err).find(field), std::string::npos) << restore.Describe();
+    EXPECT_TRUE(NamesWord(restore.out + restore.err, field)) << restore.Describe();
     EXPECT_FALSE(FileExists(marker));
   }
   EXPECT_EQ(sshd().Connections(), connections_before) << sshd().Log();
@@ -204,8 +204,8 @@ TEST_F(RemoteInventory, MissingRequiredFieldsAndGroupsOfUnknownTargetsAreRefused
     WriteInventoryFile({t});
     ChildResult r = Deploy("web", {"--image", "payments-backend:good-2"});
     EXPECT_NE(r.exit_code, 0) << r.Describe();
-    EXPECT_NE((r.out + r.err).find(field), std::string::npos) << r.Describe();
-    EXPECT_NE((r.out + r.err).find("web"), std::string::npos) << r.Describe();
+    EXPECT_TRUE(NamesWord(r.out + r.err, field)) << r.Describe();
+    EXPECT_TRUE(NamesWord(r.out + r.err, "web")) << r.Describe();
   }
   // A group naming a target that does not exist.
   WriteInventoryFile({TargetOf("web", *host)}, {{"prod", {"web", "ghost"}}});

@@ -10,6 +10,7 @@
 #include <simdjson.h>
 #include <sys/stat.h>
 
+#include <cctype>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -128,6 +129,18 @@ inline uint64_t FindUInt(const std::string& json, std::string_view key) {
   };
   walk(root);
   return found;
+}
+
+// True when `word` occurs in `text` as a word of its own: "host" in
+// `field "host" is not accepted`, not in "hosts/h" or "localhost".
+inline bool NamesWord(const std::string& text, const std::string& word) {
+  auto is_word_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  for (size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) {
+    bool starts = at == 0 || !is_word_char(text[at - 1]);
+    bool ends = at + word.size() == text.size() || !is_word_char(text[at + word.size()]);
+    if (starts && ends) return true;
+  }
+  return false;
 }
 
 // Lines of `text` that start with `prefix` (after leading spaces).

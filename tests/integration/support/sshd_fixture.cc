@@ -197,7 +197,11 @@ Status SshServer::Launch() {
   size_t log_offset = ReadFileOrEmpty(log_).size();
   SpawnOptions spawn;
   spawn.output_file = log_;
-  auto child = Spawn({kSshd, "-D", "-e", "-f", config_}, spawn);
+  // With setpriv, sshd dies with the test process even when that is killed
+  // (no destructor runs then).
+  std::vector<std::string> argv = {kSshd, "-D", "-e", "-f", config_};
+  if (::access("/usr/bin/setpriv", X_OK) == 0) argv.insert(argv.begin(), {"/usr/bin/setpriv", "--pdeathsig", "KILL"});
+  auto child = Spawn(argv, spawn);
   if (!child.ok()) return child.status();
   pid_ = child->pid();
   ChildProcess forget = std::move(child.value());  // reaped here, by pid

@@ -111,6 +111,27 @@ TEST_F(RemoteInventory, HostileValueInAnyFieldIsRefusedNamingTheFieldAndNothingR
   EXPECT_EQ(ReadFileOrEmpty(host->env_file()), host->initial_env());
 }
 
+// Target and group names become parts of local paths (the staging copy) and
+// of messages: only plain words are names.
+TEST_F(RemoteInventory, HostileTargetNamesAreRefused) {
+  TestHost* host = AddHost("h");
+  ASSERT_NE(host, nullptr);
+  const std::string marker = Sub("pwned");
+  const int connections_before = sshd().Connections();
+  for (const std::string& name : {std::string("../../escape"), std::string("a/b"), std::string("a b"),
+                                  "$(touch " + marker + ")", std::string("-x"), std::string("a\nb"),
+                                  std::string("a,b"), std::string("")}) {
+    SCOPED_TRACE("target name " + JsonQuote(name));
+    WriteInventoryFile({TargetOf(name, *host)});
+    ChildResult r = RemoteBackup(name);
+    EXPECT_NE(r.exit_code, 0) << r.Describe();
+    EXPECT_FALSE(FileExists(marker));
+  }
+  EXPECT_EQ(sshd().Connections(), connections_before) << sshd().Log();
+  EXPECT_TRUE(DirEntries(Staging()).empty()) << "a staging directory was made for a hostile name";
+  EXPECT_FALSE(FileExists(Sub("escape-")));
+}
+
 // Backup and restore read the same inventory: a hostile value stops them too.
 TEST_F(RemoteInventory, HostileInventoryAlsoStopsBackupAndRestore) {
   TestHost* host = AddHost("h");

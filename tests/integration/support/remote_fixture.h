@@ -2,8 +2,8 @@
 // real sshd on 127.0.0.1, test hosts served by it (support/sshd_fixture.h),
 // an inventory naming them, a repository, and bounded runs of the real
 // paymentsctl with this server's key and known_hosts. paymentsctl runs with
-// HOME in the test directory, so nothing it defaults to (~/.cache,
-// ~/.ssh/known_hosts) touches the real home.
+// HOME and TMPDIR in the test directory, so nothing it defaults to
+// (~/.cache, ~/.ssh/known_hosts, temporary files) touches the real ones.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -227,6 +227,7 @@ class RemoteTest : public ::testing::Test {
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     sshd_ = std::move(server.value());
     ASSERT_TRUE(MakeDirs(Sub("home")).ok());
+    ASSERT_TRUE(MakeDirs(Sub("tmp")).ok());
   }
 
   std::string Sub(std::string_view name) const { return dir_.Sub(name); }
@@ -282,11 +283,12 @@ class RemoteTest : public ::testing::Test {
     ASSERT_TRUE(st.ok()) << st.ToString();
   }
 
-  // The environment of every paymentsctl run: the repository password and
-  // HOME inside the test directory.
+  // The environment of every paymentsctl run: the repository password, and
+  // HOME and TMPDIR inside the test directory.
   ChildOptions Env() const {
     ChildOptions env = CtlEnv();
     env.set_env.push_back("HOME=" + Sub("home"));
+    env.set_env.push_back("TMPDIR=" + Sub("tmp"));
     return env;
   }
   // paymentsctl <args...> [--ssh-key K --known-hosts KH], bounded.

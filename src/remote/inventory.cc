@@ -13,10 +13,11 @@ namespace {
 
 // Every accepted value matches one of these whole; none contains a character
 // a shell, ssh_config or rsync would interpret.
-const std::regex kHost("[A-Za-z0-9][A-Za-z0-9.:-]{0,252}");
+const std::regex kHost("[A-Za-z0-9:][A-Za-z0-9.:-]{0,252}");
 const std::regex kUser("[a-z_][a-z0-9_-]{0,31}");
 const std::regex kPath("(/[A-Za-z0-9_.-]+)+/?");
 const std::regex kWord("[A-Za-z0-9_./][A-Za-z0-9_./-]*");
+const std::regex kOption("-[A-Za-z0-9_./-]+");  // a compose word after the first ("--in-pod")
 const std::regex kHealthUrl("http://(127\\.0\\.0\\.1|localhost):([0-9]{1,5})(/[A-Za-z0-9_./-]*)?");
 const std::regex kOwner("[0-9]{1,10}:[0-9]{1,10}");
 
@@ -45,7 +46,9 @@ Status ParseCompose(const std::string& target, simdjson::dom::element value, std
     size_t end = text.find(' ', start);
     if (end == std::string_view::npos) end = text.size();
     std::string_view word = text.substr(start, end - start);
-    if (!std::regex_match(word.begin(), word.end(), kWord)) {
+    bool ok = std::regex_match(word.begin(), word.end(), kWord) ||
+              (!words.empty() && std::regex_match(word.begin(), word.end(), kOption));
+    if (!ok) {
       return Bad(target, "compose",
                  "is not accepted: words of letters, digits and _ . / - separated by single spaces "
                  "(\"docker compose\", \"docker-compose\", an absolute path)");

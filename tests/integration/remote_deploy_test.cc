@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <iostream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,33 @@
 namespace pb::integration {
 namespace {
 
-using RemoteDeploy = RemoteTest;
+class RemoteDeploy : public RemoteTest {
+ protected:
+  // A running host "web" in the inventory with `n` credits made: what a reset
+  // test compares the host with afterwards.
+  struct BeforeReset {
+    TestHost* host = nullptr;
+    std::vector<std::string> credits;
+    std::set<std::string> journal_ids;
+    struct stat data {};
+    size_t compose_log_size = 0;
+  };
+
+  // Fills `out`; fails the test (use ASSERT_NO_FATAL_FAILURE) when the host
+  // cannot be prepared.
+  void PrepareReset(const std::string& prefix, int n, BeforeReset* out) {
+    out->host = RunningHost("web");
+    ASSERT_NE(out->host, nullptr);
+    out->credits = PostCredits(out->host->port(), prefix, n);
+    ASSERT_EQ(out->credits.size(), static_cast<size_t>(n));
+    auto ids = JournalWorkloadIds(out->host->data());
+    ASSERT_TRUE(ids.ok()) << ids.status().ToString();
+    out->journal_ids = *ids;
+    ASSERT_EQ(::stat(out->host->data().c_str(), &out->data), 0);
+    WriteInventoryFile({TargetOf("web", *out->host)});
+    out->compose_log_size = out->host->ComposeLog().size();
+  }
+};
 
 // `env` with its PAYMENTS_IMAGE= line replaced by `image`.
 std::string WithImage(const std::string& env, const std::string& image) {
@@ -162,16 +189,11 @@ TEST_F(RemoteDeploy, MissingOpenApiPathFailsTheHealthStep) {
 }
 
 TEST_F(RemoteDeploy, ResetArchivesTheOldDataAndStartsOnEmptyData) {
-  TestHost* host = RunningHost("web");
-  ASSERT_NE(host, nullptr);
-  const std::vector<std::string> credits = PostCredits(host->port(), "before-reset", 5);
-  ASSERT_EQ(credits.size(), 5u);
-  auto ids_before = JournalWorkloadIds(host->data());
-  ASSERT_TRUE(ids_before.ok());
-  struct stat data_before {};
-  ASSERT_EQ(::stat(host->data().c_str(), &data_before), 0);
-  WriteInventoryFile({TargetOf("web", *host)});
-  const size_t log_before = host->ComposeLog().size();
+  BeforeReset before;
+  ASSERT_NO_FATAL_FAILURE(PrepareReset("before-reset", 5, &before));
+  TestHost* host = before.host;
+  const std::vector<std::string>& credits = before.credits;
+  const size_t log_before = before.compose_log_size;
 
   ChildResult r = Deploy("web", {"--image", "payments-backend:good-2", "--reset-data", "--yes-really-reset-data",
                                  "--timeout-seconds", "30"});
@@ -185,10 +207,10 @@ TEST_F(RemoteDeploy, ResetArchivesTheOldDataAndStartsOnEmptyData) {
   const std::string archived = host->path() + "/backups/" + archives[0] + "/data";
   struct stat archived_st {};
   ASSERT_EQ(::stat(archived.c_str(), &archived_st), 0) << archived;
-  EXPECT_EQ(archived_st.st_ino, data_before.st_ino) << "the data directory was copied, not renamed";
+  EXPECT_EQ(archived_st.st_ino, before.data.st_ino) << "the data directory was copied, not renamed";
   auto ids_archived = JournalWorkloadIds(archived);
   ASSERT_TRUE(ids_archived.ok()) << ids_archived.status().ToString();
-  EXPECT_EQ(*ids_archived, *ids_before);
+  EXPECT_EQ(*ids_archived, before.journal_ids);
   for (const std::string& id : credits) EXPECT_TRUE(ids_archived->count(id)) << id;
   std::cout << "[ reset    ] archived as backups/" << archives[0] << "/data\n";
 
@@ -196,8 +218,8 @@ TEST_F(RemoteDeploy, ResetArchivesTheOldDataAndStartsOnEmptyData) {
   struct stat audit {};
   ASSERT_EQ(::stat((host->data() + "/audit").c_str(), &audit), 0);
   EXPECT_TRUE(S_ISDIR(audit.st_mode));
-  EXPECT_EQ(audit.st_uid, data_before.st_uid);
-  EXPECT_EQ(audit.st_gid, data_before.st_gid);
+  EXPECT_EQ(audit.st_uid, before.data.st_uid);
+  EXPECT_EQ(audit.st_gid, before.data.st_gid);
   EXPECT_TRUE(host->Healthy());
   EXPECT_EQ(MissingWorkloads(host->port(), credits).size(), credits.size()) << "the new service still has old data";
   auto report = ParseTargets(r.out);
@@ -259,16 +281,11 @@ TEST_F(RemoteDeploy, ImageThatNeverBecomesHealthyIsRolledBack) {
 }
 
 TEST_F(RemoteDeploy, FailedDeployWithResetPutsTheOriginalDataBack) {
-  TestHost* host = RunningHost("web");
-  ASSERT_NE(host, nullptr);
-  const std::vector<std::string> credits = PostCredits(host->port(), "before-broken-reset", 10);
-  ASSERT_EQ(credits.size(), 10u);
-  auto ids_before = JournalWorkloadIds(host->data());
-  ASSERT_TRUE(ids_before.ok());
-  struct stat data_before {};
-  ASSERT_EQ(::stat(host->data().c_str(), &data_before), 0);
-  WriteInventoryFile({TargetOf("web", *host)});
-  const size_t log_before = host->ComposeLog().size();
+  BeforeReset before;
+  ASSERT_NO_FATAL_FAILURE(PrepareReset("before-broken-reset", 10, &before));
+  TestHost* host = before.host;
+  const std::vector<std::string>& credits = before.credits;
+  const size_t log_before = before.compose_log_size;
 
   ChildResult r = Deploy("web", {"--image", "payments-backend:broken-3", "--timeout-seconds", "5", "--reset-data",
                                  "--yes-really-reset-data"});
@@ -283,10 +300,10 @@ TEST_F(RemoteDeploy, FailedDeployWithResetPutsTheOriginalDataBack) {
   // data/ is the original directory again; the failed deploy's data is kept aside.
   struct stat data_after {};
   ASSERT_EQ(::stat(host->data().c_str(), &data_after), 0);
-  EXPECT_EQ(data_after.st_ino, data_before.st_ino) << "data/ is not the original directory";
+  EXPECT_EQ(data_after.st_ino, before.data.st_ino) << "data/ is not the original directory";
   auto ids_after = JournalWorkloadIds(host->data());
   ASSERT_TRUE(ids_after.ok());
-  for (const std::string& id : *ids_before) EXPECT_TRUE(ids_after->count(id)) << id << " is gone";
+  for (const std::string& id : before.journal_ids) EXPECT_TRUE(ids_after->count(id)) << id << " is gone";
   // (the reset and the rollback may name different UTC times).
   int failed_deploys = 0;
   for (const std::string& archive : Archives(*host)) {

@@ -165,11 +165,16 @@ last_out=""
 # --------------------------------------------------------------------------
 step "1. image build ($image)"
 build_start=$SECONDS
-conf_line="$("$src_dir/scripts/container-build.sh" "$image" | tail -n 1)"
+# Its podman build output goes to a log, shown (the end of it) only on failure.
+if ! conf_line="$("$src_dir/scripts/container-build.sh" "$image" 2>"$work/image-build.log" | tail -n 1)"; then
+  tail -n 60 "$work/image-build.log" >&2
+  fail "scripts/container-build.sh $image failed"
+fi
 containers_conf="${conf_line#CONTAINERS_CONF=}"
 [ -f "$containers_conf" ] || fail "container-build.sh printed no CONTAINERS_CONF: $conf_line"
 export CONTAINERS_CONF="$containers_conf"
 podman image exists "$image" || fail "image $image was not built"
+grep -E '^ *(Hits|Misses):' "$work/image-build.log" | sed 's/^ */ccache /' || true
 echo "image build: $((SECONDS - build_start))s"
 
 # --------------------------------------------------------------------------

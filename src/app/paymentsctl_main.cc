@@ -3,6 +3,7 @@
 
 #include <csignal>
 
+#include "cli/remote_commands.h"
 #include "cli/repo_commands.h"
 #include "cli/verify_command.h"
 #include "common/log.h"
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
   pb::cli::AddRestoreCommand(&app, &exit_code);
   pb::cli::AddCheckCommand(&app, &exit_code);
   pb::cli::AddForgetCommand(&app, &exit_code);
+  pb::cli::AddDeployCommand(&app, &exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

@@ -66,6 +66,8 @@ class Archiver {
     if (o.workers > 0) return o.workers;
     return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   }
+  std::string RecordedHost() const { return options_.host.empty() ? repo::HostName() : options_.host; }
+  std::string RecordedDir() const { return options_.recorded_dir.empty() ? options_.data_dir : options_.recorded_dir; }
   std::string Abs(const std::string& rel) const { return rel.empty() ? options_.data_dir : options_.data_dir + "/" + rel; }
 
   Status Walk(const std::string& rel);
@@ -159,7 +161,7 @@ void Archiver::LoadParent() {
   auto all = repo_->ListSnapshots(&damaged);
   if (!all.ok()) return;
   for (auto it = all->rbegin(); it != all->rend(); ++it) {
-    if (it->snapshot.host != repo::HostName() || it->snapshot.data_dir != options_.data_dir) continue;
+    if (it->snapshot.host != RecordedHost() || it->snapshot.data_dir != RecordedDir()) continue;
     Status st = LoadParentTree(it->snapshot.tree, "");
     if (!st.ok()) {
       spdlog::warn("parent snapshot {} cannot be read ({}); reading every file", it->id.substr(0, 8), st.ToString());
@@ -529,8 +531,8 @@ Result<BackupResult> Archiver::Run() {
 
   repo::Snapshot& snap = result_.snapshot;
   snap.time_ms = started;
-  snap.host = repo::HostName();
-  snap.data_dir = options_.data_dir;
+  snap.host = RecordedHost();
+  snap.data_dir = RecordedDir();
   snap.mode = ModeName(options_.mode);
   snap.tags = options_.tags;
   snap.tree = *root_tree;

@@ -16,6 +16,11 @@ namespace pb::backup {
 
 struct BackupOptions {
   std::string data_dir;  // absolute path
+  // What the snapshot records as its host and data directory (and what the
+  // parent is looked up by): this machine and data_dir when empty; a target
+  // name and the host's path for a staging copy pulled over SSH.
+  std::string host;
+  std::string recorded_dir;
   BackupMode mode = BackupMode::kEssential;
   std::string env_file;  // absolute path of .env to include, or empty
   std::vector<std::string> tags;
@@ -43,7 +48,7 @@ struct BackupResult {
 };
 
 // Backs up options.data_dir into `repo` and writes the snapshot. The parent
-// is the newest snapshot of the same host and data directory. `progress`
+// is the newest snapshot of the same (recorded) host and data directory. `progress`
 // (may be empty) is called from this thread every ~200 ms.
 // REQUIRES: the caller holds an exclusive lock and loaded the index.
 // Errors: NotFound / InvalidArgument for a missing or non-directory data

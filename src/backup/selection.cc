@@ -34,6 +34,15 @@ bool Selected(std::string_view rel, BackupMode mode) {
   return true;
 }
 
+std::vector<std::string> ExcludePatterns(BackupMode mode) {
+  std::vector<std::string> out = {"*.ckpt", "*.tmp"};
+  if (mode == BackupMode::kEssential) {
+    out.push_back("/audit/payments-audit.log*");
+    out.push_back("/audit/docker.db*");
+  }
+  return out;
+}
+
 bool IsJournalSegment(std::string_view rel) {
   constexpr std::string_view kPrefix = "journal/", kSuffix = ".journal";
   if (!StartsWith(rel, kPrefix) || !EndsWith(rel, kSuffix)) return false;

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pb::backup {
 
@@ -19,6 +20,9 @@ bool ParseMode(std::string_view text, BackupMode* out);
 // audit/payments-audit.log* or audit/docker.db*; no mode selects in-flight
 // checkpoint or temporary files (*.ckpt, *.tmp).
 bool Selected(std::string_view rel, BackupMode mode);
+// What Selected() leaves out, as rsync exclude patterns rooted at the data
+// directory, so a pull over SSH never transfers what the backup skips.
+std::vector<std::string> ExcludePatterns(BackupMode mode);
 
 // The files a consistent backup reads first, in this order.
 inline constexpr std::string_view kCheckpointMarker = "journal/CHECKPOINT";

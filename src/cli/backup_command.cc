@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "backup/archiver.h"
+#include "cli/remote_commands.h"
 #include "cli/repo_access.h"
 #include "cli/repo_commands.h"
 #include "common/json_text.h"
@@ -12,6 +13,7 @@ namespace pb::cli {
 
 void AddBackupCommand(CLI::App* app, int* exit_code) {
   struct Options : RepoOptions {
+    RemoteOptions remote;
     std::string data_dir = "./data";
     std::string mode = "essential";
     std::string include_env;
@@ -28,17 +30,39 @@ void AddBackupCommand(CLI::App* app, int* exit_code) {
                   "audit/docker.db*); full: all of the data directory")
       ->check(CLI::IsMember({"essential", "full"}))
       ->capture_default_str();
-  cmd->add_option("--include-env", opts->include_env, "also back up this .env file (encrypted like the rest)");
+  cmd->add_option("--include-env", opts->include_env,
+                  "also back up a .env file, encrypted like the rest (default: the .env beside the data directory, "
+                  "or the host's with --inventory)")
+      ->expected(0, 1);
   cmd->add_option("--tag", opts->tags, "tag the snapshot (repeatable)");
   cmd->add_flag("--force-read", opts->force_read, "read every file whole instead of trusting unchanged metadata");
   cmd->add_flag("--json", opts->json, "print the result as JSON");
-  cmd->callback([opts, exit_code] {
+  AddRemoteOptions(cmd, &opts->remote, /*required=*/false);
+  cmd->callback([opts, exit_code, cmd] {
+    bool include_env = cmd->count("--include-env") > 0;
+    if (IsRemote(opts->remote)) {
+      if (cmd->count("--data-dir") || !opts->include_env.empty()) {
+        *exit_code = ReportError("backup", Status::InvalidArgument(
+                                               "with --inventory the data directory and .env are the host's: drop "
+                                               "--data-dir and give --include-env without a file"));
+        return;
+      }
+      remote::HostBackupOptions options;
+      backup::ParseMode(opts->mode, &options.mode);
+      options.include_env = include_env;
+      options.tags = opts->tags;
+      options.staging_root = StagingRoot(opts->remote);
+      opts->remote.json = opts->json;
+      *exit_code = RunRemoteBackup(opts->remote, *opts, options);
+      return;
+    }
     backup::BackupOptions options;
     options.data_dir = std::filesystem::absolute(opts->data_dir).lexically_normal().string();
     if (options.data_dir.size() > 1 && options.data_dir.back() == '/') options.data_dir.pop_back();
     backup::ParseMode(opts->mode, &options.mode);
-    if (!opts->include_env.empty()) {
-      options.env_file = std::filesystem::absolute(opts->include_env).lexically_normal().string();
+    if (include_env) {
+      std::string env = opts->include_env.empty() ? options.data_dir + "/../.env" : opts->include_env;
+      options.env_file = std::filesystem::absolute(env).lexically_normal().string();
     }
     options.tags = opts->tags;
     options.force_read = opts->force_read;

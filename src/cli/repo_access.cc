@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "cli/password.h"
@@ -16,13 +17,13 @@ void AddRepoOptions(CLI::App* cmd, RepoOptions* options) {
                   "file whose first line is the password (default: $PAYMENTS_REPO_PASSWORD, else a prompt)");
 }
 
-Result<OpenedRepo> OpenRepo(const RepoOptions& options, bool exclusive, const std::string& operation,
-                            bool load_index) {
+namespace {
+
+Result<OpenedRepo> OpenWith(const RepoOptions& options, const std::string& password, bool exclusive,
+                            const std::string& operation, bool load_index) {
   auto backend = repo::LocalBackend::Open(options.repo);
   if (!backend.ok()) return backend.status();
-  auto password = ReadPassword(options.password_file, /*confirm=*/false);
-  if (!password.ok()) return password.status();
-  auto repo = repo::Repository::Open(std::move(backend).value(), *password);
+  auto repo = repo::Repository::Open(std::move(backend).value(), password);
   if (!repo.ok()) return repo.status();
   OpenedRepo opened;
   opened.repo = std::move(repo).value();
@@ -31,6 +32,32 @@ Result<OpenedRepo> OpenRepo(const RepoOptions& options, bool exclusive, const st
   opened.lock = std::move(lock).value();
   if (load_index) PB_RETURN_IF_ERROR(opened.repo->LoadIndex());
   return opened;
+}
+
+}  // namespace
+
+Result<OpenedRepo> OpenRepo(const RepoOptions& options, bool exclusive, const std::string& operation,
+                            bool load_index) {
+  if (auto backend = repo::LocalBackend::Open(options.repo); !backend.ok()) return backend.status();
+  auto password = ReadPassword(options.password_file, /*confirm=*/false);
+  if (!password.ok()) return password.status();
+  return OpenWith(options, *password, exclusive, operation, load_index);
+}
+
+Result<OpenedRepo> OpenOrInitRepo(const RepoOptions& options, bool exclusive, const std::string& operation,
+                                  bool load_index, bool* created) {
+  *created = false;
+  std::error_code ec;
+  bool missing = !std::filesystem::exists(options.repo, ec) ||
+                 (std::filesystem::is_directory(options.repo, ec) && std::filesystem::is_empty(options.repo, ec));
+  if (!missing) return OpenRepo(options, exclusive, operation, load_index);
+  auto password = ReadPassword(options.password_file, /*confirm=*/true);
+  if (!password.ok()) return password.status();
+  auto backend = repo::LocalBackend::Create(options.repo);
+  if (!backend.ok()) return backend.status();
+  PB_RETURN_IF_ERROR(repo::Repository::Init(**backend, *password, repo::kDefaultKdf));
+  *created = true;
+  return OpenWith(options, *password, exclusive, operation, load_index);
 }
 
 Result<std::vector<repo::SnapshotRef>> ReadableSnapshots(repo::Repository* repo) {

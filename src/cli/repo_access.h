@@ -32,6 +32,11 @@ struct OpenedRepo {
 Result<OpenedRepo> OpenRepo(const RepoOptions& options, bool exclusive, const std::string& operation,
                             bool load_index);
 
+// OpenRepo, but a repository directory that does not exist or is empty is
+// created first (paymentsctl init); *created tells which happened.
+Result<OpenedRepo> OpenOrInitRepo(const RepoOptions& options, bool exclusive, const std::string& operation,
+                                  bool load_index, bool* created);
+
 // The readable snapshots; each damaged snapshot file is skipped with a
 // warning on stderr naming it (run `check`).
 Result<std::vector<repo::SnapshotRef>> ReadableSnapshots(repo::Repository* repo);

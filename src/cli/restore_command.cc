@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 
+#include "cli/remote_commands.h"
 #include "cli/repo_access.h"
 #include "cli/repo_commands.h"
 #include "common/json_text.h"
@@ -13,6 +14,9 @@ namespace pb::cli {
 
 void AddRestoreCommand(CLI::App* app, int* exit_code) {
   struct Options : RepoOptions {
+    RemoteOptions remote;
+    int timeout_s = 120;
+    std::string openapi_path;
     std::string snapshot;
     std::string to;
     std::string at;
@@ -25,12 +29,48 @@ void AddRestoreCommand(CLI::App* app, int* exit_code) {
       "restore", "restore a snapshot into a directory (checked and verified before it is put in place)");
   AddRepoOptions(cmd, opts.get());
   cmd->add_option("snapshot", opts->snapshot, "snapshot id (a unique prefix) or latest")->required();
-  cmd->add_option("--to", opts->to, "directory to create (must be empty unless --force)")->required();
+  cmd->add_option("--to", opts->to, "directory to create (must be empty unless --force)");
   cmd->add_option("--at", opts->at, "cut the ledger back to this UTC time (2026-11-24T13:00:00Z)");
   cmd->add_option("--env-to", opts->env_to, "write the snapshot's .env (if any) to this file");
   cmd->add_flag("--force", opts->force, "move a non-empty target aside (kept as <dir>.before-restore-<time>)");
   cmd->add_flag("--json", opts->json, "print the result as JSON");
+  AddRemoteOptions(cmd, &opts->remote, /*required=*/false);
+  cmd->add_option("--timeout-seconds", opts->timeout_s, "with --inventory: how long to wait for health")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  cmd->add_option("--expect-openapi-path", opts->openapi_path,
+                  "with --inventory: a path the service's /openapi.json must list");
   cmd->callback([opts, exit_code] {
+    if (IsRemote(opts->remote) == !opts->to.empty()) {
+      *exit_code = ReportError("restore", Status::InvalidArgument(
+                                              "give either --to DIR (restore to a directory here) or --inventory "
+                                              "FILE --target NAME (restore to a host)"));
+      return;
+    }
+    if (IsRemote(opts->remote)) {
+      if (!opts->env_to.empty() || opts->force) {
+        *exit_code = ReportError("restore", Status::InvalidArgument(
+                                                "--env-to and --force are for restores to a directory; a host's "
+                                                "data/ is always moved aside to backups/ and its .env is kept"));
+        return;
+      }
+      remote::HostRestoreOptions options;
+      options.ssh = SshOptionsOf(opts->remote);
+      options.timeout_s = opts->timeout_s;
+      options.openapi_path = opts->openapi_path;
+      options.staging_root = StagingRoot(opts->remote);
+      if (!opts->at.empty()) {
+        auto at = ParseUtcTime(opts->at);
+        if (!at.ok()) {
+          *exit_code = ReportError("restore", at.status());
+          return;
+        }
+        options.at_ms = *at;
+      }
+      opts->remote.json = opts->json;
+      *exit_code = RunRemoteRestore(opts->remote, *opts, opts->snapshot, options);
+      return;
+    }
     restore::RestoreOptions options;
     options.target = std::filesystem::absolute(opts->to).lexically_normal().string();
     while (options.target.size() > 1 && options.target.back() == '/') options.target.pop_back();

@@ -3,7 +3,9 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -34,6 +36,8 @@ class ChildProcess {
   void Signal(int signal) const;
   // Waits for exit; returns the exit code, or 128+signal when killed.
   int Wait();
+  // Reaps the child if it has exited: true and *code set (as Wait) then.
+  bool TryWait(int* code);
   // SIGKILL + Wait().
   int Kill();
 
@@ -43,5 +47,18 @@ class ChildProcess {
 
 // Starts argv[0] (searched in PATH) with argv. REQUIRES: !argv.empty().
 Result<ChildProcess> Spawn(const std::vector<std::string>& argv, const SpawnOptions& options = {});
+
+struct CapturedRun {
+  int exit_code = -1;      // exit status, 128+signal when killed
+  bool timed_out = false;  // killed because the timeout passed
+  std::string out;         // stdout
+  std::string err;         // stderr
+};
+
+// Runs argv in its own process group with `input` on its stdin and waits at
+// most `timeout_ms` for it; on timeout the whole group is killed (SIGKILL).
+// Errors: IOError only when the program cannot be started.
+Result<CapturedRun> RunCaptured(const std::vector<std::string>& argv, std::string_view input, int64_t timeout_ms,
+                                const SpawnOptions& options = {});
 
 }  // namespace pb

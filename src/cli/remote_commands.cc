@@ -1,0 +1,72 @@
+// paymentsctl backup / restore with --inventory: the host halves.
+#include "cli/remote_commands.h"
+
+#include <iostream>
+
+#include "remote/host_stack.h"
+
+namespace pb::cli {
+
+namespace {
+
+// The snapshot `query` names for `target`: "latest" is the newest whose host
+// is the target's name.
+Result<repo::SnapshotRef> SnapshotFor(repo::Repository* repo, const std::string& query,
+                                      const remote::Target& target) {
+  if (query != "latest") return FindReadableSnapshot(repo, query);
+  auto all = ReadableSnapshots(repo);
+  if (!all.ok()) return all.status();
+  std::vector<repo::SnapshotRef> mine;
+  for (const repo::SnapshotRef& s : *all) {
+    if (s.snapshot.host == target.name) mine.push_back(s);
+  }
+  if (mine.empty()) {
+    return Status::NotFound("the repository has no snapshot of target " + target.name +
+                            "; give a snapshot id (see `paymentsctl snapshots`)");
+  }
+  return repo::FindSnapshot(mine, "latest");
+}
+
+}  // namespace
+
+int RunRemoteBackup(const RemoteOptions& remote, const RepoOptions& repo_options,
+                    const remote::HostBackupOptions& options) {
+  auto targets = ResolveRemoteTargets(remote);
+  if (!targets.ok()) return ReportError("backup", targets.status());
+  auto opened = OpenRepo(repo_options, /*exclusive=*/true, "backup", /*load_index=*/true);
+  if (!opened.ok()) return ReportError("backup", opened.status());
+  remote::SharedRepo shared;
+  shared.repo = opened->repo.get();
+  remote::SshOptions ssh = SshOptionsOf(remote);
+  auto reports = remote::ForEachTarget(*targets, [&](const remote::Target& t, remote::TargetReport* r) {
+    auto session = remote::Connect(t, ssh, r);
+    if (!session.ok()) return;
+    remote::HostStack stack(session->get());
+    (void)remote::BackupHost(session->get(), &stack, &shared, options, r);
+  });
+  return PrintReports(reports, remote.json);
+}
+
+int RunRemoteRestore(const RemoteOptions& remote, const RepoOptions& repo_options, const std::string& snapshot,
+                     const remote::HostRestoreOptions& options) {
+  auto targets = ResolveRemoteTargets(remote);
+  if (!targets.ok()) return ReportError("restore", targets.status());
+  auto opened = OpenRepo(repo_options, /*exclusive=*/false, "restore", /*load_index=*/true);
+  if (!opened.ok()) return ReportError("restore", opened.status());
+  std::vector<repo::SnapshotRef> chosen;
+  for (const remote::Target& t : *targets) {
+    auto snap = SnapshotFor(opened->repo.get(), snapshot, t);
+    if (!snap.ok()) return ReportError("restore", snap.status());
+    chosen.push_back(*snap);
+  }
+  remote::SharedRepo shared;
+  shared.repo = opened->repo.get();
+  std::vector<remote::Target> ordered = *targets;
+  auto reports = remote::ForEachTarget(ordered, [&](const remote::Target& t, remote::TargetReport* r) {
+    size_t i = static_cast<size_t>(&t - ordered.data());
+    remote::RestoreToHost(t, &shared, chosen[i], options, r);
+  });
+  return PrintReports(reports, remote.json);
+}
+
+}  // namespace pb::cli

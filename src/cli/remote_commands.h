@@ -1,0 +1,25 @@
+// cli/: the commands that work on hosts over SSH (docs/remote-operations.md).
+// `backup` and `restore` take the same --inventory/--target options and are
+// registered in repo_commands.h; their remote halves are here.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "cli/remote_options.h"
+#include "cli/repo_access.h"
+#include "remote/host_backup.h"
+#include "remote/host_restore.h"
+
+namespace pb::cli {
+
+void AddDeployCommand(CLI::App* app, int* exit_code);
+
+// paymentsctl backup --inventory …: returns the exit code.
+int RunRemoteBackup(const RemoteOptions& remote, const RepoOptions& repo, const remote::HostBackupOptions& options);
+
+// paymentsctl restore --inventory …: `snapshot` is an id prefix or "latest"
+// (the newest snapshot whose host is the target's name). Returns the exit code.
+int RunRemoteRestore(const RemoteOptions& remote, const RepoOptions& repo, const std::string& snapshot,
+                     const remote::HostRestoreOptions& options);
+
+}  // namespace pb::cli

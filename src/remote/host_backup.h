@@ -1,0 +1,46 @@
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "backup/selection.h"
+#include "common/status.h"
+#include "remote/host_stack.h"
+#include "remote/report.h"
+#include "remote/ssh_session.h"
+#include "repo/repository.h"
+
+namespace pb::remote {
+
+// One repository shared by the targets of a run: its uses are serialized.
+// REQUIRES: locked and its index loaded by the caller.
+struct SharedRepo {
+  repo::Repository* repo = nullptr;
+  std::mutex mu;
+};
+
+struct HostBackupOptions {
+  backup::BackupMode mode = backup::BackupMode::kEssential;
+  bool include_env = false;  // also remote_path/.env, encrypted in the snapshot
+  std::vector<std::string> tags;
+  std::string staging_root;  // empty: DefaultStagingRoot()
+};
+
+// ${XDG_CACHE_HOME:-~/.cache}/paymentsctl/hosts
+std::string DefaultStagingRoot();
+// <root>/<target>-<8 hex naming user, host, port and remote_path>: where the
+// target's staging copy (data/) and restore scratch directories live.
+std::string TargetCacheDir(const std::string& root, const Target& target);
+
+// Steps "fetch" and "backup" (docs/remote-operations.md, "Backup from a
+// host"): the target's data/ into its staging copy, then a snapshot of it
+// recorded as host = target name, path = remote_path/data. Sets
+// report->snapshot_id. Returns the first failure.
+Status BackupHost(SshSession* session, HostStack* stack, SharedRepo* shared, const HostBackupOptions& options,
+                  TargetReport* report);
+
+// "connect" and "check": opens the session and checks remote_path.
+Result<std::unique_ptr<SshSession>> Connect(const Target& target, const SshOptions& ssh, TargetReport* report);
+
+}  // namespace pb::remote

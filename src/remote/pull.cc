@@ -1,0 +1,109 @@
+#include "remote/pull.h"
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "common/file_util.h"
+#include "common/sha256.h"
+#include "ledger/checkpoint.h"
+
+namespace pb::remote {
+
+namespace {
+
+constexpr int kGroupAttempts = 10;
+
+std::vector<std::string> Excludes(backup::BackupMode mode) {
+  std::vector<std::string> args;
+  for (const std::string& pattern : backup::ExcludePatterns(mode)) args.push_back("--exclude=" + pattern);
+  return args;
+}
+
+// True when the staging copy's JSON files match its journal/CHECKPOINT (or
+// there is no CHECKPOINT).
+Result<bool> GroupConsistent(const std::string& dir) {
+  if (!FileExists(dir + "/" + std::string(backup::kCheckpointMarker))) return true;
+  auto marker = ledger::ReadCheckpointMarker(dir);
+  if (!marker.ok()) return marker.status();
+  const std::string* expected[] = {&marker->registry_sha, &marker->balances_sha, &marker->workloads_sha};
+  int i = 0;
+  for (std::string_view name : backup::kCheckpointFiles) {
+    auto content = ReadFile(dir + "/" + std::string(name));
+    if (!content.ok() || Sha256Hex(*content) != *expected[i++]) return false;
+  }
+  return true;
+}
+
+std::string Lines(std::initializer_list<std::string_view> names) {
+  std::string out;
+  for (std::string_view n : names) out.append(n).push_back('\n');
+  return out;
+}
+
+}  // namespace
+
+Result<TransferStats> PullDataDir(SshSession* session, const std::string& staging_dir, backup::BackupMode mode) {
+  const Target& t = session->target();
+  auto probe = session->Run({"test", "-d", t.DataDir()});
+  if (!probe.ok()) return probe.status();
+  if (probe->exit_code != 0) {
+    return Status::NotFound(t.name + " has no directory " + t.DataDir() + " (" + t.Address() + ")");
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(staging_dir, ec);
+  if (ec) return Status::IOError("create " + staging_dir + ": " + ec.message());
+  ::chmod(staging_dir.c_str(), 0700);
+
+  const std::string src = session->RsyncHost() + t.DataDir() + "/";
+  const std::string dst = staging_dir + "/";
+  TransferStats total;
+  const std::vector<std::string> list_args = {"--files-from=-", "--delete-missing-args"};
+
+  // 1. The checkpoint group, until it is one consistent set.
+  std::string group = Lines({backup::kCheckpointMarker, backup::kCheckpointFiles[0], backup::kCheckpointFiles[1],
+                             backup::kCheckpointFiles[2]});
+  bool consistent = false;
+  for (int attempt = 0; attempt < kGroupAttempts && !consistent; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto stats = RunRsync(session, list_args, src, dst, group);
+    if (!stats.ok()) return stats.status();
+    total += *stats;
+    auto ok = GroupConsistent(staging_dir);
+    if (!ok.ok()) return ok.status();
+    consistent = *ok;
+  }
+  if (!consistent) {
+    return Status::Unavailable("journal/CHECKPOINT and the JSON files on " + t.name +
+                               " kept changing during " + std::to_string(kGroupAttempts) +
+                               " pulls (a checkpoint was being published each time); run the backup again");
+  }
+  // 2. The mirror logs: never ahead of the journal pulled after them.
+  auto mirrors = RunRsync(session, list_args, src, dst, Lines({backup::kMirrorLogs[0], backup::kMirrorLogs[1]}));
+  if (!mirrors.ok()) return mirrors.status();
+  total += *mirrors;
+  // 3. The journal segments.
+  std::string journal(backup::kJournalDir);
+  auto has_journal = session->Run({"test", "-d", t.DataDir() + "/" + journal});
+  if (!has_journal.ok()) return has_journal.status();
+  if (has_journal->exit_code == 0) {
+    std::vector<std::string> args = Excludes(mode);
+    args.insert(args.end(), {"--delete", "--exclude=/CHECKPOINT"});
+    auto segs = RunRsync(session, args, src + journal + "/", dst + journal + "/");
+    if (!segs.ok()) return segs.status();
+    total += *segs;
+  }
+  // 4. Everything else the mode selects.
+  std::vector<std::string> args = Excludes(mode);
+  args.insert(args.end(), {"--delete", "--exclude=/" + journal + "/"});
+  for (std::string_view name : backup::kCheckpointFiles) args.push_back("--exclude=/" + std::string(name));
+  for (std::string_view name : backup::kMirrorLogs) args.push_back("--exclude=/" + std::string(name));
+  auto rest = RunRsync(session, args, src, dst);
+  if (!rest.ok()) return rest.status();
+  total += *rest;
+  return total;
+}
+
+}  // namespace pb::remote

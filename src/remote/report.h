@@ -1,0 +1,49 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "remote/inventory.h"
+
+namespace pb::remote {
+
+struct StepReport {
+  std::string step;
+  bool ok = false;
+  double seconds = 0;
+  std::string detail;  // what it did, or why it failed
+};
+
+// What happened on one target, step by step (docs/remote-operations.md,
+// "Output").
+struct TargetReport {
+  std::string target;
+  bool ok = true;
+  std::string failed_step;
+  std::string error;
+  std::vector<std::string> rolled_back;  // what was put back, in order
+  bool rollback_healthy = false;         // meaningful when rolled_back is not empty
+  std::string snapshot_id;
+  std::vector<StepReport> steps;
+
+  // Runs `fn` as step `name`: logs "[target] name: detail (N.N s)" on stderr
+  // and records it. On error, the first failure is kept as failed_step/error
+  // and ok becomes false. Returns fn's status.
+  Status Step(const std::string& name, const std::function<Result<std::string>()>& fn);
+  // Logs a line "[target] text" on stderr.
+  void Log(const std::string& text) const;
+};
+
+// "prod: ok (…)" or "prod: FAILED at health: …; rolled back: …".
+std::string SummaryLine(const TargetReport& report);
+// {"targets":[…]} as in docs/remote-operations.md.
+std::string ReportsJson(const std::vector<TargetReport>& reports);
+
+// Runs `fn` for every target, each on its own thread, and returns the
+// reports in the order of `targets`.
+std::vector<TargetReport> ForEachTarget(const std::vector<Target>& targets,
+                                        const std::function<void(const Target&, TargetReport*)>& fn);
+
+}  // namespace pb::remote

@@ -17,7 +17,8 @@
 #                   service listens where PAYMENTS_LISTEN in .env says, e.g.
 #                   PAYMENTS_LISTEN=127.0.0.1:18081;
 #   network exists/create   succeed without creating anything (no bridge network);
-#   pull            nothing when the image is present locally (no registry needed);
+#   pull            nothing when the image is present locally (no registry needed),
+#                   a failure without any connection for an absent localhost/ image;
 #   stop, rm        --ignore (a `down` with nothing up succeeds, as with Docker);
 #                   `-t 30.0` becomes `-t 30`.
 # and adds what podman-compose 1.0.3 lacks:
@@ -66,6 +67,12 @@ if [ -n "${PCH_FAILURES:-}" ]; then
         echo "podman-compose-host: $image is present locally, not pulled" >&2
         exit 0
       fi
+      case "$image" in
+        localhost/*)
+          echo "podman-compose-host: $image is not present (a localhost/ image is never pulled)" >&2
+          printf 'podman pull %s: not present locally\n' "$image" >> "$PCH_FAILURES"
+          exit 1 ;;
+      esac
       podman pull "$@" || rc=$?
       ;;
     stop|rm)

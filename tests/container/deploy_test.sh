@@ -11,7 +11,9 @@
 #      the old data archived under backups/*/data on the host;
 #   7. paymentsctl restore of the snapshot of step 5: the credits are back and
 #      paymentsctl verify passes on the host's data/;
-#   8. cleanup (containers, sshd, image tag, temporary files), also on failure.
+#   8. paymentsctl deploy of an absent image: fails at pull and is rolled back
+#      (.env as before, the stack healthy with the same data);
+#   9. cleanup (containers, sshd, image tag, temporary files), also on failure.
 # All traffic stays on 127.0.0.1; every wait is bounded.
 #
 # Usage: deploy_test.sh BIN_DIR SOURCE_DIR
@@ -297,7 +299,8 @@ pctl verify --data-dir "${archived[0]}"
 
 # --------------------------------------------------------------------------
 step "7. restore snapshot $snapshot"
-pctl restore --repo "$repo" "$snapshot" "${ssh_args[@]}" --timeout-seconds 120
+pctl restore --repo "$repo" "$snapshot" "${ssh_args[@]}" --timeout-seconds 120 \
+  --staging-dir "$work/staging"
 health_ok || fail "/health is not ok after the restore"
 balance_restored="$(http GET "/api/orchestrators/$orch" | json_get 'd["balance"]')"
 echo "balance of $orch after the restore: $balance_restored"
@@ -310,5 +313,24 @@ code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H "X-Admin-Token: 
 [ "$(stat -c %u:%g "$host_dir/data")" = 10001:10001 ] || fail "restored data/ is not owned by 10001"
 pctl verify --data-dir "$host_dir/data"
 
-step "8. cleanup"
+# --------------------------------------------------------------------------
+step "8. deploy of an absent image: rolled back"
+env_before="$(cat "$host_dir/.env")"
+missing_image="localhost/payments-backend:absent-$run_id"
+rc=0
+timeout --kill-after=10 600 "$paymentsctl" deploy "${ssh_args[@]}" --image "$missing_image" \
+  --timeout-seconds 60 --json >"$work/rollback.out" 2>"$work/rollback.err" || rc=$?
+sed 's/^/  | /' "$work/rollback.err"
+[ "$rc" -eq 1 ] || fail "deploy of $missing_image exited $rc, expected 1"
+failed_step="$(json_get 'd["targets"][0]["failed_step"]' < "$work/rollback.out")"
+[ "$failed_step" = pull ] || fail "deploy of $missing_image failed at '$failed_step', expected pull"
+rollback_healthy="$(json_get 'd["targets"][0]["rollback_healthy"]' < "$work/rollback.out")"
+[ "$rollback_healthy" = True ] || fail "rollback_healthy is $rollback_healthy"
+[ "$(cat "$host_dir/.env")" = "$env_before" ] || fail ".env was not rolled back"
+health_ok || fail "/health is not ok after the rollback"
+balance_after_rollback="$(http GET "/api/orchestrators/$orch" | json_get 'd["balance"]')"
+[ "$balance_after_rollback" = "$balance_backed_up" ] \
+  || fail "balance after the rollback $balance_after_rollback, expected $balance_backed_up"
+
+step "9. cleanup"
 echo "PASS"

@@ -1,7 +1,8 @@
 # payments-backend container image.
 #
 # Build:  scripts/container-build.sh [TAG]     (podman, no Docker engine needed)
-#    or:  docker build -t payments-backend:local .
+#    or:  docker build -t payments-backend:local .   (BuildKit, the default since
+#         Docker 23: the compile step uses a cache mount)
 # Run:    docker compose up -d                 (see docker-compose.yml)
 #
 # Two stages: a throw-away build stage with the compiler and -dev packages, and a

@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 LISTEN ?= 127.0.0.1:8081
 DATA_DIR ?= ./data
 
-.PHONY: setup configure build run test bench-api bench clean
+.PHONY: setup configure build run test bench-api bench bench-remote clean
 
 setup:
 	@scripts/setup.sh
@@ -26,6 +26,9 @@ bench-api: build
 
 bench: build
 	bench/backup_bench.sh $(BUILD)/bin
+
+bench-remote: build
+	bench/remote_bench.sh $(BUILD)/bin
 
 clean:
 	rm -rf $(BUILD)

@@ -44,14 +44,14 @@ void AddDeployCommand(CLI::App* app, int* exit_code) {
                 "--yes-really-reset-data)");
   cmd->add_flag("--yes-really-reset-data", opts->yes_really_reset_data, "confirm --reset-data");
   cmd->add_flag("--json", opts->json, "print the per-host report as JSON");
-  cmd->callback([opts, exit_code] {
+  cmd->callback([opts, exit_code, cmd] {
     if (opts->reset_data && !opts->yes_really_reset_data) {
       std::cerr << "paymentsctl deploy: refusing --reset-data without --yes-really-reset-data: it stops the stack "
                    "and moves the host's data/ aside (to backups/<UTC time>/data). Nothing was done.\n";
       *exit_code = 2;
       return;
     }
-    if (!opts->image.empty()) {
+    if (cmd->count("--image")) {
       if (Status st = remote::ValidateImage(opts->image); !st.ok()) {
         *exit_code = ReportError("deploy", st);
         return;

@@ -74,13 +74,22 @@ std::vector<char*> CStrings(std::vector<std::string>& v) {
   return out;
 }
 
+// posix_spawnp of argv with the merged environment; `attr` may be null.
+Result<pid_t> SpawnWith(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
+                        const posix_spawn_file_actions_t* actions, const posix_spawnattr_t* attr) {
+  std::vector<std::string> args = argv;
+  std::vector<std::string> env = MergedEnv(extra_env);
+  auto cargs = CStrings(args);
+  auto cenv = CStrings(env);
+  pid_t pid = -1;
+  int rc = ::posix_spawnp(&pid, cargs[0], actions, attr, cargs.data(), cenv.data());
+  if (rc != 0) return Status::FromErrno("start " + argv[0], rc);
+  return pid;
+}
+
 }  // namespace
 
 Result<ChildProcess> Spawn(const std::vector<std::string>& argv, const SpawnOptions& options) {
-  std::vector<std::string> args = argv;
-  std::vector<std::string> env = MergedEnv(options.extra_env);
-  auto cargs = CStrings(args);
-  auto cenv = CStrings(env);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   if (!options.output_file.empty()) {
@@ -88,11 +97,10 @@ Result<ChildProcess> Spawn(const std::vector<std::string>& argv, const SpawnOpti
                                      0644);
     posix_spawn_file_actions_adddup2(&actions, 1, 2);
   }
-  pid_t pid = -1;
-  int rc = ::posix_spawnp(&pid, cargs[0], &actions, nullptr, cargs.data(), cenv.data());
+  auto pid = SpawnWith(argv, options.extra_env, &actions, nullptr);
   posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return Status::FromErrno("start " + argv[0], rc);
-  return ChildProcess(pid);
+  if (!pid.ok()) return pid.status();
+  return ChildProcess(*pid);
 }
 
 namespace {
@@ -138,10 +146,6 @@ Result<CapturedRun> RunCaptured(const std::vector<std::string>& argv, std::strin
   if (::pipe2(in.fd, O_CLOEXEC) != 0 || ::pipe2(out.fd, O_CLOEXEC) != 0 || ::pipe2(err.fd, O_CLOEXEC) != 0) {
     return Status::FromErrno("pipe", errno);
   }
-  std::vector<std::string> args = argv;
-  std::vector<std::string> env = MergedEnv(options.extra_env);
-  auto cargs = CStrings(args);
-  auto cenv = CStrings(env);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, in.fd[0], 0);
@@ -151,11 +155,11 @@ Result<CapturedRun> RunCaptured(const std::vector<std::string>& argv, std::strin
   posix_spawnattr_init(&attr);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
   posix_spawnattr_setpgroup(&attr, 0);
-  pid_t pid = -1;
-  int rc = ::posix_spawnp(&pid, cargs[0], &actions, &attr, cargs.data(), cenv.data());
+  auto spawned = SpawnWith(argv, options.extra_env, &actions, &attr);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
-  if (rc != 0) return Status::FromErrno("start " + argv[0], rc);
+  if (!spawned.ok()) return spawned.status();
+  pid_t pid = *spawned;
   in.Close(0);
   out.Close(1);
   err.Close(1);

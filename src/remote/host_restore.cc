@@ -35,7 +35,8 @@ void RestoreToHost(const Target& target, SharedRepo* shared, const repo::Snapsho
   }).ok();
   ok = ok && report->Step("upload", [&]() -> Result<std::string> {
     uploaded = true;
-    auto stats = RunRsync(session->get(), {}, local + "/",
+    // --sparse: holes of the restored files stay holes on the host.
+    auto stats = RunRsync(session->get(), {"--sparse"}, local + "/",
                           (*session)->RsyncHost() + target.remote_path + "/" + incoming + "/");
     if (!stats.ok()) return stats.status();
     PB_RETURN_IF_ERROR(stack.Adopt(incoming, /*create_audit=*/false));

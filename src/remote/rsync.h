@@ -19,7 +19,7 @@ struct TransferStats {
   TransferStats& operator+=(const TransferStats& other);
 };
 
-// Runs `rsync -a --inplace --numeric-ids --stats <args> SRC DST` over
+// Runs `rsync -a --inplace --numeric-ids --stats -z <args> SRC DST` over
 // `session` (one of SRC/DST starts with session->RsyncHost()), with `input`
 // on its stdin (for --files-from=-). IOError with rsync's message on failure;
 // files that vanish on the sending side during the run are not a failure.

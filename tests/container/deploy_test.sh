@@ -106,6 +106,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+trap 'exit 129' HUP
+trap 'exit 141' PIPE
 
 # Free TCP ports on 127.0.0.1 (bound with port 0, then released).
 free_ports() {
@@ -155,7 +157,7 @@ pctl() {
   local log="$work/pctl-$((++pctl_n)).log"
   echo "+ paymentsctl $*"
   local rc=0
-  timeout --kill-after=10 600 "$paymentsctl" "$@" >"$log.out" 2>"$log.err" || rc=$?
+  timeout --kill-after=10 300 "$paymentsctl" "$@" >"$log.out" 2>"$log.err" || rc=$?
   sed 's/^/  | /' "$log.err"
   sed 's/^/  > /' "$log.out"
   [ "$rc" -eq 0 ] || fail "paymentsctl $1 exited $rc"
@@ -168,7 +170,8 @@ last_out=""
 step "1. image build ($image)"
 build_start=$SECONDS
 # Its podman build output goes to a log, shown (the end of it) only on failure.
-if ! conf_line="$("$src_dir/scripts/container-build.sh" "$image" 2>"$work/image-build.log" | tail -n 1)"; then
+if ! conf_line="$(timeout --kill-after=30 1500 "$src_dir/scripts/container-build.sh" "$image" \
+                    2>"$work/image-build.log" | tail -n 1)"; then
   tail -n 60 "$work/image-build.log" >&2
   fail "scripts/container-build.sh $image failed"
 fi
@@ -211,7 +214,7 @@ ssh_ok=0
 for _ in $(seq 1 50); do
   if ssh -F /dev/null -i "$work/ssh/client_key" -o IdentitiesOnly=yes -o BatchMode=yes \
        -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$work/ssh/known_hosts" \
-       -o ConnectTimeout=5 -p "$ssh_port" root@127.0.0.1 true 2>"$work/ssh-probe.err"; then
+       -o ConnectTimeout=2 -p "$ssh_port" root@127.0.0.1 true 2>"$work/ssh-probe.err"; then
     ssh_ok=1
     break
   fi
@@ -318,7 +321,7 @@ step "8. deploy of an absent image: rolled back"
 env_before="$(cat "$host_dir/.env")"
 missing_image="localhost/payments-backend:absent-$run_id"
 rc=0
-timeout --kill-after=10 600 "$paymentsctl" deploy "${ssh_args[@]}" --image "$missing_image" \
+timeout --kill-after=10 300 "$paymentsctl" deploy "${ssh_args[@]}" --image "$missing_image" \
   --timeout-seconds 60 --json >"$work/rollback.out" 2>"$work/rollback.err" || rc=$?
 sed 's/^/  | /' "$work/rollback.err"
 [ "$rc" -eq 1 ] || fail "deploy of $missing_image exited $rc, expected 1"

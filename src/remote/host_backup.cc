@@ -1,8 +1,10 @@
 #include "remote/host_backup.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "backup/archiver.h"
 #include "common/file_util.h"
@@ -28,10 +30,18 @@ std::string DefaultStagingRoot() {
   return cache + "/paymentsctl/hosts";
 }
 
-std::string TargetCacheDir(const std::string& root, const Target& target) {
+Result<std::string> TargetCacheDir(const std::string& root, const Target& target) {
+  std::string base = root.empty() ? DefaultStagingRoot() : root;
   std::string id = Sha256Hex(target.user + "@" + target.host + ":" + std::to_string(target.port) + ":" +
                              target.remote_path);
-  return root + "/" + target.name + "-" + id.substr(0, 8);
+  std::string dir = base + "/" + target.name + "-" + id.substr(0, 8);
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::IOError("create " + dir + ": " + ec.message() + "; choose another --staging-dir");
+  for (const std::string& d : {base, dir}) {
+    if (::chmod(d.c_str(), 0700) != 0) return Status::FromErrno("chmod 0700 " + d, errno);
+  }
+  return dir;
 }
 
 Result<std::unique_ptr<SshSession>> Connect(const Target& target, const SshOptions& ssh, TargetReport* report) {
@@ -55,9 +65,11 @@ Result<std::unique_ptr<SshSession>> Connect(const Target& target, const SshOptio
 Status BackupHost(SshSession* session, HostStack* stack, SharedRepo* shared, const HostBackupOptions& options,
                   TargetReport* report) {
   const Target& t = session->target();
-  std::string root = options.staging_root.empty() ? DefaultStagingRoot() : options.staging_root;
-  std::string staging = TargetCacheDir(root, t) + "/data";
+  std::string staging;
   PB_RETURN_IF_ERROR(report->Step("fetch", [&]() -> Result<std::string> {
+    auto cache = TargetCacheDir(options.staging_root, t);
+    if (!cache.ok()) return cache.status();
+    staging = *cache + "/data";
     auto stats = PullDataDir(session, staging, options.mode);
     if (!stats.ok()) return stats.status();
     return std::string(backup::ModeName(options.mode)) + ": received " + Mib(stats->bytes_received) + " (" +

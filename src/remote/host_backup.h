@@ -29,9 +29,10 @@ struct HostBackupOptions {
 
 // ${XDG_CACHE_HOME:-~/.cache}/paymentsctl/hosts
 std::string DefaultStagingRoot();
-// <root>/<target>-<8 hex naming user, host, port and remote_path>: where the
-// target's staging copy (data/) and restore scratch directories live.
-std::string TargetCacheDir(const std::string& root, const Target& target);
+// Creates (mode 0700, like `root`) and returns <root>/<target>-<8 hex naming
+// user, host, port and remote_path>: where the target's staging copy
+// (data/) and restore scratch directories live. `root` empty: the default.
+Result<std::string> TargetCacheDir(const std::string& root, const Target& target);
 
 // Steps "fetch" and "backup" (docs/remote-operations.md, "Backup from a
 // host"): the target's data/ into its staging copy, then a snapshot of it

@@ -17,13 +17,13 @@ void RestoreToHost(const Target& target, SharedRepo* shared, const repo::Snapsho
   if (!session.ok()) return;
   HostStack stack(session->get());
   std::string stamp = UtcStamp();
-  std::string root = options.staging_root.empty() ? DefaultStagingRoot() : options.staging_root;
-  std::string local = TargetCacheDir(root, target) + "/restore-" + stamp;
-  std::error_code ec;
-  std::filesystem::create_directories(TargetCacheDir(root, target), ec);
+  std::string local;
   std::string incoming = ".data.incoming-" + stamp;
   bool uploaded = false;
   bool ok = report->Step("restore", [&]() -> Result<std::string> {
+    auto cache = TargetCacheDir(options.staging_root, target);
+    if (!cache.ok()) return cache.status();
+    local = *cache + "/restore-" + stamp;
     restore::RestoreOptions ro;
     ro.target = local;
     ro.at_ms = options.at_ms;
@@ -42,7 +42,7 @@ void RestoreToHost(const Target& target, SharedRepo* shared, const repo::Snapsho
     PB_RETURN_IF_ERROR(stack.Adopt(incoming, /*create_audit=*/false));
     return "sent " + std::to_string(stats->bytes_sent) + " bytes to " + target.remote_path + "/" + incoming;
   }).ok();
-  (void)restore::RemoveTree(local);
+  if (!local.empty()) (void)restore::RemoveTree(local);
   if (!ok) {
     if (uploaded) (void)stack.RemoveScratch(incoming);
     return;

@@ -55,7 +55,13 @@ Result<TransferStats> PullDataDir(SshSession* session, const std::string& stagin
   std::error_code ec;
   std::filesystem::create_directories(staging_dir, ec);
   if (ec) return Status::IOError("create " + staging_dir + ": " + ec.message());
-  ::chmod(staging_dir.c_str(), 0700);
+  // The copy holds the ledger in the clear: only its owner may enter it.
+  // rsync -a gives data/ the host's mode, so this is redone at the end.
+  auto seal = [&] {
+    if (::chmod(staging_dir.c_str(), 0700) != 0) return Status::FromErrno("chmod 0700 " + staging_dir, errno);
+    return Status::Ok();
+  };
+  PB_RETURN_IF_ERROR(seal());
 
   const std::string src = session->RsyncHost() + t.DataDir() + "/";
   const std::string dst = staging_dir + "/";
@@ -103,6 +109,7 @@ Result<TransferStats> PullDataDir(SshSession* session, const std::string& stagin
   auto rest = RunRsync(session, args, src, dst);
   if (!rest.ok()) return rest.status();
   total += *rest;
+  PB_RETURN_IF_ERROR(seal());
   return total;
 }
 

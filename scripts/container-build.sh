@@ -7,7 +7,13 @@
 #   2. writes the containers.conf podman needs here (runc, cgroupfs, no ulimits);
 #   3. creates the base image debian:bookworm-slim from a debootstrap minbase
 #      if podman does not have it (no registry is reachable);
-#   4. builds the image from the repository's Dockerfile.
+#   4. builds the image from the repository's Dockerfile. The compile goes through
+#      ccache in a build cache mount (RUN --mount=type=cache, kept by buildah in
+#      /var/tmp/buildah-cache), so a rebuild after a source change recompiles only
+#      what changed: measured on 2 busy cores, about 3 s with no change, 7 s after
+#      a change to one .cc file, 150 s after a change to a header most files
+#      include or with an empty cache (plus about 40 s for the package layer on a
+#      first build).
 #
 # Usage: scripts/container-build.sh [--prepare-only] [TAG]
 #   TAG             image name to build, default payments-backend:local

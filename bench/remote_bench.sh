@@ -23,14 +23,13 @@ die() { echo "remote-bench: $*" >&2; exit 1; }
 for b in payments-backend paymentsctl bench-journal-gen bench-data-gen; do
   [ -x "$bin_dir/$b" ] || die "$bin_dir/$b is missing (make build)"
 done
-sshd_bin=$(command -v sshd || echo /usr/sbin/sshd)
-[ -x "$sshd_bin" ] || die "sshd is missing (scripts/setup.sh installs openssh-server)"
+# shellcheck source=tests/support/test-sshd.sh
+. "$here/../tests/support/test-sshd.sh"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/remote-bench.XXXXXX")
-sshd_pid=""
 cleanup() {
   [ -f "$work/host/fake-compose.conf" ] && (cd "$work/host" && "$fake_compose" down >/dev/null 2>&1 || true)
-  [ -n "$sshd_pid" ] && kill "$sshd_pid" 2>/dev/null && wait "$sshd_pid" 2>/dev/null
+  stop_test_sshd
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -39,31 +38,8 @@ free_port() {
 }
 
 # --- sshd on 127.0.0.1 with keys made now ----------------------------------------
-mkdir -p "$work/ssh"
-[ "$(id -u)" -ne 0 ] || mkdir -p /run/sshd
-ssh-keygen -q -t ed25519 -N '' -f "$work/ssh/host_key"
-ssh-keygen -q -t ed25519 -N '' -f "$work/ssh/client_key"
-cp "$work/ssh/client_key.pub" "$work/ssh/authorized_keys"
 ssh_port=$(free_port)
-cat > "$work/ssh/sshd_config" <<CONF
-HostKey $work/ssh/host_key
-AuthorizedKeysFile $work/ssh/authorized_keys
-ListenAddress 127.0.0.1
-Port $ssh_port
-PidFile none
-StrictModes no
-UsePAM no
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-CONF
-"$sshd_bin" -D -e -f "$work/ssh/sshd_config" 2>"$work/sshd.log" &
-sshd_pid=$!
-echo "[127.0.0.1]:$ssh_port $(cut -d' ' -f1,2 "$work/ssh/host_key.pub")" > "$work/ssh/known_hosts"
-for _ in $(seq 1 50); do
-  (echo > "/dev/tcp/127.0.0.1/$ssh_port") 2>/dev/null && break
-  sleep 0.1
-done
+start_test_sshd "$work/ssh" "$ssh_port" || die "sshd did not start"
 
 # --- the host ----------------------------------------------------------------------
 host="$work/host"

@@ -51,8 +51,8 @@ fi
 for tool in python3 curl rsync ssh ssh-keygen; do
   command -v "$tool" >/dev/null || fail "$tool not found (scripts/setup.sh installs it)"
 done
-sshd_bin="$(command -v sshd || echo /usr/sbin/sshd)"
-[ -x "$sshd_bin" ] || fail "sshd not found (scripts/setup.sh installs openssh-server)"
+# shellcheck source=tests/support/test-sshd.sh
+. "$src_dir/tests/support/test-sshd.sh"
 [ -x "$paymentsctl" ] || fail "$paymentsctl not found"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/pb-container-test.XXXXXX")"
@@ -61,7 +61,6 @@ chmod 700 "$work"
 run_id="$(basename "$work" | tr -dc '[:alnum:]' | tr '[:upper:]' '[:lower:]' | tail -c 6)"
 image="payments-backend:ctest-$run_id"
 host_dir="$work/host-$run_id"   # podman-compose's project name is its basename
-sshd_pid=""
 containers_conf=""
 
 cleanup() {
@@ -79,7 +78,7 @@ cleanup() {
         CONTAINERS_CONF="$containers_conf" podman logs --tail 40 "$c" 2>&1
       done
     fi
-    [ -f "$work/sshd.log" ] && { echo "--- sshd log (last 20 lines)"; tail -n 20 "$work/sshd.log"; }
+    [ -f "$work/ssh/sshd.log" ] && { echo "--- sshd log (last 20 lines)"; tail -n 20 "$work/ssh/sshd.log"; }
   fi
   if [ -d "$host_dir" ] && [ -n "$containers_conf" ]; then
     (cd "$host_dir" && CONTAINERS_CONF="$containers_conf" timeout 90 "$compose_cmd" down -t 10) \
@@ -90,12 +89,7 @@ cleanup() {
       CONTAINERS_CONF="$containers_conf" timeout 60 podman rm -f -t 5 "$c" >/dev/null 2>&1
     done
   fi
-  if [ -n "$sshd_pid" ]; then
-    kill "$sshd_pid" 2>/dev/null
-    for _ in $(seq 1 50); do kill -0 "$sshd_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$sshd_pid" 2>/dev/null
-    wait "$sshd_pid" 2>/dev/null
-  fi
+  stop_test_sshd
   if [ -n "$containers_conf" ]; then
     CONTAINERS_CONF="$containers_conf" podman rmi "$image" >/dev/null 2>&1
   fi
@@ -185,44 +179,8 @@ echo "image build: $((SECONDS - build_start))s"
 # --------------------------------------------------------------------------
 step "2. sshd on 127.0.0.1"
 read -r ssh_port svc_port < <(free_ports 2)
-mkdir -p "$work/ssh" /run/sshd
-chmod 700 "$work/ssh"
-ssh-keygen -q -t ed25519 -N '' -C pb-test-host -f "$work/ssh/host_key"
-ssh-keygen -q -t ed25519 -N '' -C pb-test-client -f "$work/ssh/client_key"
-cp "$work/ssh/client_key.pub" "$work/ssh/authorized_keys"
-chmod 600 "$work/ssh/authorized_keys"
-read -r key_type key_b64 _ < "$work/ssh/host_key.pub"
-printf '[127.0.0.1]:%s %s %s\n' "$ssh_port" "$key_type" "$key_b64" > "$work/ssh/known_hosts"
-cat > "$work/ssh/sshd_config" <<EOF
-Port $ssh_port
-ListenAddress 127.0.0.1
-HostKey $work/ssh/host_key
-AuthorizedKeysFile $work/ssh/authorized_keys
-PidFile none
-StrictModes no
-UsePAM no
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-X11Forwarding no
-AllowTcpForwarding no
-EOF
-"$sshd_bin" -t -f "$work/ssh/sshd_config" || fail "sshd -t refused the config"
-"$sshd_bin" -D -e -f "$work/ssh/sshd_config" 2>"$work/sshd.log" &
-sshd_pid=$!
-ssh_ok=0
-for _ in $(seq 1 50); do
-  if ssh -F /dev/null -i "$work/ssh/client_key" -o IdentitiesOnly=yes -o BatchMode=yes \
-       -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$work/ssh/known_hosts" \
-       -o ConnectTimeout=2 -p "$ssh_port" root@127.0.0.1 true 2>"$work/ssh-probe.err"; then
-    ssh_ok=1
-    break
-  fi
-  kill -0 "$sshd_pid" 2>/dev/null || fail "sshd exited: $(cat "$work/sshd.log")"
-  sleep 0.2
-done
-[ "$ssh_ok" -eq 1 ] || fail "ssh to 127.0.0.1:$ssh_port: $(cat "$work/ssh-probe.err")"
-echo "sshd on 127.0.0.1:$ssh_port (pid $sshd_pid); service will listen on 127.0.0.1:$svc_port"
+start_test_sshd "$work/ssh" "$ssh_port" || fail "sshd on 127.0.0.1:$ssh_port did not start"
+echo "sshd on 127.0.0.1:$ssh_port (pid $TEST_SSHD_PID); service will listen on 127.0.0.1:$svc_port"
 
 # The "remote host": compose file, .env with a token made now, data/ for uid 10001.
 mkdir -p "$host_dir/data"

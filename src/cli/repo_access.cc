@@ -8,22 +8,60 @@
 
 #include "cli/password.h"
 #include "repo/local/local_backend.h"
+#include "repo/s3/s3_backend.h"
 
 namespace pb::cli {
 
 void AddRepoOptions(CLI::App* cmd, RepoOptions* options) {
-  cmd->add_option("--repo", options->repo, "repository directory")->required();
+  cmd->add_option("--repo", options->repo, "repository directory, or s3://BUCKET/PREFIX")->required();
   cmd->add_option("--password-file", options->password_file,
                   "file whose first line is the password (default: $PAYMENTS_REPO_PASSWORD, else a prompt)");
+  cmd->add_option("--s3-endpoint", options->s3_endpoint,
+                  "S3 endpoint URL for s3:// repositories (default: $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL, AWS)");
+  cmd->add_flag("--s3-path-style", options->s3_path_style,
+                "address s3:// buckets as ENDPOINT/BUCKET/KEY (default for IP and localhost endpoints; "
+                "also $PAYMENTS_S3_PATH_STYLE=1)");
 }
 
 namespace {
 
-Result<OpenedRepo> OpenWith(const RepoOptions& options, const std::string& password, bool exclusive,
-                            const std::string& operation, bool load_index) {
+Result<repo::s3::Config> S3ConfigOf(const RepoOptions& options) {
+  return repo::s3::ConfigFromEnvironment(options.repo, {options.s3_endpoint, options.s3_path_style});
+}
+
+}  // namespace
+
+Result<std::unique_ptr<repo::Backend>> OpenBackend(const RepoOptions& options) {
+  if (repo::s3::IsS3Url(options.repo)) {
+    auto config = S3ConfigOf(options);
+    if (!config.ok()) return config.status();
+    auto backend = repo::s3::S3Backend::Open(std::move(config).value());
+    if (!backend.ok()) return backend.status();
+    return std::unique_ptr<repo::Backend>(std::move(backend).value());
+  }
   auto backend = repo::LocalBackend::Open(options.repo);
   if (!backend.ok()) return backend.status();
-  auto repo = repo::Repository::Open(std::move(backend).value(), password);
+  return std::unique_ptr<repo::Backend>(std::move(backend).value());
+}
+
+Result<std::unique_ptr<repo::Backend>> CreateBackend(const RepoOptions& options) {
+  if (repo::s3::IsS3Url(options.repo)) {
+    auto config = S3ConfigOf(options);
+    if (!config.ok()) return config.status();
+    auto backend = repo::s3::S3Backend::Create(std::move(config).value());
+    if (!backend.ok()) return backend.status();
+    return std::unique_ptr<repo::Backend>(std::move(backend).value());
+  }
+  auto backend = repo::LocalBackend::Create(options.repo);
+  if (!backend.ok()) return backend.status();
+  return std::unique_ptr<repo::Backend>(std::move(backend).value());
+}
+
+namespace {
+
+Result<OpenedRepo> OpenWith(std::unique_ptr<repo::Backend> backend, const std::string& password, bool exclusive,
+                            const std::string& operation, bool load_index) {
+  auto repo = repo::Repository::Open(std::move(backend), password);
   if (!repo.ok()) return repo.status();
   OpenedRepo opened;
   opened.repo = std::move(repo).value();
@@ -38,26 +76,33 @@ Result<OpenedRepo> OpenWith(const RepoOptions& options, const std::string& passw
 
 Result<OpenedRepo> OpenRepo(const RepoOptions& options, bool exclusive, const std::string& operation,
                             bool load_index) {
-  if (auto backend = repo::LocalBackend::Open(options.repo); !backend.ok()) return backend.status();
+  auto backend = OpenBackend(options);
+  if (!backend.ok()) return backend.status();
   auto password = ReadPassword(options.password_file, /*confirm=*/false);
   if (!password.ok()) return password.status();
-  return OpenWith(options, *password, exclusive, operation, load_index);
+  return OpenWith(std::move(backend).value(), *password, exclusive, operation, load_index);
 }
 
 Result<OpenedRepo> OpenOrInitRepo(const RepoOptions& options, bool exclusive, const std::string& operation,
                                   bool load_index, bool* created) {
   *created = false;
-  std::error_code ec;
-  bool missing = !std::filesystem::exists(options.repo, ec) ||
-                 (std::filesystem::is_directory(options.repo, ec) && std::filesystem::is_empty(options.repo, ec));
+  bool missing = false;
+  if (repo::s3::IsS3Url(options.repo)) {
+    auto backend = OpenBackend(options);
+    missing = !backend.ok() && backend.status().kind() == Status::Kind::kNotFound;
+  } else {
+    std::error_code ec;
+    missing = !std::filesystem::exists(options.repo, ec) ||
+              (std::filesystem::is_directory(options.repo, ec) && std::filesystem::is_empty(options.repo, ec));
+  }
   if (!missing) return OpenRepo(options, exclusive, operation, load_index);
   auto password = ReadPassword(options.password_file, /*confirm=*/true);
   if (!password.ok()) return password.status();
-  auto backend = repo::LocalBackend::Create(options.repo);
+  auto backend = CreateBackend(options);
   if (!backend.ok()) return backend.status();
   PB_RETURN_IF_ERROR(repo::Repository::Init(**backend, *password, repo::kDefaultKdf));
   *created = true;
-  return OpenWith(options, *password, exclusive, operation, load_index);
+  return OpenWith(std::move(backend).value(), *password, exclusive, operation, load_index);
 }
 
 Result<std::vector<repo::SnapshotRef>> ReadableSnapshots(repo::Repository* repo) {

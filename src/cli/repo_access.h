@@ -15,12 +15,22 @@
 
 namespace pb::cli {
 
-// Options every repository command takes (--repo, --password-file).
+// Options every repository command takes (--repo, --password-file, and for
+// an s3://BUCKET/PREFIX repository --s3-endpoint, --s3-path-style).
 struct RepoOptions {
-  std::string repo;
+  std::string repo;  // a directory, or s3://BUCKET/PREFIX (docs/s3-backend.md)
   std::string password_file;
+  std::string s3_endpoint;
+  bool s3_path_style = false;
 };
 void AddRepoOptions(CLI::App* cmd, RepoOptions* options);
+
+// The storage of options.repo: an S3Backend for s3://..., else a
+// LocalBackend. Open errors: NotFound when there is no repository there;
+// InvalidArgument for a malformed URL or missing S3 credentials (before any
+// request). Create errors: Conflict when the place is not empty.
+Result<std::unique_ptr<repo::Backend>> OpenBackend(const RepoOptions& options);
+Result<std::unique_ptr<repo::Backend>> CreateBackend(const RepoOptions& options);
 
 // An unlocked repository, optionally locked and with its index loaded.
 struct OpenedRepo {

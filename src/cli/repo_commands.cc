@@ -9,7 +9,6 @@
 #include "common/json_text.h"
 #include "common/time_util.h"
 #include "repo/checker.h"
-#include "repo/local/local_backend.h"
 
 namespace pb::cli {
 namespace {
@@ -78,7 +77,7 @@ void AddInitCommand(CLI::App* app, int* exit_code) {
       *exit_code = ReportError("init", password.status());
       return;
     }
-    auto backend = repo::LocalBackend::Create(opts->repo);
+    auto backend = CreateBackend(*opts);
     if (!backend.ok()) {
       *exit_code = ReportError("init", backend.status());
       return;

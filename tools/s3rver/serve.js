@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// The S3 endpoint of the tests: s3rver on ADDRESS:PORT storing in DIR, with
+// BUCKET created, accepting only the key pair given in the environment
+// (S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY) — s3rver checks SigV4
+// signatures, so a request signed with another secret is refused (403).
+// Usage: node serve.js ADDRESS PORT DIR BUCKET
+// Prints "listening ADDRESS:PORT" on stdout once it accepts connections.
+'use strict';
+
+const path = require('path');
+const S3rver = require('s3rver');
+const AWSAccount = require('s3rver/lib/models/account');
+
+const [address, port, directory, bucket] = process.argv.slice(2);
+const id = process.env.S3RVER_ACCESS_KEY_ID;
+const secret = process.env.S3RVER_SECRET_ACCESS_KEY;
+if (!address || !port || !directory || !bucket || !id || !secret) {
+  console.error('usage: S3RVER_ACCESS_KEY_ID=.. S3RVER_SECRET_ACCESS_KEY=.. node serve.js ADDRESS PORT DIR BUCKET');
+  process.exit(2);
+}
+AWSAccount.DUMMY_ACCOUNT.revokeAccessKey('S3RVER');
+AWSAccount.DUMMY_ACCOUNT.createKeyPair(id, secret);
+
+new S3rver({
+  address,
+  port: Number(port),
+  directory: path.resolve(directory),
+  silent: true,
+  configureBuckets: [{ name: bucket, configs: [] }],
+})
+  .run()
+  .then(({ address: a, port: p }) => console.log(`listening ${a}:${p}`))
+  .catch((err) => {
+    console.error(err.message);
+    process.exit(1);
+  });

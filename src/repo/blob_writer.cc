@@ -5,7 +5,7 @@
 namespace pb::repo {
 
 BlobWriter::BlobWriter(Repository* repo, int level) : repo_(repo), level_(level) {
-  writer_ = std::thread([this] { WriteLoop(); });
+  for (int i = 0; i < kPackWriters; ++i) writers_.emplace_back([this] { WriteLoop(); });
 }
 
 BlobWriter::~BlobWriter() {
@@ -14,7 +14,7 @@ BlobWriter::~BlobWriter() {
     stopping_ = true;
   }
   queue_cv_.notify_all();
-  writer_.join();
+  for (std::thread& t : writers_) t.join();
 }
 
 Status BlobWriter::Enqueue(FullPack pack) {
@@ -33,11 +33,11 @@ void BlobWriter::WriteLoop() {
     if (stopping_) return;
     FullPack pack = std::move(queue_.front());
     queue_.pop_front();
-    writing_ = true;
+    ++writing_;
     lock.unlock();
     Status st = WritePack(std::move(pack));
     lock.lock();
-    writing_ = false;
+    --writing_;
     if (!st.ok() && write_error_.ok()) write_error_ = st;
     queue_cv_.notify_all();
   }
@@ -99,7 +99,7 @@ Status BlobWriter::Flush() {
   if (!pack.bytes.empty()) PB_RETURN_IF_ERROR(Enqueue(std::move(pack)));
   {
     std::unique_lock<std::mutex> lock(queue_mu_);
-    queue_cv_.wait(lock, [this] { return queue_.empty() && !writing_; });
+    queue_cv_.wait(lock, [this] { return queue_.empty() && writing_ == 0; });
     PB_RETURN_IF_ERROR(write_error_);
   }
   return WriteIndex(/*force=*/true);

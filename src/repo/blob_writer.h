@@ -23,18 +23,23 @@ namespace pb::repo {
 // Index files are written after this many packs (and at Flush).
 inline constexpr size_t kPacksPerIndexFile = 64;
 
-// Packs waiting for the writing thread; Store blocks when more are queued.
+// Packs waiting for the writing threads; Store blocks when more are queued.
 inline constexpr size_t kMaxQueuedPacks = 2;
 
+// Threads writing packs: with a remote backend (S3) several uploads overlap.
+inline constexpr int kPackWriters = 3;
+
 // Thread-safe: any number of threads may call Store concurrently. Full packs
-// are hashed and written by a thread of their own, so storing goes on while
-// a pack is written and fsynced. The repository's index must not change
-// while a BlobWriter is in use.
+// are hashed and written by kPackWriters threads of their own, so storing
+// goes on while packs are written (fsynced, uploaded). A pack is named in an
+// index file only once its Write returned Ok, so an index never names a pack
+// that is not durable. The repository's index must not change while a
+// BlobWriter is in use.
 class BlobWriter {
  public:
   // `level` is the zstd level for data blobs.
   BlobWriter(Repository* repo, int level);
-  // Stops the writing thread; packs not yet written are dropped (the
+  // Stops the writing threads; packs not yet written are dropped (the
   // repository stays valid: nothing refers to them).
   ~BlobWriter();
   BlobWriter(const BlobWriter&) = delete;
@@ -60,7 +65,7 @@ class BlobWriter {
     std::string bytes;
     std::vector<PackEntry> entries;
   };
-  // Hands a finished pack to the writing thread (waits while the queue is full).
+  // Hands a finished pack to the writing threads (waits while the queue is full).
   Status Enqueue(FullPack pack);
   void WriteLoop();
   // Writes `pack` and queues its index entry; writes an index file when
@@ -78,10 +83,10 @@ class BlobWriter {
   std::mutex queue_mu_;  // guards the write queue below
   std::condition_variable queue_cv_;
   std::deque<FullPack> queue_;
-  bool writing_ = false;
+  int writing_ = 0;  // packs being written
   bool stopping_ = false;
   Status write_error_;
-  std::thread writer_;
+  std::vector<std::thread> writers_;
   std::atomic<uint64_t> new_plain_bytes_{0};
   std::atomic<uint64_t> stored_bytes_{0};
 };

@@ -1,9 +1,12 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --openssl-legacy-provider
 // The S3 endpoint of the tests: s3rver on ADDRESS:PORT storing in DIR, with
-// BUCKET created, accepting only the key pair given in the environment
-// (S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY) — s3rver checks SigV4
-// signatures, so a request signed with another secret is refused (403).
-// Usage: node serve.js ADDRESS PORT DIR BUCKET
+// BUCKET created, knowing only the access key id given in the environment
+// (S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY): another key id is refused
+// with 403 InvalidAccessKeyId. s3rver does not verify SigV4 signatures (the
+// signer has known-answer tests instead).
+// Usage: node --openssl-legacy-provider serve.js ADDRESS PORT DIR BUCKET
+// (s3rver's ListObjectsV2 continuation tokens use DES, which OpenSSL 3 only
+// has in its legacy provider).
 // Prints "listening ADDRESS:PORT" on stdout once it accepts connections.
 'use strict';
 

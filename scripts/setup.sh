@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the project needs, only those missing.
+# Installs the Debian packages the project needs, only those missing, and
+# the tests' S3 server (s3rver, pinned in tools/s3rver/package-lock.json)
+# when tools/s3rver/node_modules lacks it.
 # Idempotent and quick (one dpkg-query) when everything is present.
 # Usage: scripts/setup.sh [--bench]
 #   --bench  also the peers and helpers of `make bench` (backup benchmark)
@@ -19,7 +21,13 @@ packages=(
   python3             # test helper scripts
   openssh-client rsync  # paymentsctl's remote operations (backup, deploy, restore over SSH)
   openssh-server      # the tests' "remote host": a real sshd on 127.0.0.1
+  libcurl4-openssl-dev  # the S3 repository backend's HTTP client
+  awscli              # the s3 tests: the official CLI must read what paymentsctl wrote
 )
+# The s3 tests' S3 server runs on node; a node from elsewhere (nodesource,
+# which bundles npm) is kept.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 if [ "${1:-}" = "--bench" ]; then
   packages+=(
     restic borgbackup         # the backup tools paymentsctl is compared with
@@ -37,11 +45,18 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
 
-echo "setup: installing ${missing[*]}"
-sudo=()
-[ "$(id -u)" -eq 0 ] || sudo=(sudo)
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+s3rver_dir="$(cd "$(dirname "$0")/.." && pwd)/tools/s3rver"
+if [ ! -f "$s3rver_dir/node_modules/s3rver/package.json" ] ||
+   [ "$s3rver_dir/package-lock.json" -nt "$s3rver_dir/node_modules/.package-lock.json" ]; then
+  echo "setup: installing s3rver (npm ci in tools/s3rver)"
+  npm ci --prefix "$s3rver_dir" --no-audit --no-fund --loglevel=error
+fi

@@ -25,36 +25,29 @@ void AddRepoOptions(CLI::App* cmd, RepoOptions* options) {
 
 namespace {
 
-Result<repo::s3::Config> S3ConfigOf(const RepoOptions& options) {
-  return repo::s3::ConfigFromEnvironment(options.repo, {options.s3_endpoint, options.s3_path_style});
+// The backend of options.repo, opened or (`create`) created.
+Result<std::unique_ptr<repo::Backend>> BackendOf(const RepoOptions& options, bool create) {
+  auto upcast = [](auto result) -> Result<std::unique_ptr<repo::Backend>> {
+    if (!result.ok()) return result.status();
+    return std::unique_ptr<repo::Backend>(std::move(result).value());
+  };
+  if (repo::s3::IsS3Url(options.repo)) {
+    auto config = repo::s3::ConfigFromEnvironment(options.repo, {options.s3_endpoint, options.s3_path_style});
+    if (!config.ok()) return config.status();
+    return upcast(create ? repo::s3::S3Backend::Create(std::move(config).value())
+                         : repo::s3::S3Backend::Open(std::move(config).value()));
+  }
+  return upcast(create ? repo::LocalBackend::Create(options.repo) : repo::LocalBackend::Open(options.repo));
 }
 
 }  // namespace
 
 Result<std::unique_ptr<repo::Backend>> OpenBackend(const RepoOptions& options) {
-  if (repo::s3::IsS3Url(options.repo)) {
-    auto config = S3ConfigOf(options);
-    if (!config.ok()) return config.status();
-    auto backend = repo::s3::S3Backend::Open(std::move(config).value());
-    if (!backend.ok()) return backend.status();
-    return std::unique_ptr<repo::Backend>(std::move(backend).value());
-  }
-  auto backend = repo::LocalBackend::Open(options.repo);
-  if (!backend.ok()) return backend.status();
-  return std::unique_ptr<repo::Backend>(std::move(backend).value());
+  return BackendOf(options, /*create=*/false);
 }
 
 Result<std::unique_ptr<repo::Backend>> CreateBackend(const RepoOptions& options) {
-  if (repo::s3::IsS3Url(options.repo)) {
-    auto config = S3ConfigOf(options);
-    if (!config.ok()) return config.status();
-    auto backend = repo::s3::S3Backend::Create(std::move(config).value());
-    if (!backend.ok()) return backend.status();
-    return std::unique_ptr<repo::Backend>(std::move(backend).value());
-  }
-  auto backend = repo::LocalBackend::Create(options.repo);
-  if (!backend.ok()) return backend.status();
-  return std::unique_ptr<repo::Backend>(std::move(backend).value());
+  return BackendOf(options, /*create=*/true);
 }
 
 namespace {

@@ -2,6 +2,8 @@
 # make bench: backup of a payments data directory with paymentsctl, side by
 # side with restic, borg, rsync -a and tar | zstd: full backup, incremental
 # after a 1% change, restore of the latest backup into an empty directory.
+# The -s3 rows do the same into a local S3 endpoint (s3rver on 127.0.0.1,
+# tools/s3rver): paymentsctl's S3 backend beside restic's.
 # Prints medians (wall seconds), ratios to restic, repository sizes and peak
 # RSS, and whether paymentsctl meets its targets.
 # Usage: bench/backup_bench.sh BIN_DIR
@@ -18,7 +20,7 @@ workloads=${WORKLOADS:-100000}
 change_percent=${CHANGE_PERCENT:-1}
 runs=${RUNS:-3}
 skip_tools=${SKIP_TOOLS:-}
-all_tools=(paymentsctl restic borg rsync tar)
+all_tools=(paymentsctl restic borg rsync tar paymentsctl-s3 restic-s3)
 
 die() { echo "backup-bench: $*" >&2; exit 1; }
 
@@ -50,8 +52,10 @@ fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/backup-bench.XXXXXX")
 pid=""
+s3_pid=""
 cleanup() {
   if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; fi
+  if [ -n "$s3_pid" ]; then kill -9 "$s3_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -69,6 +73,42 @@ if grep -qw sha_ni /proc/cpuinfo; then borg_encryption=repokey; else borg_encryp
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# The S3 endpoint of the -s3 tools: s3rver on 127.0.0.1 with bucket "bench"
+# and a key pair that exists only in this run's environment.
+is_s3_tool() { case $1 in *-s3) return 0 ;; *) return 1 ;; esac; }
+if has_tool paymentsctl-s3 || has_tool restic-s3; then
+  s3_port=$(free_port)
+  AWS_ACCESS_KEY_ID="bench$(password | head -c 12)"
+  AWS_SECRET_ACCESS_KEY=$(password)
+  export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION=us-east-1
+  export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$s3_port"
+  S3RVER_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID S3RVER_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY \
+    node --openssl-legacy-provider "$here/../tools/s3rver/serve.js" 127.0.0.1 "$s3_port" "$work/s3" bench \
+    >"$work/s3rver.log" 2>&1 &
+  s3_pid=$!
+  for _ in $(seq 1 150); do
+    grep -q listening "$work/s3rver.log" && break
+    kill -0 "$s3_pid" 2>/dev/null || die "s3rver did not start: $(cat "$work/s3rver.log")"
+    sleep 0.1
+  done
+  grep -q listening "$work/s3rver.log" || die "s3rver did not listen within 15 s"
+fi
+# s3_repo TOOL: the repository of an -s3 tool in this run (a fresh prefix per run).
+s3_repo() {
+  case $1 in
+    paymentsctl-s3) echo "s3://bench/$1-$run" ;;
+    restic-s3) echo "s3:http://127.0.0.1:$s3_port/bench/$1-$run" ;;
+  esac
+}
+# repo_bytes TOOL: the repository's size (for -s3 tools, its objects' bytes).
+repo_bytes() {
+  if is_s3_tool "$1"; then
+    find "$work/s3/bench/$1-$run" -name '*._S3rver_object' -printf '%s\n' | awk '{s += $1} END {print s + 0}'
+  else
+    du -sb "$work/repos/$1" | cut -f1
+  fi
 }
 
 # median of the numbers on stdin
@@ -143,6 +183,8 @@ tool_init() {
   case $1 in
     paymentsctl) "$bin_dir/paymentsctl" init --repo "$repo" >/dev/null ;;
     restic) restic init --quiet --repo "$repo" >/dev/null ;;
+    paymentsctl-s3) "$bin_dir/paymentsctl" init --repo "$(s3_repo "$1")" >/dev/null ;;
+    restic-s3) restic init --quiet --repo "$(s3_repo "$1")" >/dev/null ;;
     borg) borg init --encryption="$borg_encryption" "$repo" >/dev/null 2>&1 ;;
     rsync | tar) mkdir -p "$repo" ;;
   esac
@@ -152,14 +194,15 @@ tool_init() {
 # to the argument vector of one measured step (PHASE: full, incr, restore).
 tool_cmd() {
   local tool=$1 phase=$2 repo=$3 data=$4 target=$5
+  is_s3_tool "$tool" && repo=$(s3_repo "$tool")
   case $tool:$phase in
-    paymentsctl:full | paymentsctl:incr)
+    paymentsctl*:full | paymentsctl*:incr)
       cmd=("$bin_dir/paymentsctl" backup --repo "$repo" --data-dir "$data" --mode full --json) ;;
-    paymentsctl:restore)
+    paymentsctl*:restore)
       cmd=("$bin_dir/paymentsctl" restore --repo "$repo" latest --to "$target") ;;
-    restic:full | restic:incr)
+    restic*:full | restic*:incr)
       cmd=(env -C "$data" restic --repo "$repo" backup --quiet --host bench .) ;;
-    restic:restore)
+    restic*:restore)
       cmd=(restic --repo "$repo" restore latest --quiet --target "$target") ;;
     borg:full | borg:incr)
       cmd=(env -C "$data" borg create "$repo::$phase" .) ;;
@@ -215,10 +258,10 @@ for run in $(seq 1 "$runs"); do
     tool_cmd "$t" full "$work/repos/$t" "$data" ""
     measure "$t.full" "${cmd[@]}"
     printf ' %s %.1fs' "$t" "$last_secs"
-    if [ "$t" = paymentsctl ]; then
+    if [[ $t == paymentsctl* ]]; then
       grep -q '"snapshot_id"' "$work/step.out" || die "paymentsctl backup --json printed no snapshot_id: $(cat "$work/step.out")"
     fi
-    size_b[$t.full]+="$(du -sb "$work/repos/$t" | cut -f1) "
+    size_b[$t.full]+="$(repo_bytes "$t") "
   done
 
   echo
@@ -229,7 +272,7 @@ for run in $(seq 1 "$runs"); do
     tool_cmd "$t" incr "$work/repos/$t" "$data" ""
     measure "$t.incr" "${cmd[@]}"
     printf ' %s %.1fs' "$t" "$last_secs"
-    size_b[$t.incr]+="$(du -sb "$work/repos/$t" | cut -f1) "
+    size_b[$t.incr]+="$(repo_bytes "$t") "
   done
 
   echo
@@ -238,7 +281,7 @@ for run in $(seq 1 "$runs"); do
     target="$work/restore-$t"
     rm -rf "$target"
     # paymentsctl is given a directory that does not exist yet; the others an empty one.
-    [ "$t" = paymentsctl ] || mkdir -p "$target"
+    [[ $t == paymentsctl* ]] || mkdir -p "$target"
     tool_cmd "$t" restore "$work/repos/$t" "$data" "$target"
     measure "$t.restore" "${cmd[@]}"
     printf ' %s %.1fs' "$t" "$last_secs"
@@ -272,23 +315,29 @@ for t in "${tools[@]}"; do
   for p in full incr restore; do [ "${m[$t.$p.rss]}" -gt "$peak" ] && peak=${m[$t.$p.rss]}; done
   m[$t.peak]=$peak
 done
-restic_m() { if has_tool restic; then echo "${m[restic.$1]}"; fi; }
+# peer_m TOOL PHASE: restic's median for the ratio column (restic-s3's for the -s3 tools).
+peer_m() {
+  local peer=restic
+  is_s3_tool "$1" && peer=restic-s3
+  if has_tool "$peer"; then echo "${m[$peer.$2]}"; fi
+}
 
 echo
 echo "backup benchmark: data dir $(mib "$data_bytes") MiB at the end (audit/payments-audit.log ${audit_mb} MiB,"
 echo "  audit/docker.db ${docker_db_mb} MiB half written zeros + ${docker_wal_kb} KiB wal, ${workloads} workloads);"
 echo "  incremental after +${change_percent}%: ${change_kib} KiB audit log, ${change_records} journal records +"
 echo "  ${http_credits} credits over HTTP, JSON checkpoints rewritten by the service"
-echo "median of $runs run(s); seconds are wall time; x = ratio to restic; sizes are du -sb of the repository"
+echo "median of $runs run(s); seconds are wall time; x = ratio to restic (-s3 rows: to restic-s3, both into"
+echo "  s3rver on 127.0.0.1); sizes are du -sb of the repository (-s3 rows: the bytes of its objects)"
 echo "after the full / after the incremental; RSS is the largest process's peak (GNU time %M)"
 echo
-printf '%-12s %8s %8s %9s %7s %7s %7s %10s %10s %9s %9s %9s\n' \
+printf '%-15s %8s %8s %9s %7s %7s %7s %10s %10s %9s %9s %9s\n' \
   tool full_s incr_s restore_s full_x incr_x rest_x repo1_MiB repo2_MiB rss_full rss_incr rss_rest
 for t in "${tools[@]}"; do
-  printf '%-12s %8.2f %8.2f %9.2f %7s %7s %7s %10s %10s %9s %9s %9s\n' "$t" \
+  printf '%-15s %8.2f %8.2f %9.2f %7s %7s %7s %10s %10s %9s %9s %9s\n' "$t" \
     "${m[$t.full]}" "${m[$t.incr]}" "${m[$t.restore]}" \
-    "$(ratio "${m[$t.full]}" "$(restic_m full)")" "$(ratio "${m[$t.incr]}" "$(restic_m incr)")" \
-    "$(ratio "${m[$t.restore]}" "$(restic_m restore)")" \
+    "$(ratio "${m[$t.full]}" "$(peer_m "$t" full)")" "$(ratio "${m[$t.incr]}" "$(peer_m "$t" incr)")" \
+    "$(ratio "${m[$t.restore]}" "$(peer_m "$t" restore)")" \
     "$(mib "${m[$t.size_full]}")" "$(mib "${m[$t.size]}")" \
     "$((m[$t.full.rss] / 1024))" "$((m[$t.incr.rss] / 1024))" "$((m[$t.restore.rss] / 1024))"
 done

@@ -13,6 +13,7 @@
 const path = require('path');
 const S3rver = require('s3rver');
 const AWSAccount = require('s3rver/lib/models/account');
+const decodeAwsChunked = require('./aws_chunked');
 
 const [address, port, directory, bucket] = process.argv.slice(2);
 const id = process.env.S3RVER_ACCESS_KEY_ID;
@@ -24,13 +25,15 @@ if (!address || !port || !directory || !bucket || !id || !secret) {
 AWSAccount.DUMMY_ACCOUNT.revokeAccessKey('S3RVER');
 AWSAccount.DUMMY_ACCOUNT.createKeyPair(id, secret);
 
-new S3rver({
+const server = new S3rver({
   address,
   port: Number(port),
   directory: path.resolve(directory),
   silent: true,
   configureBuckets: [{ name: bucket, configs: [] }],
-})
+});
+server.middleware.unshift(decodeAwsChunked); // before s3rver's own
+server
   .run()
   .then(({ address: a, port: p }) => console.log(`listening ${a}:${p}`))
   .catch((err) => {

@@ -47,10 +47,11 @@ RUN --mount=type=cache,target=/ccache,id=payments-backend-ccache \
 FROM debian:bookworm-slim
 
 # Runtime libraries found with `ldd` of both binaries (libstdc++,
-# libgcc and libc are in the base image already); curl is for the healthcheck.
+# libgcc and libc are in the base image already; libcurl4 is paymentsctl's S3
+# backend); curl is for the healthcheck.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libssl3 libsimdjson14 libspdlog1.10 libfmt9 libsodium23 libzstd1 curl \
+      libssl3 libsimdjson14 libspdlog1.10 libfmt9 libsodium23 libzstd1 libcurl4 curl \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/*
 

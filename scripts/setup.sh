@@ -22,12 +22,16 @@ packages=(
   openssh-client rsync  # paymentsctl's remote operations (backup, deploy, restore over SSH)
   openssh-server      # the tests' "remote host": a real sshd on 127.0.0.1
   libcurl4-openssl-dev  # the S3 repository backend's HTTP client
-  awscli              # the s3 tests: the official CLI must read what paymentsctl wrote
 )
-# The s3 tests' S3 server runs on node; a node from elsewhere (nodesource,
-# which bundles npm) is kept.
-command -v node >/dev/null || packages+=(nodejs)
-command -v npm >/dev/null || packages+=(npm)
+# The s3 tests' tools, where the tests are (the container's build stage runs
+# this script alone, before the sources are copied, and runs no test).
+s3rver_dir="$(cd "$(dirname "$0")/.." && pwd)/tools/s3rver"
+if [ -f "$s3rver_dir/package.json" ]; then
+  packages+=(awscli)  # the official CLI must read what paymentsctl wrote
+  # s3rver runs on node; a node from elsewhere (nodesource, which bundles npm) is kept.
+  command -v node >/dev/null || packages+=(nodejs)
+  command -v npm >/dev/null || packages+=(npm)
+fi
 if [ "${1:-}" = "--bench" ]; then
   packages+=(
     restic borgbackup         # the backup tools paymentsctl is compared with
@@ -54,9 +58,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-s3rver_dir="$(cd "$(dirname "$0")/.." && pwd)/tools/s3rver"
-if [ ! -f "$s3rver_dir/node_modules/s3rver/package.json" ] ||
-   [ "$s3rver_dir/package-lock.json" -nt "$s3rver_dir/node_modules/.package-lock.json" ]; then
+if [ -f "$s3rver_dir/package.json" ] && { [ ! -f "$s3rver_dir/node_modules/s3rver/package.json" ] ||
+   [ "$s3rver_dir/package-lock.json" -nt "$s3rver_dir/node_modules/.package-lock.json" ]; }; then
   echo "setup: installing s3rver (npm ci in tools/s3rver)"
   npm ci --prefix "$s3rver_dir" --no-audit --no-fund --loglevel=error
 fi

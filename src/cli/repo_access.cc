@@ -11,17 +11,31 @@
 
 namespace pb::cli {
 
-void AddRepoOptions(CLI::App* cmd, RepoOptions* options) {
-  cmd->add_option("--repo", options->repo, "repository directory")->required();
+void AddRepoOptions(CLI::App* cmd, RepoOptions* options, bool required) {
+  cmd->add_option("--repo", options->repo, "repository directory")->required(required);
   cmd->add_option("--password-file", options->password_file,
                   "file whose first line is the password (default: $PAYMENTS_REPO_PASSWORD, else a prompt)");
+}
+
+Result<std::unique_ptr<repo::Backend>> OpenBackend(const std::string& repo) {
+  auto local = repo::LocalBackend::Open(repo);
+  if (!local.ok()) return local.status();
+  return std::unique_ptr<repo::Backend>(std::move(local).value());
+}
+
+Result<std::unique_ptr<repo::Repository>> UnlockRepo(const RepoOptions& options) {
+  auto backend = OpenBackend(options.repo);
+  if (!backend.ok()) return backend.status();
+  auto password = ReadPassword(options.password_file, /*confirm=*/false);
+  if (!password.ok()) return password.status();
+  return repo::Repository::Open(std::move(backend).value(), *password);
 }
 
 namespace {
 
 Result<OpenedRepo> OpenWith(const RepoOptions& options, const std::string& password, bool exclusive,
                             const std::string& operation, bool load_index) {
-  auto backend = repo::LocalBackend::Open(options.repo);
+  auto backend = OpenBackend(options.repo);
   if (!backend.ok()) return backend.status();
   auto repo = repo::Repository::Open(std::move(backend).value(), password);
   if (!repo.ok()) return repo.status();
@@ -38,7 +52,7 @@ Result<OpenedRepo> OpenWith(const RepoOptions& options, const std::string& passw
 
 Result<OpenedRepo> OpenRepo(const RepoOptions& options, bool exclusive, const std::string& operation,
                             bool load_index) {
-  if (auto backend = repo::LocalBackend::Open(options.repo); !backend.ok()) return backend.status();
+  if (auto backend = OpenBackend(options.repo); !backend.ok()) return backend.status();
   auto password = ReadPassword(options.password_file, /*confirm=*/false);
   if (!password.ok()) return password.status();
   return OpenWith(options, *password, exclusive, operation, load_index);

@@ -20,7 +20,16 @@ struct RepoOptions {
   std::string repo;
   std::string password_file;
 };
-void AddRepoOptions(CLI::App* cmd, RepoOptions* options);
+// --repo is required unless `required` is false (then options.repo may be empty).
+void AddRepoOptions(CLI::App* cmd, RepoOptions* options, bool required = true);
+
+// The storage backend of the repository `repo` names (a local directory).
+Result<std::unique_ptr<repo::Backend>> OpenBackend(const std::string& repo);
+
+// Opens options.repo and unlocks it with the password (file or environment,
+// see ReadPassword), without taking a lock: for the replicator, which locks
+// only around its snapshots.
+Result<std::unique_ptr<repo::Repository>> UnlockRepo(const RepoOptions& options);
 
 // An unlocked repository, optionally locked and with its index loaded.
 struct OpenedRepo {

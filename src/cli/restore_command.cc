@@ -52,7 +52,7 @@ void AddRestoreCommand(CLI::App* app, int* exit_code) {
     std::string env_to;
     bool force = false;
     bool json = false;
-    std::optional<bool> wal;
+    int wal = 0;  // +1 --wal, -1 --no-wal, 0 the default
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = app->add_subcommand(
@@ -127,7 +127,7 @@ void AddRestoreCommand(CLI::App* app, int* exit_code) {
       *exit_code = ReportError("restore", snap.status());
       return;
     }
-    options.apply_wal = opts->wal.value_or(opts->snapshot == "latest");
+    options.apply_wal = opts->wal != 0 ? opts->wal > 0 : opts->snapshot == "latest";
     if (options.apply_wal && options.at_ms && opts->snapshot == "latest") {
       auto base = SnapshotBefore(opened->repo.get(), *snap, *options.at_ms);
       if (!base.ok()) {

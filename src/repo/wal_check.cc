@@ -14,9 +14,12 @@ struct StreamSnapshots {
   bool any = false;
 };
 
-// Per wal stream: the ledger seqs of the oldest and newest snapshots of its data directory.
-Result<std::map<std::string, StreamSnapshots>> SnapshotsByStream(Repository* repo) {
-  auto all = repo->ListSnapshots();
+// Per wal stream: the ledger seqs of the oldest and newest snapshots of its
+// data directory. `skip_damaged`: damaged snapshot files are left out (check
+// reports them itself); otherwise they are an error (prune deletes nothing).
+Result<std::map<std::string, StreamSnapshots>> SnapshotsByStream(Repository* repo, bool skip_damaged) {
+  std::vector<std::string> damaged;
+  auto all = repo->ListSnapshots(skip_damaged ? &damaged : nullptr);
   if (!all.ok()) return all.status();
   std::map<std::string, StreamSnapshots> out;
   for (const SnapshotRef& s : *all) {  // oldest first
@@ -36,7 +39,7 @@ std::string Range(uint64_t from, uint64_t to) { return std::to_string(from) + "-
 Result<WalCheck> CheckWal(Repository* repo, bool read_data) {
   auto streams = ListWalStreams(repo->backend());
   if (!streams.ok()) return streams.status();
-  auto snaps = SnapshotsByStream(repo);
+  auto snaps = SnapshotsByStream(repo, /*skip_damaged=*/true);
   if (!snaps.ok()) return snaps.status();
   WalCheck check;
   for (const std::vector<WalName>& names : *streams) {
@@ -86,7 +89,7 @@ Result<WalCheck> CheckWal(Repository* repo, bool read_data) {
 Result<std::vector<std::string>> WalObjectsToPrune(Repository* repo) {
   auto streams = ListWalStreams(repo->backend());
   if (!streams.ok()) return streams.status();
-  auto snaps = SnapshotsByStream(repo);
+  auto snaps = SnapshotsByStream(repo, /*skip_damaged=*/false);
   if (!snaps.ok()) return snaps.status();
   std::vector<std::string> out;
   for (const std::vector<WalName>& names : *streams) {

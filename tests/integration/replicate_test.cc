@@ -223,5 +223,88 @@ TEST_F(ReplicateCliTest, HealthShowsReplicationOfReplicateToAndDegradesWhenStall
   EXPECT_EQ(backend->Terminate(), 0);
 }
 
+// Credits `ids` one by one, each followed by a wait of more than an
+// interval (200 ms) so that each lands in its own wal object.
+void CreditEach(uint16_t port, const std::vector<std::string>& ids) {
+  HttpClient http(port);
+  ASSERT_TRUE(http.Connect().ok());
+  for (const std::string& id : ids) {
+    auto r = http.Post("/api/workloads", CreditBody(id, "orch-1", "0.000001"));
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->status, 201) << r->body;
+    std::this_thread::sleep_for(400ms);
+  }
+}
+
+TEST_F(ReplicateCliTest, AMissingWalObjectStopsRestoreAtTheLastGoodRecordAndNamesTheLoss) {
+  const std::string data = dir_.Sub("data");
+  auto backend = StartBackend(data);
+  ASSERT_NE(backend, nullptr);
+  Register(backend->port(), "orch-1");
+  auto replicator = StartReplicator(data, {"--interval", "200ms"});
+  ASSERT_NE(replicator, nullptr);
+  WaitForState(data, "ok");
+  for (int i = 0; i < 200 && std::filesystem::is_empty(target_.repo + "/snapshots"); ++i) std::this_thread::sleep_for(50ms);
+  CreditEach(backend->port(), {"a", "b", "c"});
+  EXPECT_EQ(Terminate(replicator.get()), 0);
+  EXPECT_EQ(backend->Terminate(), 0);
+
+  auto names = WalNames(target_.repo);
+  ASSERT_GE(names.size(), 3u);
+  const repo::WalName& gone = names[names.size() - 2];  // the one holding "b"
+  std::filesystem::remove(target_.repo + "/wal/" + gone.name);
+
+  ChildResult check = Ctl({"check", "--json"});
+  EXPECT_EQ(check.exit_code, 1) << check.Describe();
+  EXPECT_NE(check.out.find("no object holds records " + std::to_string(gone.first_seq)), std::string::npos)
+      << check.out;
+
+  ChildResult r = Ctl({"restore", "latest", "--to", dir_.Sub("restored"), "--json"});
+  EXPECT_EQ(r.exit_code, 1) << r.Describe();
+  JsonDoc doc(r.out);
+  EXPECT_EQ(doc.UInt("wal_lost_from"), gone.first_seq) << r.out;
+  EXPECT_EQ(doc.UInt("wal_lost_to"), names.back().last_seq) << r.out;
+  EXPECT_NE(r.err.find("LOST"), std::string::npos) << r.err;
+  EXPECT_EQ(WorkloadIds(dir_.Sub("restored")), (std::set<std::string>{"a"}));
+  EXPECT_EQ(RunVerify(dir_.Sub("restored")).exit_code, 0);
+}
+
+TEST_F(ReplicateCliTest, PruneDeletesTheWalObjectsTheOldestSnapshotCoversAndKeepsTheRest) {
+  const std::string data = dir_.Sub("data");
+  auto backend = StartBackend(data);
+  ASSERT_NE(backend, nullptr);
+  Register(backend->port(), "orch-1");
+  auto replicator = StartReplicator(data, {"--interval", "200ms"});
+  ASSERT_NE(replicator, nullptr);
+  WaitForState(data, "ok");
+  for (int i = 0; i < 200 && std::filesystem::is_empty(target_.repo + "/snapshots"); ++i) std::this_thread::sleep_for(50ms);
+  CreditEach(backend->port(), {"a", "b"});
+  EXPECT_EQ(Terminate(replicator.get()), 0);
+  ChildResult backup = Ctl({"backup", "--data-dir", data, "--json"});  // covers a and b
+  ASSERT_EQ(backup.exit_code, 0) << backup.Describe();
+  replicator = StartReplicator(data, {"--interval", "200ms"});
+  ASSERT_NE(replicator, nullptr);
+  WaitForState(data, "ok");
+  CreditEach(backend->port(), {"c"});
+  EXPECT_EQ(Terminate(replicator.get()), 0);
+  EXPECT_EQ(backend->Terminate(), 0);
+  const auto before = WalNames(target_.repo);
+
+  ChildResult forget = Ctl({"forget", "--keep-last", "1", "--prune", "--json"});
+  ASSERT_EQ(forget.exit_code, 0) << forget.Describe();
+  const auto after = WalNames(target_.repo);
+  ASSERT_FALSE(after.empty());
+  EXPECT_LT(after.size(), before.size()) << forget.out;
+  const uint64_t snapshot_seq = after.front().first_seq - 1;  // c's object comes right after the kept snapshot
+  for (const auto& n : before) {
+    bool kept = std::any_of(after.begin(), after.end(), [&](const auto& a) { return a.name == n.name; });
+    EXPECT_EQ(kept, n.last_seq > snapshot_seq) << n.name;
+  }
+  ChildResult check = Ctl({"check", "--read-data", "--json"});
+  EXPECT_EQ(check.exit_code, 0) << check.Describe();
+  Restore("latest", dir_.Sub("restored"));
+  EXPECT_EQ(WorkloadIds(dir_.Sub("restored")), (std::set<std::string>{"a", "b", "c"}));
+}
+
 }  // namespace
 }  // namespace pb::integration

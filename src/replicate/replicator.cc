@@ -142,6 +142,8 @@ void Replicator::Poll(bool final) {
   Status st = Status::Ok();
   bool contacted = false;
   if (!resumed_) {
+    if (NowMillis() - last_resume_ms_ < options_.interval.count()) return;  // listing is not free: once per interval
+    last_resume_ms_ = NowMillis();
     st = Resume();
     resumed_ = st.ok();
     contacted = st.ok();

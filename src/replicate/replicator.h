@@ -82,6 +82,7 @@ class Replicator {
   const std::string stream_;
   JournalTail tail_;
   bool resumed_ = false;  // ship thread only
+  int64_t last_resume_ms_ = 0;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

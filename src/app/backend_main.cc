@@ -1,11 +1,17 @@
 // app/: the executables' entry points. payments-backend: flags and
-// environment, the loopback safety rule, then the ledger and the server.
+// environment, the loopback safety rule, then the ledger, the server and,
+// with --replicate-to, the replicator in a thread.
 #include <CLI/CLI.hpp>
 
 #include <cstdlib>
+#include <filesystem>
+#include <memory>
 
+#include "cli/repo_access.h"
 #include "common/log.h"
+#include "common/time_util.h"
 #include "ledger/ledger.h"
+#include "replicate/replicator.h"
 #include "server/api.h"
 #include "server/http_server.h"
 
@@ -32,6 +38,17 @@ int main(int argc, char** argv) {
   app.add_option("--listen", listen, "HOST:PORT to listen on (env PAYMENTS_LISTEN)")->capture_default_str();
   app.add_option("--checkpoint-interval", checkpoint_interval, "seconds between background JSON checkpoints")
       ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  pb::cli::RepoOptions replicate_to;
+  std::string replicate_interval = "1s";
+  std::string snapshot_every = "1h";
+  app.add_option("--replicate-to", replicate_to.repo,
+                 "ship the journal continuously into this repository (password: $PAYMENTS_REPO_PASSWORD or "
+                 "--repo-password-file)");
+  app.add_option("--repo-password-file", replicate_to.password_file, "file whose first line is the password");
+  app.add_option("--replicate-interval", replicate_interval, "with --replicate-to: the shipping interval (RPO)")
+      ->capture_default_str();
+  app.add_option("--snapshot-every", snapshot_every, "with --replicate-to: time between full snapshots")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   std::string token = EnvOr("PAYMENTS_API_ADMIN_TOKEN", "");
@@ -66,17 +83,43 @@ int main(int argc, char** argv) {
     return 1;
   }
   pb::server::Api api(ledger->get(), token);
+  std::unique_ptr<pb::replicate::Replicator> replicator;
+  if (!replicate_to.repo.empty()) {
+    auto interval = pb::ParseDurationMillis(replicate_interval);
+    auto every = pb::ParseDurationMillis(snapshot_every);
+    auto repo = pb::cli::UnlockRepo(replicate_to);
+    for (const pb::Status& st : {interval.status(), every.status(), repo.status()}) {
+      if (!st.ok()) {
+        spdlog::critical("--replicate-to {}: {}", replicate_to.repo, st.ToString());
+        return 2;
+      }
+    }
+    pb::replicate::ReplicatorOptions ro;
+    ro.data_dir = std::filesystem::absolute(data_dir).lexically_normal().string();
+    ro.interval = std::chrono::milliseconds(*interval);
+    ro.snapshot_every = std::chrono::milliseconds(*every);
+    replicator = std::make_unique<pb::replicate::Replicator>(std::move(repo).value(), ro);
+    api.SetReplicationStatus([r = replicator.get()] { return r->status(); });
+  }
   pb::server::HttpServer server(ledger->get(), &api, options);
   pb::Status st = server.Listen();
   if (!st.ok()) {
     spdlog::critical("{}", st.ToString());
     return 1;
   }
+  if (replicator) replicator->Start();
   server.Run();
   st = (*ledger)->Shutdown();
   if (!st.ok()) {
     spdlog::error("shutdown: {}", st.ToString());
     return 1;
+  }
+  if (replicator) {
+    st = replicator->Stop();  // ships the records of the final moments
+    if (!st.ok()) {
+      spdlog::error("replication: {}", st.ToString());
+      return 1;
+    }
   }
   spdlog::info("stopped cleanly at seq {}", (*ledger)->last_seq());
   return 0;

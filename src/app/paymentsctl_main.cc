@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   pb::cli::AddRestoreCommand(&app, &exit_code);
   pb::cli::AddCheckCommand(&app, &exit_code);
   pb::cli::AddForgetCommand(&app, &exit_code);
+  pb::cli::AddReplicateCommand(&app, &exit_code);
   pb::cli::AddDeployCommand(&app, &exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;

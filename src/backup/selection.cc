@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "replicate/status.h"
+
 namespace pb::backup {
 namespace {
 
@@ -27,6 +29,7 @@ bool ParseMode(std::string_view text, BackupMode* out) {
 
 bool Selected(std::string_view rel, BackupMode mode) {
   if (EndsWith(rel, ".ckpt") || EndsWith(rel, ".tmp")) return false;
+  if (rel == replicate::kStatusFileName) return false;  // the replicator's, not the data's
   if (mode == BackupMode::kEssential &&
       (StartsWith(rel, "audit/payments-audit.log") || StartsWith(rel, "audit/docker.db"))) {
     return false;
@@ -35,7 +38,7 @@ bool Selected(std::string_view rel, BackupMode mode) {
 }
 
 std::vector<std::string> ExcludePatterns(BackupMode mode) {
-  std::vector<std::string> out = {"*.ckpt", "*.tmp"};
+  std::vector<std::string> out = {"*.ckpt", "*.tmp", "/" + std::string(replicate::kStatusFileName)};
   if (mode == BackupMode::kEssential) {
     out.push_back("/audit/payments-audit.log*");
     out.push_back("/audit/docker.db*");

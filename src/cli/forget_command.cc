@@ -101,11 +101,13 @@ void AddForgetCommand(CLI::App* app, int* exit_code) {
           .UInt("blobs_removed", report->blobs_removed)
           .UInt("bytes_freed", report->bytes_freed)
           .UInt("bytes_copied", report->bytes_copied)
+          .UInt("wal_removed", report->wal_removed)
           .Close();
       if (!opts->json) {
         std::cout << (opts->dry_run ? "would prune: " : "pruned: ") << report->packs_removed << " pack(s) removed, "
                   << report->packs_rewritten << " rewritten, " << report->packs_kept << " kept; "
-                  << HumanBytes(report->bytes_freed) << " freed\n";
+                  << HumanBytes(report->bytes_freed) << " freed; " << report->wal_removed
+                  << " wal object(s) removed\n";
       }
     }
     if (opts->json) {

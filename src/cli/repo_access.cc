@@ -12,8 +12,8 @@
 
 namespace pb::cli {
 
-void AddRepoOptions(CLI::App* cmd, RepoOptions* options) {
-  cmd->add_option("--repo", options->repo, "repository directory, or s3://BUCKET/PREFIX")->required();
+void AddRepoOptions(CLI::App* cmd, RepoOptions* options, bool required) {
+  cmd->add_option("--repo", options->repo, "repository directory, or s3://BUCKET/PREFIX")->required(required);
   cmd->add_option("--password-file", options->password_file,
                   "file whose first line is the password (default: $PAYMENTS_REPO_PASSWORD, else a prompt)");
   cmd->add_option("--s3-endpoint", options->s3_endpoint,
@@ -48,6 +48,14 @@ Result<std::unique_ptr<repo::Backend>> OpenBackend(const RepoOptions& options) {
 
 Result<std::unique_ptr<repo::Backend>> CreateBackend(const RepoOptions& options) {
   return BackendOf(options, /*create=*/true);
+}
+
+Result<std::unique_ptr<repo::Repository>> UnlockRepo(const RepoOptions& options) {
+  auto backend = OpenBackend(options);
+  if (!backend.ok()) return backend.status();
+  auto password = ReadPassword(options.password_file, /*confirm=*/false);
+  if (!password.ok()) return password.status();
+  return repo::Repository::Open(std::move(backend).value(), *password);
 }
 
 namespace {

@@ -23,7 +23,13 @@ struct RepoOptions {
   std::string s3_endpoint;
   bool s3_path_style = false;
 };
-void AddRepoOptions(CLI::App* cmd, RepoOptions* options);
+// --repo is required unless `required` is false (then options.repo may be empty).
+void AddRepoOptions(CLI::App* cmd, RepoOptions* options, bool required = true);
+
+// Opens options.repo and unlocks it with the password (file or environment,
+// see ReadPassword), without taking a lock: for the replicator, which locks
+// only around its snapshots.
+Result<std::unique_ptr<repo::Repository>> UnlockRepo(const RepoOptions& options);
 
 // The storage of options.repo: an S3Backend for s3://..., else a
 // LocalBackend. Open errors: NotFound when there is no repository there;

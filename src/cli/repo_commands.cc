@@ -196,7 +196,9 @@ void AddCheckCommand(CLI::App* app, int* exit_code) {
           .UInt("trees", report->trees)
           .UInt("packs", report->packs)
           .UInt("blobs_read", report->blobs)
-          .UInt("bytes_read", report->bytes_read);
+          .UInt("bytes_read", report->bytes_read)
+          .UInt("wal_objects", report->wal_objects)
+          .UInt("wal_objects_read", report->wal_opened);
       for (auto [key, list] : {std::pair{"problems", &report->problems}, std::pair{"notes", &report->notes}}) {
         std::string arr = "[";
         for (size_t i = 0; i < list->size(); ++i) {
@@ -211,7 +213,7 @@ void AddCheckCommand(CLI::App* app, int* exit_code) {
       for (const std::string& n : report->notes) std::cout << "note: " << n << "\n";
       for (const std::string& p : report->problems) std::cout << "DAMAGED: " << p << "\n";
       std::cout << report->snapshots << " snapshot(s), " << report->trees << " tree(s), " << report->packs
-                << " pack(s)";
+                << " pack(s), " << report->wal_objects << " wal object(s) (" << report->wal_opened << " read)";
       if (opts->read_data) std::cout << ", " << report->blobs << " blob(s) and " << HumanBytes(report->bytes_read) << " read";
       std::cout << (report->ok() ? ": no damage found\n" : ": " + std::to_string(report->problems.size()) +
                                                                 " problem(s): do not prune; take a fresh backup and read docs/repository-format.md\n");

@@ -14,5 +14,6 @@ void AddLsCommand(CLI::App* app, int* exit_code);
 void AddRestoreCommand(CLI::App* app, int* exit_code);
 void AddCheckCommand(CLI::App* app, int* exit_code);
 void AddForgetCommand(CLI::App* app, int* exit_code);
+void AddReplicateCommand(CLI::App* app, int* exit_code);
 
 }  // namespace pb::cli

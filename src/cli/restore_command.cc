@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "cli/remote_commands.h"
 #include "cli/repo_access.h"
@@ -11,6 +12,34 @@
 #include "restore/restorer.h"
 
 namespace pb::cli {
+namespace {
+
+// With --at across snapshots and shipped records: the newest snapshot of
+// `latest`'s data directory taken at or before `at_ms` (fewest records to
+// apply), else its oldest one (its journal reaches back furthest).
+Result<repo::SnapshotRef> SnapshotBefore(repo::Repository* repo, const repo::SnapshotRef& latest, int64_t at_ms) {
+  auto all = ReadableSnapshots(repo);
+  if (!all.ok()) return all.status();
+  std::optional<repo::SnapshotRef> oldest, before;
+  for (const repo::SnapshotRef& s : *all) {  // oldest first
+    if (s.snapshot.host != latest.snapshot.host || s.snapshot.data_dir != latest.snapshot.data_dir) continue;
+    if (!oldest) oldest = s;
+    if (s.snapshot.time_ms <= at_ms) before = s;
+  }
+  return before ? *before : oldest ? *oldest : latest;
+}
+
+// Exit code of a restore that put the directory in place: 1, with the lost
+// records named on stderr, when shipped records could not be applied.
+int ReportWalLoss(const restore::WalReplayReport& wal) {
+  if (wal.lost_from == 0) return 0;
+  std::cerr << "paymentsctl restore: WARNING: the restored directory stops at seq " << wal.lost_from - 1
+            << ": the shipped records " << wal.lost_from << "-" << wal.lost_to << " are LOST to this restore ("
+            << wal.lost_reason << "); run `paymentsctl check` on the repository\n";
+  return 1;
+}
+
+}  // namespace
 
 void AddRestoreCommand(CLI::App* app, int* exit_code) {
   struct Options : RepoOptions {
@@ -23,6 +52,7 @@ void AddRestoreCommand(CLI::App* app, int* exit_code) {
     std::string env_to;
     bool force = false;
     bool json = false;
+    int wal = 0;  // +1 --wal, -1 --no-wal, 0 the default
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = app->add_subcommand(
@@ -34,6 +64,9 @@ void AddRestoreCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--env-to", opts->env_to, "write the snapshot's .env (if any) to this file");
   cmd->add_flag("--force", opts->force, "move a non-empty target aside (kept as <dir>.before-restore-<time>)");
   cmd->add_flag("--json", opts->json, "print the result as JSON");
+  cmd->add_flag("--wal,!--no-wal", opts->wal,
+                "also apply the journal records shipped after the snapshot by paymentsctl replicate "
+                "(default: with latest, not with a snapshot id)");
   AddRemoteOptions(cmd, &opts->remote, /*required=*/false);
   cmd->add_option("--timeout-seconds", opts->timeout_s, "with --inventory: how long to wait for health")
       ->check(CLI::Range(1, 3600))
@@ -94,6 +127,15 @@ void AddRestoreCommand(CLI::App* app, int* exit_code) {
       *exit_code = ReportError("restore", snap.status());
       return;
     }
+    options.apply_wal = opts->wal != 0 ? opts->wal > 0 : opts->snapshot == "latest";
+    if (options.apply_wal && options.at_ms && opts->snapshot == "latest") {
+      auto base = SnapshotBefore(opened->repo.get(), *snap, *options.at_ms);
+      if (!base.ok()) {
+        *exit_code = ReportError("restore", base.status());
+        return;
+      }
+      snap = std::move(base);
+    }
     ProgressLine progress;
     auto result = restore::RunRestore(opened->repo.get(), *snap, options, [&](const restore::RestoreProgress& p) {
       progress.Update(p.bytes_done, p.bytes_total);
@@ -115,8 +157,15 @@ void AddRestoreCommand(CLI::App* app, int* exit_code) {
           .Str("moved_aside", result->moved_aside)
           .Str("env_written", result->env_written)
           .Bool("env_skipped", result->env_skipped)
+          .UInt("wal_objects", result->wal.objects)
+          .UInt("wal_first_seq", result->wal.first_seq)
+          .UInt("wal_last_seq", result->wal.last_seq)
+          .UInt("wal_lost_from", result->wal.lost_from)
+          .UInt("wal_lost_to", result->wal.lost_to)
+          .Str("wal_lost_reason", result->wal.lost_reason)
           .Close();
       std::cout << out << "\n";
+      *exit_code = ReportWalLoss(result->wal);
       return;
     }
     std::cout << "restored snapshot " << snap->id.substr(0, 8) << " to " << options.target << ": " << result->files
@@ -125,6 +174,11 @@ void AddRestoreCommand(CLI::App* app, int* exit_code) {
     if (!result->moved_aside.empty()) std::cout << "the previous directory was moved to " << result->moved_aside << "\n";
     if (!result->env_written.empty()) std::cout << ".env written to " << result->env_written << "\n";
     if (result->env_skipped) std::cout << "the snapshot holds a .env: restore it with --env-to FILE\n";
+    if (result->wal.objects > 0) {
+      std::cout << "applied shipped journal records " << result->wal.first_seq << "-" << result->wal.last_seq
+                << " from " << result->wal.objects << " wal object(s)\n";
+    }
+    *exit_code = ReportWalLoss(result->wal);
   });
 }
 

@@ -116,4 +116,20 @@ Result<int64_t> ParseUtcTime(std::string_view text) {
   return ms;
 }
 
+Result<int64_t> ParseDurationMillis(std::string_view text) {
+  size_t digits = 0;
+  int64_t value = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9' && digits < 12) {
+    value = value * 10 + (text[digits] - '0');
+    ++digits;
+  }
+  std::string_view unit = text.substr(digits);
+  int64_t scale = unit == "ms" ? 1 : unit == "s" || unit.empty() ? 1000 : unit == "m" ? 60000 : unit == "h" ? 3600000 : 0;
+  if (digits == 0 || value == 0 || scale == 0) {
+    return Status::InvalidArgument("\"" + std::string(text) + "\" is not a duration: give a positive number with a "
+                                   "unit, e.g. 250ms, 1s, 30m, 1h");
+  }
+  return value * scale;
+}
+
 }  // namespace pb

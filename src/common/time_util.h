@@ -21,5 +21,9 @@ Result<int64_t> ParseIso8601(std::string_view text);
 // or a date alone, "2026-11-24", meaning 00:00:00Z. Anything else (other
 // offsets, times without 'Z', a space for 'T') is InvalidArgument.
 Result<int64_t> ParseUtcTime(std::string_view text);
+// A duration for operator input, in milliseconds: a positive integer with a
+// unit, "250ms", "1s", "30m", "1h" (a bare number is seconds).
+// InvalidArgument otherwise.
+Result<int64_t> ParseDurationMillis(std::string_view text);
 
 }  // namespace pb

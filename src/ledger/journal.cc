@@ -77,6 +77,16 @@ Status CheckLine(std::string_view line, ChainPoint* point, Record* record, std::
   return Status::Ok();
 }
 
+}  // namespace
+
+Status CheckChainedLine(std::string_view line, ChainPoint* point, Record* record) {
+  std::string why;
+  if (CheckLine(line, point, record, &why).ok()) return Status::Ok();
+  return Status::Corruption(why);
+}
+
+namespace {
+
 // Reads a segment line by line in 4 MiB pieces (bounded memory).
 class SegmentLines {
  public:

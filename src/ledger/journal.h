@@ -44,6 +44,12 @@ struct ReadResult {
   TornTail tail;
 };
 
+// Checks one journal line (without its newline) as the record after
+// `*point`: its syntax, seq == point->seq + 1 and the hash chain. On success
+// fills *record and advances *point; otherwise Corruption saying what is
+// wrong (without a location: the caller names the file or object).
+Status CheckChainedLine(std::string_view line, ChainPoint* point, Record* record);
+
 // Called for every record after the starting point, in order.
 // A non-ok Status stops the read and is returned.
 using RecordFn = std::function<Status(const Record& record, std::string_view line)>;

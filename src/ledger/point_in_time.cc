@@ -111,7 +111,7 @@ Status RebuildCheckpoint(const std::string& data_dir, const LedgerState& state, 
 
 }  // namespace
 
-Result<CutReport> CutLedgerAt(const std::string& data_dir, int64_t at_ms) {
+Result<CutReport> CutLedgerAt(const std::string& data_dir, int64_t at_ms, bool rebuild_views) {
   const std::string journal_dir = data_dir + "/journal";
   if (!std::filesystem::is_directory(journal_dir)) {
     return Status::NotFound(data_dir + " has no journal/: it is a Python-era data directory (or not a data "
@@ -128,7 +128,7 @@ Result<CutReport> CutLedgerAt(const std::string& data_dir, int64_t at_ms) {
                                    "journal starts at " + FormatIso8601(cut->first_ts_ms) + "; choose a later --at");
   }
   CutReport report{cut->last.seq, cut->last_ts_ms, cut->removed, 0};
-  if (cut->removed == 0) return report;
+  if (cut->removed == 0 && !rebuild_views) return report;
 
   const std::string marker = journal_dir + "/CHECKPOINT";
   if (::unlink(marker.c_str()) != 0 && errno != ENOENT) return Status::FromErrno("remove " + marker, errno);

@@ -40,13 +40,16 @@ struct CutReport {
 //      fsynced, and a checkpoint of the kept state is written and committed
 //      (registry.json, balances.json, workloads.json, journal/CHECKPOINT).
 // Afterwards VerifyDataDir(data_dir) passes. When `at_ms` is at or after the
-// last record nothing is changed, the checkpoint included.
+// last record nothing is changed, the checkpoint included, unless
+// `rebuild_views`: then steps 1 and 4 run all the same (after records were
+// appended to a restored journal, so the mirrors and the checkpoint cover
+// them).
 //
 // Errors, all before anything is changed: NotFound when there is no
 // journal/ (a Python-era directory); InvalidArgument when `at_ms` is before
 // the first record; Corruption from the journal reader or the replay naming
 // the file, seq and byte offset. An IOError during the steps leaves one of
 // the states described above.
-Result<CutReport> CutLedgerAt(const std::string& data_dir, int64_t at_ms);
+Result<CutReport> CutLedgerAt(const std::string& data_dir, int64_t at_ms, bool rebuild_views = false);
 
 }  // namespace pb::ledger

@@ -51,7 +51,7 @@ Status ValidatePath(std::string_view path) {
   std::string_view folder = path.substr(0, slash);
   std::string_view rest = path.substr(slash + 1);
   if (std::find(std::begin(kFolders), std::end(kFolders), folder) == std::end(kFolders)) {
-    return Invalid(path, "the first segment must be keys, index, snapshots, locks or data");
+    return Invalid(path, "the first segment must be keys, index, snapshots, locks, data or wal");
   }
   std::string_view name = rest;
   if (folder == "data") {
@@ -67,6 +67,10 @@ Status ValidatePath(std::string_view path) {
   Status st = ValidateName(name);
   if (!st.ok()) return Invalid(path, st.message());
   return Status::Ok();
+}
+
+bool IsOptionalFolder(std::string_view folder) {
+  return std::find(std::begin(kOptionalFolders), std::end(kOptionalFolders), folder) != std::end(kOptionalFolders);
 }
 
 std::string PathOf(std::string_view folder, std::string_view name) {

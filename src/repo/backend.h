@@ -16,7 +16,7 @@ namespace pb::repo {
 
 // Repository-relative paths. The only valid paths are
 //   config
-//   keys/<name>  index/<name>  snapshots/<name>  locks/<name>
+//   keys/<name>  index/<name>  snapshots/<name>  locks/<name>  wal/<name>
 //   data/<xx>/<name>   where xx = two lowercase hex digits = name's first two characters
 // and a <name> is 1 to kMaxNameLength characters from [0-9A-Za-z_-] (in
 // practice the lowercase hex SHA-256 of the file). No '/', '.', NUL or
@@ -25,7 +25,13 @@ namespace pb::repo {
 inline constexpr size_t kMaxNameLength = 128;
 
 // The folders of the layout that List accepts.
-inline constexpr std::string_view kFolders[] = {"keys", "index", "snapshots", "locks", "data"};
+inline constexpr std::string_view kFolders[] = {"keys", "index", "snapshots", "locks", "data", "wal"};
+
+// Folders added after version 1 repositories were first written: a
+// repository without one is valid, the folder reads as empty and a backend
+// creates it on the first Write into it.
+inline constexpr std::string_view kOptionalFolders[] = {"wal"};
+bool IsOptionalFolder(std::string_view folder);
 
 // Ok if `path` is one of the paths above, else InvalidArgument naming it.
 // Every Backend operation calls this before touching storage.

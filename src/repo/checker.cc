@@ -4,6 +4,8 @@
 #include <set>
 #include <unordered_set>
 
+#include "repo/wal_check.h"
+
 namespace pb::repo {
 namespace {
 
@@ -17,6 +19,12 @@ class Checker {
     PB_RETURN_IF_ERROR(LoadIndexes());
     PB_RETURN_IF_ERROR(CheckPacks());
     PB_RETURN_IF_ERROR(CheckSnapshots());
+    auto wal = CheckWal(repo_, read_data_);
+    if (!wal.ok()) return wal.status();
+    report_.wal_objects = wal->objects;
+    report_.wal_opened = wal->opened;
+    for (std::string& p : wal->problems) Problem(std::move(p));
+    for (std::string& n : wal->notes) report_.notes.push_back(std::move(n));
     return report_;
   }
 

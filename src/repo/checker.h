@@ -1,7 +1,8 @@
 // repo/: `paymentsctl check` — the structure of a repository (every index,
 // snapshot and tree opens; every referenced pack exists with the right
 // size; every referenced blob is indexed) and, with read_data, every byte
-// (every pack's SHA-256, header and blobs).
+// (every pack's SHA-256, header and blobs); and the shipped journal
+// (CheckWal).
 #pragma once
 
 #include <cstdint>
@@ -19,6 +20,7 @@ struct CheckReport {
   std::vector<std::string> notes;     // facts that are not damage (orphan packs)
   uint64_t snapshots = 0, trees = 0, packs = 0, blobs = 0;
   uint64_t bytes_read = 0;  // pack bytes read (read_data)
+  uint64_t wal_objects = 0, wal_opened = 0;  // shipped journal objects listed, and read (wal_check.h)
   bool ok() const { return problems.empty(); }
 };
 

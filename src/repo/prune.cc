@@ -1,6 +1,8 @@
 #include "repo/prune.h"
 
 #include "repo/blob_writer.h"
+#include "repo/wal.h"
+#include "repo/wal_check.h"
 
 #include <map>
 #include <set>
@@ -123,6 +125,9 @@ Result<PruneReport> Prune(Repository* repo, bool dry_run) {
   report.packs_removed = remove.size() + orphans.size();
   report.packs_rewritten = rewrite.size();
   report.packs_kept = keep.size();
+  auto wal = WalObjectsToPrune(repo);
+  if (!wal.ok()) return wal.status();
+  report.wal_removed = wal->size();
   if (dry_run) return report;
 
   // 1. Copy the blobs still needed out of the packs being rewritten.
@@ -159,6 +164,8 @@ Result<PruneReport> Prune(Repository* repo, bool dry_run) {
   for (const Digest& pack : remove) PB_RETURN_IF_ERROR(repo->backend().Remove(PathOf("data", ToHex(pack))));
   for (const auto& [pack, needed] : rewrite) PB_RETURN_IF_ERROR(repo->backend().Remove(PathOf("data", ToHex(pack))));
   for (const std::string& name : orphans) PB_RETURN_IF_ERROR(repo->backend().Remove(PathOf("data", name)));
+  // 5. Shipped journal runs the oldest snapshot already holds, oldest first.
+  for (const std::string& name : *wal) PB_RETURN_IF_ERROR(repo->backend().Remove(PathOf(kWalFolder, name)));
   auto temporaries = repo->backend().RemoveTemporaryFiles();
   if (!temporaries.ok()) return temporaries.status();
   return report;

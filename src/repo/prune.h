@@ -2,7 +2,7 @@
 // deletes repository data; it runs under the exclusive lock, in an order
 // that leaves a valid repository when interrupted at any point: new packs,
 // then new index files, then removal of the old index files, then removal
-// of unused packs.
+// of unused packs, then of the shipped journal runs no snapshot needs.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +24,7 @@ struct PruneReport {
   uint64_t blobs_removed = 0;
   uint64_t bytes_freed = 0;      // before the rewritten packs' new copies
   uint64_t bytes_copied = 0;     // stored bytes copied into new packs
+  uint64_t wal_removed = 0;      // wal objects the oldest snapshot covers (WalObjectsToPrune)
 };
 
 // Computes (dry_run) or carries out the pruning of `repo`.

@@ -167,6 +167,7 @@ Result<std::string> Repository::LoadFile(std::string_view folder, std::string_vi
 Status Repository::LoadIndex() {
   auto names = backend_->List("index");
   if (!names.ok()) return names.status();
+  index_ = Index();
   for (const std::string& name : *names) {
     auto json = LoadFile("index", name);
     if (!json.ok()) return json.status();

@@ -65,7 +65,9 @@ class Repository {
   // opens it. Corruption naming the path on any damage.
   Result<std::string> LoadFile(std::string_view folder, std::string_view name);
 
-  // Reads every index file into index(). Corruption names the damaged file.
+  // Reads every index file into index(), replacing what it held (a
+  // long-running process reloads it after a prune). Corruption names the
+  // damaged file.
   Status LoadIndex();
   const Index& index() const { return index_; }
   Index& mutable_index() { return index_; }

@@ -330,11 +330,18 @@ Result<RestoreResult> Restorer::Run(const repo::SnapshotRef& snapshot) {
     PB_RETURN_IF_ERROR(io_error_);
     PB_RETURN_IF_ERROR(ApplyDirMetadata());
     bool has_journal = FileExists(temp_ + "/journal");
-    if (options_.at_ms) {
+    bool extended = false;
+    if (options_.apply_wal && has_journal) {
+      auto wal = ReplayWal(repo_, snapshot.snapshot.host, snapshot.snapshot.data_dir, temp_, options_.at_ms);
+      if (!wal.ok()) return wal.status();
+      result.wal = *wal;
+      extended = wal->objects > 0;
+    }
+    if (options_.at_ms || extended) {
       if (!has_journal) {
         return Status::InvalidArgument("--at needs a ledger journal, and this snapshot has none (journal/)");
       }
-      auto cut = ledger::CutLedgerAt(temp_, *options_.at_ms);
+      auto cut = ledger::CutLedgerAt(temp_, options_.at_ms.value_or(INT64_MAX), /*rebuild_views=*/extended);
       if (!cut.ok()) return cut.status();
     }
     if (has_journal) {

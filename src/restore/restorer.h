@@ -12,6 +12,7 @@
 
 #include "common/status.h"
 #include "repo/repository.h"
+#include "restore/wal_replay.h"
 
 namespace pb::restore {
 
@@ -20,6 +21,9 @@ struct RestoreOptions {
   bool force = false;  // a non-empty target is moved aside (never deleted)
   std::optional<int64_t> at_ms;  // cut the ledger back to this time
   std::string env_to;  // where to write the snapshot's .env, or empty
+  // Extend the journal with the records shipped after the snapshot
+  // (ReplayWal; up to at_ms when given) before the cut and verify.
+  bool apply_wal = false;
   int workers = 0;     // 0 = one per CPU
 };
 
@@ -37,13 +41,16 @@ struct RestoreResult {
   uint64_t journal_seq = 0; // last journal record after the restore (and --at)
   std::string env_written;  // path of the restored .env, if any
   bool env_skipped = false; // the snapshot has a .env but env_to was empty
+  WalReplayReport wal;      // with apply_wal; lost_* set when shipped records could not be applied
 };
 
 // Restores `snapshot` from `repo` (index loaded) as options.target.
 // Errors: InvalidArgument for a non-empty target without force, a target
 // that is not a directory, or --at before the journal; Corruption listing
 // the affected files when blobs are missing or damaged, or when the
-// restored ledger fails verification; IOError naming the path. On any error
+// restored ledger fails verification; ReplayWal's errors (a shipped record
+// that is missing or damaged is not an error: the restore stops before it
+// and result.wal says what was lost); IOError naming the path. On any error
 // the temporary directory is removed and the target is untouched.
 Result<RestoreResult> RunRestore(repo::Repository* repo, const repo::SnapshotRef& snapshot,
                                  const RestoreOptions& options, const RestoreProgressFn& progress);

@@ -179,8 +179,12 @@ Reply Api::Health() {
   Reply reply;
   std::string& out = reply.response.body;
   JsonObject o(&out);
-  o.Str("status", failed() ? "failed" : "ok");
+  std::optional<replicate::ReplicationStatus> replication;
+  if (replication_status_) replication = replication_status_();
+  const bool degraded = replication && !replicate::Healthy(*replication);
+  o.Str("status", failed() ? "failed" : degraded ? "degraded" : "ok");
   if (failed()) o.Str("error", failure_);
+  if (replication) o.Raw("replication", replicate::EncodeStatus(*replication));
   o.UInt("journal_seq", ledger_->last_seq()).UInt("durable_seq", durable_seq());
   o.UInt("checkpoint_seq", ledger_->checkpoint_seq());
   o.Int("uptime_seconds", (MonotonicMicros() - started_us_) / 1000000);

@@ -2,9 +2,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "ledger/ledger.h"
+#include "replicate/status.h"
 #include "server/http_types.h"
 
 namespace pb::server {
@@ -27,6 +29,14 @@ class Api {
   // After a journal failure every write is refused and /health says so.
   void SetFailed(std::string why);
   bool failed() const { return failed_.load(); }
+
+  // With replication running in this process (--replicate-to): /health
+  // shows `status_fn()` as "replication" and says "degraded" while it is not
+  // ok. `status_fn` is called on the event loop's thread; it must be cheap
+  // and thread-safe. Call before serving.
+  void SetReplicationStatus(std::function<replicate::ReplicationStatus()> status_fn) {
+    replication_status_ = std::move(status_fn);
+  }
 
   static constexpr size_t kMaxBodyBytes = 64 * 1024;
 
@@ -56,6 +66,7 @@ class Api {
   std::atomic<bool> failed_{false};
   std::string failure_;
   int64_t started_us_;
+  std::function<replicate::ReplicationStatus()> replication_status_;
 };
 
 // An error reply: {"error":{"kind":kind,"message":message}}.

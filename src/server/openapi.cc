@@ -19,7 +19,7 @@ const std::string& OpenApiDocument() {
     }
   },
   "paths": {
-    "/health": {"get": {"summary": "Service status, journal sequence numbers, uptime", "responses": {"200": {"description": "ok"}, "503": {"description": "journal failed; restart needed"}}}},
+    "/health": {"get": {"summary": "Service status, journal sequence numbers, uptime; replication with --replicate-to", "responses": {"200": {"description": "ok, or degraded while replication is stalled"}, "503": {"description": "journal failed; restart needed"}}}},
     "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3 document"}}}},
     "/api/orchestrators/register": {"post": {"summary": "Register (or re-register) an orchestrator", "security": [{"adminToken": []}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RegisterRequest"}}}}, "responses": {"201": {"description": "registered"}, "200": {"description": "re-registered"}, "400": {"description": "bad input"}}}},
     "/api/orchestrators": {"get": {"summary": "All orchestrators with balances", "security": [{"adminToken": []}], "responses": {"200": {"description": "list"}}}},

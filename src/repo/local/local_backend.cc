@@ -162,6 +162,8 @@ Result<std::unique_ptr<LocalBackend>> LocalBackend::Open(const std::string& dir_
     int rc = ::stat(full.c_str(), &st);
     if (rc == 0 && S_ISDIR(st.st_mode)) {
       ++present;
+    } else if (rc != 0 && errno == ENOENT && IsOptionalFolder(folder)) {
+      continue;
     } else if (rc == 0 || errno == ENOENT) {
       missing += missing.empty() ? "" : ", ";
       missing += folder;
@@ -198,6 +200,8 @@ Result<std::vector<std::string>> LocalBackend::List(std::string_view folder) {
       }
       rels.push_back("data/" + e.name);
     }
+  } else if (IsOptionalFolder(folder) && !FileExists(Full(folder))) {
+    return names;
   } else {
     rels.emplace_back(folder);
   }
@@ -302,6 +306,10 @@ Status LocalBackend::Write(std::string_view path, std::string_view bytes) {
     // Always, not only when we created it: a concurrent creator may not have
     // made the new folder durable yet, and our file would vanish with it.
     PB_RETURN_IF_ERROR(Explain(dir_, FsyncDir(Full("data"))));
+  } else if (std::string_view folder = path.substr(0, path.find('/')); IsOptionalFolder(folder)) {
+    const std::string sub = Full(folder);
+    if (::mkdir(sub.c_str(), kFolderMode) != 0 && errno != EEXIST) return Fail(dir_, "create folder", sub, errno);
+    PB_RETURN_IF_ERROR(Explain(dir_, FsyncDir(dir_)));
   }
   struct stat st;
   if (::lstat(full.c_str(), &st) == 0) return AcceptExisting(path, bytes);
@@ -341,7 +349,9 @@ Status LocalBackend::Remove(std::string_view path) {
 
 Result<size_t> LocalBackend::RemoveTemporaryFiles() {
   std::vector<std::string> rels = {""};  // "" = the top level (config's temporaries)
-  for (std::string_view folder : kFolders) rels.emplace_back(folder);
+  for (std::string_view folder : kFolders) {
+    if (!IsOptionalFolder(folder) || FileExists(Full(folder))) rels.emplace_back(folder);
+  }
   auto subs = ReadDir(dir_, Full("data"));
   if (!subs.ok()) return subs.status();
   for (const Entry& e : *subs) {

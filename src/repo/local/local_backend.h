@@ -20,7 +20,7 @@ namespace pb::repo {
 class LocalBackend final : public Backend {
  public:
   // Creates a repository directory `dir` (and its parents) with the folders
-  // keys, data, index, snapshots, locks, durably, and opens it.
+  // keys, data, index, snapshots, locks, wal, durably, and opens it.
   // Errors: Conflict if `dir` exists and is not an empty directory (an
   // existing repository is never touched); IOError otherwise.
   static Result<std::unique_ptr<LocalBackend>> Create(const std::string& dir);
@@ -28,7 +28,8 @@ class LocalBackend final : public Backend {
   // Opens the repository directory `dir`.
   // Errors: NotFound if `dir` does not exist; InvalidArgument if it is not a
   // directory or holds none of the layout's folders (not a repository);
-  // Corruption if only some of them are missing; IOError otherwise.
+  // Corruption if only some of them are missing (an optional folder, see
+  // kOptionalFolders, may be: it reads as empty); IOError otherwise.
   static Result<std::unique_ptr<LocalBackend>> Open(const std::string& dir);
 
   Result<std::vector<std::string>> List(std::string_view folder) override;

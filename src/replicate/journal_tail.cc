@@ -1,0 +1,170 @@
+#include "replicate/journal_tail.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "common/file_util.h"
+
+namespace pb::replicate {
+namespace {
+
+// Up to `length` bytes of `path` from `offset` (fewer at its end).
+Result<std::string> ReadAt(const std::string& path, uint64_t offset, size_t length) {
+  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return Status::FromErrno("open " + path, errno);
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return Status::FromErrno("stat " + path, errno);
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  if (offset > size) {
+    return Status::Corruption(path + " is " + std::to_string(size) + " bytes, shorter than the " +
+                              std::to_string(offset) + " bytes already shipped from it: the journal was cut or "
+                              "replaced after it was shipped");
+  }
+  std::string out(static_cast<size_t>(std::min<uint64_t>(length, size - offset)), '\0');
+  size_t done = 0;
+  while (done < out.size()) {
+    ssize_t n = ::pread(fd.get(), out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::FromErrno("read " + path, errno);
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  out.resize(done);
+  return out;
+}
+
+std::string SegmentFileName(uint64_t first_seq) {
+  std::string path = ledger::SegmentPath("", first_seq);
+  return path.substr(1);  // without the leading '/'
+}
+
+}  // namespace
+
+std::string JournalTail::SegmentName() const { return SegmentFileName(segment_first_seq_); }
+
+Status JournalTail::SeekAfterShipped(const repo::WalObject& shipped) {
+  const std::string path = journal_dir_ + "/" + shipped.segment;
+  auto bytes = ReadAt(path, shipped.offset, shipped.records.size());
+  if (!bytes.ok()) return bytes.status();
+  if (*bytes != shipped.records) {
+    return Status::Corruption(path + " does not hold, at byte offset " + std::to_string(shipped.offset) +
+                              ", the records " + std::to_string(shipped.first_seq) + "-" +
+                              std::to_string(shipped.last_seq) + " the repository already has from this data "
+                              "directory: this journal is not the one that was shipped (restored from an older "
+                              "backup, or replaced). Nothing is shipped; move the data directory's wal objects "
+                              "aside or replicate to a new repository");
+  }
+  segment_first_seq_ = std::stoull(shipped.segment.substr(0, 20));
+  offset_ = shipped.offset + shipped.records.size();
+  point_ = ledger::ChainPoint{shipped.last_seq, shipped.last_hash};
+  return Status::Ok();
+}
+
+Status JournalTail::SeekAfterSeq(uint64_t seq) {
+  auto segs = ledger::ListSegments(journal_dir_);
+  if (!segs.ok()) return segs.status();
+  if (segs->empty()) return Status::NotFound(journal_dir_ + " has no journal segment yet");
+  size_t i = 0;
+  while (i + 1 < segs->size() && (*segs)[i + 1].first_seq <= std::max<uint64_t>(seq, 1)) ++i;
+  const ledger::Segment& seg = (*segs)[i];
+  segment_first_seq_ = seg.first_seq;
+  offset_ = 0;
+  point_ = ledger::ChainPoint{seg.first_seq - 1, Digest{}};
+  if (seq + 1 == seg.first_seq && seg.first_seq == 1) return Status::Ok();
+  auto content = ReadFile(seg.path);
+  if (!content.ok()) return content.status();
+  std::string_view rest = *content;
+  bool first = seg.first_seq > 1;
+  while (point_.seq < seq) {
+    size_t nl = rest.find('\n');
+    if (nl == std::string_view::npos) {
+      return Status::NotFound(journal_dir_ + " holds records through seq " + std::to_string(point_.seq) +
+                              ", not yet " + std::to_string(seq));
+    }
+    std::string_view line = rest.substr(0, nl);
+    if (first) {
+      // Adopt the stated hash of the segment's first record (see the contract).
+      Digest stated{};
+      if (line.size() < 66 || !FromHex(line.substr(0, 64), &stated)) {
+        return Status::Corruption(seg.path + ": the first line is not '<hash> <body>'");
+      }
+      point_ = ledger::ChainPoint{seg.first_seq, stated};
+      first = false;
+    } else {
+      ledger::Record record;
+      Status st = ledger::CheckChainedLine(line, &point_, &record);
+      if (!st.ok()) {
+        return Status::Corruption(seg.path + ": record seq " + std::to_string(point_.seq + 1) + " at byte offset " +
+                                  std::to_string(offset_) + ": " + st.message());
+      }
+    }
+    offset_ += nl + 1;
+    rest.remove_prefix(nl + 1);
+  }
+  return Status::Ok();
+}
+
+Result<repo::WalObject> JournalTail::Peek(size_t max_bytes) {
+  repo::WalObject batch;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const std::string path = journal_dir_ + "/" + SegmentName();
+    size_t want = std::max<size_t>(max_bytes, 64 << 10);
+    std::string bytes;
+    for (;;) {
+      auto read = ReadAt(path, offset_, want);
+      if (!read.ok()) return read.status();
+      bytes = std::move(read.value());
+      if (bytes.find('\n') != std::string::npos || bytes.size() < want) break;
+      want *= 2;  // one record longer than max_bytes
+    }
+    size_t end = bytes.rfind('\n');
+    if (end == std::string::npos) {
+      if (!bytes.empty()) return batch;  // a record being written (or a torn tail): later
+      // The segment is complete; go on in the next one when it exists.
+      if (!FileExists(ledger::SegmentPath(journal_dir_, point_.seq + 1))) return batch;
+      segment_first_seq_ = point_.seq + 1;
+      offset_ = 0;
+      continue;
+    }
+    bytes.resize(end + 1);
+    batch.segment = SegmentName();
+    batch.offset = offset_;
+    batch.first_seq = point_.seq + 1;
+    batch.prev_hash = point_.hash;
+    ledger::ChainPoint point = point_;
+    std::string_view rest = bytes;
+    uint64_t at = offset_;
+    while (!rest.empty()) {
+      size_t nl = rest.find('\n');
+      ledger::Record record;
+      Status st = ledger::CheckChainedLine(rest.substr(0, nl), &point, &record);
+      if (!st.ok()) {
+        return Status::Corruption(path + ": record seq " + std::to_string(point.seq + 1) + " at byte offset " +
+                                  std::to_string(at) + " does not continue the shipped chain: " + st.message() +
+                                  ". Nothing after it is shipped; check the data directory (paymentsctl verify)");
+      }
+      if (record.seq == batch.first_seq) batch.first_ts_ms = record.ts_ms;
+      batch.last_ts_ms = record.ts_ms;
+      at += nl + 1;
+      rest.remove_prefix(nl + 1);
+    }
+    batch.last_seq = point.seq;
+    batch.last_hash = point.hash;
+    batch.records = std::move(bytes);
+    return batch;
+  }
+  return batch;
+}
+
+void JournalTail::Advance(const repo::WalObject& batch) {
+  if (batch.records.empty()) return;
+  segment_first_seq_ = std::stoull(batch.segment.substr(0, 20));
+  offset_ = batch.offset + batch.records.size();
+  point_ = ledger::ChainPoint{batch.last_seq, batch.last_hash};
+}
+
+}  // namespace pb::replicate

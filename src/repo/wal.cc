@@ -1,0 +1,196 @@
+#include "repo/wal.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "common/json_text.h"
+#include "ledger/journal.h"
+#include "repo/compress.h"
+#include "repo/json_fields.h"
+#include "repo/repository.h"
+
+namespace pb::repo {
+namespace {
+
+constexpr size_t kStreamDigits = 16;
+constexpr size_t kSeqDigits = 20;
+
+std::string Seq20(uint64_t seq) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%020llu", static_cast<unsigned long long>(seq));
+  return buf;
+}
+
+bool ParseSeq20(std::string_view digits, uint64_t* out) {
+  if (digits.size() != kSeqDigits) return false;
+  uint64_t v = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return false;
+    if (v > (UINT64_MAX - static_cast<uint64_t>(c - '0')) / 10) return false;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  *out = v;
+  return true;
+}
+
+bool IsSegmentName(std::string_view s) {
+  uint64_t seq = 0;
+  return s.size() == kSeqDigits + 8 && s.substr(kSeqDigits) == ".journal" && ParseSeq20(s.substr(0, kSeqDigits), &seq);
+}
+
+// Checks the records against the header and fills last_hash.
+Status CheckRecords(WalObject* obj, const JsonFields& f) {
+  ledger::ChainPoint point{obj->first_seq - 1, obj->prev_hash};
+  std::string_view rest = obj->records;
+  uint64_t offset = obj->offset;
+  while (!rest.empty()) {
+    size_t nl = rest.find('\n');
+    if (nl == std::string_view::npos) return f.Bad("the last record has no newline (a torn record was shipped)");
+    ledger::Record record;
+    Status st = ledger::CheckChainedLine(rest.substr(0, nl), &point, &record);
+    if (!st.ok()) {
+      return f.Bad("record seq " + std::to_string(point.seq + 1) + " (segment " + obj->segment + " byte offset " +
+                   std::to_string(offset) + "): " + st.message());
+    }
+    if (record.seq == obj->first_seq && record.ts_ms != obj->first_ts_ms) return f.Bad("first_ts_ms is not the first record's ts");
+    if (record.seq == obj->last_seq && record.ts_ms != obj->last_ts_ms) return f.Bad("last_ts_ms is not the last record's ts");
+    offset += nl + 1;
+    rest.remove_prefix(nl + 1);
+  }
+  if (point.seq != obj->last_seq) {
+    return f.Bad("holds records through seq " + std::to_string(point.seq) + " but claims last_seq " +
+                 std::to_string(obj->last_seq));
+  }
+  obj->last_hash = point.hash;
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string WalStream(std::string_view host, std::string_view data_dir) {
+  std::string key(host);
+  key += '\n';
+  key += data_dir;
+  return Sha256Hex(key).substr(0, kStreamDigits);
+}
+
+std::string WalObjectName(std::string_view stream, uint64_t first_seq, uint64_t last_seq) {
+  return std::string(stream) + "_" + Seq20(first_seq) + "-" + Seq20(last_seq);
+}
+
+Result<WalName> ParseWalName(std::string_view name) {
+  auto bad = [&] {
+    return Status::InvalidArgument("\"" + std::string(name) + "\" is not a wal object name (<16 hex>_<20 digits>-<20 digits>)");
+  };
+  if (name.size() != kStreamDigits + 2 + 2 * kSeqDigits || name[kStreamDigits] != '_' ||
+      name[kStreamDigits + 1 + kSeqDigits] != '-') {
+    return bad();
+  }
+  WalName out;
+  out.name = std::string(name);
+  out.stream = std::string(name.substr(0, kStreamDigits));
+  if (!std::all_of(out.stream.begin(), out.stream.end(),
+                   [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); })) {
+    return bad();
+  }
+  if (!ParseSeq20(name.substr(kStreamDigits + 1, kSeqDigits), &out.first_seq) ||
+      !ParseSeq20(name.substr(kStreamDigits + 2 + kSeqDigits), &out.last_seq) || out.first_seq == 0 ||
+      out.last_seq < out.first_seq) {
+    return bad();
+  }
+  return out;
+}
+
+std::string EncodeWalObject(const MasterKey& key, const WalObject& obj) {
+  std::string plain;
+  JsonObject(&plain)
+      .UInt("version", 1)
+      .Str("host", obj.host)
+      .Str("data_dir", obj.data_dir)
+      .Str("segment", obj.segment)
+      .UInt("offset", obj.offset)
+      .UInt("first_seq", obj.first_seq)
+      .UInt("last_seq", obj.last_seq)
+      .Str("prev_hash", ToHex(obj.prev_hash))
+      .Int("first_ts_ms", obj.first_ts_ms)
+      .Int("last_ts_ms", obj.last_ts_ms)
+      .UInt("bytes", obj.records.size())
+      .Close();
+  plain += '\n';
+  plain += obj.records;
+  return SealFile(key, plain);
+}
+
+Result<WalObject> DecodeWalObject(const MasterKey& key, std::string_view stored, std::string_view name,
+                                  std::string_view what) {
+  auto plain = OpenSealedFile(key, stored, what);
+  if (!plain.ok()) return plain.status();
+  size_t nl = plain->find('\n');
+  if (nl == std::string::npos) return Status::Corruption(std::string(what) + ": no header line");
+  simdjson::dom::parser parser;
+  auto obj_json = ParseObject(parser, std::string_view(*plain).substr(0, nl), what);
+  if (!obj_json.ok()) return obj_json.status();
+  JsonFields f(*obj_json, std::string(what));
+  WalObject obj;
+  uint64_t version = 0, bytes = 0;
+  PB_RETURN_IF_ERROR(f.UInt("version", &version));
+  if (version != 1) return f.Bad("version " + std::to_string(version) + " is not supported by this paymentsctl");
+  PB_RETURN_IF_ERROR(f.Str("host", &obj.host));
+  PB_RETURN_IF_ERROR(f.Str("data_dir", &obj.data_dir));
+  PB_RETURN_IF_ERROR(f.Str("segment", &obj.segment));
+  PB_RETURN_IF_ERROR(f.UInt("offset", &obj.offset));
+  PB_RETURN_IF_ERROR(f.UInt("first_seq", &obj.first_seq));
+  PB_RETURN_IF_ERROR(f.UInt("last_seq", &obj.last_seq));
+  PB_RETURN_IF_ERROR(f.Hex("prev_hash", &obj.prev_hash));
+  PB_RETURN_IF_ERROR(f.Int("first_ts_ms", &obj.first_ts_ms));
+  PB_RETURN_IF_ERROR(f.Int("last_ts_ms", &obj.last_ts_ms));
+  PB_RETURN_IF_ERROR(f.UInt("bytes", &bytes));
+  if (!IsSegmentName(obj.segment)) return f.Bad("segment \"" + obj.segment + "\" is not <20 digits>.journal");
+  if (obj.first_seq == 0 || obj.last_seq < obj.first_seq) return f.Bad("first_seq/last_seq are not a range");
+  if (bytes != plain->size() - nl - 1) {
+    return f.Bad("holds " + std::to_string(plain->size() - nl - 1) + " record bytes but claims " + std::to_string(bytes));
+  }
+  if (!name.empty()) {
+    auto parsed = ParseWalName(name);
+    if (!parsed.ok() || parsed->first_seq != obj.first_seq || parsed->last_seq != obj.last_seq ||
+        parsed->stream != WalStream(obj.host, obj.data_dir)) {
+      return f.Bad("its name does not match its header (stream, first_seq, last_seq)");
+    }
+  }
+  obj.records = plain->substr(nl + 1);
+  PB_RETURN_IF_ERROR(CheckRecords(&obj, f));
+  return obj;
+}
+
+Result<std::vector<std::vector<WalName>>> ListWalStreams(Backend& backend) {
+  auto names = backend.List(kWalFolder);
+  if (!names.ok()) return names.status();
+  std::vector<std::vector<WalName>> streams;
+  for (const std::string& n : *names) {
+    auto parsed = ParseWalName(n);
+    if (!parsed.ok()) {
+      return Status::Corruption(backend.Describe() + ": wal/" + n + " is not a wal object name; move it out of the repository");
+    }
+    if (streams.empty() || streams.back().back().stream != parsed->stream) streams.emplace_back();
+    streams.back().push_back(std::move(parsed.value()));
+  }
+  return streams;
+}
+
+Result<std::vector<WalName>> ListWal(Backend& backend, std::string_view stream) {
+  auto streams = ListWalStreams(backend);
+  if (!streams.ok()) return streams.status();
+  for (auto& s : *streams) {
+    if (s.front().stream == stream) return std::move(s);
+  }
+  return std::vector<WalName>{};
+}
+
+Result<WalObject> ReadWalObject(Backend& backend, const MasterKey& key, const WalName& name) {
+  const std::string path = PathOf(kWalFolder, name.name);
+  auto stored = backend.Read(path);
+  if (!stored.ok()) return stored.status();
+  return DecodeWalObject(key, *stored, name.name, backend.Describe() + ": " + path);
+}
+
+}  // namespace pb::repo

@@ -1,0 +1,73 @@
+// repo/: shipped journal data — the objects of the wal/ folder that
+// continuous journal shipping (src/replicate/) writes and restore, check and
+// prune read (docs/repository-format.md, "Shipped journal").
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/sha256.h"
+#include "common/status.h"
+#include "repo/backend.h"
+#include "repo/crypto.h"
+
+namespace pb::repo {
+
+inline constexpr std::string_view kWalFolder = "wal";
+
+// A contiguous run of complete journal records of one segment, as shipped.
+struct WalObject {
+  std::string host;        // the data directory's host and absolute path,
+  std::string data_dir;    // as a snapshot of it records them
+  std::string segment;     // "<20 digits>.journal", the segment the records are in
+  uint64_t offset = 0;     // byte offset of the first record in that segment
+  uint64_t first_seq = 0;  // first and last record
+  uint64_t last_seq = 0;
+  Digest prev_hash{};      // chain hash of record first_seq - 1 (zeros when first_seq is 1)
+  Digest last_hash{};      // chain hash of record last_seq (computed when decoding)
+  int64_t first_ts_ms = 0; // ts of the first and the last record
+  int64_t last_ts_ms = 0;
+  std::string records;     // the journal lines, byte for byte, each ending in '\n'
+};
+
+// The parsed name of a wal object: "<stream>_<first seq>-<last seq>" with
+// the stream 16 lowercase hex digits and each seq 20 decimal digits, so the
+// names of one stream sort by seq.
+struct WalName {
+  std::string name;
+  std::string stream;
+  uint64_t first_seq = 0;
+  uint64_t last_seq = 0;
+};
+
+// The stream of a data directory: the first 16 hex digits of
+// SHA-256(host "\n" data_dir).
+std::string WalStream(std::string_view host, std::string_view data_dir);
+std::string WalObjectName(std::string_view stream, uint64_t first_seq, uint64_t last_seq);
+// InvalidArgument when `name` is not a wal object name.
+Result<WalName> ParseWalName(std::string_view name);
+
+// The stored form: Seal(Compress(header JSON "\n" records)).
+// REQUIRES: obj.records holds the lines first_seq..last_seq.
+std::string EncodeWalObject(const MasterKey& key, const WalObject& obj);
+
+// Opens a stored wal object and checks everything it claims: authentication,
+// the header's fields, and that the records are complete lines chained from
+// prev_hash with seq first_seq..last_seq and the stated ts. When `name` is
+// not empty it must match the header. Corruption naming `what` on any damage.
+Result<WalObject> DecodeWalObject(const MasterKey& key, std::string_view stored, std::string_view name,
+                                  std::string_view what);
+
+// The objects of `stream` in `backend`, sorted by seq. Names in wal/ that
+// are not wal object names are Corruption.
+Result<std::vector<WalName>> ListWal(Backend& backend, std::string_view stream);
+
+// The objects of every stream, grouped by stream (sorted by seq inside).
+Result<std::vector<std::vector<WalName>>> ListWalStreams(Backend& backend);
+
+// Reads and decodes wal/<name.name> (DecodeWalObject); NotFound when missing.
+Result<WalObject> ReadWalObject(Backend& backend, const MasterKey& key, const WalName& name);
+
+}  // namespace pb::repo

@@ -1,0 +1,35 @@
+// repo/: the shipped journal (wal/) under `check` and `forget --prune`
+// (docs/repository-format.md, "Shipped journal").
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "repo/repository.h"
+
+namespace pb::repo {
+
+struct WalCheck {
+  uint64_t objects = 0;  // wal objects listed
+  uint64_t opened = 0;   // of them, read, decrypted and checked
+  std::vector<std::string> problems;
+  std::vector<std::string> notes;
+};
+
+// Checks the wal objects of every stream: the seq ranges their names give
+// follow each other; a gap is a problem when it lies after the newest
+// snapshot of the stream's data directory (restore latest would stop
+// there), a note before it. The objects after that snapshot (all of them
+// with `read_data`) are read and checked (DecodeWalObject) and each must
+// continue the chain of the one before. Errors: only when wal/ or
+// snapshots/ cannot be listed.
+Result<WalCheck> CheckWal(Repository* repo, bool read_data);
+
+// The names of the wal objects that the oldest snapshot of their data
+// directory covers wholly (last seq <= its ledger seq): nothing can need
+// them. Streams without any snapshot keep everything.
+Result<std::vector<std::string>> WalObjectsToPrune(Repository* repo);
+
+}  // namespace pb::repo

@@ -1,0 +1,94 @@
+#include "restore/wal_replay.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "common/file_util.h"
+#include "ledger/journal.h"
+#include "repo/wal.h"
+
+namespace pb::restore {
+namespace {
+
+// Appends `bytes` at `offset` of the segment `path` (created when offset
+// is 0 and it does not exist), which must be exactly `offset` bytes long.
+Status AppendAt(const std::string& path, uint64_t offset, std::string_view bytes) {
+  ScopedFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+  if (fd.get() < 0) return Status::FromErrno("open " + path, errno);
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return Status::FromErrno("stat " + path, errno);
+  if (static_cast<uint64_t>(st.st_size) != offset) {
+    return Status::Corruption("shipped records belong at byte offset " + std::to_string(offset) + " of " + path +
+                              ", which is " + std::to_string(st.st_size) + " bytes long");
+  }
+  PB_RETURN_IF_ERROR(PwriteAll(fd.get(), offset, bytes, path));
+  if (::fsync(fd.get()) != 0) return Status::FromErrno("fsync " + path, errno);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<WalReplayReport> ReplayWal(repo::Repository* repo, const std::string& host, const std::string& recorded_dir,
+                                  const std::string& data_dir, std::optional<int64_t> until_ms) {
+  const std::string journal_dir = data_dir + "/journal";
+  auto end = ledger::ReadJournal(journal_dir, ledger::ChainPoint{}, /*repair=*/false,
+                                 [](const ledger::Record&, std::string_view) { return Status::Ok(); });
+  if (!end.ok()) return end.status();
+  if (end->torn) return Status::Corruption(journal_dir + " of the restored snapshot ends in a torn record");
+  ledger::ChainPoint point = end->end;
+
+  auto names = repo::ListWal(repo->backend(), repo::WalStream(host, recorded_dir));
+  if (!names.ok()) return names.status();
+  WalReplayReport report;
+  auto lose = [&](const std::string& why) {
+    report.lost_from = point.seq + 1;
+    report.lost_to = names->back().last_seq;
+    report.lost_reason = why;
+  };
+  for (const repo::WalName& name : *names) {
+    if (name.last_seq <= point.seq) continue;
+    if (name.first_seq > point.seq + 1) {
+      lose("no wal object holds records " + std::to_string(point.seq + 1) + "-" + std::to_string(name.first_seq - 1) +
+           " (the next object, wal/" + name.name + ", begins at seq " + std::to_string(name.first_seq) + ")");
+      break;
+    }
+    auto obj = repo::ReadWalObject(repo->backend(), repo->key(), name);
+    if (!obj.ok()) {
+      lose("wal/" + name.name + " cannot be read: " + obj.status().ToString());
+      break;
+    }
+    if (until_ms && obj->first_ts_ms > *until_ms) break;
+    // Skip the records the journal already holds, then check the link.
+    std::string_view rest = obj->records;
+    uint64_t offset = obj->offset;
+    ledger::ChainPoint at{obj->first_seq - 1, obj->prev_hash};
+    while (at.seq < point.seq) {
+      size_t nl = rest.find('\n');
+      ledger::Record record;
+      PB_RETURN_IF_ERROR(ledger::CheckChainedLine(rest.substr(0, nl), &at, &record));  // checked by decoding
+      offset += nl + 1;
+      rest.remove_prefix(nl + 1);
+    }
+    if (at.hash != point.hash) {
+      return Status::Corruption("wal/" + name.name + " does not continue the restored journal: its record " +
+                                std::to_string(point.seq) + " has another hash than the snapshot's (records of "
+                                "another journal were shipped under the same host and data directory)");
+    }
+    if (offset == 0 && obj->segment != ledger::SegmentPath("", point.seq + 1).substr(1)) {
+      return Status::Corruption("wal/" + name.name + " starts segment " + obj->segment + " but its first record is " +
+                                std::to_string(point.seq + 1));
+    }
+    PB_RETURN_IF_ERROR(AppendAt(journal_dir + "/" + obj->segment, offset, rest));
+    if (report.first_seq == 0) report.first_seq = point.seq + 1;
+    point = ledger::ChainPoint{obj->last_seq, obj->last_hash};
+    report.last_seq = point.seq;
+    ++report.objects;
+  }
+  if (report.objects > 0) PB_RETURN_IF_ERROR(FsyncDir(journal_dir));
+  return report;
+}
+
+}  // namespace pb::restore

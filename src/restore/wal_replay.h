@@ -1,0 +1,40 @@
+// restore/: extending a restored journal with the records shipped after its
+// snapshot (the wal/ folder, docs/repository-format.md "Shipped journal").
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "common/status.h"
+#include "repo/repository.h"
+
+namespace pb::restore {
+
+struct WalReplayReport {
+  uint64_t objects = 0;     // wal objects read and applied (wholly or partly)
+  uint64_t first_seq = 0;   // records appended, 0/0 when none
+  uint64_t last_seq = 0;
+  // Records that were shipped but could not be applied (0/0: none): from the
+  // first record missing to the last record the stream's objects name.
+  uint64_t lost_from = 0;
+  uint64_t lost_to = 0;
+  std::string lost_reason;  // which object is missing or damaged, and how
+};
+
+// Appends to the journal of `data_dir` (a restored snapshot, not in use) the
+// records shipped by the data directory `recorded_dir` of `host` after the
+// journal's last record, in seq order: each run is written to its segment
+// at its byte offset, after checking that it continues the chain (seq and
+// prev_hash of the journal's last record) and that the segment is exactly
+// that long. Objects that begin after `until_ms` are not read (the --at cut
+// does the rest). Stops at the first gap or missing or damaged object and
+// describes it in lost_*: never skips over a gap. The segments written are
+// fsynced.
+// Errors: Corruption when the restored journal itself is damaged, or when a
+// shipped run does not continue it (another journal was shipped under the
+// same host and directory); IOError naming the file.
+Result<WalReplayReport> ReplayWal(repo::Repository* repo, const std::string& host, const std::string& recorded_dir,
+                                  const std::string& data_dir, std::optional<int64_t> until_ms);
+
+}  // namespace pb::restore

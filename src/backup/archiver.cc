@@ -20,6 +20,7 @@
 #include "common/file_util.h"
 #include "common/log.h"
 #include "common/time_util.h"
+#include "ledger/totals.h"
 #include "repo/lock.h"
 
 namespace pb::backup {
@@ -75,6 +76,9 @@ class Archiver {
   Status LoadParentTree(const Digest& id, const std::string& prefix);
   Status BackupCheckpointGroup();
   Status BackupJournal();
+  // Records in ledger_ the totals of a replay through its seq; a journal that
+  // does not replay leaves them out with a warning (the backup goes on).
+  void RecordTotals();
   // Backs up the file at data-directory path `rel`; a file that vanished
   // since the walk is skipped with a warning unless `required`.
   Status BackupRel(const std::string& rel, ReadKind kind, Sha256* hash, bool required);
@@ -446,6 +450,17 @@ Status Archiver::BackupJournal() {
   return Status::Ok();
 }
 
+void Archiver::RecordTotals() {
+  std::string journal = Abs(std::string(kJournalDir));
+  auto totals = ledger::ReplayTotals(journal, ledger_->seq);
+  if (!totals.ok()) {
+    spdlog::warn("the snapshot records no ledger totals ({}); run `paymentsctl verify --data-dir {}`",
+            totals.status().message(), options_.data_dir);
+    return;
+  }
+  ledger_->totals = *totals;
+}
+
 Result<Digest> Archiver::BuildTree(const std::string& dir_rel,
                                          const std::map<std::string, std::vector<std::string>>& children) {
   repo::Tree tree;
@@ -503,6 +518,7 @@ Result<BackupResult> Archiver::Run() {
     }
   }
   PB_RETURN_IF_ERROR(BackupJournal());
+  if (ledger_) RecordTotals();
   for (const std::string& rel : walked_files_) {
     if (files_.count(rel) || IsJournalSegment(rel)) continue;
     PB_RETURN_IF_ERROR(BackupRel(rel, ReadKind::kPlain, nullptr, false));

@@ -36,6 +36,12 @@ Result<OpenedRepo> OpenWith(const RepoOptions& options, const std::string& passw
 
 }  // namespace
 
+std::string AbsoluteDir(const std::string& dir) {
+  std::string out = std::filesystem::absolute(dir).lexically_normal().string();
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
+}
+
 Result<OpenedRepo> OpenRepo(const RepoOptions& options, bool exclusive, const std::string& operation,
                             bool load_index) {
   if (auto backend = repo::LocalBackend::Open(options.repo); !backend.ok()) return backend.status();

@@ -19,6 +19,7 @@ packages=(
   python3             # test helper scripts
   openssh-client rsync  # paymentsctl's remote operations (backup, deploy, restore over SSH)
   openssh-server      # the tests' "remote host": a real sshd on 127.0.0.1
+  shellcheck          # tests: every scripts/*.sh is shellcheck-clean
 )
 if [ "${1:-}" = "--bench" ]; then
   packages+=(

@@ -17,18 +17,7 @@ namespace {
 constexpr uint64_t kMinFreeBytes = uint64_t{256} << 20;
 constexpr size_t kPathsShown = 5;
 
-std::string Human(uint64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(bytes);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
-  return buf;
-}
+std::string Mebibytes(uint64_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
 
 // "<source> (<fstype>) mounted at <mount point>" for the mount holding `path`
 // on device `dev`, from /proc/self/mountinfo; "" when not found.
@@ -173,7 +162,7 @@ const char* SeverityName(Severity s) {
 
 Finding FreeSpaceFinding(const std::string& data_dir, uint64_t free_bytes, uint64_t data_bytes,
                          double min_free_ratio) {
-  std::string facts = Human(free_bytes) + " free for " + Human(data_bytes) + " of data in " + data_dir;
+  std::string facts = Mebibytes(free_bytes) + " free for " + Mebibytes(data_bytes) + " of data in " + data_dir;
   std::string fix = "du -sh '" + data_dir + "'/audit/*; move or rotate audit/payments-audit.log, or grow the "
                     "volume: aws ec2 modify-volume --volume-id VOL --size GIB, then sudo resize2fs DEVICE";
   if (free_bytes < kMinFreeBytes) {

@@ -45,9 +45,10 @@ std::string Imds(const std::string& path) {
   return value.ok() && value->status == 200 ? value->body : "";
 }
 
-std::string Trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
+std::string Trimmed(const std::string& s) {
+  const char* space = " \t\r\n";
+  size_t begin = s.find_first_not_of(space);
+  return begin == std::string::npos ? "" : s.substr(begin, s.find_last_not_of(space) - begin + 1);
 }
 
 }  // namespace

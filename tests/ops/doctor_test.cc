@@ -77,9 +77,10 @@ class DoctorTest : public BackupTest {
     for (auto f : findings) {
       std::string_view c, sev, what, fix;
       if (f["check"].get_string().get(c) != simdjson::SUCCESS || c != check) continue;
-      (void)f["severity"].get_string().get(sev);
-      (void)f["what"].get_string().get(what);
-      (void)f["fix"].get_string().get(fix);
+      if (f["severity"].get_string().get(sev) || f["what"].get_string().get(what) ||
+          f["fix"].get_string().get(fix)) {
+        return "malformed finding in " + json;
+      }
       return std::string(sev) + "|" + std::string(what) + "|" + std::string(fix);
     }
     return "no " + check + " finding in " + json;
@@ -228,7 +229,7 @@ TEST_F(DoctorTest, RootVolumeKeptOnTerminationIsOk) {
 }
 
 TEST_F(DoctorTest, AwsCliFailureIsAWarningNamingTheCall) {
-  PlanDescribeInstances(254, "unauthorized.txt");
+  PlanDescribeInstances(254, "describe-unauthorized.txt");
   ChildResult r = Doctor(AwsArgs());
   std::string f = FindingOf(r.out, "ec2-root-volume");
   EXPECT_EQ(f.rfind("warn|aws ec2 describe-instances --instance-ids i-0123456789abcdef0 failed (exit 254: An error "

@@ -84,6 +84,22 @@ TEST_F(DrillTest, HealthySnapshotPassesAndPrintsEachStepsTime) {
   ExpectNoTempLeft(r);
 }
 
+TEST_F(DrillTest, LaterSnapshotsRecordTheTotalsOfTheirOwnJournal) {
+  // Unchanged: the parent's totals are reused; grown: replayed again.
+  Backup(Sub("data"));
+  ChildResult unchanged = Drill({"latest"});
+  EXPECT_EQ(unchanged.exit_code, 0) << unchanged.Describe();
+  EXPECT_NE(unchanged.out.find("300 workloads"), std::string::npos) << unchanged.out;
+  ChildResult gen = RunChild({BinPath("bench-journal-gen"), "--data-dir", Sub("data"), "--workloads", "25", "--append"},
+                             {}, std::chrono::seconds(60));
+  ASSERT_EQ(gen.exit_code, 0) << gen.Describe();
+  Backup(Sub("data"));
+  ChildResult grown = Drill({"latest"});
+  EXPECT_EQ(grown.exit_code, 0) << grown.Describe();
+  EXPECT_NE(grown.out.find("325 workloads"), std::string::npos) << grown.out;
+  ExpectNoTempLeft(grown);
+}
+
 TEST_F(DrillTest, JsonReportHasStepsRecoveryTimeAndTotalsSource) {
   ChildResult r = Drill({snapshot_.substr(0, 8), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();

@@ -47,7 +47,15 @@ plan_az() { plan 0 availability-zone.json ec2 describe-instances --region "$R" -
   --query 'Reservations[0].Instances[0].Placement.AvailabilityZone' --output json; }
 plan_create_volume() { plan "$1" "$2" ec2 create-volume --region "$R" --snapshot-id "$S" --availability-zone eu-west-1b \
   --volume-type gp3 --tag-specifications "$(vol_tags)" --query VolumeId --output json; }
-plan_attach() { plan "$1" "$2" ec2 attach-volume --region "$R" --volume-id "$NEWVOL" --instance-id "$I" --device /dev/sdf; }
+# plan_restore DEVICE ATTACH_EXIT ATTACH_RESPONSE: the calls of a restore up to
+# the attach, and the wait after it when the attach succeeds.
+plan_restore() {
+  plan_az
+  plan_create_volume 0 created-volume-id.json
+  plan 0 - ec2 wait volume-available --region "$R" --volume-ids "$NEWVOL"
+  plan "$2" "$3" ec2 attach-volume --region "$R" --volume-id "$NEWVOL" --instance-id "$I" --device "$1"
+  if [ "$2" -eq 0 ]; then plan 0 - ec2 wait volume-in-use --region "$R" --volume-ids "$NEWVOL"; fi
+}
 
 # run SCRIPT ARGS...: runs scripts/SCRIPT, keeping its exit code, stdout, stderr.
 run() {
@@ -200,11 +208,7 @@ case_create_usage_errors() {
   expect_plan_done
 }
 case_restore_attaches_and_prints_steps() {
-  plan_az
-  plan_create_volume 0 created-volume-id.json
-  plan 0 - ec2 wait volume-available --region "$R" --volume-ids "$NEWVOL"
-  plan_attach 0 attach-volume.json
-  plan 0 - ec2 wait volume-in-use --region "$R" --volume-ids "$NEWVOL"
+  plan_restore /dev/sdf 0 attach-volume.json
   run aws-restore-snapshot.sh --snapshot-id "$S" --instance-id "$I" --region "$R"
   expect_rc 0
   expect_out_has "$NEWVOL (from $S) is attached to $I at /dev/sdf."
@@ -216,11 +220,7 @@ case_restore_attaches_and_prints_steps() {
   expect_plan_done
 }
 case_restore_app_dir_and_device() {
-  plan_az
-  plan_create_volume 0 created-volume-id.json
-  plan 0 - ec2 wait volume-available --region "$R" --volume-ids "$NEWVOL"
-  plan 0 attach-volume.json ec2 attach-volume --region "$R" --volume-id "$NEWVOL" --instance-id "$I" --device /dev/sdg
-  plan 0 - ec2 wait volume-in-use --region "$R" --volume-ids "$NEWVOL"
+  plan_restore /dev/sdg 0 attach-volume.json
   run aws-restore-snapshot.sh --snapshot-id "$S" --instance-id "$I" --region "$R" --device /dev/sdg --app-dir /srv/pay
   expect_rc 0; expect_out_has "cd /srv/pay"; expect_out_has "DEV=\${DEV:-/dev/sdg}"; expect_plan_done
 }
@@ -233,10 +233,7 @@ case_restore_dry_run() {
   expect_plan_done
 }
 case_restore_aws_failure() {
-  plan_az
-  plan_create_volume 0 created-volume-id.json
-  plan 0 - ec2 wait volume-available --region "$R" --volume-ids "$NEWVOL"
-  plan_attach 254 incorrect-state.txt
+  plan_restore /dev/sdf 254 incorrect-state.txt
   run aws-restore-snapshot.sh --snapshot-id "$S" --instance-id "$I" --region "$R"
   expect_rc 1; expect_err "aws ec2 attach-volume failed (exit 254):"; expect_err "IncorrectState"
   case "$OUT" in *"docker compose"*) fail "steps printed after a failure" ;; esac

@@ -91,6 +91,14 @@ class DoctorTest : public BackupTest {
     return ::stat(data_.c_str(), &data) == 0 && ::stat("/", &root) == 0 && data.st_dev == root.st_dev;
   }
 
+  // CheckDisk of data_ with `root_path` as the root filesystem.
+  std::vector<Finding> DiskFindings(const std::string& root_path) const {
+    ops::DiskCheckOptions o;
+    o.data_dir = data_;
+    o.root_path = root_path;
+    return ops::CheckDisk(o);
+  }
+
   std::vector<std::string> AwsArgs() const {
     return {"--instance-id", kInstance, "--region", kRegion};
   }
@@ -103,10 +111,7 @@ class DoctorTest : public BackupTest {
 };
 
 TEST_F(DoctorTest, SameFilesystemAsRootIsAWarningWithTheFix) {
-  ops::DiskCheckOptions o;
-  o.data_dir = data_;
-  o.root_path = fs::path(data_).parent_path().string();  // certainly the same filesystem
-  auto findings = ops::CheckDisk(o);
+  auto findings = DiskFindings(fs::path(data_).parent_path().string());  // certainly the same filesystem
   const Finding* f = Find(findings, "volume", Severity::kWarn);
   ASSERT_NE(f, nullptr);
   EXPECT_NE(f->what.find("is on the same filesystem as"), std::string::npos) << f->what;
@@ -114,10 +119,7 @@ TEST_F(DoctorTest, SameFilesystemAsRootIsAWarningWithTheFix) {
 }
 
 TEST_F(DoctorTest, OwnFilesystemIsRecognisedAndItsMountNamed) {
-  ops::DiskCheckOptions o;
-  o.data_dir = data_;
-  o.root_path = "/proc";  // a filesystem data/ is certainly not on
-  auto findings = ops::CheckDisk(o);
+  auto findings = DiskFindings("/proc");  // a filesystem data/ is certainly not on
   const Finding* f = Find(findings, "volume", Severity::kOk);
   ASSERT_NE(f, nullptr);
   EXPECT_NE(f->what.find("is on its own filesystem"), std::string::npos) << f->what;

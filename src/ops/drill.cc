@@ -129,7 +129,8 @@ class Drill {
       if (!port.ok()) return port.status();
       port_ = *port;
       SpawnOptions so;
-      so.extra_env = {"PAYMENTS_API_ADMIN_TOKEN=" + token_};
+      // The repository password is not the service's business.
+      so.extra_env = {"PAYMENTS_API_ADMIN_TOKEN=" + token_, "PAYMENTS_REPO_PASSWORD="};
       so.output_file = log_path_;
       auto child = Spawn({options_.backend, "--data-dir", data_dir_, "--listen",
                           std::string(kLoopback) + ":" + std::to_string(port_)},

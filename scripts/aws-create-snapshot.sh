@@ -44,6 +44,7 @@ if [ -n "$VOLUME" ] && [ -n "$INSTANCE" ]; then die "give either --volume-id or 
 if [ -z "$VOLUME" ] && [ -z "$INSTANCE" ]; then die "give --volume-id vol-... or --instance-id i-..."; fi
 if [ -n "$DEVICE" ] && [ -z "$INSTANCE" ]; then die "--device-name goes with --instance-id"; fi
 if [ -n "$KEEP" ] && ! [[ "$KEEP" =~ ^[1-9][0-9]*$ ]]; then die "--keep needs a whole number of at least 1, not '$KEEP'"; fi
+need_aws_cli
 resolve_region
 
 if [ -n "$INSTANCE" ]; then

@@ -43,6 +43,11 @@ json_words() {
   tr -d '[]",' | tr -s ' \t\r\n' '\n' | grep -v -e '^$' -e '^null$' || true
 }
 
+# need_aws_cli: dies unless the AWS CLI is on PATH.
+need_aws_cli() {
+  command -v aws >/dev/null || die "the AWS CLI (aws) is not installed or not on PATH: sudo apt-get install awscli"
+}
+
 # resolve_region: --region, else $AWS_REGION / $AWS_DEFAULT_REGION, else the
 # CLI's configured region; dies when there is none. Sets REGION.
 resolve_region() {

@@ -38,6 +38,7 @@ done
 
 [ -n "$SNAPSHOT" ] || die "give --snapshot-id snap-..."
 [ -n "$INSTANCE" ] || die "give --instance-id i-... (the instance that gets the volume)"
+need_aws_cli
 resolve_region
 
 AZ=$(aws_call ec2 describe-instances --region "$REGION" --instance-ids "$INSTANCE" \

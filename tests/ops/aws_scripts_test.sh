@@ -257,6 +257,19 @@ case_restore_unknown_instance() {
   run aws-restore-snapshot.sh --snapshot-id "$S" --instance-id "$I" --region "$R"
   expect_rc 1; expect_err "instance $I has no availability zone in $R"; expect_plan_done
 }
+case_create_without_aws_cli() {
+  # Only the tools the scripts use besides aws.
+  mkdir -p "$WORK/tools"
+  for t in bash dirname mktemp cat tr grep paste head sed awk hostname id rm; do
+    ln -s "$(command -v "$t")" "$WORK/tools/$t"
+  done
+  PATH=$WORK/tools run aws-create-snapshot.sh --volume-id "$V" --region "$R"
+  expect_rc 1; expect_err "the AWS CLI (aws) is not installed or not on PATH"
+  PATH=$WORK/tools run aws-restore-snapshot.sh --snapshot-id "$S" --instance-id "$I" --region "$R"
+  expect_rc 1; expect_err "the AWS CLI (aws) is not installed or not on PATH"
+  expect_plan_done
+}
+
 # The fake itself: a call that differs from the plan fails and is recorded.
 case_fake_aws_rejects_unplanned_call() {
   plan 0 null.json ec2 describe-instances --instance-ids "$I"

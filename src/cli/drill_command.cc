@@ -1,6 +1,7 @@
 // paymentsctl drill.
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -12,6 +13,19 @@
 
 namespace pb::cli {
 namespace {
+
+volatile std::sig_atomic_t g_signal = 0;
+void RecordSignal(int signal) { g_signal = signal; }
+
+// SIGINT, SIGTERM and SIGHUP only mark the drill interrupted, so that it
+// stops the service and removes its temporary directory before exiting.
+void CatchStopSignals() {
+  struct sigaction sa {};
+  sa.sa_handler = RecordSignal;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  for (int signal : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(signal, &sa, nullptr);
+}
 
 // payments-backend beside this paymentsctl (both install into the same
 // directory), else the name, searched in PATH.
@@ -62,9 +76,11 @@ void AddDrillCommand(CLI::App* app, int* exit_code) {
       *exit_code = ReportError("drill", snap.status());
       return;
     }
+    options.interrupted = [] { return g_signal != 0; };
+    CatchStopSignals();
     ops::DrillReport report = ops::RunDrill(opened->repo.get(), *snap, options);
     std::cout << (opts->json ? ops::DrillReportJson(report) + "\n" : ops::DrillReportText(report)) << std::flush;
-    *exit_code = report.ok() ? 0 : 1;
+    *exit_code = g_signal != 0 ? 128 + g_signal : report.ok() ? 0 : 1;
   });
 }
 

@@ -81,21 +81,26 @@ class Drill {
         report_.recovery_ms = report_.steps[0].ms + report_.steps[1].ms + report_.steps[2].ms;
         passed = Step("stop", [&] { return Stop(); }) && Step("verify", [&] { return Verify(); });
       }
-      Step("cleanup", [&] { return Cleanup(); });
+      Step("cleanup", [&] { return Cleanup(); }, /*even_if_interrupted=*/true);
     }
     return std::move(report_);
   }
 
  private:
-  // Runs one timed step; `fn` returns its detail or the failure.
+  // Runs one timed step; `fn` returns its detail or the failure. After an
+  // interruption only a step `even_if_interrupted` runs.
   template <typename Fn>
-  bool Step(const std::string& name, Fn fn) {
+  bool Step(const std::string& name, Fn fn, bool even_if_interrupted = false) {
     int64_t start = SteadyMs();
-    Result<std::string> r = fn();
+    Result<std::string> r =
+        Interrupted() && !even_if_interrupted ? Result<std::string>(InterruptedStatus()) : fn();
     DrillStep step{name, SteadyMs() - start, r.ok(), r.ok() ? *r : r.status().message()};
     report_.steps.push_back(std::move(step));
     return r.ok();
   }
+
+  bool Interrupted() const { return options_.interrupted && options_.interrupted(); }
+  static Status InterruptedStatus() { return Status::Unavailable("interrupted by a signal"); }
 
   bool MakeTempDir() {
     std::string pattern = options_.work_root + "/paymentsctl-drill-XXXXXX";
@@ -144,6 +149,7 @@ class Drill {
         if (health.ok() && health->status == 200 && health->body.find("\"status\":\"ok\"") != std::string::npos) {
           return options_.backend + " answered /health ok on 127.0.0.1:" + std::to_string(port_);
         }
+        if (Interrupted()) return InterruptedStatus();
         if (SteadyMs() > deadline) {
           return Status::Unavailable("payments-backend did not answer /health ok within " +
                                      std::to_string(options_.health_timeout_ms / 1000) + " s; its output: " +

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,9 @@ struct DrillOptions {
   std::string work_root;   // the temporary directory is created in here
   int health_timeout_ms = 120000;  // start-up (journal replay) until /health answers ok
   int stop_timeout_ms = 60000;     // SIGTERM until exit (the final checkpoint is written)
+  // Asked before each step and while waiting for the service: true stops the
+  // drill (a failed step "interrupted"), then cleans up. May be empty.
+  std::function<bool()> interrupted;
 };
 
 struct DrillStep {

@@ -4,10 +4,12 @@
 // every case.
 #include <gtest/gtest.h>
 
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "repo/local/local_backend.h"
 #include "repo/repository.h"
@@ -186,6 +188,34 @@ TEST_F(DrillTest, BackendThatCannotStartFailsTheStartStep) {
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
   EXPECT_NE(r.out.find("ok     restore"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("FAILED start"), std::string::npos) << r.out;
+  ExpectNoTempLeft(r);
+}
+
+TEST_F(DrillTest, SigtermWhileWaitingForTheServiceStillRemovesTheTemporaryCopy) {
+  // A "service" that never answers: the drill waits in its start step.
+  std::string backend = Sub("silent-backend");
+  std::ofstream(backend) << "#!/bin/sh\nexec sleep 300\n";
+  fs::permissions(backend, fs::perms::owner_all);
+  std::unique_ptr<Child> drill = StartCtl({"drill", "--work-dir", Work(), "--backend", backend});
+  ASSERT_NE(drill, nullptr);
+  // Bounded wait for the start step: the restored copy and the service's log exist.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  auto started = [&] {
+    for (const std::string& d : DirEntries(Work())) {
+      if (fs::exists(Work() + "/" + d + "/payments-backend.log")) return true;
+    }
+    return false;
+  };
+  while (!started() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(started()) << "the drill never reached its start step";
+  ::kill(drill->pid(), SIGTERM);
+  ChildResult r = drill->Wait(std::chrono::seconds(30));
+  EXPECT_EQ(r.exit_code, 128 + SIGTERM) << r.Describe();
+  EXPECT_NE(r.out.find("FAILED start"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("interrupted by a signal"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("ok     cleanup"), std::string::npos) << r.out;
   ExpectNoTempLeft(r);
 }
 

@@ -3,6 +3,7 @@
 
 #include <csignal>
 
+#include "cli/ops_commands.h"
 #include "cli/remote_commands.h"
 #include "cli/repo_commands.h"
 #include "cli/verify_command.h"
@@ -12,7 +13,7 @@ int main(int argc, char** argv) {
   pb::InitLogging();
   // A file-size limit (or a full disk) must give a write error, not kill us.
   signal(SIGXFSZ, SIG_IGN);
-  CLI::App app{"paymentsctl: verify, back up and restore the payments backend's data"};
+  CLI::App app{"paymentsctl: verify, back up, restore and drill the payments backend's data"};
   app.require_subcommand(1);
   int exit_code = 0;
   pb::cli::AddVerifyCommand(&app, &exit_code);
@@ -25,6 +26,8 @@ int main(int argc, char** argv) {
   pb::cli::AddForgetCommand(&app, &exit_code);
   pb::cli::AddReplicateCommand(&app, &exit_code);
   pb::cli::AddDeployCommand(&app, &exit_code);
+  pb::cli::AddDoctorCommand(&app, &exit_code);
+  pb::cli::AddDrillCommand(&app, &exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

@@ -20,6 +20,7 @@
 #include "common/file_util.h"
 #include "common/log.h"
 #include "common/time_util.h"
+#include "ledger/totals.h"
 #include "repo/lock.h"
 
 namespace pb::backup {
@@ -75,6 +76,12 @@ class Archiver {
   Status LoadParentTree(const Digest& id, const std::string& prefix);
   Status BackupCheckpointGroup();
   Status BackupJournal();
+  // Records in ledger_ the totals of a replay through its seq, or the
+  // parent's when its journal content is the same blob for blob; a journal
+  // that does not replay leaves them out with a warning (the backup goes on).
+  // REQUIRES: the pipeline is drained (content entries are final).
+  void RecordTotals();
+  bool JournalSameAsParent() const;
   // Backs up the file at data-directory path `rel`; a file that vanished
   // since the walk is skipped with a warning unless `required`.
   Status BackupRel(const std::string& rel, ReadKind kind, Sha256* hash, bool required);
@@ -101,6 +108,7 @@ class Archiver {
   std::map<std::string, FileState> files_;
   std::unordered_map<std::string, Node> parent_files_;
   std::string parent_id_;
+  std::optional<repo::SnapshotLedger> parent_ledger_;
   std::optional<repo::SnapshotLedger> ledger_;
 
   BackupProgress progress_;
@@ -169,6 +177,7 @@ void Archiver::LoadParent() {
       return;
     }
     parent_id_ = it->id;
+    parent_ledger_ = it->snapshot.ledger;
     return;
   }
 }
@@ -446,6 +455,38 @@ Status Archiver::BackupJournal() {
   return Status::Ok();
 }
 
+bool Archiver::JournalSameAsParent() const {
+  size_t segments = 0;
+  for (const auto& [rel, fs] : files_) {
+    if (!IsJournalSegment(rel)) continue;
+    ++segments;
+    auto parent = parent_files_.find(rel);
+    if (parent == parent_files_.end() || parent->second.content.size() != fs.content.size()) return false;
+    for (size_t i = 0; i < fs.content.size(); ++i) {
+      const repo::ContentEntry &a = fs.content[i], &b = parent->second.content[i];
+      if (a.hole != b.hole || a.blob != b.blob || a.length != b.length) return false;
+    }
+  }
+  size_t parent_segments = 0;
+  for (const auto& [rel, node] : parent_files_) parent_segments += IsJournalSegment(rel) ? 1 : 0;
+  return segments == parent_segments;
+}
+
+void Archiver::RecordTotals() {
+  if (parent_ledger_ && parent_ledger_->totals && parent_ledger_->seq == ledger_->seq && JournalSameAsParent()) {
+    ledger_->totals = parent_ledger_->totals;
+    return;
+  }
+  std::string journal = Abs(std::string(kJournalDir));
+  auto totals = ledger::ReplayTotals(journal, ledger_->seq);
+  if (!totals.ok()) {
+    spdlog::warn("the snapshot records no ledger totals ({}); run `paymentsctl verify --data-dir {}`",
+            totals.status().message(), options_.data_dir);
+    return;
+  }
+  ledger_->totals = *totals;
+}
+
 Result<Digest> Archiver::BuildTree(const std::string& dir_rel,
                                          const std::map<std::string, std::vector<std::string>>& children) {
   repo::Tree tree;
@@ -518,6 +559,7 @@ Result<BackupResult> Archiver::Run() {
   }
   PB_RETURN_IF_ERROR(pipeline_.Drain());
   Tick(true);
+  if (ledger_) RecordTotals();
 
   std::map<std::string, std::vector<std::string>> children;
   for (const auto& [rel, st] : dirs_) {

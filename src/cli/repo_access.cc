@@ -75,6 +75,12 @@ Result<OpenedRepo> OpenWith(std::unique_ptr<repo::Backend> backend, const std::s
 
 }  // namespace
 
+std::string AbsoluteDir(const std::string& dir) {
+  std::string out = std::filesystem::absolute(dir).lexically_normal().string();
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
+}
+
 Result<OpenedRepo> OpenRepo(const RepoOptions& options, bool exclusive, const std::string& operation,
                             bool load_index) {
   auto backend = OpenBackend(options);

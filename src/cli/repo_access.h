@@ -59,6 +59,10 @@ Result<std::vector<repo::SnapshotRef>> ReadableSnapshots(repo::Repository* repo)
 // The readable snapshot `query` names (repo::FindSnapshot).
 Result<repo::SnapshotRef> FindReadableSnapshot(repo::Repository* repo, const std::string& query);
 
+// `dir` made absolute and normalized, without a trailing slash: the form
+// snapshots record as their data directory.
+std::string AbsoluteDir(const std::string& dir);
+
 // Prints "paymentsctl <command>: <kind>: <message>" to stderr; returns 1.
 int ReportError(const std::string& command, const Status& status);
 

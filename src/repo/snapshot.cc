@@ -29,7 +29,18 @@ std::string EncodeSnapshot(const Snapshot& s) {
   if (s.env) AppendNodeJson(o.Key("env"), *s.env);
   if (s.ledger) {
     std::string ledger;
-    JsonObject(&ledger).UInt("seq", s.ledger->seq).UInt("checkpoint_seq", s.ledger->checkpoint_seq).Close();
+    JsonObject lo(&ledger);
+    lo.UInt("seq", s.ledger->seq).UInt("checkpoint_seq", s.ledger->checkpoint_seq);
+    if (const auto& t = s.ledger->totals) {
+      std::string totals;
+      JsonObject(&totals)
+          .UInt("orchestrators", t->orchestrators)
+          .UInt("workloads", t->workloads)
+          .Str("balance_wei", FormatWei(t->balance_wei))
+          .Close();
+      lo.Raw("totals", totals);
+    }
+    lo.Close();
     o.Raw("ledger", ledger);
   }
   std::string stats;
@@ -91,6 +102,21 @@ Result<Snapshot> DecodeSnapshot(std::string_view json, std::string_view what) {
     SnapshotLedger l;
     PB_RETURN_IF_ERROR(lf.UInt("seq", &l.seq));
     PB_RETURN_IF_ERROR(lf.UInt("checkpoint_seq", &l.checkpoint_seq));
+    simdjson::dom::object totals_obj;
+    bool has_totals = false;
+    PB_RETURN_IF_ERROR(lf.OptObject("totals", &totals_obj, &has_totals));
+    if (has_totals) {
+      JsonFields tf(totals_obj, std::string(what) + " ledger totals");
+      ledger::LedgerTotals t;
+      std::string balance;
+      PB_RETURN_IF_ERROR(tf.UInt("orchestrators", &t.orchestrators));
+      PB_RETURN_IF_ERROR(tf.UInt("workloads", &t.workloads));
+      PB_RETURN_IF_ERROR(tf.Str("balance_wei", &balance));
+      auto wei = ParseWei(balance);
+      if (!wei.ok()) return tf.Bad("field balance_wei is not a decimal wei amount");
+      t.balance_wei = *wei;
+      l.totals = t;
+    }
     s.ledger = l;
   }
   PB_RETURN_IF_ERROR(f.OptObject("stats", &obj, &present));

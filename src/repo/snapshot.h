@@ -10,6 +10,7 @@
 
 #include "common/sha256.h"
 #include "common/status.h"
+#include "ledger/totals.h"
 #include "repo/tree.h"
 
 namespace pb::repo {
@@ -17,6 +18,8 @@ namespace pb::repo {
 struct SnapshotLedger {
   uint64_t seq = 0;             // last journal record held
   uint64_t checkpoint_seq = 0;  // the checkpoint the JSON files hold
+  // What a replay through `seq` gave at backup time; absent in older snapshots.
+  std::optional<ledger::LedgerTotals> totals;
 };
 
 struct SnapshotStats {

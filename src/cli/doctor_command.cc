@@ -1,0 +1,129 @@
+// paymentsctl doctor.
+#include <pwd.h>
+
+#include <iostream>
+#include <memory>
+
+#include "cli/ops_commands.h"
+#include "cli/repo_access.h"
+#include "common/json_text.h"
+#include "common/time_util.h"
+#include "ops/aws_root_volume.h"
+#include "ops/doctor.h"
+#include "repo/lock.h"
+
+namespace pb::cli {
+namespace {
+
+struct DoctorCliOptions {
+  std::string data_dir = "./data";
+  RepoOptions repo;
+  std::string owner;
+  double min_free_ratio = 2.0;
+  int max_age_hours = 26;
+  std::string instance_id;
+  std::string region;
+  bool no_imds = false;
+  bool json = false;
+};
+
+Result<uid_t> ParseOwner(const std::string& owner) {
+  if (struct passwd* pw = ::getpwnam(owner.c_str())) return pw->pw_uid;
+  if (!owner.empty() && owner.find_first_not_of("0123456789") == std::string::npos) {
+    return static_cast<uid_t>(std::stoul(owner));
+  }
+  return Status::InvalidArgument("--owner " + owner + " is neither a user name nor a numeric uid");
+}
+
+ops::Finding SnapshotFinding(const DoctorCliOptions& o, const std::string& data_dir) {
+  auto opened = OpenRepo(o.repo, /*exclusive=*/false, "doctor", /*load_index=*/false);
+  if (!opened.ok()) {
+    return {ops::Severity::kError, "snapshot-age", "cannot open the repository " + o.repo.repo + ": " +
+                                                       opened.status().message(),
+            "export PAYMENTS_REPO_PASSWORD=... (or --password-file FILE); paymentsctl snapshots --repo '" +
+                o.repo.repo + "'"};
+  }
+  auto snapshots = ReadableSnapshots(opened->repo.get());
+  if (!snapshots.ok()) {
+    return {ops::Severity::kError, "snapshot-age", snapshots.status().message(),
+            "paymentsctl check --repo '" + o.repo.repo + "'"};
+  }
+  return ops::CheckSnapshotAge(*snapshots, repo::HostName(), data_dir, o.repo.repo, NowMillis(),
+                               int64_t{o.max_age_hours} * 3600000);
+}
+
+void Print(const std::string& data_dir, const std::vector<ops::Finding>& findings, bool json) {
+  if (json) {
+    std::string list = "[";
+    for (const ops::Finding& f : findings) {
+      if (list.size() > 1) list += ",";
+      JsonObject(&list)
+          .Str("severity", ops::SeverityName(f.severity))
+          .Str("check", f.check)
+          .Str("what", f.what)
+          .Str("fix", f.fix)
+          .Close();
+    }
+    list += "]";
+    std::string out;
+    JsonObject(&out).Str("data_dir", data_dir).Raw("findings", list).Close();
+    std::cout << out << "\n";
+    return;
+  }
+  std::cout << "doctor: " << data_dir << "\n";
+  for (const ops::Finding& f : findings) {
+    std::printf("  %-5s %-16s %s\n", ops::SeverityName(f.severity), f.check.c_str(), f.what.c_str());
+    if (!f.fix.empty()) std::printf("  %-5s %-16s fix: %s\n", "", "", f.fix.c_str());
+  }
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+void AddDoctorCommand(CLI::App* app, int* exit_code) {
+  auto o = std::make_shared<DoctorCliOptions>();
+  CLI::App* cmd = app->add_subcommand(
+      "doctor", "check a host's data directory and its backups; each finding with the command that fixes it");
+  cmd->add_option("--data-dir", o->data_dir, "data directory")->capture_default_str();
+  cmd->add_option("--repo", o->repo.repo, "repository whose newest snapshot of the data directory is checked");
+  cmd->add_option("--password-file", o->repo.password_file,
+                  "file whose first line is the password (default: $PAYMENTS_REPO_PASSWORD)");
+  cmd->add_option("--owner", o->owner, "the service's user (name or uid; default: the data directory's owner)");
+  cmd->add_option("--min-free-ratio", o->min_free_ratio, "warn when free space is under this times the data size")
+      ->capture_default_str();
+  cmd->add_option("--max-snapshot-age-hours", o->max_age_hours, "warn when the newest snapshot is older")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  cmd->add_option("--instance-id", o->instance_id, "this EC2 instance (default: from the instance metadata service)")
+      ->envname("PAYMENTS_EC2_INSTANCE_ID");
+  cmd->add_option("--region", o->region, "AWS region (default: the AWS CLI's)");
+  cmd->add_flag("--no-imds", o->no_imds, "never ask the EC2 instance metadata service")->envname("PAYMENTS_NO_IMDS");
+  cmd->add_flag("--json", o->json, "print the findings as JSON");
+  cmd->callback([o, exit_code] {
+    ops::DiskCheckOptions disk;
+    disk.data_dir = AbsoluteDir(o->data_dir);
+    disk.min_free_ratio = o->min_free_ratio;
+    if (!o->owner.empty()) {
+      auto uid = ParseOwner(o->owner);
+      if (!uid.ok()) {
+        *exit_code = ReportError("doctor", uid.status());
+        return;
+      }
+      disk.owner = *uid;
+    }
+    std::vector<ops::Finding> findings = ops::CheckDisk(disk);
+    if (!o->repo.repo.empty()) findings.push_back(SnapshotFinding(*o, disk.data_dir));
+    ops::AwsCheckOptions aws;
+    aws.instance_id = o->instance_id;
+    aws.region = o->region;
+    aws.use_imds = !o->no_imds;
+    aws.data_on_root = findings.front().check == "volume" && findings.front().severity != ops::Severity::kOk;
+    findings.push_back(ops::CheckRootVolume(aws));
+    Print(disk.data_dir, findings, o->json);
+    for (const ops::Finding& f : findings) {
+      if (f.severity == ops::Severity::kError) *exit_code = 1;
+    }
+  });
+}
+
+}  // namespace pb::cli

@@ -1,0 +1,87 @@
+// paymentsctl drill.
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "cli/ops_commands.h"
+#include "cli/repo_access.h"
+#include "ops/drill.h"
+
+namespace pb::cli {
+namespace {
+
+volatile std::sig_atomic_t g_signal = 0;
+void RecordSignal(int signal) { g_signal = signal; }
+
+// SIGINT, SIGTERM and SIGHUP only mark the drill interrupted, so that it
+// stops the service and removes its temporary directory before exiting.
+void CatchStopSignals() {
+  struct sigaction sa {};
+  sa.sa_handler = RecordSignal;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  for (int signal : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(signal, &sa, nullptr);
+}
+
+// payments-backend beside this paymentsctl (both install into the same
+// directory), else the name, searched in PATH.
+std::string DefaultBackend() {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    std::string beside = (self.parent_path() / "payments-backend").string();
+    if (::access(beside.c_str(), X_OK) == 0) return beside;
+  }
+  return "payments-backend";
+}
+
+}  // namespace
+
+void AddDrillCommand(CLI::App* app, int* exit_code) {
+  struct Options : RepoOptions {
+    std::string snapshot = "latest";
+    std::string backend;
+    std::string work_dir;
+    int health_timeout_s = 120;
+    bool json = false;
+  };
+  auto opts = std::make_shared<Options>();
+  CLI::App* cmd = app->add_subcommand(
+      "drill", "restore a snapshot into a temporary directory, run the service on it, check it, and time it");
+  AddRepoOptions(cmd, opts.get());
+  cmd->add_option("snapshot", opts->snapshot, "snapshot id (a unique prefix) or latest")->capture_default_str();
+  cmd->add_option("--backend", opts->backend, "the payments-backend executable (default: beside paymentsctl, else PATH)");
+  cmd->add_option("--work-dir", opts->work_dir, "where the temporary directory is made (default: $TMPDIR or /tmp)");
+  cmd->add_option("--health-timeout-seconds", opts->health_timeout_s, "how long the service may take to start")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  cmd->add_flag("--json", opts->json, "print the report as JSON");
+  cmd->callback([opts, exit_code] {
+    ops::DrillOptions options;
+    options.backend = opts->backend.empty() ? DefaultBackend() : opts->backend;
+    const char* tmp = std::getenv("TMPDIR");
+    options.work_root = AbsoluteDir(!opts->work_dir.empty() ? opts->work_dir : tmp && *tmp ? tmp : "/tmp");
+    options.health_timeout_ms = opts->health_timeout_s * 1000;
+    auto opened = OpenRepo(*opts, /*exclusive=*/false, "drill", /*load_index=*/true);
+    if (!opened.ok()) {
+      *exit_code = ReportError("drill", opened.status());
+      return;
+    }
+    auto snap = FindReadableSnapshot(opened->repo.get(), opts->snapshot);
+    if (!snap.ok()) {
+      *exit_code = ReportError("drill", snap.status());
+      return;
+    }
+    options.interrupted = [] { return g_signal != 0; };
+    CatchStopSignals();
+    ops::DrillReport report = ops::RunDrill(opened->repo.get(), *snap, options);
+    std::cout << (opts->json ? ops::DrillReportJson(report) + "\n" : ops::DrillReportText(report)) << std::flush;
+    *exit_code = g_signal != 0 ? 128 + g_signal : report.ok() ? 0 : 1;
+  });
+}
+
+}  // namespace pb::cli

@@ -1,0 +1,276 @@
+#include "ops/drill.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <simdjson.h>
+
+#include <csignal>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "common/file_util.h"
+#include "common/money.h"
+#include "common/process.h"
+#include "common/sha256.h"
+#include "ledger/totals.h"
+#include "ledger/verify.h"
+#include "ops/http_client.h"
+#include "restore/restorer.h"
+
+namespace pb::ops {
+namespace {
+
+constexpr char kLoopback[] = "127.0.0.1";
+constexpr int kRequestTimeoutMs = 5000;
+constexpr int kStartAttempts = 3;  // a port taken between our probe and the service's bind
+
+int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// A TCP port of 127.0.0.1 that was free when probed (bound to port 0, read back).
+Result<uint16_t> ProbeFreePort() {
+  ScopedFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (fd.get() < 0) return Status::FromErrno("socket", errno);
+  struct sockaddr_in addr {};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (::bind(fd.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd.get(), reinterpret_cast<struct sockaddr*>(&addr), &len) != 0) {
+    return Status::FromErrno("find a free port on 127.0.0.1", errno);
+  }
+  return ntohs(addr.sin_port);
+}
+
+// 32 hex digits from the kernel's random source: the service's admin token
+// for this drill only (passed in its environment, never in argv).
+Result<std::string> OneTimeToken() {
+  std::ifstream in("/dev/urandom", std::ios::binary);
+  Digest bytes{};
+  if (!in.read(reinterpret_cast<char*>(bytes.data()), 16)) return Status::IOError("cannot read /dev/urandom");
+  return ToHex(bytes).substr(0, 32);
+}
+
+std::string LogTail(const std::string& path) {
+  auto text = ReadFile(path);
+  if (!text.ok() || text->empty()) return "(no output)";
+  return text->size() > 2000 ? "…" + text->substr(text->size() - 2000) : *text;
+}
+
+class Drill {
+ public:
+  Drill(repo::Repository* repo, const repo::SnapshotRef& snapshot, const DrillOptions& options)
+      : repo_(repo), snapshot_(snapshot), options_(options) {
+    report_.snapshot_id = snapshot.id;
+  }
+
+  DrillReport Run() {
+    if (MakeTempDir()) {
+      bool passed = Step("restore", [&] { return Restore(); }) && Step("start", [&] { return Start(); }) &&
+                    Step("balances", [&] { return CompareBalances(); });
+      if (passed) {
+        report_.recovery_ms = report_.steps[0].ms + report_.steps[1].ms + report_.steps[2].ms;
+        passed = Step("stop", [&] { return Stop(); }) && Step("verify", [&] { return Verify(); });
+      }
+      Step("cleanup", [&] { return Cleanup(); }, /*even_if_interrupted=*/true);
+    }
+    return std::move(report_);
+  }
+
+ private:
+  // Runs one timed step; `fn` returns its detail or the failure. After an
+  // interruption only a step `even_if_interrupted` runs.
+  template <typename Fn>
+  bool Step(const std::string& name, Fn fn, bool even_if_interrupted = false) {
+    int64_t start = SteadyMs();
+    Result<std::string> r =
+        Interrupted() && !even_if_interrupted ? Result<std::string>(InterruptedStatus()) : fn();
+    DrillStep step{name, SteadyMs() - start, r.ok(), r.ok() ? *r : r.status().message()};
+    report_.steps.push_back(std::move(step));
+    return r.ok();
+  }
+
+  bool Interrupted() const { return options_.interrupted && options_.interrupted(); }
+  static Status InterruptedStatus() { return Status::Unavailable("interrupted by a signal"); }
+
+  bool MakeTempDir() {
+    std::string pattern = options_.work_root + "/paymentsctl-drill-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      report_.steps.push_back({"restore", 0, false, Status::FromErrno("create a directory in " + options_.work_root, errno).message()});
+      return false;
+    }
+    report_.temp_dir = pattern;
+    data_dir_ = pattern + "/data";
+    log_path_ = pattern + "/payments-backend.log";
+    return true;
+  }
+
+  Result<std::string> Restore() {
+    restore::RestoreOptions ro;
+    ro.target = data_dir_;
+    auto result = restore::RunRestore(repo_, snapshot_, ro, nullptr);
+    if (!result.ok()) return result.status();
+    std::string detail = std::to_string(result->files) + " files, " + std::to_string(result->bytes) + " bytes";
+    if (result->verified) detail += ", ledger verified through seq " + std::to_string(result->journal_seq);
+    return detail;
+  }
+
+  Result<std::string> Start() {
+    auto token = OneTimeToken();
+    if (!token.ok()) return token.status();
+    token_ = *token;
+    const int64_t deadline = SteadyMs() + options_.health_timeout_ms;
+    for (int attempt = 1;; ++attempt) {
+      auto port = ProbeFreePort();
+      if (!port.ok()) return port.status();
+      port_ = *port;
+      SpawnOptions so;
+      // The repository password is not the service's business.
+      so.extra_env = {"PAYMENTS_API_ADMIN_TOKEN=" + token_, "PAYMENTS_REPO_PASSWORD="};
+      so.output_file = log_path_;
+      auto child = Spawn({options_.backend, "--data-dir", data_dir_, "--listen",
+                          std::string(kLoopback) + ":" + std::to_string(port_)},
+                         so);
+      if (!child.ok()) return child.status();
+      backend_ = std::move(child).value();
+      for (;;) {
+        int code = 0;
+        if (backend_.TryWait(&code)) break;
+        auto health = HttpRequest("GET", kLoopback, port_, "/health", {}, kRequestTimeoutMs);
+        if (health.ok() && health->status == 200 && health->body.find("\"status\":\"ok\"") != std::string::npos) {
+          return options_.backend + " answered /health ok on 127.0.0.1:" + std::to_string(port_);
+        }
+        if (Interrupted()) return InterruptedStatus();
+        if (SteadyMs() > deadline) {
+          return Status::Unavailable("payments-backend did not answer /health ok within " +
+                                     std::to_string(options_.health_timeout_ms / 1000) + " s; its output: " +
+                                     LogTail(log_path_));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      std::string log = LogTail(log_path_);
+      if (attempt < kStartAttempts && log.find("in use") != std::string::npos) continue;
+      return Status::Unavailable("payments-backend exited before answering /health; its output: " + log);
+    }
+  }
+
+  Result<ledger::LedgerTotals> Served() {
+    auto health = HttpRequest("GET", kLoopback, port_, "/health", {}, kRequestTimeoutMs);
+    if (!health.ok()) return health.status();
+    auto balances = HttpRequest("GET", kLoopback, port_, "/api/balances", {{"X-Admin-Token", token_}}, kRequestTimeoutMs);
+    if (!balances.ok()) return balances.status();
+    if (balances->status != 200) {
+      return Status::Unavailable("GET /api/balances answered " + std::to_string(balances->status));
+    }
+    ledger::LedgerTotals served;
+    simdjson::dom::parser parser;
+    simdjson::dom::element h;
+    simdjson::dom::object b;
+    if (parser.parse(health->body).get(h) != simdjson::SUCCESS ||
+        h["orchestrators"].get_uint64().get(served.orchestrators) != simdjson::SUCCESS ||
+        h["workloads"].get_uint64().get(served.workloads) != simdjson::SUCCESS) {
+      return Status::IOError("/health lacks the orchestrators and workloads counts: " + health->body);
+    }
+    simdjson::dom::parser balance_parser;
+    if (balance_parser.parse(balances->body).get(b) != simdjson::SUCCESS) {
+      return Status::IOError("/api/balances is not a JSON object");
+    }
+    for (auto [id, value] : b) {
+      std::string_view eth;
+      if (value.get_string().get(eth) != simdjson::SUCCESS) return Status::IOError("/api/balances: a balance is not a string");
+      auto wei = ParseEth(eth);
+      if (!wei.ok()) return Status::IOError("/api/balances: " + wei.status().message());
+      served.balance_wei += *wei;
+    }
+    return served;
+  }
+
+  Result<std::string> CompareBalances() {
+    auto served = Served();
+    if (!served.ok()) return served.status();
+    const auto& ledger = snapshot_.snapshot.ledger;
+    ledger::LedgerTotals expected;
+    if (ledger && ledger->totals) {
+      report_.totals_source = "snapshot";
+      expected = *ledger->totals;
+    } else if (ledger) {
+      report_.totals_source = "replay";
+      auto replayed = ledger::ReplayTotals(data_dir_ + "/journal", ledger->seq);
+      if (!replayed.ok()) return replayed.status();
+      expected = *replayed;
+    } else {
+      report_.totals_source = "skipped";
+      return "served " + ledger::DescribeTotals(*served) +
+             "; not compared: the snapshot holds a Python-era directory without journal";
+    }
+    if (!(*served == expected)) {
+      return Status::Corruption("the service holds " + ledger::DescribeTotals(*served) + " but the snapshot " +
+                                (report_.totals_source == "snapshot" ? "recorded " : "journal replays to ") +
+                                ledger::DescribeTotals(expected));
+    }
+    return ledger::DescribeTotals(*served) + (report_.totals_source == "snapshot"
+                                                  ? " (as recorded in the snapshot)"
+                                                  : " (totals not recorded in this older snapshot: compared with "
+                                                    "the replay of its journal)");
+  }
+
+  Result<std::string> Stop() {
+    backend_.Signal(SIGTERM);
+    const int64_t deadline = SteadyMs() + options_.stop_timeout_ms;
+    int code = 0;
+    while (!backend_.TryWait(&code)) {
+      if (SteadyMs() > deadline) {
+        backend_.Kill();
+        return Status::Unavailable("payments-backend did not stop within " +
+                                   std::to_string(options_.stop_timeout_ms / 1000) + " s of SIGTERM (killed)");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (code != 0) {
+      return Status::Unavailable("payments-backend exited with " + std::to_string(code) + " at SIGTERM; its output: " +
+                                 LogTail(log_path_));
+    }
+    return std::string("stopped with SIGTERM");
+  }
+
+  Result<std::string> Verify() {
+    ledger::VerifyReport v = ledger::VerifyDataDir(data_dir_);
+    if (!v.ok()) return Status::Corruption("verify after the service ran: " + ledger::VerifyReportText(v));
+    return "journal through seq " + std::to_string(v.journal_seq) + " and the checkpoint files agree";
+  }
+
+  Result<std::string> Cleanup() {
+    if (backend_.running()) backend_.Kill();
+    std::error_code ec;
+    std::filesystem::remove_all(report_.temp_dir, ec);
+    report_.temp_removed = !std::filesystem::exists(report_.temp_dir);
+    if (!report_.temp_removed) {
+      return Status::IOError("could not remove " + report_.temp_dir + ": " + ec.message() + "; remove it by hand");
+    }
+    return "removed " + report_.temp_dir;
+  }
+
+  repo::Repository* repo_;
+  const repo::SnapshotRef& snapshot_;
+  const DrillOptions& options_;
+  DrillReport report_;
+  std::string data_dir_, log_path_, token_;
+  uint16_t port_ = 0;
+  ChildProcess backend_;
+};
+
+}  // namespace
+
+DrillReport RunDrill(repo::Repository* repo, const repo::SnapshotRef& snapshot, const DrillOptions& options) {
+  return Drill(repo, snapshot, options).Run();
+}
+
+}  // namespace pb::ops

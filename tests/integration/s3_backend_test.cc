@@ -180,6 +180,21 @@ TEST_F(S3BackendTest, LargeObjectsGoUpInParallelPartsAndReadBackWhole) {
   EXPECT_EQ(*b->ReadRange(path, kPartBytes - 5, 10), big.substr(kPartBytes - 5, 10));
 }
 
+TEST_F(S3BackendTest, AFailedMultipartUploadLeavesNoObject) {
+  FaultProxy proxy(s3_.port(), [](const std::string& method, const std::string& target, const std::string&) {
+    return method == "PUT" && target.find("partNumber=2") != std::string::npos ? 500 : 0;
+  });
+  auto b = Create("multipart-fails", proxy.Endpoint());
+  ASSERT_NE(b, nullptr);
+  const std::string big = RandomBytes(kMultipartThreshold + kPartBytes / 2, 5);  // 2 parts
+  const std::string path = PackPath(big);
+  Status st = b->Write(path, big);
+  EXPECT_EQ(st.kind(), Kind::kUnavailable) << st.ToString();
+  EXPECT_NE(st.message().find("part 2"), std::string::npos) << st.ToString();
+  EXPECT_EQ(b->Read(path).status().kind(), Kind::kNotFound);
+  EXPECT_TRUE(b->List("data")->empty());
+}
+
 TEST_F(S3BackendTest, CreateRefusesAPrefixHoldingObjectsAndOpenNeedsAConfig) {
   auto b = Create("taken");
   ASSERT_NE(b, nullptr);

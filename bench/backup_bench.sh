@@ -88,6 +88,7 @@ if has_tool paymentsctl-s3 || has_tool restic-s3; then
     node --openssl-legacy-provider "$here/../tools/s3rver/serve.js" 127.0.0.1 "$s3_port" "$work/s3" bench \
     >"$work/s3rver.log" 2>&1 &
   s3_pid=$!
+  disown "$s3_pid"  # killed at exit; no "Killed" job report
   for _ in $(seq 1 150); do
     grep -q listening "$work/s3rver.log" && break
     kill -0 "$s3_pid" 2>/dev/null || die "s3rver did not start: $(cat "$work/s3rver.log")"

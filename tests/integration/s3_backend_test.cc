@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "common/sha256.h"
@@ -179,6 +180,21 @@ TEST_F(S3BackendTest, LargeObjectsGoUpInParallelPartsAndReadBackWhole) {
   EXPECT_EQ(*b->ReadRange(path, kPartBytes - 5, 10), big.substr(kPartBytes - 5, 10));
 }
 
+TEST_F(S3BackendTest, AFailedMultipartUploadLeavesNoObject) {
+  FaultProxy proxy(s3_.port(), [](const std::string& method, const std::string& target, const std::string&) {
+    return method == "PUT" && target.find("partNumber=2") != std::string::npos ? 500 : 0;
+  });
+  auto b = Create("multipart-fails", proxy.Endpoint());
+  ASSERT_NE(b, nullptr);
+  const std::string big = RandomBytes(kMultipartThreshold + kPartBytes / 2, 5);  // 2 parts
+  const std::string path = PackPath(big);
+  Status st = b->Write(path, big);
+  EXPECT_EQ(st.kind(), Kind::kUnavailable) << st.ToString();
+  EXPECT_NE(st.message().find("part 2"), std::string::npos) << st.ToString();
+  EXPECT_EQ(b->Read(path).status().kind(), Kind::kNotFound);
+  EXPECT_TRUE(b->List("data")->empty());
+}
+
 TEST_F(S3BackendTest, CreateRefusesAPrefixHoldingObjectsAndOpenNeedsAConfig) {
   auto b = Create("taken");
   ASSERT_NE(b, nullptr);
@@ -211,7 +227,7 @@ TEST_F(S3BackendTest, AnUnknownKeyIsRefusedWithAdviceAndWithoutTheSecret) {
 
 TEST_F(S3BackendTest, ServerErrorsAreRetriedUntilTheyPass) {
   std::atomic<int> puts{0};
-  FaultProxy proxy(s3_.port(), [&](const std::string& method, const std::string&) {
+  FaultProxy proxy(s3_.port(), [&](const std::string& method, const std::string&, const std::string&) {
     if (method != "PUT") return 0;
     int n = puts++;
     return n < 3 ? (n % 2 ? 503 : 500) : 0;
@@ -225,7 +241,9 @@ TEST_F(S3BackendTest, ServerErrorsAreRetriedUntilTheyPass) {
 }
 
 TEST_F(S3BackendTest, APermanentServerErrorFailsClearlyAndLeavesNothing) {
-  FaultProxy proxy(s3_.port(), [](const std::string& method, const std::string&) { return method == "PUT" ? 500 : 0; });
+  FaultProxy proxy(s3_.port(), [](const std::string& method, const std::string&, const std::string&) {
+    return method == "PUT" ? 500 : 0;
+  });
   auto b = Create("failing", proxy.Endpoint());
   ASSERT_NE(b, nullptr);
   Status st = b->Write("config", "never stored");
@@ -233,6 +251,29 @@ TEST_F(S3BackendTest, APermanentServerErrorFailsClearlyAndLeavesNothing) {
   EXPECT_NE(st.message().find("retry later"), std::string::npos) << st.ToString();
   EXPECT_EQ(proxy.injected(), kFastRetry.max_attempts);
   EXPECT_EQ(b->Read("config").status().kind(), Kind::kNotFound);
+}
+
+TEST_F(S3BackendTest, ASessionTokenTravelsAsTheSecurityTokenHeaderAndTheSecretNever) {
+  std::mutex mu;
+  std::vector<std::string> heads;
+  FaultProxy proxy(s3_.port(), [&](const std::string&, const std::string&, const std::string& head) {
+    std::lock_guard<std::mutex> lock(mu);
+    heads.push_back(head);
+    return 0;
+  });
+  Config config = ConfigFor("s3://pb-test/token", proxy.Endpoint());
+  config.credentials.session_token = "session-token-of-the-test";
+  auto b = S3Backend::Create(config, kFastRetry);
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  PB_ASSERT_OK((*b)->Write("config", "c"));
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_FALSE(heads.empty());
+  for (const std::string& head : heads) {
+    EXPECT_NE(head.find("x-amz-security-token: session-token-of-the-test\r\n"), std::string::npos) << head;
+    EXPECT_NE(head.find("Authorization: AWS4-HMAC-SHA256 Credential=" + s3_.access_key_id() + "/"), std::string::npos)
+        << head;
+    EXPECT_EQ(head.find(s3_.secret_access_key()), std::string::npos) << head;
+  }
 }
 
 TEST_F(S3BackendTest, AnUnreachableEndpointIsUnavailableAfterBoundedRetries) {

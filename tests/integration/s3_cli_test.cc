@@ -200,7 +200,9 @@ TEST_F(S3CliTest, TheAwsCliReadsTheRepositoryAndASyncedCopyIsALocalRepository) {
   const std::string local = dir_.Sub("local-copy");
   ChildResult sync = Aws({"s3", "sync", std::string("s3://") + S3rver::kBucket + "/" + prefix_, local});
   ASSERT_EQ(sync.exit_code, 0) << sync.Describe();
-  for (const char* folder : {"keys", "data", "index", "snapshots", "locks"}) fs::create_directories(local + "/" + folder);
+  for (const char* folder : {"keys", "data", "index", "snapshots", "locks"}) {
+    fs::create_directories(local + "/" + folder);
+  }
   ChildResult check = RunChild(CtlArgv({"check", "--read-data", "--repo", local}), CtlEnv(), 60s);
   EXPECT_EQ(check.exit_code, 0) << check.Describe();
   const std::string restored = dir_.Sub("restored");
@@ -212,7 +214,8 @@ TEST_F(S3CliTest, TheAwsCliReadsTheRepositoryAndASyncedCopyIsALocalRepository) {
 TEST_F(S3CliTest, ABackupWhoseServerIsKilledMidUploadFailsCleanlyOrRetriesAndTheNextOneCompletes) {
   const std::string data = RandomDataDir("data", 96, 100);
   Init();
-  auto child = Child::Start(CtlArgv({"backup", "--data-dir", data, "--mode", "full", "--json", "--repo", Repo()}), Env());
+  auto child =
+      Child::Start(CtlArgv({"backup", "--data-dir", data, "--mode", "full", "--json", "--repo", Repo()}), Env());
   ASSERT_TRUE(child.ok()) << child.status().ToString();
   // Kill the server once the first pack has landed, while the rest is on its way.
   const auto deadline = std::chrono::steady_clock::now() + 30s;
@@ -241,7 +244,7 @@ TEST_F(S3CliTest, PassingServerErrorsAreRetriedAndTheBackupCompletes) {
   const std::string data = RandomDataDir("data", 24, 200);
   Init();
   std::atomic<int> puts{0};
-  FaultProxy proxy(s3_.port(), [&](const std::string& method, const std::string&) {
+  FaultProxy proxy(s3_.port(), [&](const std::string& method, const std::string&, const std::string&) {
     return method == "PUT" && puts++ % 3 == 0 ? 503 : 0;  // every third PUT (parts included) fails once
   });
   endpoint_ = proxy.Endpoint();
@@ -256,7 +259,7 @@ TEST_F(S3CliTest, PassingServerErrorsAreRetriedAndTheBackupCompletes) {
 TEST_F(S3CliTest, APermanentServerErrorFailsTheBackupClearlyAndTheRepositoryStaysValid) {
   const std::string data = RandomDataDir("data", 16, 300);
   Init();
-  FaultProxy proxy(s3_.port(), [](const std::string& method, const std::string& target) {
+  FaultProxy proxy(s3_.port(), [](const std::string& method, const std::string& target, const std::string&) {
     return method == "PUT" && target.find("/data/") != std::string::npos ? 500 : 0;
   });
   endpoint_ = proxy.Endpoint();

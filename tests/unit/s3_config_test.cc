@@ -153,6 +153,7 @@ TEST(S3Xml, ReadsListingsAndErrors) {
   EXPECT_EQ(XmlText(listing, "Key"), "p/a&b");  // not <KeyCount>
   EXPECT_EQ(XmlText("<Error><Code>NoSuchBucket</Code></Error>", "Code"), "NoSuchBucket");
   EXPECT_EQ(XmlText("<Error/>", "Code"), "");
+  EXPECT_EQ(XmlText("<Key>a&#38;b&#x26;c&unknown;</Key>", "Key"), "a&b&c&unknown;");
   EXPECT_EQ(XmlEscape("\"a\"<&>"), "&quot;a&quot;&lt;&amp;&gt;");
 }
 

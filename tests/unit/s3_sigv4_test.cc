@@ -38,7 +38,8 @@ TEST(S3SigV4, GetObjectWithRangeMatchesThePublishedExample) {
 }
 
 TEST(S3SigV4, PutObjectMatchesThePublishedExample) {
-  const std::string payload = "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072";  // "Welcome to Amazon S3."
+  // SHA-256 of the body "Welcome to Amazon S3."
+  const std::string payload = "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072";
   SigningRequest r{"PUT", "/test$file.text", {},
                    {{"Host", "examplebucket.s3.amazonaws.com"}, {"Date", "Fri, 24 May 2013 00:00:00 GMT"},
                     {"x-amz-date", kDate}, {"x-amz-storage-class", "REDUCED_REDUNDANCY"},

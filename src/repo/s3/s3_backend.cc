@@ -132,7 +132,8 @@ Status S3Backend::WriteMultipart(const std::string& key, std::string_view bytes,
         std::lock_guard<std::mutex> lock(error_mu);
         if (!error.ok()) return;
       }
-      auto etag = client_.UploadPart(key, *upload_id, static_cast<int>(i + 1), bytes.substr(i * kPartBytes, kPartBytes));
+      auto etag =
+          client_.UploadPart(key, *upload_id, static_cast<int>(i + 1), bytes.substr(i * kPartBytes, kPartBytes));
       std::lock_guard<std::mutex> lock(error_mu);
       if (!etag.ok()) {
         if (error.ok()) error = etag.status();

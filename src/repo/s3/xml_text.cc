@@ -18,14 +18,22 @@ std::string Decode(std::string_view raw) {
       break;
     }
     std::string_view entity = raw.substr(i + 1, semi - i - 1);
-    if (entity == "amp") out += '&';
-    else if (entity == "lt") out += '<';
-    else if (entity == "gt") out += '>';
-    else if (entity == "quot") out += '"';
-    else if (entity == "apos") out += '\'';
-    else if (entity.starts_with("#x")) out += static_cast<char>(std::strtol(std::string(entity.substr(2)).c_str(), nullptr, 16));
-    else if (entity.starts_with("#")) out += static_cast<char>(std::strtol(std::string(entity.substr(1)).c_str(), nullptr, 10));
-    else out += raw.substr(i, semi - i + 1);
+    const bool hex = entity.starts_with("#x");
+    if (entity == "amp") {
+      out += '&';
+    } else if (entity == "lt") {
+      out += '<';
+    } else if (entity == "gt") {
+      out += '>';
+    } else if (entity == "quot") {
+      out += '"';
+    } else if (entity == "apos") {
+      out += '\'';
+    } else if (entity.starts_with("#")) {  // a character reference: &#38; or &#x26;
+      out += static_cast<char>(std::strtol(std::string(entity.substr(hex ? 2 : 1)).c_str(), nullptr, hex ? 16 : 10));
+    } else {
+      out += raw.substr(i, semi - i + 1);
+    }
     i = semi;
   }
   return out;

@@ -67,7 +67,8 @@ Status S3rver::Start() {
   SpawnOptions spawn;
   spawn.output_file = log_file_;
   spawn.extra_env = {"S3RVER_ACCESS_KEY_ID=" + access_key_id_, "S3RVER_SECRET_ACCESS_KEY=" + secret_};
-  auto child = Spawn({"node", "--openssl-legacy-provider", script, "127.0.0.1", std::to_string(port_), store_dir_, kBucket}, spawn);
+  auto child = Spawn(
+      {"node", "--openssl-legacy-provider", script, "127.0.0.1", std::to_string(port_), store_dir_, kBucket}, spawn);
   if (!child.ok()) return child.status();
   child_ = std::move(child).value();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
@@ -177,7 +178,7 @@ void FaultProxy::Serve(int client) {
   }
   size_t sp1 = head.find(' ');
   size_t sp2 = head.find(' ', sp1 + 1);
-  int status = decide_(head.substr(0, sp1), head.substr(sp1 + 1, sp2 - sp1 - 1));
+  int status = decide_(head.substr(0, sp1), head.substr(sp1 + 1, sp2 - sp1 - 1), head);
   if (status != 0) {
     ++injected_;
     std::string code = status == 503 ? "SlowDown" : "InternalError";

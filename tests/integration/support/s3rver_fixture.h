@@ -62,12 +62,14 @@ std::vector<std::string> AwsCliEnv(const S3rver& s3, const std::string& home);
 
 // An HTTP proxy on 127.0.0.1 (free port) in front of `upstream_port` that
 // answers some requests itself. One request per connection (it adds
-// "Connection: close" upstream). `decide` gets the method and target of
-// each request and returns 0 to forward it, or an HTTP status to answer
-// with (an S3 XML error body, InternalError / SlowDown).
+// "Connection: close" upstream). `decide` gets the method, the target and
+// the whole head (request line and headers) of each request and returns 0
+// to forward it, or an HTTP status to answer with (an S3 XML error body,
+// InternalError / SlowDown).
 class FaultProxy {
  public:
-  using Decide = std::function<int(const std::string& method, const std::string& target)>;
+  using Decide =
+      std::function<int(const std::string& method, const std::string& target, const std::string& head)>;
   FaultProxy(uint16_t upstream_port, Decide decide);
   ~FaultProxy();  // stops accepting and joins every thread
   FaultProxy(const FaultProxy&) = delete;

@@ -72,8 +72,11 @@ std::set<std::string> WorkloadIds(const std::string& data_dir) {
   return ids;
 }
 
+ReplicationTarget ReplicateTest::MakeTarget() { return LocalReplicationTarget(dir_); }
+
 void ReplicateTest::SetUp() {
-  target_ = LocalReplicationTarget(dir_);
+  target_ = MakeTarget();
+  ASSERT_FALSE(target_.repo.empty());
   ChildResult r = Ctl({"init"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
 }

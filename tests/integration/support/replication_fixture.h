@@ -66,6 +66,9 @@ std::set<std::string> WorkloadIds(const std::string& data_dir);
 class ReplicateTest : public ::testing::Test {
  protected:
   void SetUp() override;
+  // The repository the test replicates to, made (not initialised) by SetUp.
+  // Default: LocalReplicationTarget(dir_).
+  virtual ReplicationTarget MakeTarget();
 
   // paymentsctl <args...> --repo <target> with the target's environment.
   ChildResult Ctl(std::vector<std::string> args, std::chrono::milliseconds timeout = std::chrono::seconds(60)) const;

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <deque>
+#include <future>
 #include <map>
 #include <simdjson.h>
 #include <span>
@@ -76,9 +77,15 @@ class Archiver {
   Status LoadParentTree(const Digest& id, const std::string& prefix);
   Status BackupCheckpointGroup();
   Status BackupJournal();
-  // Records in ledger_ the totals of a replay through its seq, or the
-  // parent's when its journal content is the same blob for blob; a journal
-  // that does not replay leaves them out with a warning (the backup goes on).
+  // Starts the replay that gives the snapshot's ledger totals in a
+  // background thread, overlapping the backup of the remaining files, unless
+  // the parent recorded totals at the same seq (then RecordTotals may reuse
+  // them). Reads only the journal files, through ledger_->seq (immutable).
+  void StartTotals();
+  // Records in ledger_ the totals of that replay, or the parent's when its
+  // journal content is the same blob for blob (replaying now when it is
+  // not); a journal that does not replay leaves them out with a warning
+  // (the backup goes on).
   // REQUIRES: the pipeline is drained (content entries are final).
   void RecordTotals();
   bool JournalSameAsParent() const;
@@ -102,6 +109,7 @@ class Archiver {
   ChunkPipeline pipeline_;
   Result<repo::Chunker> chunker_ = Status::InvalidArgument("not created");
 
+  std::future<Result<ledger::LedgerTotals>> totals_;  // StartTotals' replay
   std::map<std::string, struct stat> dirs_;  // "" is the data directory itself
   std::vector<std::string> walked_files_;
   std::map<std::string, Node> symlinks_;
@@ -472,13 +480,18 @@ bool Archiver::JournalSameAsParent() const {
   return segments == parent_segments;
 }
 
+void Archiver::StartTotals() {
+  if (!ledger_ || (parent_ledger_ && parent_ledger_->totals && parent_ledger_->seq == ledger_->seq)) return;
+  totals_ = std::async(std::launch::async, ledger::ReplayTotals, Abs(std::string(kJournalDir)), ledger_->seq);
+}
+
 void Archiver::RecordTotals() {
-  if (parent_ledger_ && parent_ledger_->totals && parent_ledger_->seq == ledger_->seq && JournalSameAsParent()) {
+  if (!totals_.valid() && parent_ledger_ && parent_ledger_->totals && parent_ledger_->seq == ledger_->seq &&
+      JournalSameAsParent()) {
     ledger_->totals = parent_ledger_->totals;
     return;
   }
-  std::string journal = Abs(std::string(kJournalDir));
-  auto totals = ledger::ReplayTotals(journal, ledger_->seq);
+  auto totals = totals_.valid() ? totals_.get() : ledger::ReplayTotals(Abs(std::string(kJournalDir)), ledger_->seq);
   if (!totals.ok()) {
     spdlog::warn("the snapshot records no ledger totals ({}); run `paymentsctl verify --data-dir {}`",
             totals.status().message(), options_.data_dir);
@@ -544,6 +557,7 @@ Result<BackupResult> Archiver::Run() {
     }
   }
   PB_RETURN_IF_ERROR(BackupJournal());
+  StartTotals();
   for (const std::string& rel : walked_files_) {
     if (files_.count(rel) || IsJournalSegment(rel)) continue;
     PB_RETURN_IF_ERROR(BackupRel(rel, ReadKind::kPlain, nullptr, false));

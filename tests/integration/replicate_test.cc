@@ -45,6 +45,29 @@ class ReplicateCliTest : public ReplicateTest {
     EXPECT_EQ(r.exit_code, 0) << r.Describe();
     return r.out;
   }
+  // Waits (at most 10 s) for the replicator's first snapshot in the local
+  // repository; fails the test when none came.
+  void WaitForFirstSnapshot() const {
+    const std::string snapshots = target_.repo + "/snapshots";
+    for (int i = 0; i < 200 && std::filesystem::is_empty(snapshots); ++i) std::this_thread::sleep_for(50ms);
+    ASSERT_FALSE(std::filesystem::is_empty(snapshots)) << "no first snapshot";
+  }
+  // payments-backend on `data` with orch-1 registered, and `paymentsctl
+  // replicate --interval 200ms` beside it, once that has shipped and taken
+  // its first snapshot.
+  struct Replicating {
+    std::unique_ptr<BackendProcess> backend;
+    std::unique_ptr<Child> replicator;
+  };
+  void StartReplicating(const std::string& data, Replicating* out) {
+    out->backend = StartBackend(data);
+    ASSERT_NE(out->backend, nullptr);
+    Register(out->backend->port(), "orch-1");
+    out->replicator = StartReplicator(data, {"--interval", "200ms"});
+    ASSERT_NE(out->replicator, nullptr);
+    WaitForState(data, "ok");
+    ASSERT_NO_FATAL_FAILURE(WaitForFirstSnapshot());
+  }
   void ExpectAll(const std::vector<Ack>& acks, const std::string& restored) {
     std::set<std::string> ids = WorkloadIds(restored);
     size_t missing = 0;
@@ -133,8 +156,7 @@ TEST_F(ReplicateCliTest, AtCutsAcrossTheSnapshotAndTheShippedRecords) {
   credit("before-snapshot");
   auto replicator = StartReplicator(data, {"--interval", "200ms"});  // takes the first snapshot
   ASSERT_NE(replicator, nullptr);
-  for (int i = 0; i < 200 && std::filesystem::is_empty(target_.repo + "/snapshots"); ++i) std::this_thread::sleep_for(50ms);
-  ASSERT_FALSE(std::filesystem::is_empty(target_.repo + "/snapshots")) << "no first snapshot";
+  ASSERT_NO_FATAL_FAILURE(WaitForFirstSnapshot());
   std::this_thread::sleep_for(20ms);
   credit("shipped-1");
   std::this_thread::sleep_for(20ms);
@@ -238,13 +260,10 @@ void CreditEach(uint16_t port, const std::vector<std::string>& ids) {
 
 TEST_F(ReplicateCliTest, AMissingWalObjectStopsRestoreAtTheLastGoodRecordAndNamesTheLoss) {
   const std::string data = dir_.Sub("data");
-  auto backend = StartBackend(data);
-  ASSERT_NE(backend, nullptr);
-  Register(backend->port(), "orch-1");
-  auto replicator = StartReplicator(data, {"--interval", "200ms"});
-  ASSERT_NE(replicator, nullptr);
-  WaitForState(data, "ok");
-  for (int i = 0; i < 200 && std::filesystem::is_empty(target_.repo + "/snapshots"); ++i) std::this_thread::sleep_for(50ms);
+  Replicating running;
+  ASSERT_NO_FATAL_FAILURE(StartReplicating(data, &running));
+  std::unique_ptr<BackendProcess>& backend = running.backend;
+  std::unique_ptr<Child>& replicator = running.replicator;
   CreditEach(backend->port(), {"a", "b", "c"});
   EXPECT_EQ(Terminate(replicator.get()), 0);
   EXPECT_EQ(backend->Terminate(), 0);
@@ -271,13 +290,10 @@ TEST_F(ReplicateCliTest, AMissingWalObjectStopsRestoreAtTheLastGoodRecordAndName
 
 TEST_F(ReplicateCliTest, PruneDeletesTheWalObjectsTheOldestSnapshotCoversAndKeepsTheRest) {
   const std::string data = dir_.Sub("data");
-  auto backend = StartBackend(data);
-  ASSERT_NE(backend, nullptr);
-  Register(backend->port(), "orch-1");
-  auto replicator = StartReplicator(data, {"--interval", "200ms"});
-  ASSERT_NE(replicator, nullptr);
-  WaitForState(data, "ok");
-  for (int i = 0; i < 200 && std::filesystem::is_empty(target_.repo + "/snapshots"); ++i) std::this_thread::sleep_for(50ms);
+  Replicating running;
+  ASSERT_NO_FATAL_FAILURE(StartReplicating(data, &running));
+  std::unique_ptr<BackendProcess>& backend = running.backend;
+  std::unique_ptr<Child>& replicator = running.replicator;
   CreditEach(backend->port(), {"a", "b"});
   EXPECT_EQ(Terminate(replicator.get()), 0);
   ChildResult backup = Ctl({"backup", "--data-dir", data, "--json"});  // covers a and b

@@ -1,5 +1,5 @@
 // repo/: the storage seam of the backup repository. Backend is the one small
-// interface every storage implements (local/ now, s3/ later, one folder per
+// interface every storage implements (local/ and s3/, one folder per
 // backend); the repository code above it never touches files or URLs itself.
 // Layout and paths are specified in docs/repository-format.md ("Layout").
 #pragma once

@@ -1,5 +1,5 @@
 // Adoption of a Python-era data directory (docs/journal-format.md, "Adopting
-// a Python-era data directory"; docs in /work/shared: upstream-data-format.md).
+// a Python-era data directory"; the upstream facts: shared/docs/upstream-data-format.md).
 #include <gtest/gtest.h>
 #include <simdjson.h>
 

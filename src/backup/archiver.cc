@@ -77,14 +77,14 @@ class Archiver {
   Status LoadParentTree(const Digest& id, const std::string& prefix);
   Status BackupCheckpointGroup();
   Status BackupJournal();
-  // Starts the replay that gives the snapshot's ledger totals in a
+  // Starts the scan that gives the snapshot's ledger totals in a
   // background thread, overlapping the backup of the remaining files, unless
   // the parent recorded totals at the same seq (then RecordTotals may reuse
   // them). Reads only the journal files, through ledger_->seq (immutable).
   void StartTotals();
-  // Records in ledger_ the totals of that replay, or the parent's when its
-  // journal content is the same blob for blob (replaying now when it is
-  // not); a journal that does not replay leaves them out with a warning
+  // Records in ledger_ the totals of that scan, or the parent's when its
+  // journal content is the same blob for blob (scanning now when it is
+  // not); a journal that does not scan leaves them out with a warning
   // (the backup goes on).
   // REQUIRES: the pipeline is drained (content entries are final).
   void RecordTotals();
@@ -109,7 +109,7 @@ class Archiver {
   ChunkPipeline pipeline_;
   Result<repo::Chunker> chunker_ = Status::InvalidArgument("not created");
 
-  std::future<Result<ledger::LedgerTotals>> totals_;  // StartTotals' replay
+  std::future<Result<ledger::LedgerTotals>> totals_;  // StartTotals' scan
   std::map<std::string, struct stat> dirs_;  // "" is the data directory itself
   std::vector<std::string> walked_files_;
   std::map<std::string, Node> symlinks_;
@@ -482,7 +482,7 @@ bool Archiver::JournalSameAsParent() const {
 
 void Archiver::StartTotals() {
   if (!ledger_ || (parent_ledger_ && parent_ledger_->totals && parent_ledger_->seq == ledger_->seq)) return;
-  totals_ = std::async(std::launch::async, ledger::ReplayTotals, Abs(std::string(kJournalDir)), ledger_->seq);
+  totals_ = std::async(std::launch::async, ledger::ScanTotals, Abs(std::string(kJournalDir)), ledger_->seq);
 }
 
 void Archiver::RecordTotals() {
@@ -491,7 +491,7 @@ void Archiver::RecordTotals() {
     ledger_->totals = parent_ledger_->totals;
     return;
   }
-  auto totals = totals_.valid() ? totals_.get() : ledger::ReplayTotals(Abs(std::string(kJournalDir)), ledger_->seq);
+  auto totals = totals_.valid() ? totals_.get() : ledger::ScanTotals(Abs(std::string(kJournalDir)), ledger_->seq);
   if (!totals.ok()) {
     spdlog::warn("the snapshot records no ledger totals ({}); run `paymentsctl verify --data-dir {}`",
             totals.status().message(), options_.data_dir);

@@ -17,12 +17,17 @@ struct LedgerTotals {
   bool operator==(const LedgerTotals&) const = default;
 };
 
-// Replays the journal in `journal_dir` from seq 1 through record `through_seq`
-// (later records are read and chain-checked but not applied) and returns the
-// totals of that state. Errors: Corruption from the journal reader or a
-// record that does not replay, naming the seq; InvalidArgument when the
-// journal ends before `through_seq`.
-Result<LedgerTotals> ReplayTotals(const std::string& journal_dir, uint64_t through_seq);
+// The totals of the state after record `through_seq` of the journal in
+// `journal_dir`, from a scan of its complete records: the orchestrators named
+// by register and import_orchestrator records, the workload and
+// import_workload records, and each orchestrator's last recorded balance (the
+// `balance` field of workload, adjustment and import_balance records). Unlike
+// a replay it checks neither the hash chain nor the effects of the records
+// (`paymentsctl verify` does); it reads four fields per record, so a backup
+// can afford it on every run. Errors: Corruption naming the segment and byte
+// offset of a line that does not parse; InvalidArgument when the journal ends
+// before `through_seq`; IOError when a segment cannot be read.
+Result<LedgerTotals> ScanTotals(const std::string& journal_dir, uint64_t through_seq);
 
 // "3 orchestrators, 10 workloads, 0.5 ETH total balance".
 std::string DescribeTotals(const LedgerTotals& totals);

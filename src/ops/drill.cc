@@ -203,7 +203,7 @@ class Drill {
       expected = *ledger->totals;
     } else if (ledger) {
       report_.totals_source = "replay";
-      auto replayed = ledger::ReplayTotals(data_dir_ + "/journal", ledger->seq);
+      auto replayed = ledger::ScanTotals(data_dir_ + "/journal", ledger->seq);
       if (!replayed.ok()) return replayed.status();
       expected = *replayed;
     } else {

@@ -16,39 +16,33 @@ const char* OperationName(Operation op) {
 }
 
 uint64_t KindTally::Problems() const {
-  return lost + phantoms + static_cast<uint64_t>(unexpected_answers + verify_failures + check_failures +
-                                                 ctl_failures + half_written_targets + restart_failures);
+  uint64_t sum = 0;
+  for (int c = kLost; c < kCounterCount; ++c) sum += n[c];
+  return sum;
 }
 
-void KindTally::Add(const KindTally& o) {
-  kills += o.kills;
-  ctl_kills += o.ctl_kills;
-  checkpoints_interrupted += o.checkpoints_interrupted;
-  acknowledged += o.acknowledged;
-  lost += o.lost;
-  phantoms += o.phantoms;
-  unexpected_answers += o.unexpected_answers;
-  verify_failures += o.verify_failures;
-  check_failures += o.check_failures;
-  ctl_failures += o.ctl_failures;
-  half_written_targets += o.half_written_targets;
-  restart_failures += o.restart_failures;
+void KindTally::Add(const KindTally& other) {
+  for (int c = 0; c < kCounterCount; ++c) n[c] += other.n[c];
 }
 
 namespace {
+
+constexpr const char* kHeadings[kCounterCount] = {"kills",   "ctl-kills",  "ckpt-cut", "acked",
+                                                  "lost",    "phantom",    "unexpected", "verify",
+                                                  "check",   "ctl-err",    "half-target", "restart"};
+
 void PrintRow(const char* name, const KindTally& t, std::FILE* out) {
-  std::fprintf(out,
-               "%-15s %6d %9d %9d %10" PRIu64 " %6" PRIu64 " %8" PRIu64 " %10d %6d %6d %7d %11d %8d\n", name,
-               t.kills, t.ctl_kills, t.checkpoints_interrupted, t.acknowledged, t.lost, t.phantoms,
-               t.unexpected_answers, t.verify_failures, t.check_failures, t.ctl_failures, t.half_written_targets,
-               t.restart_failures);
+  std::fprintf(out, "%-15s", name);
+  for (int c = 0; c < kCounterCount; ++c) std::fprintf(out, " %11" PRIu64, t.n[c]);
+  std::fprintf(out, "\n");
 }
+
 }  // namespace
 
 void PrintTally(const Tally& tally, std::FILE* out) {
-  std::fprintf(out, "%-15s %6s %9s %9s %10s %6s %8s %10s %6s %6s %7s %11s %8s\n", "during", "kills", "ctl-kills",
-               "ckpt-cut", "acked", "lost", "phantom", "unexpected", "verify", "check", "ctl-err", "half-target",
-               "restart");
+  std::fprintf(out, "%-15s", "during");
+  for (const char* heading : kHeadings) std::fprintf(out, " %11s", heading);
+  std::fprintf(out, "\n");
   KindTally total;
   for (int k = 0; k < kOperationCount; ++k) {
     PrintRow(OperationName(static_cast<Operation>(k)), tally[k], out);

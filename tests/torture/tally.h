@@ -13,21 +13,29 @@ enum class Operation { kLoadOnly, kCheckpoint, kBackup, kRestore, kForgetPrune }
 inline constexpr int kOperationCount = 5;
 const char* OperationName(Operation op);
 
-struct KindTally {
-  int kills = 0;                    // backend kills followed by a restart and every check
-  int ctl_kills = 0;                // paymentsctl killed as well
-  int checkpoints_interrupted = 0;  // checkpoint files of an unfinished checkpoint present after the kill
-  uint64_t acknowledged = 0;        // credits answered 2xx in these cycles
-  uint64_t lost = 0;                // acknowledged credits missing from the journal after the restart
-  uint64_t phantoms = 0;            // journal credits that were never sent
-  int unexpected_answers = 0;       // complete non-2xx answers to credits
-  int verify_failures = 0;          // paymentsctl verify of the data directory after the kill
-  int check_failures = 0;           // paymentsctl check --read-data of the repository
-  int ctl_failures = 0;             // a paymentsctl that was not killed and did not exit 0
-  int half_written_targets = 0;     // restore target neither absent, nor old, nor complete
-  int restart_failures = 0;
+// Every counter from kLost on is a failure.
+enum Counter {
+  kKills,                   // backend kills followed by every check
+  kCtlKills,                // paymentsctl killed as well
+  kCheckpointsInterrupted,  // files of an unfinished checkpoint present after the kill
+  kAcknowledged,            // credits answered 2xx
+  kLost,                    // acknowledged credits missing from the journal after the restart
+  kPhantoms,                // journal credits that were never sent
+  kUnexpectedAnswers,       // complete non-2xx answers to credits, clients that could not connect
+  kVerifyFailures,          // paymentsctl verify of the data directory after the kill (or an unreadable journal)
+  kCheckFailures,           // paymentsctl check --read-data of the repository
+  kCtlFailures,             // a paymentsctl that was not killed and did not exit 0
+  kHalfWrittenTargets,      // restore target neither absent, nor the old content, nor complete
+  kRestartFailures,         // the backend exited before its kill, or did not start again
+  kCounterCount
+};
 
-  // Sum of every kind of failure above (0 for a clean run).
+struct KindTally {
+  std::array<uint64_t, kCounterCount> n{};
+
+  uint64_t& operator[](Counter c) { return n[c]; }
+  uint64_t operator[](Counter c) const { return n[c]; }
+  // Sum of the failure counters (0 for a clean run).
   uint64_t Problems() const;
   void Add(const KindTally& other);
 };

@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "common/file_util.h"
-#include "support/data_files.h"
 #include "support/credit_load.h"
+#include "support/data_files.h"
 #include "support/test_support.h"
 
 namespace pb::integration {
@@ -45,7 +45,8 @@ constexpr auto kCheckpointAlignedLoadStart = 800ms;
 // The whole test must stay well under ctest's 300 s limit.
 constexpr auto kTimeBudget = 150s;
 
-std::string OrchestratorId(int i) { return LoadOrchestratorId("crash-orch", i); }
+constexpr const char* kOrchestratorPrefix = "crash-orch";
+std::string OrchestratorId(int i) { return LoadOrchestratorId(kOrchestratorPrefix, i); }
 
 struct WorkloadSeen {
   std::string orchestrator_id;
@@ -183,7 +184,7 @@ TEST(CrashIntegration, Kill9UnderConcurrentCreditsLosesNoAcknowledgedCredit) {
     }
     // Load: kClients keep-alive clients posting unique credits.
     std::atomic<bool> stop{false};
-    const CreditLoad load{server->port(), "crash-orch", kOrchestrators, kMaxRequestsPerClientPerCycle};
+    const CreditLoad load{server->port(), kOrchestratorPrefix, kOrchestrators, kMaxRequestsPerClientPerCycle};
     std::vector<ClientOutcome> outcomes(kClients);
     std::vector<std::thread> clients;
     for (int t = 0; t < kClients; ++t) {

@@ -22,6 +22,7 @@ int Usage(const char* argv0) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // one line per kill, visible as it happens
   pb::torture::TortureOptions options;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];

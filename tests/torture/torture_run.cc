@@ -45,23 +45,26 @@ constexpr int kMaxKillDelayMs = 300;
 // (every second) to start, then kills anyway.
 constexpr auto kCheckpointWait = 3s;
 constexpr auto kCtlTimeout = 60s;
+// Every this many kills the run starts over in a fresh data directory and
+// repository (after stopping, verifying and checking the old ones), so the
+// cost of a cycle's checks stays bounded in a long run.
+constexpr int kCyclesPerEpoch = 200;
 
 class Torture {
  public:
-  explicit Torture(const TortureOptions& options) : options_(options), rng_(options.seed) {
-    data_ = dir_.Sub("data");
-    repo_ = dir_.Sub("repo");
-    target_ = dir_.Sub("restored");
-    refs_ = dir_.Sub("refs");
-    typical_ms_.fill(300);
-  }
+  explicit Torture(const TortureOptions& options) : options_(options), rng_(options.seed) { typical_ms_.fill(300); }
   Torture(const Torture&) = delete;
   Torture& operator=(const Torture&) = delete;
 
   bool Run();
 
  private:
-  bool Setup();
+  // A fresh data directory with registered orchestrators, served, and a
+  // repository with one snapshot of it, below epoch-<epoch>/.
+  bool StartEpoch(int epoch);
+  // Stops the service (SIGTERM), verifies the data directory and checks the
+  // repository once more; removes the epoch's directory when all passed.
+  bool FinishEpoch();
   // One backend kill with `op` beside the load, its checks and the restart.
   // False when the run cannot go on (no restart).
   bool Cycle(int cycle, Operation op);
@@ -81,7 +84,7 @@ class Torture {
   const TortureOptions options_;
   std::mt19937_64 rng_;
   pb::testing::TempDir dir_;
-  std::string data_, repo_, target_, refs_;
+  std::string epoch_dir_, data_, repo_, target_, refs_;
   std::unique_ptr<BackendProcess> server_;
   std::string old_reference_;  // what target_ holds ("" when absent)
   std::array<int, kOperationCount> typical_ms_{};
@@ -99,7 +102,7 @@ ChildResult Torture::Ctl(std::vector<std::string> args) const {
 bool Torture::StartBackend() {
   BackendOptions options;
   options.data_dir = data_;
-  options.log_file = dir_.Sub("backend.log");
+  options.log_file = epoch_dir_ + "/backend.log";
   options.extra_args = {"--checkpoint-interval", "1"};
   options.ready_timeout = 30s;
   auto started = BackendProcess::Start(options);
@@ -111,7 +114,16 @@ bool Torture::StartBackend() {
   return true;
 }
 
-bool Torture::Setup() {
+bool Torture::StartEpoch(int epoch) {
+  epoch_dir_ = dir_.Sub("epoch-" + std::to_string(epoch));
+  data_ = epoch_dir_ + "/data";
+  repo_ = epoch_dir_ + "/repo";
+  target_ = epoch_dir_ + "/restored";
+  refs_ = epoch_dir_ + "/refs";
+  old_reference_.clear();
+  acknowledged_.clear();
+  unanswered_.clear();
+  fs::create_directories(refs_);
   ChildResult init = Ctl({"init"});
   if (init.exit_code != 0) {
     std::printf("[ torture ] init: %s\n", init.Describe().c_str());
@@ -176,9 +188,9 @@ std::optional<std::pair<std::string, std::string>> Torture::MakeReference() {
 
 void Torture::CleanUpRestoreLeftovers(const std::string& keep_a, const std::string& keep_b) {
   const std::string base = fs::path(target_).filename().string();
-  for (const std::string& name : integration::DirEntries(dir_.path())) {
+  for (const std::string& name : integration::DirEntries(epoch_dir_)) {
     if (name.rfind(base + ".before-restore-", 0) == 0 || name.rfind("." + base + ".restore-", 0) == 0) {
-      fs::remove_all(dir_.Sub(name));
+      fs::remove_all(epoch_dir_ + "/" + name);
     }
   }
   for (const std::string& name : integration::DirEntries(refs_)) {
@@ -259,6 +271,7 @@ bool Torture::Cycle(int cycle, Operation op) {
   }
   const auto start = Clock::now();
   std::unique_ptr<Child> ctl = StartCtl(op, reference ? reference->second : "");
+  if (ctl == nullptr && op != Operation::kLoadOnly && op != Operation::kCheckpoint) ++t[kCtlFailures];
   const int kill_ms = std::uniform_int_distribution<int>(kMinKillDelayMs, kMaxKillDelayMs)(rng_);
   const bool kill_ctl = ctl != nullptr && std::bernoulli_distribution(0.5)(rng_);
   const int ctl_kill_ms =
@@ -333,7 +346,7 @@ bool Torture::Cycle(int cycle, Operation op) {
 
   if (!StartBackend()) {
     ++t[kRestartFailures];
-    std::printf("%s\n", integration::FileTail(dir_.Sub("backend.log")).c_str());
+    std::printf("%s\n", integration::FileTail(epoch_dir_ + "/backend.log").c_str());
     return false;
   }
   AuditJournal(cycle, &t);
@@ -342,27 +355,41 @@ bool Torture::Cycle(int cycle, Operation op) {
   return true;
 }
 
+bool Torture::FinishEpoch() {
+  if (server_ == nullptr) return false;
+  const int stopped = server_->Terminate();
+  server_.reset();
+  integration::RunOutput verify = integration::RunVerify(data_);
+  ChildResult check = Ctl({"check", "--read-data", "--json"});
+  std::printf("[ torture ] %s: stop exit %d, verify exit %d, check --read-data exit %d\n", epoch_dir_.c_str(), stopped,
+              verify.exit_code, check.exit_code);
+  if (stopped != 0 || verify.exit_code != 0 || check.exit_code != 0) {
+    std::printf("%s\n%s\n", verify.output.substr(0, 2000).c_str(), check.Describe().substr(0, 2000).c_str());
+    return false;
+  }
+  fs::remove_all(epoch_dir_);
+  return true;
+}
+
 bool Torture::Run() {
   const auto begin = Clock::now();
   std::printf("[ torture ] seed %" PRIu64 " (rerun with SEED=%" PRIu64 "), %d kills at most, %d s\n", options_.seed,
               options_.seed, options_.iterations, options_.seconds);
-  bool went_on = Setup();
-  int kills = 0;
+  bool went_on = StartEpoch(0);
+  bool final_ok = true;
   for (int cycle = 0; went_on && cycle < options_.iterations; ++cycle) {
     if (Clock::now() - begin >= std::chrono::seconds(options_.seconds)) {
-      std::printf("[ torture ] time is up after %d kills\n", kills);
+      std::printf("[ torture ] time is up after %d kills\n", cycle);
       break;
     }
+    if (cycle > 0 && cycle % kCyclesPerEpoch == 0) {
+      final_ok = FinishEpoch();
+      went_on = final_ok && StartEpoch(cycle / kCyclesPerEpoch);
+      if (!went_on) break;
+    }
     went_on = Cycle(cycle, static_cast<Operation>(cycle % kOperationCount));
-    ++kills;
   }
-  bool final_ok = went_on;
-  if (server_ != nullptr) {
-    final_ok &= server_->Terminate() == 0;
-    final_ok &= integration::RunVerify(data_).exit_code == 0;
-    ChildResult check = Ctl({"check", "--read-data", "--json"});
-    final_ok &= check.exit_code == 0;
-  }
+  final_ok = final_ok && went_on && FinishEpoch();
   KindTally total;
   for (const KindTally& t : tally_) total.Add(t);
   const double seconds = std::chrono::duration<double>(Clock::now() - begin).count();

@@ -44,6 +44,10 @@ constexpr int kMaxKillDelayMs = 300;
 // A checkpoint cycle waits at most this long for the background checkpoint
 // (every second) to start, then kills anyway.
 constexpr auto kCheckpointWait = 3s;
+// A checkpoint cycle starts its load this long after the service was ready,
+// shortly before that checkpoint, so the journal does not grow for a whole
+// second of load.
+constexpr auto kCheckpointLoadStart = 800ms;
 constexpr auto kCtlTimeout = 60s;
 // Every this many kills the run starts over in a fresh data directory and
 // repository (after stopping, verifying and checking the old ones), so the
@@ -86,6 +90,7 @@ class Torture {
   pb::testing::TempDir dir_;
   std::string epoch_dir_, data_, repo_, target_, refs_;
   std::unique_ptr<BackendProcess> server_;
+  Clock::time_point ready_at_;  // when server_ answered /health
   std::string old_reference_;  // what target_ holds ("" when absent)
   std::array<int, kOperationCount> typical_ms_{};
   int repository_changes_ = 0;
@@ -111,6 +116,7 @@ bool Torture::StartBackend() {
     return false;
   }
   server_ = std::move(started.value());
+  ready_at_ = Clock::now();
   return true;
 }
 
@@ -261,6 +267,7 @@ bool Torture::Cycle(int cycle, Operation op) {
     }
   }
 
+  if (op == Operation::kCheckpoint) std::this_thread::sleep_until(ready_at_ + kCheckpointLoadStart);
   std::atomic<bool> stop{false};
   const integration::CreditLoad load{server_->port(), kOrchestratorPrefix, kOrchestrators,
                                      kMaxRequestsPerClientPerCycle};

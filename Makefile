@@ -3,8 +3,12 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 LISTEN ?= 127.0.0.1:8081
 DATA_DIR ?= ./data
+# make torture: backend kills at most, seconds at most, seed (printed by every run).
+ITER ?= 1000
+SECONDS ?= 3600
+SEED ?= 20261124
 
-.PHONY: setup configure build run test bench-api bench bench-remote clean
+.PHONY: setup configure build run test torture bench-api bench bench-remote clean
 
 setup:
 	@scripts/setup.sh
@@ -20,6 +24,9 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+torture: build
+	$(BUILD)/bin/torture --iterations $(ITER) --seconds $(SECONDS) --seed $(SEED)
 
 bench-api: build
 	bench/bench_api.sh $(BUILD)/bin

@@ -21,6 +21,8 @@
 #include <vector>
 
 #include "common/file_util.h"
+#include "support/credit_load.h"
+#include "support/data_files.h"
 #include "support/test_support.h"
 
 namespace pb::integration {
@@ -43,67 +45,8 @@ constexpr auto kCheckpointAlignedLoadStart = 800ms;
 // The whole test must stay well under ctest's 300 s limit.
 constexpr auto kTimeBudget = 150s;
 
-std::string OrchestratorId(int i) {
-  char id[32];
-  std::snprintf(id, sizeof id, "crash-orch-%02d", i);
-  return id;
-}
-
-// What one client sent.
-struct Credit {
-  std::string workload_id;
-  int orchestrator = 0;
-  Wei amount = 0;
-};
-
-struct ClientOutcome {
-  std::vector<Credit> acknowledged;     // 2xx received in full
-  std::vector<Credit> unanswered;       // sent, no complete answer (kill window)
-  std::vector<std::string> unexpected;  // complete non-2xx answers
-  bool connect_failed = false;
-  std::string connect_error;
-};
-
-// One keep-alive client: posts unique credits until its connection breaks
-// (the kill), `stop` is set, or the request bound is reached.
-void RunClient(uint16_t port, int cycle, int client, const std::atomic<bool>& stop, ClientOutcome* out) {
-  HttpClient http(port, 5s);
-  Status connected = http.ConnectWithRetry(2s);
-  if (!connected.ok()) {
-    out->connect_failed = true;
-    out->connect_error = connected.ToString();
-    return;
-  }
-  simdjson::dom::parser parser;
-  for (int n = 0; n < kMaxRequestsPerClientPerCycle && !stop.load(std::memory_order_relaxed); ++n) {
-    Credit c;
-    c.workload_id = "wl-c" + std::to_string(cycle) + "-t" + std::to_string(client) + "-" + std::to_string(n);
-    c.orchestrator = (client * 131 + n * 7 + cycle) % kOrchestrators;
-    const int micro = 1 + n % 3;  // 0.000001, 0.000002 or 0.000003 ETH
-    c.amount = EthToWei("0.00000" + std::to_string(micro));
-    auto r = http.Post("/api/workloads",
-                       CreditBody(c.workload_id, OrchestratorId(c.orchestrator), "0.00000" + std::to_string(micro)));
-    if (!r.ok()) {  // expected once the server is killed: the answer may never come
-      out->unanswered.push_back(std::move(c));
-      return;
-    }
-    if (r->status == 200 || r->status == 201) {
-      std::string_view wid;
-      auto doc = parser.parse(r->body);
-      if (doc.error() != simdjson::SUCCESS || doc.value()["workload_id"].get_string().get(wid) != simdjson::SUCCESS ||
-          wid != c.workload_id) {
-        out->unexpected.push_back(std::to_string(r->status) + " with a body not naming " + c.workload_id + ": " +
-                                  r->body.substr(0, 200));
-      }
-      out->acknowledged.push_back(std::move(c));
-    } else {
-      // Not acknowledged; a 503 "may be lost" could still be durable.
-      out->unexpected.push_back(std::to_string(r->status) + " for " + c.workload_id + ": " + r->body.substr(0, 200));
-      out->unanswered.push_back(std::move(c));
-    }
-    if (!http.connected()) return;
-  }
-}
+constexpr const char* kOrchestratorPrefix = "crash-orch";
+std::string OrchestratorId(int i) { return LoadOrchestratorId(kOrchestratorPrefix, i); }
 
 struct WorkloadSeen {
   std::string orchestrator_id;
@@ -143,16 +86,6 @@ Status FetchAllWorkloads(HttpClient& http, std::unordered_map<std::string, Workl
     if (count == 0 || offset >= *total) return Status::Ok();
   }
   return Status::IOError("too many workload pages");
-}
-
-// Checkpoint files present in a data directory right after a kill: tells
-// whether the kill interrupted a checkpoint.
-bool CheckpointInProgress(const std::string& data_dir) {
-  for (const char* name :
-       {"registry.json.ckpt", "balances.json.ckpt", "workloads.json.ckpt", "journal/CHECKPOINT.ckpt"}) {
-    if (fs::exists(data_dir + "/" + name)) return true;
-  }
-  return false;
 }
 
 uint64_t CheckpointSeq(const std::string& data_dir) {
@@ -251,10 +184,11 @@ TEST(CrashIntegration, Kill9UnderConcurrentCreditsLosesNoAcknowledgedCredit) {
     }
     // Load: kClients keep-alive clients posting unique credits.
     std::atomic<bool> stop{false};
+    const CreditLoad load{server->port(), kOrchestratorPrefix, kOrchestrators, kMaxRequestsPerClientPerCycle};
     std::vector<ClientOutcome> outcomes(kClients);
     std::vector<std::thread> clients;
     for (int t = 0; t < kClients; ++t) {
-      clients.emplace_back(RunClient, server->port(), cycle, t, std::cref(stop), &outcomes[t]);
+      clients.emplace_back(RunCreditClient, std::cref(load), cycle, t, std::cref(stop), &outcomes[t]);
     }
     const int delay_ms = kill_delay(rng);
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));

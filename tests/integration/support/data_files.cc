@@ -252,6 +252,14 @@ Status MakeLedgerDataDir(const std::string& data_dir, uint64_t workloads) {
   return Status::Ok();
 }
 
+bool CheckpointInProgress(const std::string& data_dir) {
+  for (const char* name :
+       {"registry.json.ckpt", "balances.json.ckpt", "workloads.json.ckpt", "journal/CHECKPOINT.ckpt"}) {
+    if (FileExists(data_dir + "/" + name)) return true;
+  }
+  return false;
+}
+
 Result<std::set<std::string>> JournalWorkloadIds(const std::string& data_dir) {
   std::set<std::string> ids;
   simdjson::dom::parser parser;

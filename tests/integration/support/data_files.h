@@ -47,6 +47,11 @@ std::string CompareTrees(const std::string& expected, const std::string& actual)
 // audit/payments-audit.log exist.
 Status MakeLedgerDataDir(const std::string& data_dir, uint64_t workloads);
 
+// True when checkpoint files of an unfinished checkpoint (*.json.ckpt,
+// journal/CHECKPOINT.ckpt) are in `data_dir`: right after a kill, the kill
+// interrupted a checkpoint.
+bool CheckpointInProgress(const std::string& data_dir);
+
 // The workload ids of every `workload` record in data_dir/journal/*.journal.
 Result<std::set<std::string>> JournalWorkloadIds(const std::string& data_dir);
 // The keys of the JSON object in `path` (workloads.json, balances.json).

@@ -1,0 +1,57 @@
+#include "support/credit_load.h"
+
+#include <simdjson.h>
+
+#include <cstdio>
+
+#include "support/test_support.h"
+
+namespace pb::integration {
+
+std::string LoadOrchestratorId(const std::string& prefix, int i) {
+  char suffix[16];
+  std::snprintf(suffix, sizeof suffix, "-%02d", i);
+  return prefix + suffix;
+}
+
+void RunCreditClient(const CreditLoad& load, int cycle, int client, const std::atomic<bool>& stop,
+                     ClientOutcome* out) {
+  HttpClient http(load.port, 5s);
+  Status connected = http.ConnectWithRetry(2s);
+  if (!connected.ok()) {
+    out->connect_failed = true;
+    out->connect_error = connected.ToString();
+    return;
+  }
+  simdjson::dom::parser parser;
+  for (int n = 0; n < load.max_requests_per_client && !stop.load(std::memory_order_relaxed); ++n) {
+    Credit c;
+    c.workload_id = "wl-c" + std::to_string(cycle) + "-t" + std::to_string(client) + "-" + std::to_string(n);
+    c.orchestrator = (client * 131 + n * 7 + cycle) % load.orchestrators;
+    const std::string eth = "0.00000" + std::to_string(1 + n % 3);  // 0.000001, 0.000002 or 0.000003 ETH
+    c.amount = EthToWei(eth);
+    auto r = http.Post("/api/workloads",
+                       CreditBody(c.workload_id, LoadOrchestratorId(load.orchestrator_prefix, c.orchestrator), eth));
+    if (!r.ok()) {  // expected once the server is killed: the answer may never come
+      out->unanswered.push_back(std::move(c));
+      return;
+    }
+    if (r->status == 200 || r->status == 201) {
+      std::string_view wid;
+      auto doc = parser.parse(r->body);
+      if (doc.error() != simdjson::SUCCESS || doc.value()["workload_id"].get_string().get(wid) != simdjson::SUCCESS ||
+          wid != c.workload_id) {
+        out->unexpected.push_back(std::to_string(r->status) + " with a body not naming " + c.workload_id + ": " +
+                                  r->body.substr(0, 200));
+      }
+      out->acknowledged.push_back(std::move(c));
+    } else {
+      // Not acknowledged; a 503 "may be lost" could still be durable.
+      out->unexpected.push_back(std::to_string(r->status) + " for " + c.workload_id + ": " + r->body.substr(0, 200));
+      out->unanswered.push_back(std::move(c));
+    }
+    if (!http.connected()) return;
+  }
+}
+
+}  // namespace pb::integration

@@ -1,0 +1,47 @@
+// Concurrent credit load for the kill -9 tests (crash_test, tests/torture):
+// keep-alive clients posting unique credits to a payments-backend until it is
+// killed, and what each of them sent, saw acknowledged, or never saw answered.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/money.h"
+
+namespace pb::integration {
+
+// "<prefix>-NN": the orchestrator ids the load credits (registered by the caller).
+std::string LoadOrchestratorId(const std::string& prefix, int i);
+
+// What one client sent.
+struct Credit {
+  std::string workload_id;
+  int orchestrator = 0;
+  Wei amount = 0;
+};
+
+struct ClientOutcome {
+  std::vector<Credit> acknowledged;     // 2xx received in full
+  std::vector<Credit> unanswered;       // sent, no complete answer (kill window)
+  std::vector<std::string> unexpected;  // complete non-2xx answers, or 2xx not naming the credit
+  bool connect_failed = false;
+  std::string connect_error;
+};
+
+struct CreditLoad {
+  uint16_t port = 0;
+  std::string orchestrator_prefix;  // see LoadOrchestratorId
+  int orchestrators = 1;
+  int max_requests_per_client = 1000;
+};
+
+// One keep-alive client: posts credits "wl-c<cycle>-t<client>-<n>" of
+// 0.000001..0.000003 ETH until its connection breaks (the kill), `stop` is
+// set, or load.max_requests_per_client is reached. Never fails the caller:
+// everything it observed is in *out. Bounded: 2 s to connect, 5 s per request.
+void RunCreditClient(const CreditLoad& load, int cycle, int client, const std::atomic<bool>& stop,
+                     ClientOutcome* out);
+
+}  // namespace pb::integration

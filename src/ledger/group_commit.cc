@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <vector>
 
+#include "common/file_ops.h"
 #include "common/file_util.h"
 #include "ledger/mirror.h"
 
@@ -31,7 +32,7 @@ Status GroupCommitter::Start(const std::string& data_dir, uint64_t durable_seq, 
   for (auto [fd, name] : {std::pair{&events_fd_, kLedgerEventsLog}, std::pair{&registry_fd_, kRegistryLog},
                           std::pair{&access_fd_, "audit/payments-audit.log"}}) {
     std::string path = data_dir + "/" + name;
-    *fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    *fd = Fs().Open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (*fd < 0) return Status::FromErrno("open " + path, errno);
   }
   pending_ = std::make_unique<Pending>();
@@ -97,7 +98,7 @@ void GroupCommitter::Loop() {
   }
   for (int fd : {events_fd_, registry_fd_, access_fd_}) {
     if (fd < 0) continue;
-    ::fdatasync(fd);
+    Fs().Fdatasync(fd);
     ::close(fd);
   }
   std::lock_guard lock(mu_);

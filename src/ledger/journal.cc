@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "common/file_ops.h"
 #include "common/file_util.h"
 #include "common/log.h"
 
@@ -247,7 +248,7 @@ JournalWriter::~JournalWriter() {
 
 Status JournalWriter::OpenSegment(const std::string& path, bool created) {
   if (fd_ >= 0) ::close(fd_);
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  fd_ = Fs().Open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd_ < 0) return Status::FromErrno("open journal segment " + path, errno);
   struct stat st;
   if (::fstat(fd_, &st) != 0) return Status::FromErrno("stat " + path, errno);
@@ -269,7 +270,7 @@ Status JournalWriter::AppendDurably(uint64_t first_seq, std::string_view lines) 
   if (size_ >= kSegmentRollBytes) PB_RETURN_IF_ERROR(OpenSegment(SegmentPath(dir_, first_seq), true));
   PB_RETURN_IF_ERROR(WriteAll(fd_, lines, "journal segment"));
   size_ += lines.size();
-  if (::fdatasync(fd_) != 0) return Status::FromErrno("fdatasync journal segment", errno);
+  if (Fs().Fdatasync(fd_) != 0) return Status::FromErrno("fdatasync journal segment", errno);
   return Status::Ok();
 }
 

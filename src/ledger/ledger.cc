@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "common/file_ops.h"
 #include "common/file_util.h"
 #include "common/log.h"
 #include "common/time_util.h"
@@ -148,7 +149,7 @@ Status Ledger::Adopt() {
     PB_RETURN_IF_ERROR(add(std::move(r)));
   }
   if (!lines.empty()) PB_RETURN_IF_ERROR(writer.AppendDurably(lines_first, lines));
-  if (::rename(staging.c_str(), (data_dir_ + "/journal").c_str()) != 0) {
+  if (Fs().Rename(staging.c_str(), (data_dir_ + "/journal").c_str()) != 0) {
     return Status::FromErrno("rename " + staging + " to journal", errno);
   }
   PB_RETURN_IF_ERROR(FsyncDir(data_dir_));

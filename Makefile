@@ -3,8 +3,11 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 LISTEN ?= 127.0.0.1:8081
 DATA_DIR ?= ./data
+# Seconds per fuzz target: `make fuzz` (default 60), and the short run of `make test`.
+SECONDS ?= 60
+TEST_FUZZ_SECONDS ?= 3
 
-.PHONY: setup configure build run test bench-api bench bench-remote clean
+.PHONY: setup configure build run test fuzz bench-api bench bench-remote clean
 
 setup:
 	@scripts/setup.sh
@@ -19,7 +22,12 @@ run: build
 	$(BUILD)/bin/payments-backend --data-dir $(DATA_DIR) --listen $(LISTEN)
 
 test: build
+	scripts/fuzz.sh $(TEST_FUZZ_SECONDS)
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# libFuzzer targets (fuzz/) built with clang in build-fuzz, each run for SECONDS.
+fuzz: setup
+	scripts/fuzz.sh $(SECONDS)
 
 bench-api: build
 	bench/bench_api.sh $(BUILD)/bin

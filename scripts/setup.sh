@@ -23,6 +23,7 @@ packages=(
   openssh-server      # the tests' "remote host": a real sshd on 127.0.0.1
   libcurl4-openssl-dev  # the S3 repository backend's HTTP client
   shellcheck          # tests: every scripts/*.sh is shellcheck-clean
+  clang libclang-rt-14-dev  # make fuzz (and its short run in make test): libFuzzer, ASan, UBSan
 )
 # The s3 tests' tools, where the tests are (the container's build stage runs
 # this script alone, before the sources are copied, and runs no test).

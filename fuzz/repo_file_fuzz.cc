@@ -7,6 +7,7 @@
 
 #include "repo/crypto.h"
 #include "repo/index.h"
+#include "repo/repository.h"
 #include "repo/snapshot.h"
 #include "repo/tree.h"
 
@@ -16,6 +17,7 @@ namespace {
 [[maybe_unused]] void Snapshot(std::string_view text) { (void)pb::repo::DecodeSnapshot(text, "fuzz"); }
 [[maybe_unused]] void Index(std::string_view text) { (void)pb::repo::DecodeIndexFile(text, "fuzz"); }
 [[maybe_unused]] void Tree(std::string_view text) { (void)pb::repo::DecodeTree(text, "fuzz"); }
+[[maybe_unused]] void Config(std::string_view text) { (void)pb::repo::DecodeConfig(text); }
 [[maybe_unused]] void KeyFile(std::string_view text) { (void)pb::repo::DecodeKeyFile(text, "fuzz password"); }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "common/file_ops.h"
 #include "common/file_util.h"
+#include "common/log.h"
 #include "ledger/mirror.h"
 
 namespace pb::ledger {
@@ -70,8 +71,11 @@ Status GroupCommitter::WriteBatch(Pending& batch) {
     callbacks_.on_durable(durable_seq_);
   }
   // Mirrors are best effort: a lost line is re-derived from the journal at start-up.
-  (void)WriteAll(events_fd_, batch.events, kLedgerEventsLog);
-  (void)WriteAll(registry_fd_, batch.registry, kRegistryLog);
+  if (!mirrors_failed_) {
+    Status st = WriteAll(events_fd_, batch.events, kLedgerEventsLog);
+    if (st.ok()) st = WriteAll(registry_fd_, batch.registry, kRegistryLog);
+    if (!st.ok()) SetMirrorsFailed(st);
+  }
   (void)WriteAll(access_fd_, batch.access, "audit/payments-audit.log");
   return Status::Ok();
 }
@@ -98,12 +102,19 @@ void GroupCommitter::Loop() {
   }
   for (int fd : {events_fd_, registry_fd_, access_fd_}) {
     if (fd < 0) continue;
-    Fs().Fdatasync(fd);
+    if (Fs().Fdatasync(fd) != 0 && fd != access_fd_) SetMirrorsFailed(Status::FromErrno("fdatasync a mirror", errno));
     ::close(fd);
   }
   std::lock_guard lock(mu_);
   stopped_ = true;
   mirrored_cv_.notify_all();
+}
+
+void GroupCommitter::SetMirrorsFailed(const Status& why) {
+  if (mirrors_failed_.exchange(true)) return;
+  spdlog::error("mirrors: {}; audit/*.log are no longer appended to and no checkpoint is written until the "
+                "service is restarted (the restart re-derives the missing lines from the journal)",
+                why.ToString());
 }
 
 void GroupCommitter::Stop() {

@@ -12,10 +12,15 @@
 
 namespace {
 
-// A journal directory of this process, removed at exit.
+// A journal directory of this process, removed at exit. In memory (/dev/shm)
+// where there is one: rewriting a file on a disk file system is ~100 times slower.
+std::filesystem::path ScratchBase() {
+  std::error_code ec;
+  return std::filesystem::is_directory("/dev/shm", ec) ? std::filesystem::path("/dev/shm")
+                                                        : std::filesystem::temp_directory_path();
+}
 struct ScratchDir {
-  ScratchDir()
-      : path((std::filesystem::temp_directory_path() / ("pb-fuzz-journal-" + std::to_string(::getpid()))).string()) {
+  ScratchDir() : path((ScratchBase() / ("pb-fuzz-journal-" + std::to_string(::getpid()))).string()) {
     std::filesystem::create_directories(path);
   }
   ~ScratchDir() { std::filesystem::remove_all(path); }

@@ -134,10 +134,12 @@ class SegmentLines {
     base_ += pos_;
     pos_ = 0;
     size_t old = buf_.size();
-    buf_.resize(old + (4 << 20));
+    // Up to 4 MiB, no more than the file holds (a small segment needs no big buffer).
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(4 << 20, size_ - (base_ + old)));
+    buf_.resize(old + want);
     ssize_t n;
     do {
-      n = ::pread(fd_, buf_.data() + old, 4 << 20, static_cast<off_t>(base_ + old));
+      n = ::pread(fd_, buf_.data() + old, want, static_cast<off_t>(base_ + old));
     } while (n < 0 && errno == EINTR);
     if (n < 0) return Status::FromErrno("read " + path_, errno);
     buf_.resize(old + static_cast<size_t>(n));

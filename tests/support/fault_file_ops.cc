@@ -34,10 +34,9 @@ int FaultFileOps::Open(const char* path, int flags, mode_t mode) {
   int fd = FileOps::Open(path, flags, mode);
   if (fd < 0) return fd;
   struct stat st;
-  off_t size = ::fstat(fd, &st) == 0 ? st.st_size : 0;
   std::lock_guard lock(mu_);
   paths_[fd] = path;
-  synced_size_[fd] = size;
+  if (::fstat(fd, &st) == 0) synced_size_.try_emplace(st.st_ino, st.st_size);
   return fd;
 }
 
@@ -73,7 +72,7 @@ int FaultFileOps::Sync(int fd, bool data_only) {
   struct stat st;
   bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
   if (Hit(FaultKind::kFsyncEio, paths_[fd])) {
-    if (regular && st.st_size > synced_size_[fd]) FileOps::Ftruncate(fd, synced_size_[fd]);
+    if (regular && st.st_size > synced_size_[st.st_ino]) FileOps::Ftruncate(fd, synced_size_[st.st_ino]);
     errno = EIO;
     return -1;
   }
@@ -81,7 +80,7 @@ int FaultFileOps::Sync(int fd, bool data_only) {
   int rc = data_only ? FileOps::Fdatasync(fd) : FileOps::Fsync(fd);
   if (rc == 0 && regular) {
     lock.lock();
-    synced_size_[fd] = st.st_size;
+    synced_size_[st.st_ino] = st.st_size;
   }
   return rc;
 }

@@ -27,8 +27,9 @@ struct FaultPlan {
 
 // Thread-safe. Install with SetFileOpsForTesting(); uninstall before it dies.
 // Loss after a failed fsync is modelled as the kernel dropping the dirty
-// pages: the file is cut back to its size at the last successful sync (or
-// at open), as LevelDB's fault_injection_test drops unsynced data.
+// pages: the file is cut back to its size at the last successful sync
+// through any descriptor (or when first opened), as LevelDB's
+// fault_injection_test drops unsynced data.
 class FaultFileOps : public FileOps {
  public:
   explicit FaultFileOps(FaultPlan plan) : plan_(std::move(plan)) {}
@@ -54,7 +55,7 @@ class FaultFileOps : public FileOps {
   const FaultPlan plan_;
   mutable std::mutex mu_;
   std::map<int, std::string> paths_;    // fd -> path it was opened with
-  std::map<int, off_t> synced_size_;    // fd -> size at open or last successful sync
+  std::map<ino_t, off_t> synced_size_;  // inode -> size when first opened or at the last successful sync
   uint64_t seen_ = 0;                   // calls of the plan's kind on matching paths
   uint64_t injected_ = 0;
   bool disk_full_ = false;

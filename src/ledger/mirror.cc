@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <simdjson.h>
 
-#include "common/file_ops.h"
 #include "common/file_util.h"
 #include "common/json_text.h"
 #include "common/log.h"
@@ -96,12 +95,12 @@ Result<uint64_t> RepairMirror(const std::string& path) {
 Status SyncMirrors(const std::string& data_dir) {
   for (const char* name : {kLedgerEventsLog, kRegistryLog}) {
     std::string path = data_dir + "/" + name;
-    int fd = Fs().Open(path.c_str(), O_RDONLY | O_CLOEXEC, 0);
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       if (errno == ENOENT) continue;
       return Status::FromErrno("open " + path, errno);
     }
-    int rc = Fs().Fdatasync(fd);
+    int rc = ::fdatasync(fd);
     int err = errno;
     ::close(fd);
     if (rc != 0) return Status::FromErrno("fdatasync " + path, err);

@@ -3,12 +3,15 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 LISTEN ?= 127.0.0.1:8081
 DATA_DIR ?= ./data
-# make torture: backend kills at most, seconds at most, seed (printed by every run).
+# make torture: backend kills at most, seconds at most (SECONDS, default 3600), seed
+# (printed by every run).
 ITER ?= 1000
-SECONDS ?= 3600
 SEED ?= 20261124
+# make fuzz: seconds per target (SECONDS, default 60); make test runs each for
+# TEST_FUZZ_SECONDS.
+TEST_FUZZ_SECONDS ?= 3
 
-.PHONY: setup configure build run test torture bench-api bench bench-remote clean
+.PHONY: setup configure build run test torture fuzz bench-api bench bench-remote clean
 
 setup:
 	@scripts/setup.sh
@@ -23,10 +26,15 @@ run: build
 	$(BUILD)/bin/payments-backend --data-dir $(DATA_DIR) --listen $(LISTEN)
 
 test: build
+	scripts/fuzz.sh $(TEST_FUZZ_SECONDS)
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 torture: build
-	$(BUILD)/bin/torture --iterations $(ITER) --seconds $(SECONDS) --seed $(SEED)
+	$(BUILD)/bin/torture --iterations $(ITER) --seconds $(or $(SECONDS),3600) --seed $(SEED)
+
+# libFuzzer targets (fuzz/) built with clang in build-fuzz, each run for SECONDS.
+fuzz: setup
+	scripts/fuzz.sh $(or $(SECONDS),60)
 
 bench-api: build
 	bench/bench_api.sh $(BUILD)/bin

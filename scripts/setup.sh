@@ -26,12 +26,18 @@ packages=(
 )
 # The s3 tests' tools, where the tests are (the container's build stage runs
 # this script alone, before the sources are copied, and runs no test).
-s3rver_dir="$(cd "$(dirname "$0")/.." && pwd)/tools/s3rver"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+s3rver_dir="$root/tools/s3rver"
 if [ -f "$s3rver_dir/package.json" ]; then
   packages+=(awscli)  # the official CLI must read what paymentsctl wrote
   # s3rver runs on node; a node from elsewhere (nodesource, which bundles npm) is kept.
   command -v node >/dev/null || packages+=(nodejs)
   command -v npm >/dev/null || packages+=(npm)
+fi
+# The fuzz targets' compiler, where they are (make fuzz, and its short run in
+# make test): clang with libFuzzer, ASan and UBSan.
+if [ -d "$root/fuzz" ]; then
+  packages+=(clang libclang-rt-14-dev)
 fi
 if [ "${1:-}" = "--bench" ]; then
   packages+=(

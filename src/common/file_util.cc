@@ -10,13 +10,14 @@
 #include <filesystem>
 #include <functional>
 
+#include "common/file_ops.h"
 #include "common/sha256.h"
 
 namespace pb {
 
 Status WriteAll(int fd, std::string_view data, const std::string& what) {
   while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
+    ssize_t n = Fs().Write(fd, data.data(), data.size());
     if (n < 0) {
       if (errno == EINTR) continue;
       return Status::FromErrno("write " + what, errno);
@@ -27,9 +28,9 @@ Status WriteAll(int fd, std::string_view data, const std::string& what) {
 }
 
 Status FsyncDir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int fd = Fs().Open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
   if (fd < 0) return Status::FromErrno("open directory " + dir, errno);
-  int rc = ::fsync(fd);
+  int rc = Fs().Fsync(fd);
   int err = errno;
   ::close(fd);
   if (rc != 0) return Status::FromErrno("fsync directory " + dir, err);
@@ -37,10 +38,10 @@ Status FsyncDir(const std::string& dir) {
 }
 
 Status TruncateFile(const std::string& path, uint64_t size) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  int fd = Fs().Open(path.c_str(), O_WRONLY | O_CLOEXEC, 0);
   if (fd < 0) return Status::FromErrno("open " + path, errno);
-  int rc = ::ftruncate(fd, static_cast<off_t>(size));
-  if (rc == 0) rc = ::fsync(fd);
+  int rc = Fs().Ftruncate(fd, static_cast<off_t>(size));
+  if (rc == 0) rc = Fs().Fsync(fd);
   int err = errno;
   ::close(fd);
   if (rc != 0) return Status::FromErrno("truncate " + path, err);
@@ -62,7 +63,7 @@ AtomicFileWriter::~AtomicFileWriter() {
 Status AtomicFileWriter::Open(const std::string& final_path, const std::string& temp_suffix) {
   final_path_ = final_path;
   temp_path_ = final_path + temp_suffix;
-  fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  fd_ = Fs().Open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd_ < 0) return Status::FromErrno("create " + temp_path_, errno);
   return Status::Ok();
 }
@@ -91,7 +92,7 @@ Status AtomicFileWriter::Append(std::string_view data) {
 
 Status AtomicFileWriter::Sync() {
   PB_RETURN_IF_ERROR(FlushBuffer());
-  if (::fsync(fd_) != 0) return Status::FromErrno("fsync " + temp_path_, errno);
+  if (Fs().Fsync(fd_) != 0) return Status::FromErrno("fsync " + temp_path_, errno);
   return Status::Ok();
 }
 
@@ -106,7 +107,7 @@ Status AtomicFileWriter::Commit() {
   PB_RETURN_IF_ERROR(Sync());
   ::close(fd_);
   fd_ = -1;
-  if (::rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
+  if (Fs().Rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
     Status st = Status::FromErrno("rename " + temp_path_ + " to " + final_path_, errno);
     ::unlink(temp_path_.c_str());
     return st;
@@ -167,7 +168,7 @@ ScopedFd::~ScopedFd() {
 
 Status PwriteAll(int fd, uint64_t offset, std::string_view data, const std::string& what) {
   while (!data.empty()) {
-    ssize_t w = ::pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset));
+    ssize_t w = Fs().Pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset));
     if (w < 0) {
       if (errno == EINTR) continue;
       return Status::FromErrno("write " + what, errno);

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <simdjson.h>
 
+#include "common/file_ops.h"
 #include "common/file_util.h"
 #include "common/json_text.h"
 #include "common/log.h"
@@ -64,11 +65,11 @@ Status WriteCheckpointFiles(const std::string& data_dir, const StateImage& image
 
 Status CommitCheckpoint(const std::string& data_dir) {
   std::string marker = MarkerPath(data_dir);
-  if (::rename((marker + kSuffix).c_str(), marker.c_str()) != 0) return Status::FromErrno("publish " + marker, errno);
+  if (Fs().Rename((marker + kSuffix).c_str(), marker.c_str()) != 0) return Status::FromErrno("publish " + marker, errno);
   PB_RETURN_IF_ERROR(FsyncDir(data_dir + "/journal"));
   for (const char* name : kFiles) {
     std::string path = data_dir + "/" + name;
-    if (::rename((path + kSuffix).c_str(), path.c_str()) != 0) return Status::FromErrno("publish " + path, errno);
+    if (Fs().Rename((path + kSuffix).c_str(), path.c_str()) != 0) return Status::FromErrno("publish " + path, errno);
   }
   return FsyncDir(data_dir);
 }
@@ -125,7 +126,7 @@ Result<CheckpointMarker> RecoverCheckpoint(const std::string& data_dir) {
     }
     auto pending_sha = Sha256File(pending);
     if (pending_sha.ok() && *pending_sha == *shas[i]) {  // committed, rename not finished: roll forward
-      if (::rename(pending.c_str(), path.c_str()) != 0) return Status::FromErrno("publish " + path, errno);
+      if (Fs().Rename(pending.c_str(), path.c_str()) != 0) return Status::FromErrno("publish " + path, errno);
       PB_RETURN_IF_ERROR(FsyncDir(data_dir));
       continue;
     }
@@ -135,7 +136,7 @@ Result<CheckpointMarker> RecoverCheckpoint(const std::string& data_dir) {
       spdlog::warn("checkpoint: {} does not match journal/CHECKPOINT (edited by hand?); moved to {} and "
                    "rebuilding the state from the journal",
                    path, aside);
-      if (::rename(path.c_str(), aside.c_str()) != 0) return Status::FromErrno("move aside " + path, errno);
+      if (Fs().Rename(path.c_str(), aside.c_str()) != 0) return Status::FromErrno("move aside " + path, errno);
     }
   }
   if (!usable) return Status::NotFound("checkpoint files do not match journal/CHECKPOINT");

@@ -6,7 +6,9 @@
 #include <cerrno>
 #include <vector>
 
+#include "common/file_ops.h"
 #include "common/file_util.h"
+#include "common/log.h"
 #include "ledger/mirror.h"
 
 namespace pb::ledger {
@@ -31,7 +33,7 @@ Status GroupCommitter::Start(const std::string& data_dir, uint64_t durable_seq, 
   for (auto [fd, name] : {std::pair{&events_fd_, kLedgerEventsLog}, std::pair{&registry_fd_, kRegistryLog},
                           std::pair{&access_fd_, "audit/payments-audit.log"}}) {
     std::string path = data_dir + "/" + name;
-    *fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    *fd = Fs().Open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (*fd < 0) return Status::FromErrno("open " + path, errno);
   }
   pending_ = std::make_unique<Pending>();
@@ -69,8 +71,11 @@ Status GroupCommitter::WriteBatch(Pending& batch) {
     callbacks_.on_durable(durable_seq_);
   }
   // Mirrors are best effort: a lost line is re-derived from the journal at start-up.
-  (void)WriteAll(events_fd_, batch.events, kLedgerEventsLog);
-  (void)WriteAll(registry_fd_, batch.registry, kRegistryLog);
+  if (!mirrors_failed_) {
+    Status st = WriteAll(events_fd_, batch.events, kLedgerEventsLog);
+    if (st.ok()) st = WriteAll(registry_fd_, batch.registry, kRegistryLog);
+    if (!st.ok()) SetMirrorsFailed(st);
+  }
   (void)WriteAll(access_fd_, batch.access, "audit/payments-audit.log");
   return Status::Ok();
 }
@@ -97,12 +102,19 @@ void GroupCommitter::Loop() {
   }
   for (int fd : {events_fd_, registry_fd_, access_fd_}) {
     if (fd < 0) continue;
-    ::fdatasync(fd);
+    if (Fs().Fdatasync(fd) != 0 && fd != access_fd_) SetMirrorsFailed(Status::FromErrno("fdatasync a mirror", errno));
     ::close(fd);
   }
   std::lock_guard lock(mu_);
   stopped_ = true;
   mirrored_cv_.notify_all();
+}
+
+void GroupCommitter::SetMirrorsFailed(const Status& why) {
+  if (mirrors_failed_.exchange(true)) return;
+  spdlog::error("mirrors: {}; audit/*.log are no longer appended to and no checkpoint is written until the "
+                "service is restarted (the restart re-derives the missing lines from the journal)",
+                why.ToString());
 }
 
 void GroupCommitter::Stop() {

@@ -18,7 +18,8 @@ namespace pb::ledger {
 // one fdatasync per batch, reports the new durable seq, then appends the
 // (unsynced) mirror and access-log lines. After a write or fsync failure it
 // accepts nothing more (the page cache can no longer be trusted) and reports
-// the failure once.
+// the failure once. After a failed mirror write or fsync it stops appending
+// to the mirrors (see mirrors_failed()) and goes on with the journal.
 class GroupCommitter {
  public:
   struct Callbacks {
@@ -50,6 +51,12 @@ class GroupCommitter {
   void Stop();
   // True once a journal write or fsync failed.
   bool failed() const { return failed_.load(); }
+  // True once a mirror line could not be written or a mirror not synced: the
+  // mirrors may have lost lines, so nothing more is appended to them and no
+  // checkpoint may claim them complete; the restart re-derives the missing
+  // lines from the journal (replay after the last checkpoint). Thread-safe.
+  bool mirrors_failed() const { return mirrors_failed_.load(); }
+  void SetMirrorsFailed(const Status& why);
 
  private:
   struct Pending;
@@ -69,6 +76,7 @@ class GroupCommitter {
   bool stopped_ = false;       // guarded by mu_: the thread has exited
   bool stopping_ = false;
   std::atomic<bool> failed_{false};
+  std::atomic<bool> mirrors_failed_{false};
   std::thread thread_;
 };
 

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "common/file_ops.h"
 #include "common/file_util.h"
 #include "common/log.h"
 
@@ -133,10 +134,12 @@ class SegmentLines {
     base_ += pos_;
     pos_ = 0;
     size_t old = buf_.size();
-    buf_.resize(old + (4 << 20));
+    // Up to 4 MiB, no more than the file holds (a small segment needs no big buffer).
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(4 << 20, size_ - (base_ + old)));
+    buf_.resize(old + want);
     ssize_t n;
     do {
-      n = ::pread(fd_, buf_.data() + old, 4 << 20, static_cast<off_t>(base_ + old));
+      n = ::pread(fd_, buf_.data() + old, want, static_cast<off_t>(base_ + old));
     } while (n < 0 && errno == EINTR);
     if (n < 0) return Status::FromErrno("read " + path_, errno);
     buf_.resize(old + static_cast<size_t>(n));
@@ -247,7 +250,7 @@ JournalWriter::~JournalWriter() {
 
 Status JournalWriter::OpenSegment(const std::string& path, bool created) {
   if (fd_ >= 0) ::close(fd_);
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  fd_ = Fs().Open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd_ < 0) return Status::FromErrno("open journal segment " + path, errno);
   struct stat st;
   if (::fstat(fd_, &st) != 0) return Status::FromErrno("stat " + path, errno);
@@ -269,7 +272,7 @@ Status JournalWriter::AppendDurably(uint64_t first_seq, std::string_view lines) 
   if (size_ >= kSegmentRollBytes) PB_RETURN_IF_ERROR(OpenSegment(SegmentPath(dir_, first_seq), true));
   PB_RETURN_IF_ERROR(WriteAll(fd_, lines, "journal segment"));
   size_ += lines.size();
-  if (::fdatasync(fd_) != 0) return Status::FromErrno("fdatasync journal segment", errno);
+  if (Fs().Fdatasync(fd_) != 0) return Status::FromErrno("fdatasync journal segment", errno);
   return Status::Ok();
 }
 

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "common/file_ops.h"
 #include "common/file_util.h"
 #include "common/log.h"
 #include "common/time_util.h"
@@ -148,7 +149,7 @@ Status Ledger::Adopt() {
     PB_RETURN_IF_ERROR(add(std::move(r)));
   }
   if (!lines.empty()) PB_RETURN_IF_ERROR(writer.AppendDurably(lines_first, lines));
-  if (::rename(staging.c_str(), (data_dir_ + "/journal").c_str()) != 0) {
+  if (Fs().Rename(staging.c_str(), (data_dir_ + "/journal").c_str()) != 0) {
     return Status::FromErrno("rename " + staging + " to journal", errno);
   }
   PB_RETURN_IF_ERROR(FsyncDir(data_dir_));
@@ -207,7 +208,12 @@ Status Ledger::PublishCheckpoint(const StateImage& image, const ChainPoint& poin
   if (!committer_.WaitMirrored(point.seq)) {
     return Status::Unavailable("the journal could not be made durable through seq " + std::to_string(point.seq));
   }
-  PB_RETURN_IF_ERROR(SyncMirrors(data_dir_));
+  Status synced = SyncMirrors(data_dir_);
+  if (!synced.ok()) committer_.SetMirrorsFailed(synced);
+  if (committer_.mirrors_failed()) {
+    return Status::Unavailable("the readable mirrors may have lost lines; no checkpoint until the service is "
+                               "restarted (the restart re-derives them from the journal)");
+  }
   PB_RETURN_IF_ERROR(CommitCheckpoint(data_dir_));
   checkpoint_seq_ = point.seq;
   return Status::Ok();

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <simdjson.h>
 
+#include "common/file_ops.h"
 #include "common/file_util.h"
 #include "common/json_text.h"
 #include "common/log.h"
@@ -95,12 +96,12 @@ Result<uint64_t> RepairMirror(const std::string& path) {
 Status SyncMirrors(const std::string& data_dir) {
   for (const char* name : {kLedgerEventsLog, kRegistryLog}) {
     std::string path = data_dir + "/" + name;
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    int fd = Fs().Open(path.c_str(), O_RDONLY | O_CLOEXEC, 0);
     if (fd < 0) {
       if (errno == ENOENT) continue;
       return Status::FromErrno("open " + path, errno);
     }
-    int rc = ::fdatasync(fd);
+    int rc = Fs().Fdatasync(fd);
     int err = errno;
     ::close(fd);
     if (rc != 0) return Status::FromErrno("fdatasync " + path, err);

@@ -27,6 +27,8 @@ std::string EncodeConfig(const RepoConfig& c) {
   return out;
 }
 
+}  // namespace
+
 Result<RepoConfig> DecodeConfig(std::string_view json) {
   simdjson::dom::parser parser;
   auto root = ParseObject(parser, json, "config");
@@ -57,8 +59,6 @@ Result<RepoConfig> DecodeConfig(std::string_view json) {
   if (ms.ok()) c.created_ms = *ms;
   return c;
 }
-
-}  // namespace
 
 std::string SealFile(const MasterKey& key, std::string_view json) { return Seal(key, Compress(json)); }
 

@@ -24,6 +24,10 @@ struct RepoConfig {
   int64_t created_ms = 0;
 };
 
+// Parses the plaintext of the repository's `config` file; Corruption naming
+// the field on any damage (unknown version, invalid chunker sizes).
+Result<RepoConfig> DecodeConfig(std::string_view json);
+
 // Largest plaintext of a sealed file (index, snapshot, lock, config).
 inline constexpr size_t kMaxSealedFile = size_t{256} << 20;
 

@@ -100,14 +100,30 @@ void GroupCommitter::Loop() {
     }
     mirrored_cv_.notify_all();
   }
-  for (int fd : {events_fd_, registry_fd_, access_fd_}) {
-    if (fd < 0) continue;
-    if (Fs().Fdatasync(fd) != 0 && fd != access_fd_) SetMirrorsFailed(Status::FromErrno("fdatasync a mirror", errno));
-    ::close(fd);
+  {
+    std::lock_guard sync_lock(mirror_sync_mu_);
+    for (int fd : {events_fd_, registry_fd_, access_fd_}) {
+      if (fd < 0) continue;
+      if (Fs().Fdatasync(fd) != 0 && fd != access_fd_) SetMirrorsFailed(Status::FromErrno("fdatasync a mirror", errno));
+      ::close(fd);
+    }
   }
   std::lock_guard lock(mu_);
   stopped_ = true;
   mirrored_cv_.notify_all();
+}
+
+Status GroupCommitter::SyncMirrorsForCheckpoint() {
+  std::lock_guard sync_lock(mirror_sync_mu_);
+  if (!mirrors_failed_) {
+    Status synced = SyncMirrors(data_dir_);
+    if (!synced.ok()) SetMirrorsFailed(synced);
+  }
+  if (mirrors_failed_) {
+    return Status::Unavailable("the readable mirrors may have lost lines; no checkpoint until the service is "
+                               "restarted (the restart re-derives them from the journal)");
+  }
+  return Status::Ok();
 }
 
 void GroupCommitter::SetMirrorsFailed(const Status& why) {

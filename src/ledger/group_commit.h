@@ -57,6 +57,13 @@ class GroupCommitter {
   // lines from the journal (replay after the last checkpoint). Thread-safe.
   bool mirrors_failed() const { return mirrors_failed_.load(); }
   void SetMirrorsFailed(const Status& why);
+  // For a checkpoint: makes the mirrors durable (SyncMirrors) and returns Ok
+  // only if no mirror write or sync has failed, this one included. Mirror
+  // syncs are serialized (this one and the committer's at Stop), so that a
+  // sync failing on one descriptor is never overtaken by a success reported
+  // on another: after a failed fsync the file's pages can no longer be
+  // trusted, whatever a later fsync says. Errors: Unavailable.
+  Status SyncMirrorsForCheckpoint();
 
  private:
   struct Pending;
@@ -77,6 +84,7 @@ class GroupCommitter {
   bool stopping_ = false;
   std::atomic<bool> failed_{false};
   std::atomic<bool> mirrors_failed_{false};
+  std::mutex mirror_sync_mu_;  // serializes mirror syncs with the failure flag
   std::thread thread_;
 };
 

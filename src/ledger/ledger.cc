@@ -208,12 +208,7 @@ Status Ledger::PublishCheckpoint(const StateImage& image, const ChainPoint& poin
   if (!committer_.WaitMirrored(point.seq)) {
     return Status::Unavailable("the journal could not be made durable through seq " + std::to_string(point.seq));
   }
-  Status synced = SyncMirrors(data_dir_);
-  if (!synced.ok()) committer_.SetMirrorsFailed(synced);
-  if (committer_.mirrors_failed()) {
-    return Status::Unavailable("the readable mirrors may have lost lines; no checkpoint until the service is "
-                               "restarted (the restart re-derives them from the journal)");
-  }
+  PB_RETURN_IF_ERROR(committer_.SyncMirrorsForCheckpoint());
   PB_RETURN_IF_ERROR(CommitCheckpoint(data_dir_));
   checkpoint_seq_ = point.seq;
   return Status::Ok();

@@ -29,6 +29,9 @@ using repo::Node;
 using repo::NodeType;
 
 constexpr size_t kMaxQueuedJobs = 16;
+// Decoded blobs waiting for their file's writer; a worker that would exceed
+// this waits (writing is then the bottleneck), which bounds memory.
+constexpr size_t kMaxQueuedWrites = 4;
 constexpr size_t kMaxReportedFiles = 20;
 
 struct timespec Timespec(int64_t ns) {
@@ -42,15 +45,25 @@ struct timespec Timespec(int64_t ns) {
   return ts;
 }
 
-// A file being written: closed, with its mode and time set, after its last blob.
+struct PendingWrite {
+  uint64_t offset = 0;
+  std::string data;
+};
+
+// A file being written: closed, with its mode and time set, after its last
+// blob. One worker at a time writes it (the writer); the others queue their
+// decoded blobs and go back to decoding, rather than spin on the inode lock.
 struct OpenFile {
   std::string rel;
   int fd = -1;
   uint32_t mode = 0;
   int64_t mtime_ns = 0;
-  std::atomic<size_t> pending{0};
+  std::atomic<size_t> pending{0};  // blobs not yet written or failed, +1 while queuing
   std::mutex mu;
-  std::string error;  // first error for this file
+  std::condition_variable writes_cv;
+  std::deque<PendingWrite> writes;  // guarded by mu
+  bool writing = false;             // guarded by mu: a worker is draining `writes`
+  std::string error;                // guarded by mu: first error for this file
 };
 
 struct BlobJob {
@@ -77,6 +90,8 @@ class Restorer {
   Status RestoreTree(const Digest& id, const std::string& rel);
   Status StartFile(const Node& node, const std::string& rel);
   void FinishFile(OpenFile* f);
+  void Done(OpenFile* f);
+  void Write(OpenFile* f, uint64_t offset, std::string data);
   void Work();
   void Fail(OpenFile* f, const std::string& message);
   std::string Temp(const std::string& rel) const { return rel.empty() ? temp_ : temp_ + "/" + rel; }
@@ -127,6 +142,41 @@ void Restorer::FinishFile(OpenFile* f) {
   }
 }
 
+void Restorer::Done(OpenFile* f) {
+  if (--f->pending == 0) FinishFile(f);
+}
+
+// Queues the blob for f's writer; becomes the writer when there is none and
+// writes until the queue is empty. Each written blob counts as Done.
+void Restorer::Write(OpenFile* f, uint64_t offset, std::string data) {
+  std::unique_lock<std::mutex> lock(f->mu);
+  f->writes_cv.wait(lock, [f] { return f->writes.size() < kMaxQueuedWrites; });
+  f->writes.push_back(PendingWrite{offset, std::move(data)});
+  if (f->writing) return;
+  f->writing = true;
+  for (;;) {
+    PendingWrite w = std::move(f->writes.front());
+    f->writes.pop_front();
+    lock.unlock();
+    f->writes_cv.notify_all();
+    Status st = WriteSparse(f->fd, w.offset, w.data, Temp(f->rel));
+    StartWriteback(f->fd, w.offset, w.data.size());
+    if (!st.ok()) {
+      std::lock_guard<std::mutex> io_lock(mu_);
+      if (io_error_.ok()) io_error_ = st;
+    }
+    bytes_done_ += w.data.size();
+    lock.lock();
+    const bool more = !f->writes.empty();
+    if (!more) f->writing = false;
+    lock.unlock();
+    // While blobs are queued, pending counts them, so this Done cannot finish the file.
+    Done(f);
+    if (!more) return;
+    lock.lock();
+  }
+}
+
 void Restorer::Work() {
   for (;;) {
     BlobJob job;
@@ -147,15 +197,10 @@ void Restorer::Work() {
                                " bytes but the tree gives it " + std::to_string(job.length) +
                                " (a damaged or crafted snapshot)");
     } else {
-      Status st = WriteSparse(job.file->fd, job.offset, *data, Temp(job.file->rel));
-      StartWriteback(job.file->fd, job.offset, data->size());
-      if (!st.ok()) {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (io_error_.ok()) io_error_ = st;
-      }
-      bytes_done_ += data->size();
+      Write(job.file.get(), job.offset, std::move(data).value());
+      continue;
     }
-    if (--job.file->pending == 0) FinishFile(job.file.get());
+    Done(job.file.get());
   }
 }
 
@@ -190,7 +235,7 @@ Status Restorer::StartFile(const Node& node, const std::string& rel) {
     }
     offset += e.length;
   }
-  if (--file->pending == 0) FinishFile(file.get());
+  Done(file.get());
   return Status::Ok();
 }
 

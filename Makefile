@@ -11,7 +11,7 @@ SEED ?= 20261124
 # TEST_FUZZ_SECONDS.
 TEST_FUZZ_SECONDS ?= 3
 
-.PHONY: setup configure build run test torture fuzz bench-api bench bench-remote clean
+.PHONY: setup configure build run test torture fuzz bench-api bench bench-remote bench-report clean
 
 setup:
 	@scripts/setup.sh
@@ -44,6 +44,10 @@ bench: build
 
 bench-remote: build
 	bench/remote_bench.sh $(BUILD)/bin
+
+# docs/benchmarks.md from make bench, make bench-api, the torture, the fault suite and the fuzzers.
+bench-report: build
+	scripts/bench-report.sh $(BUILD)/bin
 
 clean:
 	rm -rf $(BUILD)

@@ -33,7 +33,7 @@ to_ms() {
 }
 
 printf '%-10s %11s %8s %8s %9s %8s %12s %10s\n' workloads credits/s p50_ms p99_ms replay_s start_s end_workloads peak_rss_MB
-declare -A rate_at
+declare -A rate_at p99_at replay_at rss_at
 for n in $sizes; do
   dir="$work/data-$n"
   "$bin_dir/bench-journal-gen" --data-dir "$dir" --workloads "$n" >/dev/null
@@ -69,17 +69,27 @@ for n in $sizes; do
   pid=""
   read -r rate p50 p99 <<<"$mid"
   rate_at[$n]=$rate
+  p99_at[$n]=$p99
+  replay_at[$n]=$replay_s
+  rss_at[$n]=$((rss_kb / 1024))
   printf '%-10s %11.0f %8s %8s %9s %8.2f %12s %10d\n' "$n" "$rate" "$p50" "$p99" "$replay_s" "$start_s" "$end_workloads" $((rss_kb / 1024))
   rm -rf "$dir"
 done
 
 set -- $sizes
-if [ $# -ge 2 ]; then
-  first=$1
-  last=${!#}
-  echo "throughput at $last vs $first workloads: $(echo "scale=3; ${rate_at[$last]} / ${rate_at[$first]}" | bc)x (target >= 0.85)"
+first=$1
+last=${!#}
+# verdict EXPR: "met" when the awk expression holds, else "NOT met"
+verdict() { awk "BEGIN {print ($1) ? \"met\" : \"NOT met\"}"; }
+echo "targets (at $last workloads unless said):"
+printf '  %-36s %-16s %s\n' "credits/s >= 25000" "${rate_at[$last]}" "$(verdict "${rate_at[$last]} >= 25000")"
+printf '  %-36s %-16s %s\n' "p99 < 10 ms" "${p99_at[$last]} ms" "$(verdict "${p99_at[$last]} < 10")"
+printf '  %-36s %-16s %s\n' "replay of the history < 2 s" "${replay_at[$last]} s" "$(verdict "${replay_at[$last]} < 2")"
+printf '  %-36s %-16s %s\n' "peak RSS < 400 MB" "${rss_at[$last]} MB" "$(verdict "${rss_at[$last]} < 400")"
+if [ "$first" != "$last" ]; then
+  ratio=$(awk -v a="${rate_at[$last]}" -v b="${rate_at[$first]}" 'BEGIN {printf "%.3f", a / b}')
+  printf '  %-36s %-16s %s\n' "throughput at $last vs $first >= 0.85x" "${ratio}x" "$(verdict "$ratio >= 0.85")"
 fi
-echo "targets: >= 25000 credits/s, p99 < 10 ms, replay of 1M records < 2 s, RSS < 400 MB at 1M workloads"
 echo "(peak RSS is the process's high-water mark at the end, holding end_workloads workloads)"
 echo "(median of $runs runs of ${secs}s each, wrk -t2 -c64, one durable credit per request, background"
 echo " checkpoint every ${checkpoint_interval}s during the runs; $(nproc) cores)"

@@ -82,13 +82,13 @@ last=${!#}
 # verdict EXPR: "met" when the awk expression holds, else "NOT met"
 verdict() { awk "BEGIN {print ($1) ? \"met\" : \"NOT met\"}"; }
 echo "targets (at $last workloads unless said):"
-printf '  %-36s %-16s %s\n' "credits/s >= 25000" "${rate_at[$last]}" "$(verdict "${rate_at[$last]} >= 25000")"
-printf '  %-36s %-16s %s\n' "p99 < 10 ms" "${p99_at[$last]} ms" "$(verdict "${p99_at[$last]} < 10")"
-printf '  %-36s %-16s %s\n' "replay of the history < 2 s" "${replay_at[$last]} s" "$(verdict "${replay_at[$last]} < 2")"
-printf '  %-36s %-16s %s\n' "peak RSS < 400 MB" "${rss_at[$last]} MB" "$(verdict "${rss_at[$last]} < 400")"
+printf '  %-40s %-16s %s\n' "credits/s >= 25000" "${rate_at[$last]}" "$(verdict "${rate_at[$last]} >= 25000")"
+printf '  %-40s %-16s %s\n' "p99 < 10 ms" "${p99_at[$last]} ms" "$(verdict "${p99_at[$last]} < 10")"
+printf '  %-40s %-16s %s\n' "replay of the history < 2 s" "${replay_at[$last]} s" "$(verdict "${replay_at[$last]} < 2")"
+printf '  %-40s %-16s %s\n' "peak RSS < 400 MB" "${rss_at[$last]} MB" "$(verdict "${rss_at[$last]} < 400")"
 if [ "$first" != "$last" ]; then
   ratio=$(awk -v a="${rate_at[$last]}" -v b="${rate_at[$first]}" 'BEGIN {printf "%.3f", a / b}')
-  printf '  %-36s %-16s %s\n' "throughput at $last vs $first >= 0.85x" "${ratio}x" "$(verdict "$ratio >= 0.85")"
+  printf '  %-40s %-16s %s\n' "throughput at $last vs $first >= 0.85x" "${ratio}x" "$(verdict "$ratio >= 0.85")"
 fi
 echo "(peak RSS is the process's high-water mark at the end, holding end_workloads workloads)"
 echo "(median of $runs runs of ${secs}s each, wrk -t2 -c64, one durable credit per request, background"

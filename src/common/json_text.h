@@ -9,7 +9,9 @@
 namespace pb {
 
 // Appends `s` as a quoted JSON string, escaping quotes, backslashes and
-// control characters. Bytes >= 0x80 are copied as they are (UTF-8).
+// control characters. Well-formed UTF-8 is copied as it is; a byte that is
+// not part of one becomes \ufffd, so the text is always valid JSON (an id
+// from a URL path may hold any byte).
 void AppendJsonString(std::string* out, std::string_view s);
 
 // Builds one JSON object: JsonObject(&out).Str("a", "x").Int("n", 1).Close().

@@ -138,7 +138,10 @@ Reply Api::Read(std::string body) const {
 }
 
 Reply Api::Handle(const Request& request) {
-  auto [path, query] = SplitTarget(request.target);
+  // Not a structured binding: the lambda below captures path (clang 14, the
+  // fuzzers' compiler, cannot capture bindings).
+  const Target target = SplitTarget(request.target);
+  const std::string_view path = target.path, query = target.query;
   const std::string& m = request.method;
   if (path == "/health" && m == "GET") return Health();
   if (path == "/openapi.json" && m == "GET") {

@@ -267,7 +267,7 @@ TEST_F(ApiTest, GetOrchestratorShowsItsBalanceOr404) {
 // Found by the api_request fuzzer: an id from the path is echoed in the 404
 // message, and a byte that is not UTF-8 made the answer invalid JSON.
 TEST_F(ApiTest, AnswersAreJsonWhateverBytesThePathHolds) {
-  for (const std::string target : {std::string("/api/orchestrators/o\xb1x"), std::string("/api/workloads/w\xff\xfe"),
+  for (const std::string& target : {std::string("/api/orchestrators/o\xb1x"), std::string("/api/workloads/w\xff\xfe"),
                                    std::string("/api/orchestrators/o%B1x"), std::string("/api/workloads/%ED%A0%80"),
                                    std::string("/api/orchestrators/\xe2\x82")}) {
     Reply reply = Get(target);

@@ -101,6 +101,11 @@ class Backend {
 
   // Where the repository is, for messages ("local directory /srv/backup").
   virtual std::string Describe() const = 0;
+
+  // How many reads a caller such as restore should keep in flight: 0 where
+  // one per CPU is right (a local disk, where decoding is the bottleneck),
+  // more where each request waits on the network.
+  virtual int PreferredReaders() const { return 0; }
 };
 
 }  // namespace pb::repo

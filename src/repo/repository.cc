@@ -187,6 +187,36 @@ Result<std::string> Repository::ReadBlob(const Digest& id) {
   return OpenBlob(key_, *stored, id, *loc, pack_path + " blob " + ToHex(id).substr(0, 16));
 }
 
+std::vector<Result<std::string>> Repository::ReadBlobRun(const std::vector<Digest>& ids) {
+  std::vector<Result<std::string>> out;
+  out.reserve(ids.size());
+  std::vector<const BlobLocation*> locs;
+  for (const Digest& id : ids) {
+    const BlobLocation* loc = index_.Find(id);
+    const bool follows = loc && (locs.empty() || (loc->pack == locs[0]->pack &&
+                                                  loc->offset >= locs.back()->offset + locs.back()->length));
+    if (!follows) {
+      for (const Digest& each : ids) out.push_back(ReadBlob(each));
+      return out;
+    }
+    locs.push_back(loc);
+  }
+  if (locs.empty()) return out;
+  const uint64_t start = locs.front()->offset;
+  const uint64_t end = locs.back()->offset + locs.back()->length;
+  const std::string pack_path = PathOf("data", ToHex(index_.PackName(locs[0]->pack)));
+  auto stored = backend_->ReadRange(pack_path, start, end - start);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (!stored.ok()) {
+      out.push_back(stored.status());
+      continue;
+    }
+    std::string_view slice = std::string_view(*stored).substr(locs[i]->offset - start, locs[i]->length);
+    out.push_back(OpenBlob(key_, slice, ids[i], *locs[i], pack_path + " blob " + ToHex(ids[i]).substr(0, 16)));
+  }
+  return out;
+}
+
 Result<Tree> Repository::LoadTree(const Digest& id) {
   auto json = ReadBlob(id);
   if (!json.ok()) return json.status();

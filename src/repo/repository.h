@@ -79,6 +79,12 @@ class Repository {
   // Reads one blob from its pack and verifies it (OpenBlob).
   // NotFound when the index does not know it.
   Result<std::string> ReadBlob(const Digest& id);
+  // Reads the blobs `ids` with one ranged read of their pack (bytes between
+  // them are read and dropped) and checks each (OpenBlob): one result per
+  // id, a failed read failing all of them. When the index does not place
+  // them in one pack at increasing, non-overlapping offsets, each is read
+  // alone (ReadBlob). Restore uses it to cut the requests to remote storage.
+  std::vector<Result<std::string>> ReadBlobRun(const std::vector<Digest>& ids);
   Result<Tree> LoadTree(const Digest& id);
 
   // Every snapshot, oldest first. Corruption names a damaged snapshot file,

@@ -28,7 +28,13 @@ using repo::ContentEntry;
 using repo::Node;
 using repo::NodeType;
 
-constexpr size_t kMaxQueuedJobs = 16;
+constexpr size_t kMaxQueuedJobs = 64;
+// A worker takes queued blobs that follow each other in one pack as a run,
+// read with one request (Repository::ReadBlobRun): at most this many blobs,
+// this many stored bytes, and this many unneeded bytes between two of them.
+constexpr size_t kMaxRunBlobs = 16;
+constexpr uint64_t kMaxRunBytes = uint64_t{8} << 20;
+constexpr uint64_t kMaxRunGap = uint64_t{256} << 10;
 // Decoded blobs waiting for their file's writer; a worker that would exceed
 // this waits (writing is then the bottleneck), which bounds memory.
 constexpr size_t kMaxQueuedWrites = 4;
@@ -92,6 +98,10 @@ class Restorer {
   void FinishFile(OpenFile* f);
   void Done(OpenFile* f);
   void Write(OpenFile* f, uint64_t offset, std::string data);
+  // REQUIRES: mu_ held, jobs_ not empty. Moves the front job, and the jobs
+  // after it that continue its run in the same pack, into *run.
+  void TakeRun(std::vector<BlobJob>* run);
+  void Place(const BlobJob& job, Result<std::string> data);
   void Work();
   void Fail(OpenFile* f, const std::string& message);
   std::string Temp(const std::string& rel) const { return rel.empty() ? temp_ : temp_ + "/" + rel; }
@@ -177,30 +187,54 @@ void Restorer::Write(OpenFile* f, uint64_t offset, std::string data) {
   }
 }
 
+void Restorer::TakeRun(std::vector<BlobJob>* run) {
+  run->push_back(std::move(jobs_.front()));
+  jobs_.pop_front();
+  const repo::BlobLocation* first = repo_->index().Find(run->front().id);
+  if (!first) return;
+  uint64_t end = first->offset + first->length;
+  while (run->size() < kMaxRunBlobs && !jobs_.empty()) {
+    const repo::BlobLocation* next = repo_->index().Find(jobs_.front().id);
+    if (!next || next->pack != first->pack || next->offset < end || next->offset > end + kMaxRunGap ||
+        next->offset + next->length - first->offset > kMaxRunBytes) {
+      break;
+    }
+    end = next->offset + next->length;
+    run->push_back(std::move(jobs_.front()));
+    jobs_.pop_front();
+  }
+}
+
+void Restorer::Place(const BlobJob& job, Result<std::string> data) {
+  if (!data.ok()) {
+    Fail(job.file.get(), data.status().message());
+  } else if (data->size() != job.length) {
+    // Writing it anyway would leave zeros or overwrite the next chunk.
+    Fail(job.file.get(), "blob " + ToHex(job.id).substr(0, 16) + " holds " + std::to_string(data->size()) +
+                             " bytes but the tree gives it " + std::to_string(job.length) +
+                             " (a damaged or crafted snapshot)");
+  } else {
+    Write(job.file.get(), job.offset, std::move(data).value());
+    return;
+  }
+  Done(job.file.get());
+}
+
 void Restorer::Work() {
   for (;;) {
-    BlobJob job;
+    std::vector<BlobJob> run;
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [this] { return closing_ || !jobs_.empty(); });
       if (jobs_.empty()) return;
-      job = std::move(jobs_.front());
-      jobs_.pop_front();
+      TakeRun(&run);
     }
     cv_.notify_all();
-    auto data = repo_->ReadBlob(job.id);
-    if (!data.ok()) {
-      Fail(job.file.get(), data.status().message());
-    } else if (data->size() != job.length) {
-      // Writing it anyway would leave zeros or overwrite the next chunk.
-      Fail(job.file.get(), "blob " + ToHex(job.id).substr(0, 16) + " holds " + std::to_string(data->size()) +
-                               " bytes but the tree gives it " + std::to_string(job.length) +
-                               " (a damaged or crafted snapshot)");
-    } else {
-      Write(job.file.get(), job.offset, std::move(data).value());
-      continue;
-    }
-    Done(job.file.get());
+    std::vector<Digest> ids;
+    ids.reserve(run.size());
+    for (const BlobJob& job : run) ids.push_back(job.id);
+    std::vector<Result<std::string>> blobs = repo_->ReadBlobRun(ids);
+    for (size_t i = 0; i < run.size(); ++i) Place(run[i], std::move(blobs[i]));
   }
 }
 
@@ -351,8 +385,10 @@ Result<RestoreResult> Restorer::Run(const repo::SnapshotRef& snapshot) {
   bytes_total_ = snapshot.snapshot.stats.bytes;
   RestoreResult result;
   Status outcome = [&]() -> Status {
-    int workers = options_.workers > 0 ? options_.workers
-                                       : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    int workers = options_.workers > 0
+                      ? options_.workers
+                      : std::max({1, static_cast<int>(std::thread::hardware_concurrency()),
+                                  repo_->backend().PreferredReaders()});
     std::vector<std::thread> threads;
     for (int i = 0; i < workers; ++i) threads.emplace_back([this] { Work(); });
     Status walked = RestoreTree(snapshot.snapshot.tree, "");

@@ -24,7 +24,7 @@ struct RestoreOptions {
   // Extend the journal with the records shipped after the snapshot
   // (ReplayWal; up to at_ms when given) before the cut and verify.
   bool apply_wal = false;
-  int workers = 0;     // 0 = one per CPU
+  int workers = 0;     // 0 = one per CPU, or the backend's PreferredReaders when more
 };
 
 struct RestoreProgress {

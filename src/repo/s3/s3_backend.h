@@ -19,6 +19,10 @@ namespace pb::repo::s3 {
 inline constexpr size_t kMultipartThreshold = size_t{8} << 20;
 inline constexpr size_t kPartBytes = size_t{8} << 20;
 inline constexpr int kPartUploaders = 4;
+// Reads a restore keeps in flight (PreferredReaders). Measured against
+// s3rver on 2 cores, 1.3 GiB: 2 readers 2.3-3.1 s, 3-4 readers 1.8-2.1 s,
+// 6 no faster and a third more memory.
+inline constexpr int kReaders = 4;
 
 // Backend on S3. An object only appears complete: a single PUT is atomic,
 // and a multipart upload becomes visible only at its completion (a failed
@@ -51,6 +55,7 @@ class S3Backend final : public Backend {
   Result<size_t> RemoveTemporaryFiles() override;
   // "s3://BUCKET/PREFIX at ENDPOINT"
   std::string Describe() const override;
+  int PreferredReaders() const override { return kReaders; }
 
   S3Client& client() { return client_; }
 

@@ -227,9 +227,10 @@ tool_cmd() {
 # prime_page_pool: on a VM that hands freed memory back to its host (virtio
 # free page reporting), the first tool to write a gigabyte of new page cache
 # after a pause pays for the host to back those pages again, and the next
-# tool does not: measured here as 3.2-3.6 s against 1.3-1.7 s for the same
-# paymentsctl restore. Writing and removing as much as the data directory
-# just before a full backup or a restore gives every tool the same start.
+# tool does not. Measured here without priming, paymentsctl beside restic:
+# the first restore of a run took 3.2-3.5 s, the second 1.4-2.0 s, whichever
+# tool went first. Writing and removing as much as the data directory just
+# before a full backup or a restore gives every tool the same start.
 prime_page_pool() {
   head -c "$(du -sb "$data" | cut -f1)" /dev/zero >"$work/prime"
   rm -f "$work/prime"

@@ -21,16 +21,25 @@ fuzz_seconds=${FUZZ_SECONDS:-30}
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-report.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
+# work_disk: the block device (e.g. "vda") under the work directory, whose
+# partition's parent it is when it is a partition; else the file system's
+# source as df names it (e.g. "overlay").
+work_disk() {
+  local src dev
+  src=$(df --output=source "$work" | tail -n 1)
+  dev=$(lsblk -no PKNAME "$src" 2>/dev/null | head -n 1)
+  [ -n "$dev" ] || dev=$(basename "$src")
+  echo "$dev"
+}
+
 # settle: waits until the disk has had nothing in flight for 5 s (60 s at
 # most) after a sync. A step must not pay for the last one's writeback or
 # the discards of its deleted files: right after make bench removed its
 # 6 GiB work directory, make bench-api measured p99 86 ms, and 2.3 ms alone.
 settle() {
-  local src dev quiet=0
+  local dev quiet=0
   sync
-  src=$(df --output=source "$work" | tail -n 1)
-  dev=$(lsblk -no PKNAME "$src" 2>/dev/null | head -n 1)
-  [ -n "$dev" ] || dev=$(basename "$src")
+  dev=$(work_disk)
   if [ ! -r "/sys/block/$dev/inflight" ]; then
     sleep 10  # no device to watch (e.g. an overlay): a fixed pause
     return 0
@@ -83,17 +92,16 @@ disk_write() {
   awk -v s="$(echo "$t1 - $t0" | bc)" 'BEGIN {printf "%.0f MB/s", 1073.741824 / s}'
 }
 disk_desc() {
-  local src fstype dev
-  read -r src fstype < <(df --output=source,fstype "$work" | tail -n 1)
-  dev=$(lsblk -no PKNAME "$src" 2>/dev/null | head -n 1)
-  [ -n "$dev" ] || dev=$(basename "$src")
+  local fstype dev
+  fstype=$(df --output=fstype "$work" | tail -n 1)
+  dev=$(work_disk)
   if [ -b "/dev/$dev" ]; then
     local rota size
     rota=$(lsblk -dno ROTA "/dev/$dev" | tr -d ' ')
     size=$(lsblk -dno SIZE "/dev/$dev" | tr -d ' ')
     echo "$dev ($size, rotational flag $rota), $fstype"
   else
-    echo "$src, $fstype"
+    echo "$dev, $fstype"
   fi
 }
 machine_table() {

@@ -181,31 +181,34 @@ Status Repository::LoadIndex() {
 Result<std::string> Repository::ReadBlob(const Digest& id) {
   const BlobLocation* loc = index_.Find(id);
   if (!loc) return Status::NotFound("blob " + ToHex(id) + " is not in the index (the repository lost data)");
-  std::string pack_path = PathOf("data", ToHex(index_.PackName(loc->pack)));
-  auto stored = backend_->ReadRange(pack_path, loc->offset, loc->length);
-  if (!stored.ok()) return stored.status();
-  return OpenBlob(key_, *stored, id, *loc, pack_path + " blob " + ToHex(id).substr(0, 16));
+  return std::move(ReadPackRange({id}, {loc}).front());
 }
 
 std::vector<Result<std::string>> Repository::ReadBlobRun(const std::vector<Digest>& ids) {
-  std::vector<Result<std::string>> out;
-  out.reserve(ids.size());
   std::vector<const BlobLocation*> locs;
   for (const Digest& id : ids) {
     const BlobLocation* loc = index_.Find(id);
     const bool follows = loc && (locs.empty() || (loc->pack == locs[0]->pack &&
                                                   loc->offset >= locs.back()->offset + locs.back()->length));
     if (!follows) {
+      std::vector<Result<std::string>> out;
       for (const Digest& each : ids) out.push_back(ReadBlob(each));
       return out;
     }
     locs.push_back(loc);
   }
-  if (locs.empty()) return out;
+  if (locs.empty()) return {};
+  return ReadPackRange(ids, locs);
+}
+
+std::vector<Result<std::string>> Repository::ReadPackRange(const std::vector<Digest>& ids,
+                                                           const std::vector<const BlobLocation*>& locs) {
   const uint64_t start = locs.front()->offset;
   const uint64_t end = locs.back()->offset + locs.back()->length;
-  const std::string pack_path = PathOf("data", ToHex(index_.PackName(locs[0]->pack)));
+  const std::string pack_path = PathOf("data", ToHex(index_.PackName(locs.front()->pack)));
   auto stored = backend_->ReadRange(pack_path, start, end - start);
+  std::vector<Result<std::string>> out;
+  out.reserve(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) {
     if (!stored.ok()) {
       out.push_back(stored.status());

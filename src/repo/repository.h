@@ -94,6 +94,10 @@ class Repository {
 
  private:
   explicit Repository(std::unique_ptr<Backend> backend) : backend_(std::move(backend)) {}
+  // The blobs `ids` at `locs` (one pack, increasing offsets, non-empty):
+  // one ranged read, then OpenBlob on each.
+  std::vector<Result<std::string>> ReadPackRange(const std::vector<Digest>& ids,
+                                                 const std::vector<const BlobLocation*>& locs);
   std::unique_ptr<Backend> backend_;
   MasterKey key_;
   RepoConfig config_;

@@ -12,6 +12,10 @@
 #   sshd refuses the config, exits or never accepts the login.
 #   Keys are made at run time and live only in DIR; as root, /run/sshd (sshd's
 #   privilege separation directory) is created if missing.
+#   sshd runs each command through the user's login shell, which reads the
+#   user's start-up files from $HOME (bash: ~/.bashrc); the server sets HOME
+#   to DIR/home (empty; sshd_config SetEnv), so the machine's own start-up
+#   files never run.
 #
 # stop_test_sshd
 #   Stops the sshd started above (TERM, then KILL after 5 s) and waits for it.
@@ -46,7 +50,10 @@ PasswordAuthentication no
 KbdInteractiveAuthentication no
 X11Forwarding no
 AllowTcpForwarding no
+SetEnv HOME=$dir/home
 CONF
+  mkdir -p "$dir/home"
+  chmod 755 "$dir/home"
   if ! "$sshd_bin" -t -f "$dir/sshd_config" 2>"$dir/sshd.log"; then
     echo "sshd -t refused the config: $(cat "$dir/sshd.log")" >&2
     return 1

@@ -141,6 +141,11 @@ Result<std::unique_ptr<SshServer>> SshServer::Start() {
                                    0755));
   PB_RETURN_IF_ERROR(WriteFileMode(s->commands_log_, "", 0644));
 
+  // The user's home as the sessions see it (see home()).
+  s->home_ = d + "/home";
+  PB_RETURN_IF_ERROR(MakeDirs(s->home_));
+  if (::chmod(s->home_.c_str(), 0755) != 0) return Status::FromErrno("chmod " + s->home_, errno);
+
   // host_pub is "ssh-ed25519 AAAA... comment": keep type and key.
   std::istringstream words(host_pub);
   std::string type, key;
@@ -192,6 +197,8 @@ Status SshServer::Launch() {
   config += "AllowUsers " + user_ + "\n";
   config += "LogLevel VERBOSE\n";
   config += "ForceCommand " + dir_.Sub("record-command") + "\n";
+  // The login shell reads its start-up files from this HOME (see home()).
+  config += "SetEnv HOME=" + home_ + "\n";
   PB_RETURN_IF_ERROR(WriteFileMode(config_, config, 0600));
 
   size_t log_offset = ReadFileOrEmpty(log_).size();

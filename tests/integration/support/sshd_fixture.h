@@ -38,6 +38,12 @@ struct ServerIo {
 // command line to commands.log and then runs it with /bin/sh -c, so tests
 // can see what was run on the "host". The destructor kills and reaps sshd.
 // Not copyable.
+//
+// sshd runs each session through the user's login shell, which reads the
+// user's start-up files from $HOME (bash: ~/.bashrc). The server sets HOME to
+// home() (sshd_config SetEnv), a directory of the test's that starts empty:
+// the remote commands run the same whatever the machine's ~/.bashrc holds,
+// and a test can write start-up files there to play a slow or chatty host.
 class SshServer {
  public:
   // Error: sshd is missing, did not listen within its bound (on any of a few
@@ -56,6 +62,8 @@ class SshServer {
   const std::string& known_hosts() const { return known_hosts_; }
   // The server's own directory (keys, config, logs).
   const std::string& dir() const { return dir_.path(); }
+  // The user's home directory as the sessions see it ($HOME).
+  const std::string& home() const { return home_; }
 
   // TCP connections the server accepted so far ("Connection from" lines),
   // the fixture's own start-up checks included.
@@ -82,6 +90,7 @@ class SshServer {
   TempDir dir_;
   std::string user_;
   std::string client_key_, known_hosts_, config_, log_, commands_log_;
+  std::string home_;
   uint16_t port_ = 0;
   pid_t pid_ = -1;
 };

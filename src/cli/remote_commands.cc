@@ -42,6 +42,7 @@ int RunRemoteBackup(const RemoteOptions& remote, const RepoOptions& repo_options
     auto session = remote::Connect(t, ssh, r);
     if (!session.ok()) return;
     remote::HostStack stack(session->get());
+    if (!remote::CheckHost(&stack, options.include_env, r).ok()) return;
     (void)remote::BackupHost(session->get(), &stack, &shared, options, r);
   });
   return PrintReports(reports, remote.json);

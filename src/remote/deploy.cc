@@ -63,13 +63,11 @@ void DeployTarget(const Target& target, const DeployOptions& options, TargetRepo
   auto session = Connect(target, options.ssh, report);
   if (!session.ok()) return;
   HostStack stack(session->get());
+  if (!CheckHost(&stack, /*read_env=*/true, report).ok()) return;
   Changes changes;
   {
-    auto env = stack.ReadEnv();
-    if (!env.ok()) {
-      report->Step("check", [&]() -> Result<std::string> { return env.status(); });
-      return;
-    }
+    auto env = stack.ReadEnv();  // read by the check step: no remote command
+    if (!env.ok()) return;
     changes.env_before = std::move(*env);
   }
   if (options.backup_repo &&

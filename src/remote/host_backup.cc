@@ -53,13 +53,21 @@ Result<std::unique_ptr<SshSession>> Connect(const Target& target, const SshOptio
     return target.Address();
   });
   if (!st.ok()) return st;
-  HostStack stack(session.get());
-  st = report->Step("check", [&]() -> Result<std::string> {
-    PB_RETURN_IF_ERROR(stack.CheckRemotePath());
-    return target.remote_path + " is a directory";
-  });
-  if (!st.ok()) return st;
+  session->CountCommandsIn(&report->remote_commands);
   return session;
+}
+
+Status CheckHost(HostStack* stack, bool read_env, TargetReport* report) {
+  return report->Step("check", [&]() -> Result<std::string> {
+    const std::string& path = stack->target().remote_path;
+    if (!read_env) {
+      PB_RETURN_IF_ERROR(stack->CheckRemotePath());
+      return path + " is a directory";
+    }
+    auto env = stack->ReadEnv();
+    if (!env.ok()) return env.status();
+    return path + " is a directory; " + (env->has_value() ? ".env read" : "no .env");
+  });
 }
 
 Status BackupHost(SshSession* session, HostStack* stack, SharedRepo* shared, const HostBackupOptions& options,

@@ -41,7 +41,10 @@ Result<std::string> TargetCacheDir(const std::string& root, const Target& target
 Status BackupHost(SshSession* session, HostStack* stack, SharedRepo* shared, const HostBackupOptions& options,
                   TargetReport* report);
 
-// "connect" and "check": opens the session and checks remote_path.
+// Step "connect": opens the session.
 Result<std::unique_ptr<SshSession>> Connect(const Target& target, const SshOptions& ssh, TargetReport* report);
+// Step "check": remote_path is a directory on the host; with `read_env`, its
+// .env is read in the same remote command (and kept by `stack`).
+Status CheckHost(HostStack* stack, bool read_env, TargetReport* report);
 
 }  // namespace pb::remote

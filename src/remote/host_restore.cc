@@ -16,6 +16,7 @@ void RestoreToHost(const Target& target, SharedRepo* shared, const repo::Snapsho
   auto session = Connect(target, options.ssh, report);
   if (!session.ok()) return;
   HostStack stack(session->get());
+  if (!CheckHost(&stack, /*read_env=*/false, report).ok()) return;
   std::string stamp = UtcStamp();
   std::string local;
   std::string incoming = ".data.incoming-" + stamp;

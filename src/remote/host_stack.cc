@@ -2,7 +2,9 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <ctime>
 #include <thread>
 
@@ -23,7 +25,24 @@ cd "$1"
 
 constexpr const char* kCompose = R"sh(shift; exec "$@")sh";
 
+// Before the prelude's cd: exit 4 when remote_path is not a directory.
 constexpr const char* kEnvRead = R"sh(if [ -e .env ]; then cat .env; else exit 3; fi)sh";
+
+// $1: health URL, $2: openapi URL or "", $3: seconds. Polls $1 once a second
+// until it answers 2xx, then prints its body and, with $2, kOpenApiSeparator
+// and the answer of $2. Exit 4 with curl's last complaint on stderr when no
+// 2xx came within $3 seconds.
+constexpr const char* kHealthPoll = R"sh(end=$(( $(date +%s) + $3 ))
+while :; do
+  if body=$(curl -fsS --max-time 5 "$1" 2>&1); then
+    printf '%s\n' "$body"
+    if [ -n "$2" ]; then printf '\n%s\n' pctl-openapi-follows; curl -fsS --max-time 5 "$2" || true; fi
+    exit 0
+  fi
+  if [ "$(date +%s)" -ge "$end" ]; then printf '%s\n' "$body" >&2; exit 4; fi
+  sleep 1
+done)sh";
+constexpr const char* kOpenApiSeparator = "\npctl-openapi-follows\n";
 
 // $2: 1 = write stdin as .env, 0 = remove .env.
 constexpr const char* kEnvWrite = R"sh(if [ "$2" = 0 ]; then rm -f .env; exit 0; fi
@@ -107,10 +126,12 @@ Result<std::string> HostStack::Script(const std::string& what, const char* scrip
 Status HostStack::CheckRemotePath() {
   auto run = s_->Run({"test", "-d", t_.remote_path});
   if (!run.ok()) return run.status();
-  if (run->exit_code != 0) {
-    return Status::NotFound(t_.name + ": remote_path " + t_.remote_path + " is not a directory on " + t_.Address());
-  }
+  if (run->exit_code != 0) return NotADirectory();
   return Status::Ok();
+}
+
+Status HostStack::NotADirectory() const {
+  return Status::NotFound(t_.name + ": remote_path " + t_.remote_path + " is not a directory on " + t_.Address());
 }
 
 Status HostStack::Compose(const std::vector<std::string>& args) {
@@ -122,19 +143,28 @@ Status HostStack::Compose(const std::vector<std::string>& args) {
 }
 
 Result<std::optional<std::string>> HostStack::ReadEnv() {
-  std::vector<std::string> argv = {"sh", "-c", std::string(kPrelude) + kEnvRead, "pctl", t_.remote_path};
+  if (env_) return *env_;
+  std::vector<std::string> argv = {"sh", "-c", std::string("[ -d \"$1\" ] || exit 4\n") + kPrelude + kEnvRead, "pctl",
+                                   t_.remote_path};
   auto run = s_->Run(argv);
   if (!run.ok()) return run.status();
-  if (run->exit_code == 3) return std::optional<std::string>();
-  if (run->exit_code != 0) {
+  if (run->exit_code == 4) return NotADirectory();
+  if (run->exit_code == 3) {
+    env_.emplace();
+  } else if (run->exit_code != 0) {
     return Status::IOError("reading " + t_.remote_path + "/.env on " + t_.name + " failed: " + TrimmedLine(run->err));
+  } else {
+    env_.emplace(std::move(run->out));
   }
-  return std::optional<std::string>(std::move(run->out));
+  return *env_;
 }
 
 Status HostStack::WriteEnv(const std::optional<std::string>& content) {
-  return Script("writing " + t_.remote_path + "/.env", kEnvWrite, {content ? "1" : "0"}, content.value_or(""))
-      .status();
+  env_.reset();  // unknown until the write is known to have happened
+  PB_RETURN_IF_ERROR(
+      Script("writing " + t_.remote_path + "/.env", kEnvWrite, {content ? "1" : "0"}, content.value_or("")).status());
+  env_.emplace(content);
+  return Status::Ok();
 }
 
 Status HostStack::Adopt(const std::string& rel, bool create_audit) {
@@ -157,21 +187,27 @@ Result<std::string> HostStack::WaitHealthy(int timeout_s, const std::string& ope
   auto start = std::chrono::steady_clock::now();
   auto deadline = start + std::chrono::seconds(timeout_s);
   std::string origin = t_.health_url.substr(0, t_.health_url.find('/', std::string("http://").size()));
-  std::string reason = "no answer yet";
+  std::string openapi_url = openapi_path.empty() ? "" : origin + "/openapi.json";
   while (true) {
-    auto health = s_->Run({"curl", "-fsS", "--max-time", "5", t_.health_url}, {}, 15000);
-    if (!health.ok()) return health.status();
-    if (health->exit_code != 0) {
-      reason = TrimmedLine(health->err);
-      if (reason.empty()) reason = "curl exited with " + std::to_string(health->exit_code);
+    auto left = std::chrono::duration_cast<std::chrono::seconds>(deadline - std::chrono::steady_clock::now());
+    int left_s = std::max<int>(1, static_cast<int>(left.count()));
+    std::vector<std::string> argv = {"sh", "-c", kHealthPoll, "pctl", t_.health_url, openapi_url,
+                                     std::to_string(left_s)};
+    auto poll = s_->Run(argv, {}, (left_s + 30) * int64_t{1000});
+    if (!poll.ok()) return poll.status();
+    std::string reason;
+    if (poll->exit_code != 0) {
+      reason = TrimmedLine(poll->err);
+      if (reason.empty()) reason = "the health poll exited with " + std::to_string(poll->exit_code);
+      if (poll->exit_code == 4) {
+        return Status::Unavailable(t_.health_url + " not healthy within " + std::to_string(timeout_s) + " s: " + reason);
+      }
     } else {
-      reason = UnhealthyReason(health->out);
-    }
-    if (reason.empty() && !openapi_path.empty()) {
-      auto api = s_->Run({"curl", "-fsS", "--max-time", "5", origin + "/openapi.json"}, {}, 15000);
-      if (!api.ok()) return api.status();
-      if (api->exit_code != 0 || !ListsPath(api->out, openapi_path)) {
-        reason = origin + "/openapi.json does not list the path " + openapi_path;
+      size_t sep = poll->out.find(kOpenApiSeparator);
+      reason = UnhealthyReason(poll->out.substr(0, sep));
+      if (reason.empty() && !openapi_url.empty() &&
+          (sep == std::string::npos || !ListsPath(poll->out.substr(sep + std::strlen(kOpenApiSeparator)), openapi_path))) {
+        reason = openapi_url + " does not list the path " + openapi_path;
       }
     }
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -181,8 +217,7 @@ Result<std::string> HostStack::WaitHealthy(int timeout_s, const std::string& ope
       return std::string(buf);
     }
     if (std::chrono::steady_clock::now() + std::chrono::seconds(1) > deadline) {
-      return Status::Unavailable(t_.health_url + " not healthy within " + std::to_string(timeout_s) +
-                                 " s: " + reason);
+      return Status::Unavailable(t_.health_url + " not healthy within " + std::to_string(timeout_s) + " s: " + reason);
     }
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }

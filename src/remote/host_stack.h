@@ -23,7 +23,9 @@ class HostStack {
   // `compose <args>` run in remote_path.
   Status Compose(const std::vector<std::string>& args);
 
-  // .env's bytes, or nullopt when remote_path has none.
+  // .env's bytes, or nullopt when remote_path has none. Read from the host
+  // once (NotFound, as CheckRemotePath, when remote_path is not a
+  // directory); later calls return what this stack last read or wrote.
   Result<std::optional<std::string>> ReadEnv();
   // Replaces .env with `content` (temporary file + rename, mode and owner of
   // the old one kept, 0600 when new) or removes it when nullopt. The content
@@ -45,14 +47,19 @@ class HostStack {
   // Polls health_url on the host once a second until it answers 2xx (and a
   // JSON `status`, if present, is "ok") and, when `openapi_path` is set,
   // /openapi.json lists it. Unavailable with the last reason after `timeout_s`.
-  // Returns "healthy after N.N s".
+  // Returns "healthy after N.N s". The polls until the first 2xx run on the
+  // host in one remote command; each 2xx that is not healthy costs one more.
   Result<std::string> WaitHealthy(int timeout_s, const std::string& openapi_path);
 
+  const Target& target() const { return t_; }
+
  private:
+  Status NotADirectory() const;
   Result<std::string> Script(const std::string& what, const char* script, const std::vector<std::string>& args,
                              std::string_view input = {});
   SshSession* s_;
   const Target& t_;
+  std::optional<std::optional<std::string>> env_;  // set once .env was read or written
 };
 
 // UTC time as used in backups/<stamp> names: 20261124T133605Z.

@@ -47,11 +47,15 @@ std::string Lines(std::initializer_list<std::string_view> names) {
 
 Result<TransferStats> PullDataDir(SshSession* session, const std::string& staging_dir, backup::BackupMode mode) {
   const Target& t = session->target();
-  auto probe = session->Run({"test", "-d", t.DataDir()});
+  // One remote command: exit 3 without data/, 4 with data/ but no journal/.
+  const std::string journal(backup::kJournalDir);
+  auto probe = session->Run({"sh", "-c", "[ -d \"$1\" ] || exit 3; [ -d \"$1/$2\" ] || exit 4", "pctl", t.DataDir(),
+                             journal});
   if (!probe.ok()) return probe.status();
-  if (probe->exit_code != 0) {
+  if (probe->exit_code != 0 && probe->exit_code != 4) {
     return Status::NotFound(t.name + " has no directory " + t.DataDir() + " (" + t.Address() + ")");
   }
+  const bool has_journal = probe->exit_code == 0;
   std::error_code ec;
   std::filesystem::create_directories(staging_dir, ec);
   if (ec) return Status::IOError("create " + staging_dir + ": " + ec.message());
@@ -91,10 +95,7 @@ Result<TransferStats> PullDataDir(SshSession* session, const std::string& stagin
   if (!mirrors.ok()) return mirrors.status();
   total += *mirrors;
   // 3. The journal segments.
-  std::string journal(backup::kJournalDir);
-  auto has_journal = session->Run({"test", "-d", t.DataDir() + "/" + journal});
-  if (!has_journal.ok()) return has_journal.status();
-  if (has_journal->exit_code == 0) {
+  if (has_journal) {
     std::vector<std::string> args = Excludes(mode);
     args.insert(args.end(), {"--delete", "--exclude=/CHECKPOINT"});
     auto segs = RunRsync(session, args, src + journal + "/", dst + journal + "/");

@@ -17,6 +17,12 @@ std::mutex& LogMutex() {
   return mu;
 }
 
+// The clock of StepReport::started_ms/ended_ms.
+int64_t MsSinceFirstStep(std::chrono::steady_clock::time_point t) {
+  static const std::chrono::steady_clock::time_point first = t;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t - first).count();
+}
+
 std::string Seconds(double s) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f s", s);
@@ -39,10 +45,16 @@ void TargetReport::Log(const std::string& text) const {
 Status TargetReport::Step(const std::string& name, const std::function<Result<std::string>()>& fn) {
   Log(name + ": ...");
   auto start = std::chrono::steady_clock::now();
+  const int64_t started_ms = MsSinceFirstStep(start);
+  const int commands_before = remote_commands;
   Result<std::string> result = fn();
+  auto end = std::chrono::steady_clock::now();
   StepReport step;
   step.step = name;
-  step.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  step.seconds = std::chrono::duration<double>(end - start).count();
+  step.started_ms = started_ms;
+  step.ended_ms = MsSinceFirstStep(end);
+  step.remote_commands = remote_commands - commands_before;
   step.ok = result.ok();
   step.detail = result.ok() ? *result : result.status().ToString();
   Log(name + ": " + (step.ok ? "" : "FAILED: ") + step.detail + " (" + Seconds(step.seconds) + ")");
@@ -96,7 +108,15 @@ std::string ReportsJson(const std::vector<TargetReport>& reports) {
       if (j) steps->push_back(',');
       char secs[32];
       std::snprintf(secs, sizeof secs, "%.3f", s.seconds);
-      JsonObject(steps).Str("step", s.step).Bool("ok", s.ok).Raw("seconds", secs).Str("detail", s.detail).Close();
+      JsonObject(steps)
+          .Str("step", s.step)
+          .Bool("ok", s.ok)
+          .Raw("seconds", secs)
+          .Raw("started_ms", std::to_string(s.started_ms))
+          .Raw("ended_ms", std::to_string(s.ended_ms))
+          .Raw("remote_commands", std::to_string(s.remote_commands))
+          .Str("detail", s.detail)
+          .Close();
     }
     steps->push_back(']');
     o.Close();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -13,6 +14,13 @@ struct StepReport {
   std::string step;
   bool ok = false;
   double seconds = 0;
+  // When the step began and ended, in ms since this process's first step
+  // began (one clock for every target of a run: steps of targets that ran in
+  // parallel overlap).
+  int64_t started_ms = 0;
+  int64_t ended_ms = 0;
+  // Remote commands the step ran (see SshSession::CountCommandsIn).
+  int remote_commands = 0;
   std::string detail;  // what it did, or why it failed
 };
 
@@ -27,6 +35,9 @@ struct TargetReport {
   bool rollback_healthy = false;         // meaningful when rolled_back is not empty
   std::string snapshot_id;
   std::vector<StepReport> steps;
+  // Remote commands run for this target so far (its SshSession counts them
+  // here, see SshSession::CountCommandsIn); Step() records each step's share.
+  int remote_commands = 0;
 
   // Runs `fn` as step `name`: logs "[target] name: detail (N.N s)" on stderr
   // and records it. On error, the first failure is kept as failed_step/error

@@ -1,10 +1,12 @@
 #include "remote/ssh_session.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <random>
 #include <thread>
 
 #include "common/file_util.h"
@@ -39,6 +41,39 @@ Result<std::string> MakeSessionDir() {
   std::string templ = base + "/pctl-ssh-XXXXXX";
   if (::mkdtemp(templ.data()) == nullptr) return Status::FromErrno("create a temporary directory in " + base, errno);
   return templ;
+}
+
+// "pctl-begin-" and 32 random hex digits.
+std::string NewMarker() {
+  std::random_device rd;
+  std::string out = "pctl-begin-";
+  static const char* kHex = "0123456789abcdef";
+  for (int i = 0; i < 32; ++i) out.push_back(kHex[rd() & 15]);
+  return out;
+}
+
+// `text` from the line after the first `marker` line on; `text` whole when
+// the marker never came (the command did not start). The marker may end a
+// line that start-up output began without a newline.
+std::string AfterMarker(std::string text, const std::string& marker) {
+  size_t at = text.find(marker + "\n");
+  if (at == std::string::npos) return text;
+  return text.substr(at + marker.size() + 1);
+}
+
+// rsync's -e: ssh through the session's master, the remote stdout passed on
+// from the line that ends with the marker (printed first by --rsync-path).
+std::string RsyncWrapper(const std::string& dir, const std::string& marker) {
+  return "#!/bin/bash\n"
+         "# rsync's remote shell for one paymentsctl SSH session: the remote stdout\n"
+         "# is passed on from the line after the session's marker.\n"
+         "set -o pipefail\n"
+         "ssh -F '" + dir + "/ssh_config' \"$@\" | {\n"
+         "  while IFS= read -r line; do\n"
+         "    case \"$line\" in *'" + marker + "') exec cat ;; esac\n"
+         "  done\n"
+         "  exit 1\n"
+         "}\n";
 }
 
 std::string Trimmed(std::string text) {
@@ -85,9 +120,12 @@ Result<std::unique_ptr<SshSession>> SshSession::Open(const Target& target, const
   }
   auto dir = MakeSessionDir();
   if (!dir.ok()) return dir.status();
-  std::unique_ptr<SshSession> session(new SshSession(target, *dir));
+  std::unique_ptr<SshSession> session(new SshSession(target, *dir, NewMarker()));
   config += "  ControlPath " + *dir + "/cm\n  ControlMaster no\n";
   PB_RETURN_IF_ERROR(WriteFileAtomic(*dir + "/ssh_config", config));
+  const std::string rsh = *dir + "/rsh";
+  PB_RETURN_IF_ERROR(WriteFileAtomic(rsh, RsyncWrapper(*dir, session->marker_)));
+  if (::chmod(rsh.c_str(), 0700) != 0) return Status::FromErrno("chmod " + rsh, errno);
 
   std::string log = *dir + "/master.log";
   SpawnOptions spawn;
@@ -135,14 +173,26 @@ SshSession::~SshSession() {
 
 std::vector<std::string> SshSession::SshArgv() const { return {"ssh", "-F", dir_ + "/ssh_config", "--", kAlias}; }
 
-std::string SshSession::RsyncShell() const { return "ssh -F " + dir_ + "/ssh_config"; }
+std::string SshSession::MarkerPrefix() const {
+  return "printf '%s\\n' " + marker_ + "; printf '%s\\n' " + marker_ + " >&2; ";
+}
+
+std::vector<std::string> SshSession::RsyncOptions() {
+  CountCommand();
+  return {"-e", dir_ + "/rsh", "--rsync-path=" + MarkerPrefix() + "rsync"};
+}
 
 Result<CapturedRun> SshSession::Run(const std::vector<std::string>& argv, std::string_view input, int64_t timeout_ms) {
-  std::string command;
-  for (const std::string& word : argv) command += (command.empty() ? "" : " ") + ShellQuote(word);
+  std::string command = MarkerPrefix();
+  for (size_t i = 0; i < argv.size(); ++i) command += (i ? " " : "") + ShellQuote(argv[i]);
   std::vector<std::string> ssh = SshArgv();
   ssh.push_back(command);
-  return RunCaptured(ssh, input, timeout_ms);
+  CountCommand();
+  auto run = RunCaptured(ssh, input, timeout_ms);
+  if (!run.ok()) return run;
+  run->out = AfterMarker(std::move(run->out), marker_);
+  run->err = AfterMarker(std::move(run->err), marker_);
+  return run;
 }
 
 Result<std::string> SshSession::Check(const std::string& what, const std::vector<std::string>& argv,

@@ -33,6 +33,9 @@ struct StepReport {
   std::string step;
   bool ok = false;
   std::string detail;
+  int64_t started_ms = -1;  // -1 when the report has no such member
+  int64_t ended_ms = -1;
+  int64_t remote_commands = -1;
 };
 
 // One target of paymentsctl's --json report
@@ -51,6 +54,13 @@ struct TargetReport {
       if (s.step == step) return s.detail;
     }
     return "";
+  }
+  // The first step named `step`, or nullptr.
+  const StepReport* Find(const std::string& step) const {
+    for (const StepReport& s : steps) {
+      if (s.step == step) return &s;
+    }
+    return nullptr;
   }
   std::vector<std::string> StepNames() const {
     std::vector<std::string> names;
@@ -91,7 +101,14 @@ inline std::map<std::string, TargetReport> ParseTargets(const std::string& json)
     r.snapshot_id = str(t, "snapshot_id");
     simdjson::dom::array steps;
     if (t["steps"].get_array().get(steps) == simdjson::SUCCESS) {
-      for (simdjson::dom::element s : steps) r.steps.push_back({str(s, "step"), boolean(s, "ok"), str(s, "detail")});
+      auto integer = [](simdjson::dom::element e, const char* key) {
+        int64_t v = -1;
+        return e[key].get_int64().get(v) == simdjson::SUCCESS ? v : int64_t{-1};
+      };
+      for (simdjson::dom::element s : steps) {
+        r.steps.push_back({str(s, "step"), boolean(s, "ok"), str(s, "detail"), integer(s, "started_ms"),
+                           integer(s, "ended_ms"), integer(s, "remote_commands")});
+      }
     }
     out[r.target] = std::move(r);
   }

@@ -7,11 +7,21 @@
 #
 # Two stages: a throw-away build stage with the compiler and -dev packages, and a
 # runtime stage with only the shared libraries the two binaries link against.
+#
+# Where the runtime stage takes the two binaries from (build argument BINARIES):
+#   compile   (default) the build stage below compiles them from the context;
+#   prebuilt  the build context named host-build holds them, a Debian 12 build
+#             of the same sources (`--build-context host-build=DIR`). The
+#             container test (tests/container) uses the tree's own build this
+#             way through `scripts/container-build.sh --binaries DIR`, so a
+#             fresh machine does not compile everything a second time; the
+#             runtime stage, user, healthcheck and compose file are the same.
+ARG BINARIES=compile
 
 # ---------------------------------------------------------------------------
 # Build stage
 # ---------------------------------------------------------------------------
-FROM debian:bookworm-slim AS build
+FROM debian:bookworm-slim AS compile
 
 WORKDIR /src
 
@@ -41,6 +51,12 @@ RUN --mount=type=cache,target=/ccache,id=payments-backend-ccache \
  && cp /tmp/build/bin/payments-backend /tmp/build/bin/paymentsctl /out/ \
  && rm -rf /tmp/build
 
+# The binaries of a build made outside (BINARIES=prebuilt).
+FROM scratch AS prebuilt
+COPY --from=host-build payments-backend paymentsctl /out/
+
+FROM ${BINARIES} AS binaries
+
 # ---------------------------------------------------------------------------
 # Runtime stage
 # ---------------------------------------------------------------------------
@@ -62,7 +78,7 @@ RUN groupadd --system --gid 10001 payments \
  && mkdir -p /app/data \
  && chown 10001:10001 /app/data
 
-COPY --from=build /out/payments-backend /out/paymentsctl /usr/local/bin/
+COPY --from=binaries /out/payments-backend /out/paymentsctl /usr/local/bin/
 
 # Fail the build here, not at start-up, if a shared library is missing.
 RUN for b in /usr/local/bin/payments-backend /usr/local/bin/paymentsctl; do \

@@ -15,9 +15,13 @@
 #      include or with an empty cache (plus about 40 s for the package layer on a
 #      first build).
 #
-# Usage: scripts/container-build.sh [--prepare-only] [TAG]
+# Usage: scripts/container-build.sh [--prepare-only] [--binaries DIR] [TAG]
 #   TAG             image name to build, default payments-backend:local
 #   --prepare-only  do steps 1-3 only
+#   --binaries DIR  take payments-backend and paymentsctl from DIR (a Debian 12
+#                   build of this tree, e.g. build/bin) instead of compiling them
+#                   in the image: the Dockerfile's BINARIES=prebuilt (stripped
+#                   copies go in; the runtime stage is the same)
 # The last line on stdout is `CONTAINERS_CONF=FILE`: export it for podman run, e.g.
 #   export "$(scripts/container-build.sh | tail -n 1)"
 #   podman run --rm --network=host -v "$PWD/data:/app/data" \
@@ -29,10 +33,16 @@
 set -euo pipefail
 
 prepare_only=0
+binaries=""
 tag=payments-backend:local
 while [ $# -gt 0 ]; do
   case "$1" in
     --prepare-only) prepare_only=1 ;;
+    --binaries)
+      [ $# -ge 2 ] || { echo "container-build: --binaries needs a directory" >&2; exit 2; }
+      binaries="$2"
+      shift
+      ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) echo "container-build: unknown option $1" >&2; exit 2 ;;
     *) tag="$1" ;;
@@ -142,9 +152,25 @@ if [ "$prepare_only" -eq 0 ]; then
   # 4. Build. chroot isolation: the default one fails on RLIMIT_NPROC here.
   # --pull=never: the base image is local, no registry is contacted.
   # --format docker keeps the Dockerfile's HEALTHCHECK in the image.
-  log "building $tag"
-  podman build --isolation=chroot --network=host --pull=never --format docker \
+  from=()
+  if [ -n "$binaries" ]; then
+    prebuilt="$(mktemp -d "$cache_dir/prebuilt.XXXXXX")"
+    trap 'rm -rf "$prebuilt"' EXIT
+    for b in payments-backend paymentsctl; do
+      [ -x "$binaries/$b" ] || { log "$binaries/$b is not an executable"; exit 1; }
+      strip -o "$prebuilt/$b" "$binaries/$b"
+    done
+    from=(--build-arg BINARIES=prebuilt --build-context "host-build=$prebuilt")
+    log "building $tag with the binaries of $binaries"
+  else
+    log "building $tag"
+  fi
+  podman build --isolation=chroot --network=host --pull=never --format docker "${from[@]}" \
     -t "$tag" -f "$repo_root/Dockerfile" "$repo_root" >&2
+  if [ -n "$binaries" ]; then
+    rm -rf "$prebuilt"
+    trap - EXIT
+  fi
 fi
 
 echo "CONTAINERS_CONF=$CONTAINERS_CONF"

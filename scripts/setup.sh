@@ -2,7 +2,9 @@
 # Installs the Debian packages the project needs, only those missing, and
 # the tests' S3 server (s3rver, pinned in tools/s3rver/package-lock.json)
 # when tools/s3rver/node_modules lacks it.
-# Idempotent and quick (one dpkg-query) when everything is present.
+# One `apt-get update` and one `apt-get install` of everything missing (the
+# tests' container tools included), and nothing when everything is present
+# (one dpkg-query per package). Prints what it installs.
 # Usage: scripts/setup.sh [--bench]
 #   --bench  also the peers and helpers of `make bench` (backup benchmark)
 set -euo pipefail
@@ -33,6 +35,12 @@ if [ -f "$s3rver_dir/package.json" ]; then
   # s3rver runs on node; a node from elsewhere (nodesource, which bundles npm) is kept.
   command -v node >/dev/null || packages+=(nodejs)
   command -v npm >/dev/null || packages+=(npm)
+fi
+# The container test's tools, where it is (tests/container: the image built
+# with podman from a debootstrap base, run through podman-compose); the same
+# list as scripts/container-build.sh, which installs them when run alone.
+if [ -d "$root/tests/container" ]; then
+  packages+=(podman runc debootstrap podman-compose)
 fi
 # The fuzz targets' compiler, where they are (make fuzz, and its short run in
 # make test): clang with libFuzzer, ASan and UBSan.

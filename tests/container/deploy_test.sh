@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end test of the container and of paymentsctl's remote operations:
-#   1. builds the image with scripts/container-build.sh (podman);
+#   1. builds the image with scripts/container-build.sh (podman) from the
+#      Dockerfile, with the binaries of BIN_DIR (the tree's own build: its
+#      BINARIES=prebuilt, so a fresh machine does not compile everything twice);
+#      with PAYMENTS_CONTAINER_COMPILE=1, through the Dockerfile's compile stage;
 #   2. starts a real sshd on 127.0.0.1 (free port, keys made now) whose "remote host"
 #      is a temporary directory holding docker-compose.yml, .env and data/;
 #   3. paymentsctl deploy: the compose file runs with podman-compose and host
@@ -164,7 +167,14 @@ last_out=""
 step "1. image build ($image)"
 build_start=$SECONDS
 # Its podman build output goes to a log, shown (the end of it) only on failure.
-if ! conf_line="$(timeout --kill-after=30 1500 "$src_dir/scripts/container-build.sh" "$image" \
+build_args=(--binaries "$bin_dir")
+binaries_from="the binaries of $bin_dir"
+if [ "${PAYMENTS_CONTAINER_COMPILE:-0}" = 1 ]; then
+  build_args=()
+  binaries_from="the compile stage of the Dockerfile"
+fi
+echo "image with $binaries_from"
+if ! conf_line="$(timeout --kill-after=30 1500 "$src_dir/scripts/container-build.sh" "${build_args[@]}" "$image" \
                     2>"$work/image-build.log" | tail -n 1)"; then
   tail -n 60 "$work/image-build.log" >&2
   fail "scripts/container-build.sh $image failed"

@@ -16,8 +16,15 @@ TEST_FUZZ_SECONDS ?= 3
 setup:
 	@scripts/setup.sh
 
+# ccache (installed by setup) makes a second clone on the same machine compile
+# from cache: paths under this checkout are hashed relative to it, and the
+# working directory is left out of the hash.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
+
 configure: setup
-	@test -f $(BUILD)/CMakeCache.txt || cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	@test -f $(BUILD)/CMakeCache.txt || cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  $(if $(shell command -v ccache),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)

@@ -11,6 +11,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
+  ccache              # a second clone or a rebuild compiles from cache (Makefile)
   libssl-dev          # SHA-256 for the journal hash chain
   libsimdjson-dev     # fast JSON parsing: request bodies, replay, checkpoints
   libboost-dev        # Boost.Beast/Asio HTTP server (header-only)

@@ -383,6 +383,8 @@ TEST_F(ServerIntegration, AuditLogHasOneLinePerRequestWithoutBodyOrToken) {
   const std::string query_marker = "QUERYMARKER-3b5d";
   BackendOptions options;
   options.admin_token = token;
+  // Every logged latency lies inside the server's life, which lies inside this window.
+  const auto window_start = std::chrono::steady_clock::now();
   auto server = StartBackend(options);
   ASSERT_NE(server, nullptr);
   const Headers auth = {{"X-Admin-Token", token}};
@@ -415,6 +417,8 @@ TEST_F(ServerIntegration, AuditLogHasOneLinePerRequestWithoutBodyOrToken) {
     send("GET", "/health", "", {}, "/health", 200);
   }
   ASSERT_EQ(server->Terminate(), 0);  // flushes the access log
+  const double window_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - window_start).count();
 
   const std::string text = ReadFileOrEmpty(DataDir() + "/audit/payments-audit.log");
   const auto lines = Lines(text);
@@ -431,7 +435,7 @@ TEST_F(ServerIntegration, AuditLogHasOneLinePerRequestWithoutBodyOrToken) {
     double latency = -1;
     EXPECT_EQ(e.value()["latency_ms"].get_double().get(latency), simdjson::SUCCESS);
     EXPECT_GE(latency, 0.0);
-    EXPECT_LT(latency, 10000.0);
+    EXPECT_LE(latency, window_ms) << "a latency longer than the server's whole life";
     int64_t status = 0;
     EXPECT_EQ(e.value()["status"].get_int64().get(status), simdjson::SUCCESS);
     if (i < probes) {
@@ -457,14 +461,18 @@ TEST_F(ServerIntegration, AuditLogHasOneLinePerRequestWithoutBodyOrToken) {
 }
 
 // The 413 answer is a request like any other: its audit line must name the
-// method and path, and its latency must be the time spent on it.
+// method and path, and its latency must be the time spent on it: no longer
+// than the client saw from sending to the answer.
 TEST_F(ServerIntegration, AuditLogNamesMethodAndPathOfOversizedRequest) {
   auto server = StartBackend();
   ASSERT_NE(server, nullptr);
+  double round_trip_ms = 0;
   {
     HttpClient client(server->port());
     ASSERT_TRUE(client.Connect().ok());
+    const auto sent = std::chrono::steady_clock::now();
     auto r = client.Post("/api/workloads", std::string(70000, ' '));
+    round_trip_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - sent).count();
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     ASSERT_EQ(r->status, 413);
   }
@@ -481,7 +489,7 @@ TEST_F(ServerIntegration, AuditLogNamesMethodAndPathOfOversizedRequest) {
     EXPECT_EQ(Str(e.value(), "path"), "/api/workloads") << line;
     double latency = -1;
     EXPECT_EQ(e.value()["latency_ms"].get_double().get(latency), simdjson::SUCCESS);
-    EXPECT_LT(latency, 10000.0) << "latency of a request answered at once: " << line;
+    EXPECT_LE(latency, round_trip_ms) << "the server's span lies inside the client's: " << line;
   }
   EXPECT_EQ(found, 1) << text;
 }

@@ -15,6 +15,7 @@
 
 #include "common/file_util.h"
 #include "common/time_util.h"
+#include "ledger/data_dir_lock.h"
 #include "ledger/journal.h"
 #include "ledger/mirror.h"
 #include "ledger/record.h"
@@ -52,6 +53,12 @@ int main(int argc, char** argv) {
                "with their mirror lines (the service must not be running)");
   CLI11_PARSE(app, argc, argv);
 
+  Status made = MakeDirs(data_dir);
+  auto lock = DataDirLock::Acquire(data_dir, "bench-journal-gen");  // no service may write it meanwhile
+  if (!made.ok() || !lock.ok()) {
+    std::cerr << (made.ok() ? lock.status() : made).ToString() << "\n";
+    return 1;
+  }
   std::string journal_dir = data_dir + "/journal";
   ChainPoint point;
   // Orchestrators in registration order, with their balances.

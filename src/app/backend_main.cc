@@ -9,6 +9,7 @@
 
 #include "cli/repo_access.h"
 #include "common/log.h"
+#include "common/main_guard.h"
 #include "common/time_util.h"
 #include "ledger/ledger.h"
 #include "replicate/replicator.h"
@@ -26,10 +27,7 @@ bool IsLoopback(const std::string& host) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  pb::InitLogging();
+int Run(int argc, char** argv) {
   CLI::App app{"payments-backend: the durable payments ledger service"};
   std::string data_dir = EnvOr("PAYMENTS_DATA_DIR", "./data");
   std::string listen = EnvOr("PAYMENTS_LISTEN", "127.0.0.1:8081");
@@ -95,7 +93,12 @@ int main(int argc, char** argv) {
       }
     }
     pb::replicate::ReplicatorOptions ro;
-    ro.data_dir = std::filesystem::absolute(data_dir).lexically_normal().string();
+    std::error_code ec;
+    ro.data_dir = std::filesystem::absolute(data_dir, ec).lexically_normal().string();
+    if (ec) {
+      spdlog::critical("--data-dir {}: cannot make the path absolute: {}", data_dir, ec.message());
+      return 1;
+    }
     ro.interval = std::chrono::milliseconds(*interval);
     ro.snapshot_every = std::chrono::milliseconds(*every);
     replicator = std::make_unique<pb::replicate::Replicator>(std::move(repo).value(), ro);
@@ -123,4 +126,11 @@ int main(int argc, char** argv) {
   }
   spdlog::info("stopped cleanly at seq {}", (*ledger)->last_seq());
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  pb::InitLogging();
+  return pb::RunMain("payments-backend", [&] { return Run(argc, argv); });
 }

@@ -8,11 +8,11 @@
 #include "cli/repo_commands.h"
 #include "cli/verify_command.h"
 #include "common/log.h"
+#include "common/main_guard.h"
 
-int main(int argc, char** argv) {
-  pb::InitLogging();
-  // A file-size limit (or a full disk) must give a write error, not kill us.
-  signal(SIGXFSZ, SIG_IGN);
+namespace {
+
+int Run(int argc, char** argv) {
   CLI::App app{"paymentsctl: verify, back up, restore and drill the payments backend's data"};
   app.require_subcommand(1);
   int exit_code = 0;
@@ -30,4 +30,13 @@ int main(int argc, char** argv) {
   pb::cli::AddDrillCommand(&app, &exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  pb::InitLogging();
+  // A file-size limit (or a full disk) must give a write error, not kill us.
+  signal(SIGXFSZ, SIG_IGN);
+  return pb::RunMain("paymentsctl", [&] { return Run(argc, argv); });
 }

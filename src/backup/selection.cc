@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "ledger/data_dir_lock.h"
 #include "replicate/status.h"
 
 namespace pb::backup {
@@ -30,6 +31,7 @@ bool ParseMode(std::string_view text, BackupMode* out) {
 bool Selected(std::string_view rel, BackupMode mode) {
   if (EndsWith(rel, ".ckpt") || EndsWith(rel, ".tmp")) return false;
   if (rel == replicate::kStatusFileName) return false;  // the replicator's, not the data's
+  if (rel == ledger::kLockFileName) return false;         // the running writer's, not the data's
   if (mode == BackupMode::kEssential &&
       (StartsWith(rel, "audit/payments-audit.log") || StartsWith(rel, "audit/docker.db"))) {
     return false;
@@ -38,7 +40,8 @@ bool Selected(std::string_view rel, BackupMode mode) {
 }
 
 std::vector<std::string> ExcludePatterns(BackupMode mode) {
-  std::vector<std::string> out = {"*.ckpt", "*.tmp", "/" + std::string(replicate::kStatusFileName)};
+  std::vector<std::string> out = {"*.ckpt", "*.tmp", "/" + std::string(replicate::kStatusFileName),
+                                  "/" + std::string(ledger::kLockFileName)};
   if (mode == BackupMode::kEssential) {
     out.push_back("/audit/payments-audit.log*");
     out.push_back("/audit/docker.db*");

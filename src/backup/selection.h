@@ -19,7 +19,8 @@ bool ParseMode(std::string_view text, BackupMode* out);
 // is backed up in `mode`. Essential mode never selects
 // audit/payments-audit.log* or audit/docker.db*; no mode selects in-flight
 // checkpoint or temporary files (*.ckpt, *.tmp), nor the replicator's
-// status file (replication-status.json).
+// status file (replication-status.json), nor the writer's lock file (LOCK,
+// ledger/data_dir_lock.h).
 bool Selected(std::string_view rel, BackupMode mode);
 // What Selected() leaves out, as rsync exclude patterns rooted at the data
 // directory, so a pull over SSH never transfers what the backup skips.

@@ -208,4 +208,10 @@ Result<CapturedRun> RunCaptured(const std::vector<std::string>& argv, std::strin
   return run;
 }
 
+std::string HostName() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof(buf) - 1) != 0) return "unknown";
+  return buf;
+}
+
 }  // namespace pb

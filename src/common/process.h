@@ -1,4 +1,5 @@
-// Child processes started from an argument vector (never a shell string).
+// Child processes started from an argument vector (never a shell string),
+// and the identity of this process's machine.
 #pragma once
 
 #include <sys/types.h>
@@ -60,5 +61,9 @@ struct CapturedRun {
 // Errors: IOError only when the program cannot be started.
 Result<CapturedRun> RunCaptured(const std::vector<std::string>& argv, std::string_view input, int64_t timeout_ms,
                                 const SpawnOptions& options = {});
+
+// This machine's host name ("unknown" when it cannot be read), as locks and
+// snapshots record it.
+std::string HostName();
 
 }  // namespace pb

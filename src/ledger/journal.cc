@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 
@@ -24,11 +25,13 @@ std::string SegmentPath(const std::string& journal_dir, uint64_t first_seq) {
 Result<std::vector<Segment>> ListSegments(const std::string& journal_dir) {
   std::vector<Segment> out;
   std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(journal_dir, ec)) {
-    std::string name = entry.path().filename().string();
+  for (std::filesystem::directory_iterator it(journal_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
     if (name.size() != 28 || name.substr(20) != ".journal") continue;
-    if (!std::all_of(name.begin(), name.begin() + 20, [](char c) { return c >= '0' && c <= '9'; })) continue;
-    out.push_back({std::stoull(name.substr(0, 20)), entry.path().string()});
+    uint64_t first_seq = 0;
+    auto [stop, parse_error] = std::from_chars(name.data(), name.data() + 20, first_seq);
+    if (parse_error != std::errc() || stop != name.data() + 20) continue;  // not 20 digits, or beyond 2^64
+    out.push_back({first_seq, it->path().string()});
   }
   if (ec) return Status::IOError("list " + journal_dir + ": " + ec.message());
   std::sort(out.begin(), out.end(), [](const Segment& a, const Segment& b) { return a.first_seq < b.first_seq; });

@@ -23,11 +23,14 @@ namespace {
 // A workload record is ~250 bytes; used only to pre-size hash tables.
 constexpr uint64_t kTypicalRecordBytes = 250;
 
+// Best effort (0 when the directory cannot be read): only a size hint.
 uint64_t JournalBytes(const std::string& journal_dir) {
   uint64_t total = 0;
   std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(journal_dir, ec)) {
-    total += entry.is_regular_file(ec) ? entry.file_size(ec) : 0;
+  for (std::filesystem::directory_iterator it(journal_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code size_ec;
+    uint64_t size = it->is_regular_file(size_ec) ? it->file_size(size_ec) : 0;
+    if (!size_ec) total += size;
   }
   return total;
 }
@@ -44,7 +47,13 @@ Ledger::~Ledger() {
 Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& data_dir) {
   std::unique_ptr<Ledger> ledger(new Ledger(data_dir));
   PB_RETURN_IF_ERROR(MakeDirs(data_dir));
-  if (!std::filesystem::exists(data_dir + "/journal")) {
+  auto lock = DataDirLock::Acquire(data_dir, "payments-backend");
+  if (!lock.ok()) return lock.status();
+  ledger->lock_ = std::move(lock).value();
+  std::error_code ec;
+  bool has_journal = std::filesystem::exists(data_dir + "/journal", ec);
+  if (ec) return Status::IOError("cannot look for " + data_dir + "/journal: " + ec.message());
+  if (!has_journal) {
     bool python_era = FileExists(data_dir + "/registry.json") || FileExists(data_dir + "/balances.json") ||
                       FileExists(data_dir + "/workloads.json");
     if (python_era) {
@@ -107,7 +116,9 @@ Status Ledger::Adopt() {
     }
   }
   std::string staging = data_dir_ + "/journal.adopting";
-  std::filesystem::remove_all(staging);
+  std::error_code ec;
+  std::filesystem::remove_all(staging, ec);
+  if (ec) return Status::IOError("remove " + staging + " (left by an interrupted adoption): " + ec.message());
   JournalWriter writer;
   PB_RETURN_IF_ERROR(writer.Open(staging, 1));
   ChainPoint point;

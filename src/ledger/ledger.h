@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "common/status.h"
+#include "ledger/data_dir_lock.h"
 #include "ledger/group_commit.h"
 #include "ledger/journal.h"
 #include "ledger/journal_index.h"
@@ -26,8 +27,11 @@ class Ledger {
   Ledger(const Ledger&) = delete;
   Ledger& operator=(const Ledger&) = delete;
 
-  // Recovers `data_dir` (creating it when missing). Corruption stops here
-  // with the file, seq and offset; a torn last record is cut and logged.
+  // Recovers `data_dir` (creating it when missing). First of all it takes
+  // the directory's DataDirLock, held until the Ledger is destroyed: a
+  // Conflict naming the holder when another process writes it, before
+  // anything is read or changed. Corruption stops here with the file, seq
+  // and offset; a torn last record is cut and logged.
   static Result<std::unique_ptr<Ledger>> Open(const std::string& data_dir);
 
   // Starts the group-commit thread.
@@ -71,6 +75,7 @@ class Ledger {
   Status PublishCheckpoint(const StateImage& image, const ChainPoint& point);
 
   std::string data_dir_;
+  std::unique_ptr<DataDirLock> lock_;  // released last, after every writer stopped
   LedgerState state_;
   ChainPoint last_;
   GroupCommitter committer_;

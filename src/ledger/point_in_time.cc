@@ -11,6 +11,7 @@
 #include "common/file_util.h"
 #include "common/time_util.h"
 #include "ledger/checkpoint.h"
+#include "ledger/data_dir_lock.h"
 #include "ledger/journal.h"
 #include "ledger/mirror.h"
 #include "ledger/state.h"
@@ -113,11 +114,18 @@ Status RebuildCheckpoint(const std::string& data_dir, const LedgerState& state, 
 
 Result<CutReport> CutLedgerAt(const std::string& data_dir, int64_t at_ms, bool rebuild_views) {
   const std::string journal_dir = data_dir + "/journal";
-  if (!std::filesystem::is_directory(journal_dir)) {
+  std::error_code ec;
+  bool has_journal = std::filesystem::is_directory(journal_dir, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    return Status::IOError("cannot look for " + journal_dir + ": " + ec.message());
+  }
+  if (!has_journal) {
     return Status::NotFound(data_dir + " has no journal/: it is a Python-era data directory (or not a data "
                             "directory), and --at needs the journal to know what changed when; restore it "
                             "without --at");
   }
+  auto lock = DataDirLock::Acquire(data_dir, "point-in-time cut");
+  if (!lock.ok()) return lock.status();
   auto segs = ListSegments(journal_dir);
   if (!segs.ok()) return segs.status();
   LedgerState state;

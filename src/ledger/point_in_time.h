@@ -21,8 +21,8 @@ struct CutReport {
 // epoch): keeps the journal records before the first one whose ts is after
 // `at_ms` (records are in ts order by construction; if they are not, later
 // records with an earlier ts are removed too).
-// REQUIRES: `data_dir` is not in use (a freshly restored directory, no
-// running service).
+// It holds the directory's DataDirLock while it reads and changes it, so it
+// refuses (Conflict naming the holder) a directory a service runs on.
 //
 // The whole journal is read and checked first (chain from seq 1, and replay
 // of the kept records) without changing anything. Then, in this order, so
@@ -46,7 +46,8 @@ struct CutReport {
 // them).
 //
 // Errors, all before anything is changed: NotFound when there is no
-// journal/ (a Python-era directory); InvalidArgument when `at_ms` is before
+// journal/ (a Python-era directory); Conflict when another process holds
+// the DataDirLock; InvalidArgument when `at_ms` is before
 // the first record; Corruption from the journal reader or the replay naming
 // the file, seq and byte offset. An IOError during the steps leaves one of
 // the states described above.

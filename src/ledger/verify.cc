@@ -58,11 +58,17 @@ void VerifyPythonEra(const std::string& dir, VerifyReport* report) {
 
 VerifyReport VerifyDataDir(const std::string& dir) {
   VerifyReport report;
-  if (!std::filesystem::exists(dir)) {
-    report.problems.push_back(dir + " does not exist");
+  std::error_code ec;
+  if (!std::filesystem::exists(dir, ec)) {
+    report.problems.push_back(ec ? "cannot look at " + dir + ": " + ec.message() : dir + " does not exist");
     return report;
   }
-  if (!std::filesystem::exists(dir + "/journal")) {
+  bool has_journal = std::filesystem::exists(dir + "/journal", ec);
+  if (ec) {
+    report.problems.push_back("cannot look for " + dir + "/journal: " + ec.message());
+    return report;
+  }
+  if (!has_journal) {
     VerifyPythonEra(dir, &report);
     return report;
   }

@@ -51,12 +51,6 @@ bool IsStale(const LockInfo& info) {
 
 }  // namespace
 
-std::string HostName() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof(buf) - 1) != 0) return "unknown";
-  return buf;
-}
-
 Result<std::string> RepoLock::WriteLockFile() {
   std::string json;
   JsonObject(&json)

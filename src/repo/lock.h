@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "common/process.h"
 #include "common/status.h"
 #include "repo/repository.h"
 
@@ -49,7 +50,7 @@ class RepoLock {
   std::thread refresher_;
 };
 
-// This machine's host name (for locks and snapshots).
-std::string HostName();
+// This machine's host name (for locks and snapshots): common/process.h.
+using ::pb::HostName;
 
 }  // namespace pb::repo

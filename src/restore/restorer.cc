@@ -17,6 +17,7 @@
 #include "common/file_util.h"
 #include "common/log.h"
 #include "common/sha256.h"
+#include "ledger/data_dir_lock.h"
 #include "ledger/point_in_time.h"
 #include "ledger/verify.h"
 #include "restore/fs_ops.h"
@@ -107,6 +108,13 @@ class Restorer {
   std::string Temp(const std::string& rel) const { return rel.empty() ? temp_ : temp_ + "/" + rel; }
   Status ApplyDirMetadata();
   Status WriteEnv(const Node& env);
+  // Takes the target's DataDirLock (held until the restore ends) when the
+  // target holds anything: no service may run on what a --force restore
+  // moves aside, nor start on it meanwhile. Called when the target is first
+  // judged and again before it is replaced (a service may have started on a
+  // target that was missing or empty); an empty target is replaced by a
+  // rename that fails if anything appears in it.
+  Status LockTarget();
   Status MoveIntoPlace(RestoreResult* result);
 
   repo::Repository* repo_;
@@ -115,6 +123,7 @@ class Restorer {
   std::string temp_;
   int root_fd_ = -1;
   std::vector<DirMeta> dirs_;
+  std::unique_ptr<ledger::DataDirLock> target_lock_;
 
   std::mutex mu_;
   std::condition_variable cv_;
@@ -339,8 +348,20 @@ Status Restorer::WriteEnv(const Node& env) {
   return out.Commit();
 }
 
+Status Restorer::LockTarget() {
+  if (target_lock_) return Status::Ok();
+  auto empty = IsEmptyDir(options_.target);
+  if (!empty.ok()) return empty.status();
+  if (*empty || !FileExists(options_.target)) return Status::Ok();
+  auto lock = ledger::DataDirLock::Acquire(options_.target, "paymentsctl restore");
+  if (!lock.ok()) return lock.status();
+  target_lock_ = std::move(lock).value();
+  return Status::Ok();
+}
+
 Status Restorer::MoveIntoPlace(RestoreResult* result) {
   const std::string& target = options_.target;
+  PB_RETURN_IF_ERROR(LockTarget());
   auto empty = IsEmptyDir(target);
   if (!empty.ok()) return empty.status();
   if (FileExists(target) && !*empty) {
@@ -370,6 +391,7 @@ Result<RestoreResult> Restorer::Run(const repo::SnapshotRef& snapshot) {
       return Status::InvalidArgument(target + " is not empty; restore into a new directory, or give --force to move "
                                               "the existing one aside (it is kept, never deleted)");
     }
+    PB_RETURN_IF_ERROR(LockTarget());
   }
   PB_RETURN_IF_ERROR(MakeDirs(DirName(target)));
   std::string base = target.substr(target.rfind('/') + 1);

@@ -85,7 +85,8 @@ TEST(ExcludePatternsTest, RsyncAgreesWithTheSelection) {
                                "journal/CHECKPOINT.ckpt", "audit/ledger-events.log", "audit/registry.log",
                                "audit/payments-audit.log", "audit/payments-audit.log.1", "audit/docker.db",
                                "audit/docker.db-wal", "audit/docker.db-shm", "audit/other.log",
-                               "sub/audit/payments-audit.log", "adopted-python-era/balances.json"};
+                               "sub/audit/payments-audit.log", "adopted-python-era/balances.json", "LOCK",
+                               "journal/LOCK"};
   for (const std::string& f : files) {
     std::filesystem::create_directories(std::filesystem::path(dir.Sub("src/" + f)).parent_path());
     std::ofstream(dir.Sub("src/" + f)) << f;

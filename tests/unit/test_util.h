@@ -24,6 +24,7 @@
 #include "common/money.h"
 #include "common/sha256.h"
 #include "common/status.h"
+#include "ledger/data_dir_lock.h"
 #include "ledger/journal.h"
 #include "ledger/ledger.h"
 #include "ledger/record.h"
@@ -57,10 +58,13 @@ inline bool Exists(const std::string& path) { return std::filesystem::exists(pat
 
 // Every regular file under `dir` (relative path -> content): compares a
 // directory before and after an operation that must not change anything.
+// The LOCK at the top is left out: it is not data (ledger/data_dir_lock.h),
+// and a refused Ledger::Open may have created it.
 inline std::map<std::string, std::string> SnapshotTree(const std::string& dir) {
   std::map<std::string, std::string> out;
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
     std::string rel = std::filesystem::relative(e.path(), dir).string();
+    if (rel == ledger::kLockFileName) continue;
     out[rel + (e.is_directory() ? "/" : "")] = e.is_regular_file() ? ReadAll(e.path().string()) : "";
   }
   return out;

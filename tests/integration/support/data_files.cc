@@ -13,6 +13,7 @@
 #include <map>
 
 #include "common/file_util.h"
+#include "ledger/data_dir_lock.h"
 #include "support/child_runner.h"
 #include "support/test_support.h"
 
@@ -63,10 +64,11 @@ Status WithFile(const std::string& path, int flags, unsigned mode, const std::fu
   return st;
 }
 
-// Every entry below `root`, by relative path.
+// Every entry below `root`, by relative path, but a LOCK at the top.
 Status Collect(const std::string& root, const std::string& rel, std::map<std::string, struct stat>* out) {
   std::string dir = rel.empty() ? root : root + "/" + rel;
   for (const std::string& name : DirEntries(dir)) {
+    if (rel.empty() && name == ledger::kLockFileName) continue;  // not data: backups leave it out
     std::string child = rel.empty() ? name : rel + "/" + name;
     struct stat st;
     if (::lstat((root + "/" + child).c_str(), &st) != 0) return Status::FromErrno("lstat " + root + "/" + child, errno);

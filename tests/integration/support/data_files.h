@@ -36,7 +36,8 @@ std::vector<std::string> DirEntries(const std::string& dir);
 // Compares the trees below `expected` and `actual` (not the two roots
 // themselves): the same relative paths, types, permission bits, sizes,
 // bytes, symlink targets and modification times. The roots are not
-// compared: a snapshot does not record the data directory's own metadata.
+// compared: a snapshot does not record the data directory's own metadata;
+// neither is a LOCK file at the top (ledger/data_dir_lock.h: not data).
 // Returns "" when identical, else the first differences, one per line.
 std::string CompareTrees(const std::string& expected, const std::string& actual);
 

@@ -18,11 +18,14 @@
 
 #include "backup/chunk_pipeline.h"
 #include "backup/file_reader.h"
+#include "backup/source_check.h"
 #include "common/file_util.h"
 #include "common/log.h"
 #include "common/time_util.h"
+#include "ledger/data_dir_probe.h"
 #include "ledger/totals.h"
 #include "repo/lock.h"
+#include "repo/snapshot_select.h"
 
 namespace pb::backup {
 namespace {
@@ -73,7 +76,8 @@ class Archiver {
   std::string Abs(const std::string& rel) const { return rel.empty() ? options_.data_dir : options_.data_dir + "/" + rel; }
 
   Status Walk(const std::string& rel);
-  void LoadParent();
+  // The parent is `newest`, the newest snapshot of the recorded group (may be null).
+  void LoadParent(const repo::SnapshotRef* newest);
   Status LoadParentTree(const Digest& id, const std::string& prefix);
   Status BackupCheckpointGroup();
   Status BackupJournal();
@@ -97,7 +101,6 @@ class Archiver {
   Status StoreRange(int fd, const std::string& abs, uint64_t begin, uint64_t end, uint64_t allocated, FileState* fs,
                     Sha256* hash);
   Status Emit(std::string chunk, FileState* fs);
-  Result<uint64_t> LastJournalSeq(const std::string& abs, uint64_t end);
   Result<Digest> BuildTree(const std::string& dir_rel,
                                  const std::map<std::string, std::vector<std::string>>& children);
   void Tick(bool force);
@@ -172,22 +175,16 @@ Status Archiver::Walk(const std::string& rel) {
   return Status::Ok();
 }
 
-void Archiver::LoadParent() {
-  std::vector<std::string> damaged;  // a damaged snapshot cannot be a parent
-  auto all = repo_->ListSnapshots(&damaged);
-  if (!all.ok()) return;
-  for (auto it = all->rbegin(); it != all->rend(); ++it) {
-    if (it->snapshot.host != RecordedHost() || it->snapshot.data_dir != RecordedDir()) continue;
-    Status st = LoadParentTree(it->snapshot.tree, "");
-    if (!st.ok()) {
-      spdlog::warn("parent snapshot {} cannot be read ({}); reading every file", it->id.substr(0, 8), st.ToString());
-      parent_files_.clear();
-      return;
-    }
-    parent_id_ = it->id;
-    parent_ledger_ = it->snapshot.ledger;
+void Archiver::LoadParent(const repo::SnapshotRef* newest) {
+  if (!newest) return;
+  Status st = LoadParentTree(newest->snapshot.tree, "");
+  if (!st.ok()) {
+    spdlog::warn("parent snapshot {} cannot be read ({}); reading every file", newest->id.substr(0, 8), st.ToString());
+    parent_files_.clear();
     return;
   }
+  parent_id_ = newest->id;
+  parent_ledger_ = newest->snapshot.ledger;
 }
 
 Status Archiver::LoadParentTree(const Digest& id, const std::string& prefix) {
@@ -414,26 +411,6 @@ Status Archiver::BackupCheckpointGroup() {
                              "publishing a checkpoint every time); run the backup again");
 }
 
-Result<uint64_t> Archiver::LastJournalSeq(const std::string& abs, uint64_t end) {
-  int raw = ::open(abs.c_str(), O_RDONLY | O_CLOEXEC);
-  if (raw < 0) return Status::FromErrno("open " + abs, errno);
-  ScopedFd fd(raw);
-  size_t n = static_cast<size_t>(std::min<uint64_t>(end, 1 << 20));
-  std::string tail(n, '\0');
-  PB_RETURN_IF_ERROR(ReadExact(fd.get(), end - n, tail.data(), n, abs));
-  tail.pop_back();  // the final newline
-  size_t start = tail.rfind('\n');
-  std::string line = tail.substr(start == std::string::npos ? 0 : start + 1);
-  size_t space = line.find(' ');
-  uint64_t seq = 0;
-  simdjson::dom::parser parser;
-  if (space == std::string::npos ||
-      parser.parse(simdjson::padded_string(line.substr(space + 1)))["seq"].get_uint64().get(seq) != simdjson::SUCCESS) {
-    return Status::Corruption(abs + ": its last record has no seq; run `paymentsctl verify`");
-  }
-  return seq;
-}
-
 Status Archiver::BackupJournal() {
   std::string dir = Abs(std::string(kJournalDir));
   DIR* d = ::opendir(dir.c_str());
@@ -454,10 +431,11 @@ Status Archiver::BackupJournal() {
   for (auto it = segments.rbegin(); it != segments.rend(); ++it) {
     uint64_t end = files_[*it].node.size;
     if (end == 0) continue;
-    auto seq = LastJournalSeq(Abs(*it), end);
-    if (!seq.ok()) return seq.status();
+    auto last = ledger::LastRecordOfSegment(Abs(*it), end);
+    if (!last.ok()) return last.status();
     if (!ledger_) ledger_ = repo::SnapshotLedger{};
-    ledger_->seq = *seq;
+    ledger_->seq = last->seq;
+    ledger_->hash = last->hash;
     break;
   }
   return Status::Ok();
@@ -544,7 +522,12 @@ Result<BackupResult> Archiver::Run() {
   }
   if (!S_ISDIR(root.st_mode)) return Status::InvalidArgument(options_.data_dir + " is not a directory");
   dirs_[""] = root;
-  LoadParent();
+  std::vector<std::string> damaged;  // a damaged snapshot is neither a parent nor a guard
+  auto all = repo_->ListSnapshots(&damaged);
+  if (!all.ok()) return all.status();
+  const repo::SnapshotRef* newest = repo::NewestOfGroup(*all, {RecordedHost(), RecordedDir()});
+  PB_RETURN_IF_ERROR(CheckBackupSource(options_.data_dir, newest, {options_.allow_empty, options_.allow_regression}));
+  LoadParent(newest);
   PB_RETURN_IF_ERROR(Walk(""));
   Tick(true);
 

@@ -25,6 +25,10 @@ struct BackupOptions {
   std::string env_file;  // absolute path of .env to include, or empty
   std::vector<std::string> tags;
   bool force_read = false;  // read every file whole, trust no parent metadata
+  // The guards of CheckBackupSource (backup/source_check.h), off only on
+  // the operator's word (--allow-empty, --allow-regression).
+  bool allow_empty = false;
+  bool allow_regression = false;
   int workers = 0;          // hashing/compression threads; 0 = one per CPU
   int zstd_level = 1;  // measured: faster and no larger than 3 on JSON-lines logs in 1 MiB blobs
 };
@@ -48,11 +52,13 @@ struct BackupResult {
 };
 
 // Backs up options.data_dir into `repo` and writes the snapshot. The parent
-// is the newest snapshot of the same (recorded) host and data directory. `progress`
+// is the newest snapshot of the same group (recorded host and data
+// directory); before anything is read, CheckBackupSource must pass against
+// it. The snapshot records the ledger's last seq and its chain hash. `progress`
 // (may be empty) is called from this thread every ~200 ms.
 // REQUIRES: the caller holds an exclusive lock and loaded the index.
 // Errors: NotFound / InvalidArgument for a missing or non-directory data
-// dir, IOError naming the file, Unavailable when the service's checkpoint
+// dir, CheckBackupSource's refusals, IOError naming the file, Unavailable when the service's checkpoint
 // kept changing; repository errors. A failed backup writes no snapshot; the
 // packs it wrote are reused by the next backup or removed by prune.
 Result<BackupResult> RunBackup(repo::Repository* repo, const BackupOptions& options, const ProgressFn& progress);

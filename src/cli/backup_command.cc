@@ -18,7 +18,10 @@ void AddBackupCommand(CLI::App* app, int* exit_code) {
     std::string mode = "essential";
     std::string include_env;
     std::vector<std::string> tags;
+    std::string host;
     bool force_read = false;
+    bool allow_empty = false;
+    bool allow_regression = false;
     bool json = false;
   };
   auto opts = std::make_shared<Options>();
@@ -35,16 +38,23 @@ void AddBackupCommand(CLI::App* app, int* exit_code) {
                   "or the host's with --inventory)")
       ->expected(0, 1);
   cmd->add_option("--tag", opts->tags, "tag the snapshot (repeatable)");
+  cmd->add_option("--host", opts->host,
+                  "record this host name instead of this machine's (the snapshot's group is host + data directory)");
+  cmd->add_flag("--allow-empty", opts->allow_empty,
+                "back up a directory that is not a payments data directory (no journal/, no Python-era files)");
+  cmd->add_flag("--allow-regression", opts->allow_regression,
+                "back up a ledger that is behind, or another than, the newest snapshot of its data directory");
   cmd->add_flag("--force-read", opts->force_read, "read every file whole instead of trusting unchanged metadata");
   cmd->add_flag("--json", opts->json, "print the result as JSON");
   AddRemoteOptions(cmd, &opts->remote, /*required=*/false);
   cmd->callback([opts, exit_code, cmd] {
     bool include_env = cmd->count("--include-env") > 0;
     if (IsRemote(opts->remote)) {
-      if (cmd->count("--data-dir") || !opts->include_env.empty()) {
+      if (cmd->count("--data-dir") || !opts->include_env.empty() || !opts->host.empty()) {
         *exit_code = ReportError("backup", Status::InvalidArgument(
-                                               "with --inventory the data directory and .env are the host's: drop "
-                                               "--data-dir and give --include-env without a file"));
+                                               "with --inventory the data directory, host name and .env are the "
+                                               "target's: drop --data-dir and --host, give --include-env without a "
+                                               "file"));
         return;
       }
       remote::HostBackupOptions options;
@@ -52,6 +62,8 @@ void AddBackupCommand(CLI::App* app, int* exit_code) {
       options.include_env = include_env;
       options.tags = opts->tags;
       options.staging_root = StagingRoot(opts->remote);
+      options.allow_empty = opts->allow_empty;
+      options.allow_regression = opts->allow_regression;
       opts->remote.json = opts->json;
       *exit_code = RunRemoteBackup(opts->remote, *opts, options);
       return;
@@ -65,7 +77,10 @@ void AddBackupCommand(CLI::App* app, int* exit_code) {
       options.env_file = std::filesystem::absolute(env).lexically_normal().string();
     }
     options.tags = opts->tags;
+    options.host = opts->host;
     options.force_read = opts->force_read;
+    options.allow_empty = opts->allow_empty;
+    options.allow_regression = opts->allow_regression;
     auto opened = OpenRepo(*opts, /*exclusive=*/true, "backup", /*load_index=*/true);
     if (!opened.ok()) {
       *exit_code = ReportError("backup", opened.status());

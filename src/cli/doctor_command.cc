@@ -1,4 +1,5 @@
 // paymentsctl doctor.
+#include <grp.h>
 #include <pwd.h>
 
 #include <iostream>
@@ -19,23 +20,44 @@ struct DoctorCliOptions {
   std::string data_dir = "./data";
   RepoOptions repo;
   std::string owner;
+  std::string host;
   double min_free_ratio = 2.0;
-  int max_age_hours = 26;
+  std::string max_age = "26h";
+  int max_age_hours = 0;  // the older spelling of --max-age
   std::string instance_id;
   std::string region;
   bool no_imds = false;
   bool json = false;
 };
 
-Result<uid_t> ParseOwner(const std::string& owner) {
-  if (struct passwd* pw = ::getpwnam(owner.c_str())) return pw->pw_uid;
-  if (!owner.empty() && owner.find_first_not_of("0123456789") == std::string::npos) {
-    return static_cast<uid_t>(std::stoul(owner));
+// --owner USER[:GROUP]: a name or a number for each; the group defaults to
+// the user's (its passwd group, or the same number).
+Result<ops::ServiceUser> ParseOwner(const std::string& owner) {
+  const std::string user = owner.substr(0, owner.find(':'));
+  const std::string group = owner.find(':') == std::string::npos ? "" : owner.substr(owner.find(':') + 1);
+  auto numeric = [](const std::string& t) { return !t.empty() && t.find_first_not_of("0123456789") == std::string::npos; };
+  ops::ServiceUser out;
+  out.source = "--owner";
+  if (struct passwd* pw = ::getpwnam(user.c_str())) {
+    out.uid = pw->pw_uid;
+    out.gid = pw->pw_gid;
+  } else if (numeric(user)) {
+    out.uid = static_cast<uid_t>(std::stoul(user));
+    out.gid = static_cast<gid_t>(out.uid);
+  } else {
+    return Status::InvalidArgument("--owner " + owner + ": " + user + " is neither a user name nor a numeric uid");
   }
-  return Status::InvalidArgument("--owner " + owner + " is neither a user name nor a numeric uid");
+  if (struct group* gr = group.empty() ? nullptr : ::getgrnam(group.c_str())) {
+    out.gid = gr->gr_gid;
+  } else if (numeric(group)) {
+    out.gid = static_cast<gid_t>(std::stoul(group));
+  } else if (!group.empty()) {
+    return Status::InvalidArgument("--owner " + owner + ": " + group + " is neither a group name nor a numeric gid");
+  }
+  return out;
 }
 
-ops::Finding SnapshotFinding(const DoctorCliOptions& o, const std::string& data_dir) {
+ops::Finding SnapshotFinding(const DoctorCliOptions& o, const std::string& data_dir, int64_t max_age_ms) {
   auto opened = OpenRepo(o.repo, /*exclusive=*/false, "doctor", /*load_index=*/false);
   if (!opened.ok()) {
     return {ops::Severity::kError, "snapshot-age", "cannot open the repository " + o.repo.repo + ": " +
@@ -48,8 +70,8 @@ ops::Finding SnapshotFinding(const DoctorCliOptions& o, const std::string& data_
     return {ops::Severity::kError, "snapshot-age", snapshots.status().message(),
             "paymentsctl check --repo '" + o.repo.repo + "'"};
   }
-  return ops::CheckSnapshotAge(*snapshots, repo::HostName(), data_dir, o.repo.repo, NowMillis(),
-                               int64_t{o.max_age_hours} * 3600000);
+  return ops::CheckSnapshotAge(*snapshots, o.host.empty() ? repo::HostName() : o.host, data_dir, o.repo.repo,
+                               NowMillis(), max_age_ms);
 }
 
 void Print(const std::string& data_dir, const std::vector<ops::Finding>& findings, bool json) {
@@ -88,12 +110,16 @@ void AddDoctorCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--repo", o->repo.repo, "repository whose newest snapshot of the data directory is checked");
   cmd->add_option("--password-file", o->repo.password_file,
                   "file whose first line is the password (default: $PAYMENTS_REPO_PASSWORD)");
-  cmd->add_option("--owner", o->owner, "the service's user (name or uid; default: the data directory's owner)");
+  cmd->add_option("--owner", o->owner,
+                  "the service's user, USER[:GROUP] (names or numbers; default: the user: of the compose file beside "
+                  "the data directory, else 10001:10001, the container's user)");
+  cmd->add_option("--host", o->host, "the host name the snapshots of the data directory record (default: this machine's)");
   cmd->add_option("--min-free-ratio", o->min_free_ratio, "warn when free space is under this times the data size")
       ->capture_default_str();
-  cmd->add_option("--max-snapshot-age-hours", o->max_age_hours, "warn when the newest snapshot is older")
-      ->check(CLI::Range(1, 100000))
+  cmd->add_option("--max-age", o->max_age, "an error when the newest snapshot is older (30m, 26h, ...)")
       ->capture_default_str();
+  cmd->add_option("--max-snapshot-age-hours", o->max_age_hours, "the same as --max-age in hours (older spelling)")
+      ->check(CLI::Range(1, 100000));
   cmd->add_option("--instance-id", o->instance_id, "this EC2 instance (default: from the instance metadata service)")
       ->envname("PAYMENTS_EC2_INSTANCE_ID");
   cmd->add_option("--region", o->region, "AWS region (default: the AWS CLI's)");
@@ -103,16 +129,25 @@ void AddDoctorCommand(CLI::App* app, int* exit_code) {
     ops::DiskCheckOptions disk;
     disk.data_dir = AbsoluteDir(o->data_dir);
     disk.min_free_ratio = o->min_free_ratio;
+    auto max_age_ms = o->max_age_hours > 0 ? Result<int64_t>(int64_t{o->max_age_hours} * 3600000)
+                                           : ParseDurationMillis(o->max_age);
+    if (!max_age_ms.ok()) {
+      *exit_code = ReportError("doctor", Status::InvalidArgument("--max-age: " + max_age_ms.status().message()));
+      return;
+    }
     if (!o->owner.empty()) {
-      auto uid = ParseOwner(o->owner);
-      if (!uid.ok()) {
-        *exit_code = ReportError("doctor", uid.status());
+      auto owner = ParseOwner(o->owner);
+      if (!owner.ok()) {
+        *exit_code = ReportError("doctor", owner.status());
         return;
       }
-      disk.owner = *uid;
+      disk.owner = *owner;
+    } else {
+      disk.owner = ops::ComposeServiceUser(disk.data_dir);
     }
     std::vector<ops::Finding> findings = ops::CheckDisk(disk);
-    if (!o->repo.repo.empty()) findings.push_back(SnapshotFinding(*o, disk.data_dir));
+    if (!o->repo.repo.empty()) findings.push_back(SnapshotFinding(*o, disk.data_dir, *max_age_ms));
+    findings.push_back(ops::CheckReplication(disk.data_dir, NowMillis()));
     ops::AwsCheckOptions aws;
     aws.instance_id = o->instance_id;
     aws.region = o->region;

@@ -9,6 +9,7 @@
 
 #include "cli/ops_commands.h"
 #include "cli/repo_access.h"
+#include "cli/snapshot_options.h"
 #include "ops/drill.h"
 
 namespace pb::cli {
@@ -43,7 +44,9 @@ std::string DefaultBackend() {
 
 void AddDrillCommand(CLI::App* app, int* exit_code) {
   struct Options : RepoOptions {
+    SnapshotFilterOptions filter;
     std::string snapshot = "latest";
+    int wal = 0;  // +1 --wal, -1 --no-wal, 0 the default (as restore)
     std::string backend;
     std::string work_dir;
     int health_timeout_s = 120;
@@ -51,9 +54,17 @@ void AddDrillCommand(CLI::App* app, int* exit_code) {
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = app->add_subcommand(
-      "drill", "restore a snapshot into a temporary directory, run the service on it, check it, and time it");
+      "drill", "restore a snapshot as a disaster restore would (latest: with the shipped journal) into a temporary "
+               "directory, run the service on it, check it, and time it");
   AddRepoOptions(cmd, opts.get());
-  cmd->add_option("snapshot", opts->snapshot, "snapshot id (a unique prefix) or latest")->capture_default_str();
+  cmd->add_option("snapshot", opts->snapshot,
+                  "snapshot id (a unique prefix), or latest: the newest of the only data directory, or of the one "
+                  "--host/--path name")
+      ->capture_default_str();
+  AddSnapshotFilterOptions(cmd, &opts->filter);
+  cmd->add_flag("--wal,!--no-wal", opts->wal,
+                "also apply the journal records shipped after the snapshot, as restore does (default: with latest, "
+                "not with a snapshot id)");
   cmd->add_option("--backend", opts->backend, "the payments-backend executable (default: beside paymentsctl, else PATH)");
   cmd->add_option("--work-dir", opts->work_dir, "where the temporary directory is made (default: $TMPDIR or /tmp)");
   cmd->add_option("--health-timeout-seconds", opts->health_timeout_s, "how long the service may take to start")
@@ -71,11 +82,12 @@ void AddDrillCommand(CLI::App* app, int* exit_code) {
       *exit_code = ReportError("drill", opened.status());
       return;
     }
-    auto snap = FindReadableSnapshot(opened->repo.get(), opts->snapshot);
+    auto snap = ChooseSnapshot(opened->repo.get(), opts->snapshot, opts->filter.Filter(), std::nullopt);
     if (!snap.ok()) {
       *exit_code = ReportError("drill", snap.status());
       return;
     }
+    options.apply_wal = opts->wal != 0 ? opts->wal > 0 : opts->snapshot == "latest";
     options.interrupted = [] { return g_signal != 0; };
     CatchStopSignals();
     ops::DrillReport report = ops::RunDrill(opened->repo.get(), *snap, options);

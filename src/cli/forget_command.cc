@@ -1,28 +1,37 @@
 // paymentsctl forget [--prune].
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <memory>
 
 #include "cli/repo_access.h"
 #include "cli/repo_commands.h"
+#include "cli/snapshot_options.h"
 #include "common/json_text.h"
 #include "common/time_util.h"
 #include "repo/prune.h"
 #include "repo/retention.h"
+#include "repo/snapshot_select.h"
 
 namespace pb::cli {
 
 void AddForgetCommand(CLI::App* app, int* exit_code) {
   struct Options : RepoOptions {
     repo::RetentionPolicy policy;
+    SnapshotFilterOptions filter;
+    std::vector<std::string> ids;
     bool prune = false;
     bool dry_run = false;
     bool json = false;
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = app->add_subcommand(
-      "forget", "remove snapshots by a retention policy (per host and data directory); --prune frees their data");
+      "forget",
+      "remove snapshots by a retention policy, per data directory (host and path), never the one holding a data "
+      "directory's longest ledger; or the snapshots named by id; --prune frees their data");
   AddRepoOptions(cmd, opts.get());
+  cmd->add_option("snapshot", opts->ids, "snapshot ids (unique prefixes) to remove, instead of a --keep-* policy");
+  AddSnapshotFilterOptions(cmd, &opts->filter, /*with_tag=*/true);
   cmd->add_option("--keep-last", opts->policy.keep_last, "keep the N newest snapshots");
   cmd->add_option("--keep-hourly", opts->policy.keep_hourly, "keep the newest snapshot of each of the last N hours");
   cmd->add_option("--keep-daily", opts->policy.keep_daily, "... of each of the last N days");
@@ -34,7 +43,12 @@ void AddForgetCommand(CLI::App* app, int* exit_code) {
   cmd->add_flag("--dry-run", opts->dry_run, "only print what would be removed");
   cmd->add_flag("--json", opts->json, "print the result as JSON");
   cmd->callback([opts, exit_code] {
-    Status valid = repo::ValidateRetentionPolicy(opts->policy);
+    if (!opts->ids.empty() && !opts->policy.empty()) {
+      *exit_code = ReportError("forget", Status::InvalidArgument(
+                                             "give either snapshot ids or --keep-* options, not both"));
+      return;
+    }
+    Status valid = opts->ids.empty() ? repo::ValidateRetentionPolicy(opts->policy) : Status::Ok();
     if (!valid.ok()) {
       *exit_code = ReportError("forget", valid);
       return;
@@ -50,20 +64,35 @@ void AddForgetCommand(CLI::App* app, int* exit_code) {
       *exit_code = ReportError("forget", all.status());
       return;
     }
-    std::map<std::pair<std::string, std::string>, std::vector<repo::RetentionSnapshot>> groups;
-    for (const repo::SnapshotRef& s : *all) {
-      groups[{s.snapshot.host, s.snapshot.data_dir}].push_back({s.id, s.snapshot.time_ms, s.snapshot.tags});
-    }
-    std::vector<std::string> removed;
-    std::string decisions_json = "[";
-    for (const auto& [group, snapshots] : groups) {
-      auto decisions = repo::DecideRetention(snapshots, opts->policy);
-      if (!decisions.ok()) {
-        *exit_code = ReportError("forget", decisions.status());
+    std::vector<repo::GroupRetention> groups;
+    if (opts->ids.empty()) {
+      auto decided = repo::DecideRetentionPerGroup(*all, opts->filter.Filter(), opts->policy);
+      if (!decided.ok()) {
+        *exit_code = ReportError("forget", decided.status());
         return;
       }
-      if (!opts->json) std::cout << group.first << " " << group.second << " (" << repo::DescribePolicy(opts->policy) << "):\n";
-      for (const repo::RetentionDecision& d : *decisions) {
+      groups = std::move(decided).value();
+    } else {
+      std::map<repo::SnapshotGroup, std::vector<repo::RetentionDecision>> named;
+      for (const std::string& id : opts->ids) {
+        auto found = id == "latest" ? Result<repo::SelectedSnapshot>(Status::InvalidArgument(
+                                          "forget removes snapshots named by id, not `latest`"))
+                                    : repo::SelectSnapshot(*all, id, opts->filter.Filter(), std::nullopt);
+        if (!found.ok()) {
+          *exit_code = ReportError("forget", found.status());
+          return;
+        }
+        const repo::SnapshotRef& s = found->snapshot;
+        named[repo::GroupOf(s.snapshot)].push_back({s.id, s.snapshot.time_ms, false, {}});
+      }
+      for (auto& [group, decisions] : named) groups.push_back({group, std::move(decisions)});
+    }
+    const std::string policy = opts->ids.empty() ? repo::DescribePolicy(opts->policy) : "named by id";
+    std::vector<std::string> removed;
+    std::string decisions_json = "[";
+    for (const repo::GroupRetention& g : groups) {
+      if (!opts->json) std::cout << repo::DescribeGroup(g.group) << " (" << policy << "):\n";
+      for (const repo::RetentionDecision& d : g.decisions) {
         std::string reasons;
         for (const std::string& r : d.reasons) reasons += (reasons.empty() ? "" : ", ") + r;
         if (!opts->json) {
@@ -73,7 +102,7 @@ void AddForgetCommand(CLI::App* app, int* exit_code) {
           if (decisions_json.size() > 1) decisions_json.push_back(',');
           JsonObject(&decisions_json).Str("id", d.id).Bool("keep", d.keep).Str("reasons", reasons).Close();
         }
-        if (!d.keep) removed.push_back(d.id);
+        if (!d.keep && std::find(removed.begin(), removed.end(), d.id) == removed.end()) removed.push_back(d.id);
       }
     }
     decisions_json.push_back(']');

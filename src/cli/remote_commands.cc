@@ -3,28 +3,24 @@
 
 #include <iostream>
 
+#include "cli/snapshot_options.h"
 #include "remote/host_stack.h"
 
 namespace pb::cli {
 
 namespace {
 
-// The snapshot `query` names for `target`: "latest" is the newest whose host
-// is the target's name.
+// The snapshot `query` names for `target`: `latest` is the newest of the
+// target's group, unless `filter` names a host or a path.
 Result<repo::SnapshotRef> SnapshotFor(repo::Repository* repo, const std::string& query,
-                                      const remote::Target& target) {
-  if (query != "latest") return FindReadableSnapshot(repo, query);
-  auto all = ReadableSnapshots(repo);
-  if (!all.ok()) return all.status();
-  std::vector<repo::SnapshotRef> mine;
-  for (const repo::SnapshotRef& s : *all) {
-    if (s.snapshot.host == target.name) mine.push_back(s);
+                                      const repo::SnapshotFilter& filter, const remote::Target& target) {
+  const repo::SnapshotGroup group{target.name, target.DataDir()};
+  repo::SnapshotFilter f = filter;
+  if (query == "latest" && f.host.empty() && f.path.empty()) {
+    f.host = group.host;
+    f.path = group.data_dir;
   }
-  if (mine.empty()) {
-    return Status::NotFound("the repository has no snapshot of target " + target.name +
-                            "; give a snapshot id (see `paymentsctl snapshots`)");
-  }
-  return repo::FindSnapshot(mine, "latest");
+  return ChooseSnapshot(repo, query, f, group);
 }
 
 }  // namespace
@@ -49,14 +45,14 @@ int RunRemoteBackup(const RemoteOptions& remote, const RepoOptions& repo_options
 }
 
 int RunRemoteRestore(const RemoteOptions& remote, const RepoOptions& repo_options, const std::string& snapshot,
-                     const remote::HostRestoreOptions& options) {
+                     const repo::SnapshotFilter& filter, const remote::HostRestoreOptions& options) {
   auto targets = ResolveRemoteTargets(remote);
   if (!targets.ok()) return ReportError("restore", targets.status());
   auto opened = OpenRepo(repo_options, /*exclusive=*/false, "restore", /*load_index=*/true);
   if (!opened.ok()) return ReportError("restore", opened.status());
   std::vector<repo::SnapshotRef> chosen;
   for (const remote::Target& t : *targets) {
-    auto snap = SnapshotFor(opened->repo.get(), snapshot, t);
+    auto snap = SnapshotFor(opened->repo.get(), snapshot, filter, t);
     if (!snap.ok()) return ReportError("restore", snap.status());
     chosen.push_back(*snap);
   }

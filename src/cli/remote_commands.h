@@ -9,6 +9,7 @@
 #include "cli/repo_access.h"
 #include "remote/host_backup.h"
 #include "remote/host_restore.h"
+#include "repo/snapshot_select.h"
 
 namespace pb::cli {
 
@@ -17,9 +18,11 @@ void AddDeployCommand(CLI::App* app, int* exit_code);
 // paymentsctl backup --inventory …: returns the exit code.
 int RunRemoteBackup(const RemoteOptions& remote, const RepoOptions& repo, const remote::HostBackupOptions& options);
 
-// paymentsctl restore --inventory …: `snapshot` is an id prefix or "latest"
-// (the newest snapshot whose host is the target's name). Returns the exit code.
+// paymentsctl restore --inventory …: `snapshot` is an id prefix or "latest":
+// the newest snapshot of the target's group (host = the target's name, path
+// = its remote_path/data, as its backups record them) unless `filter` names
+// a host or path. Returns the exit code.
 int RunRemoteRestore(const RemoteOptions& remote, const RepoOptions& repo, const std::string& snapshot,
-                     const remote::HostRestoreOptions& options);
+                     const repo::SnapshotFilter& filter, const remote::HostRestoreOptions& options);
 
 }  // namespace pb::cli

@@ -121,12 +121,6 @@ Result<std::vector<repo::SnapshotRef>> ReadableSnapshots(repo::Repository* repo)
   return all;
 }
 
-Result<repo::SnapshotRef> FindReadableSnapshot(repo::Repository* repo, const std::string& query) {
-  auto all = ReadableSnapshots(repo);
-  if (!all.ok()) return all.status();
-  return repo::FindSnapshot(*all, query);
-}
-
 int ReportError(const std::string& command, const Status& status) {
   std::cerr << "paymentsctl " << command << ": " << status.ToString() << "\n";
   return 1;

@@ -56,8 +56,6 @@ Result<OpenedRepo> OpenOrInitRepo(const RepoOptions& options, bool exclusive, co
 // The readable snapshots; each damaged snapshot file is skipped with a
 // warning on stderr naming it (run `check`).
 Result<std::vector<repo::SnapshotRef>> ReadableSnapshots(repo::Repository* repo);
-// The readable snapshot `query` names (repo::FindSnapshot).
-Result<repo::SnapshotRef> FindReadableSnapshot(repo::Repository* repo, const std::string& query);
 
 // `dir` made absolute and normalized, without a trailing slash: the form
 // snapshots record as their data directory.

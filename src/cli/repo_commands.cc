@@ -2,13 +2,16 @@
 #include "cli/repo_commands.h"
 
 #include <iostream>
+#include <map>
 #include <memory>
 
 #include "cli/password.h"
 #include "cli/repo_access.h"
+#include "cli/snapshot_options.h"
 #include "common/json_text.h"
 #include "common/time_util.h"
 #include "repo/checker.h"
+#include "repo/snapshot_select.h"
 
 namespace pb::cli {
 namespace {
@@ -33,6 +36,7 @@ std::string SnapshotJson(const repo::SnapshotRef& s) {
       .UInt("bytes", s.snapshot.stats.bytes)
       .Bool("include_env", s.snapshot.env.has_value());
   if (s.snapshot.ledger) o.UInt("journal_seq", s.snapshot.ledger->seq);
+  o.Bool("journal", repo::HoldsJournal(s.snapshot));
   o.Close();
   return out;
 }
@@ -94,11 +98,14 @@ void AddInitCommand(CLI::App* app, int* exit_code) {
 
 void AddSnapshotsCommand(CLI::App* app, int* exit_code) {
   struct Options : RepoOptions {
+    SnapshotFilterOptions filter;
     bool json = false;
   };
   auto opts = std::make_shared<Options>();
-  CLI::App* cmd = app->add_subcommand("snapshots", "list the snapshots of a repository");
+  CLI::App* cmd = app->add_subcommand(
+      "snapshots", "list the snapshots of a repository, by data directory (host and path), oldest first");
   AddRepoOptions(cmd, opts.get());
+  AddSnapshotFilterOptions(cmd, &opts->filter);
   cmd->add_flag("--json", opts->json, "print a JSON array");
   cmd->callback([opts, exit_code] {
     auto opened = OpenRepo(*opts, /*exclusive=*/false, "snapshots", /*load_index=*/false);
@@ -106,41 +113,53 @@ void AddSnapshotsCommand(CLI::App* app, int* exit_code) {
       *exit_code = ReportError("snapshots", opened.status());
       return;
     }
-    auto all = ReadableSnapshots(opened->repo.get());
-    if (!all.ok()) {
-      *exit_code = ReportError("snapshots", all.status());
+    auto readable = ReadableSnapshots(opened->repo.get());
+    if (!readable.ok()) {
+      *exit_code = ReportError("snapshots", readable.status());
       return;
     }
+    const std::vector<repo::SnapshotRef> all = repo::FilterSnapshots(*readable, opts->filter.Filter());
     if (opts->json) {
       std::cout << "[";
-      for (size_t i = 0; i < all->size(); ++i) std::cout << (i ? ",\n" : "\n") << SnapshotJson((*all)[i]);
+      for (size_t i = 0; i < all.size(); ++i) std::cout << (i ? ",\n" : "\n") << SnapshotJson(all[i]);
       std::cout << "\n]\n";
       return;
     }
-    std::cout << "ID        Time                      Mode       Files  Size        Seq       Tags\n";
-    for (const repo::SnapshotRef& s : *all) {
-      std::string tags;
-      for (const std::string& t : s.snapshot.tags) tags += (tags.empty() ? "" : ",") + t;
-      char line[256];
-      std::snprintf(line, sizeof(line), "%-9s %-25s %-10s %6llu  %-11s %-9s %s", s.id.substr(0, 8).c_str(),
-                    FormatIso8601(s.snapshot.time_ms).c_str(), s.snapshot.mode.c_str(),
-                    static_cast<unsigned long long>(s.snapshot.stats.files), HumanBytes(s.snapshot.stats.bytes).c_str(),
-                    s.snapshot.ledger ? std::to_string(s.snapshot.ledger->seq).c_str() : "-", tags.c_str());
-      std::cout << line << "\n";
+    std::map<repo::SnapshotGroup, std::vector<const repo::SnapshotRef*>> groups;
+    for (const repo::SnapshotRef& s : all) groups[repo::GroupOf(s.snapshot)].push_back(&s);
+    for (const auto& [group, members] : groups) {
+      std::cout << "host " << group.host << "  path " << group.data_dir << "\n"
+                << "  ID        Time                      Mode       Seq       Journal Files  Size        Tags\n";
+      for (const repo::SnapshotRef* s : members) {
+        std::string tags;
+        for (const std::string& t : s->snapshot.tags) tags += (tags.empty() ? "" : ",") + t;
+        char line[256];
+        std::snprintf(line, sizeof(line), "  %-9s %-25s %-10s %-9s %-7s %5llu  %-11s %s", s->id.substr(0, 8).c_str(),
+                      FormatIso8601(s->snapshot.time_ms).c_str(), s->snapshot.mode.c_str(),
+                      s->snapshot.ledger ? std::to_string(s->snapshot.ledger->seq).c_str() : "-",
+                      repo::HoldsJournal(s->snapshot) ? "yes" : "no",
+                      static_cast<unsigned long long>(s->snapshot.stats.files),
+                      HumanBytes(s->snapshot.stats.bytes).c_str(), tags.c_str());
+        std::cout << line << "\n";
+      }
     }
-    std::cout << all->size() << " snapshot(s)\n";
+    std::cout << all.size() << " snapshot(s) of " << groups.size() << " data director"
+              << (groups.size() == 1 ? "y" : "ies") << "\n";
   });
 }
 
 void AddLsCommand(CLI::App* app, int* exit_code) {
   struct Options : RepoOptions {
+    SnapshotFilterOptions filter;
     std::string snapshot;
     bool json = false;
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = app->add_subcommand("ls", "list the files of a snapshot");
   AddRepoOptions(cmd, opts.get());
-  cmd->add_option("snapshot", opts->snapshot, "snapshot id (a unique prefix) or latest")->required();
+  cmd->add_option("snapshot", opts->snapshot, "snapshot id (a unique prefix) or latest (of the only data directory)")
+      ->required();
+  AddSnapshotFilterOptions(cmd, &opts->filter);
   cmd->add_flag("--json", opts->json, "print a JSON array");
   cmd->callback([opts, exit_code] {
     auto opened = OpenRepo(*opts, /*exclusive=*/false, "ls", /*load_index=*/true);
@@ -148,7 +167,7 @@ void AddLsCommand(CLI::App* app, int* exit_code) {
       *exit_code = ReportError("ls", opened.status());
       return;
     }
-    auto snap = FindReadableSnapshot(opened->repo.get(), opts->snapshot);
+    auto snap = ChooseSnapshot(opened->repo.get(), opts->snapshot, opts->filter.Filter(), std::nullopt);
     if (!snap.ok()) {
       *exit_code = ReportError("ls", snap.status());
       return;

@@ -7,8 +7,10 @@
 #include "cli/remote_commands.h"
 #include "cli/repo_access.h"
 #include "cli/repo_commands.h"
+#include "cli/snapshot_options.h"
 #include "common/json_text.h"
 #include "common/time_util.h"
+#include "repo/lock.h"
 #include "restore/restorer.h"
 
 namespace pb::cli {
@@ -44,6 +46,7 @@ int ReportWalLoss(const restore::WalReplayReport& wal) {
 void AddRestoreCommand(CLI::App* app, int* exit_code) {
   struct Options : RepoOptions {
     RemoteOptions remote;
+    SnapshotFilterOptions filter;
     int timeout_s = 120;
     std::string openapi_path;
     std::string snapshot;
@@ -58,7 +61,11 @@ void AddRestoreCommand(CLI::App* app, int* exit_code) {
   CLI::App* cmd = app->add_subcommand(
       "restore", "restore a snapshot into a directory (checked and verified before it is put in place)");
   AddRepoOptions(cmd, opts.get());
-  cmd->add_option("snapshot", opts->snapshot, "snapshot id (a unique prefix) or latest")->required();
+  cmd->add_option("snapshot", opts->snapshot,
+                  "snapshot id (a unique prefix), or latest: the newest of the target's data directory, or of the "
+                  "only one")
+      ->required();
+  AddSnapshotFilterOptions(cmd, &opts->filter);
   cmd->add_option("--to", opts->to, "directory to create (must be empty unless --force)");
   cmd->add_option("--at", opts->at, "cut the ledger back to this UTC time (2026-11-24T13:00:00Z)");
   cmd->add_option("--env-to", opts->env_to, "write the snapshot's .env (if any) to this file");
@@ -101,7 +108,7 @@ void AddRestoreCommand(CLI::App* app, int* exit_code) {
         options.at_ms = *at;
       }
       opts->remote.json = opts->json;
-      *exit_code = RunRemoteRestore(opts->remote, *opts, opts->snapshot, options);
+      *exit_code = RunRemoteRestore(opts->remote, *opts, opts->snapshot, opts->filter.Filter(), options);
       return;
     }
     restore::RestoreOptions options;
@@ -122,7 +129,8 @@ void AddRestoreCommand(CLI::App* app, int* exit_code) {
       *exit_code = ReportError("restore", opened.status());
       return;
     }
-    auto snap = FindReadableSnapshot(opened->repo.get(), opts->snapshot);
+    auto snap = ChooseSnapshot(opened->repo.get(), opts->snapshot, opts->filter.Filter(),
+                               repo::SnapshotGroup{repo::HostName(), options.target});
     if (!snap.ok()) {
       *exit_code = ReportError("restore", snap.status());
       return;
@@ -153,6 +161,8 @@ void AddRestoreCommand(CLI::App* app, int* exit_code) {
           .UInt("files", result->files)
           .UInt("bytes", result->bytes)
           .Bool("verified", result->verified)
+          .Bool("python_era", result->python_era)
+          .Str("warning", result->warning)
           .UInt("journal_seq", result->journal_seq)
           .Str("moved_aside", result->moved_aside)
           .Str("env_written", result->env_written)
@@ -165,12 +175,19 @@ void AddRestoreCommand(CLI::App* app, int* exit_code) {
           .Str("wal_lost_reason", result->wal.lost_reason)
           .Close();
       std::cout << out << "\n";
+      if (!result->warning.empty()) std::cerr << "paymentsctl restore: WARNING: " << result->warning << "\n";
       *exit_code = ReportWalLoss(result->wal);
       return;
     }
     std::cout << "restored snapshot " << snap->id.substr(0, 8) << " to " << options.target << ": " << result->files
               << " file(s), " << HumanBytes(result->bytes) << "\n";
-    if (result->verified) std::cout << "verified: ledger journal through seq " << result->journal_seq << "\n";
+    if (result->verified && result->python_era) {
+      std::cout << "verified: a Python-era data directory (no journal): its JSON files parse, no balance is "
+                   "negative, no workload was credited twice\n";
+    } else if (result->verified) {
+      std::cout << "verified: ledger journal through seq " << result->journal_seq << "\n";
+    }
+    if (!result->warning.empty()) std::cerr << "paymentsctl restore: WARNING: " << result->warning << "\n";
     if (!result->moved_aside.empty()) std::cout << "the previous directory was moved to " << result->moved_aside << "\n";
     if (!result->env_written.empty()) std::cout << ".env written to " << result->env_written << "\n";
     if (result->env_skipped) std::cout << "the snapshot holds a .env: restore it with --env-to FILE\n";

@@ -11,6 +11,7 @@
 #include "common/file_util.h"
 #include "common/json_text.h"
 #include "ledger/checkpoint.h"
+#include "ledger/data_dir_probe.h"
 #include "ledger/journal.h"
 #include "ledger/state.h"
 #include "ledger/state_json.h"
@@ -58,17 +59,13 @@ void VerifyPythonEra(const std::string& dir, VerifyReport* report) {
 
 VerifyReport VerifyDataDir(const std::string& dir) {
   VerifyReport report;
-  std::error_code ec;
-  if (!std::filesystem::exists(dir, ec)) {
-    report.problems.push_back(ec ? "cannot look at " + dir + ": " + ec.message() : dir + " does not exist");
+  const DataDirKind kind = ClassifyDataDir(dir);
+  if (!IsPaymentsDataDir(kind)) {
+    report.problems.push_back(NotADataDirMessage(dir, kind) +
+                              "; give the directory payments-backend runs with (its --data-dir)");
     return report;
   }
-  bool has_journal = std::filesystem::exists(dir + "/journal", ec);
-  if (ec) {
-    report.problems.push_back("cannot look for " + dir + "/journal: " + ec.message());
-    return report;
-  }
-  if (!has_journal) {
+  if (kind == DataDirKind::kPythonEra) {
     VerifyPythonEra(dir, &report);
     return report;
   }

@@ -23,7 +23,9 @@ struct VerifyReport {
 // and that balances.json equals the replayed balances at the checkpoint seq.
 // A Python-era directory (no journal) is checked for parseable files,
 // non-negative balances and no workload credited twice in
-// audit/ledger-events.log.
+// audit/ledger-events.log. Anything else (missing, empty, someone else's
+// files, a backup repository: ClassifyDataDir) is a problem: there is no
+// ledger to vouch for.
 VerifyReport VerifyDataDir(const std::string& data_dir);
 
 // The report as JSON (for --json) or as text lines for an operator.

@@ -10,6 +10,8 @@
 #include <sstream>
 
 #include "common/time_util.h"
+#include "replicate/status.h"
+#include "repo/snapshot_select.h"
 
 namespace pb::ops {
 namespace {
@@ -107,14 +109,15 @@ std::string UserName(uid_t uid) {
   return pw ? pw->pw_name : std::to_string(uid);
 }
 
-void PermissionFindings(const std::string& data_dir, uid_t owner, gid_t group, const TreeFacts& f,
+void PermissionFindings(const std::string& data_dir, const ServiceUser& owner, const TreeFacts& f,
                         std::vector<Finding>* out) {
-  const std::string user = UserName(owner);
+  const std::string user = UserName(owner.uid) + " (the service's user, from " + owner.source + ")";
   if (f.foreign_count) {
     out->push_back({Severity::kError, "permissions",
                     std::to_string(f.foreign_count) + " entries are not owned by " + user +
-                        " (the service's user), which cannot rewrite them: " + Listed(f.foreign, f.foreign_count),
-                    "sudo chown -R " + std::to_string(owner) + ":" + std::to_string(group) + " '" + data_dir + "'"});
+                        ", which cannot rewrite them: " + Listed(f.foreign, f.foreign_count),
+                    "sudo chown -R " + std::to_string(owner.uid) + ":" + std::to_string(owner.gid) + " '" +
+                        data_dir + "'"});
   }
   if (f.unwritable_count) {
     out->push_back({Severity::kError, "permissions",
@@ -188,40 +191,90 @@ std::vector<Finding> CheckDisk(const DiskCheckOptions& options) {
     return out;
   }
   out.push_back(VolumeFinding(options.data_dir, data, options.root_path));
+  const ServiceUser owner = options.owner.value_or(ServiceUser{data.st_uid, data.st_gid, "the data directory's owner"});
   TreeFacts facts;
-  Walk(options.data_dir, options.owner.value_or(data.st_uid), &facts);
+  Walk(options.data_dir, owner.uid, &facts);
   struct statvfs vfs;
   if (::statvfs(options.data_dir.c_str(), &vfs) == 0) {
     uint64_t free_bytes = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
     out.push_back(FreeSpaceFinding(options.data_dir, free_bytes, facts.bytes, options.min_free_ratio));
   }
-  PermissionFindings(options.data_dir, options.owner.value_or(data.st_uid), data.st_gid, facts, &out);
+  PermissionFindings(options.data_dir, owner, facts, &out);
   EnvFileFinding(options.data_dir, &out);
   return out;
 }
 
 Finding CheckSnapshotAge(const std::vector<repo::SnapshotRef>& snapshots, const std::string& host,
                          const std::string& data_dir, const std::string& repo, int64_t now_ms, int64_t max_age_ms) {
-  const repo::SnapshotRef* newest = nullptr;
-  for (const repo::SnapshotRef& s : snapshots) {
-    if (s.snapshot.host != host || s.snapshot.data_dir != data_dir) continue;
-    if (!newest || s.snapshot.time_ms > newest->snapshot.time_ms) newest = &s;
-  }
+  const repo::SnapshotRef* newest = repo::NewestOfGroup(snapshots, {host, data_dir});
   const std::string backup = "paymentsctl backup --repo '" + repo + "' --data-dir '" + data_dir + "'";
   if (!newest) {
-    return {Severity::kWarn, "snapshot-age", "the repository " + repo + " has no snapshot of " + data_dir + " on " + host,
-            backup};
+    return {Severity::kError, "snapshot-age",
+            "the repository " + repo + " has no snapshot of " + data_dir + " on " + host, backup};
   }
   int64_t age_ms = now_ms - newest->snapshot.time_ms;
   std::string facts = "the newest snapshot of " + data_dir + " (" + newest->id.substr(0, 8) + ", " +
                       FormatIso8601(newest->snapshot.time_ms) + ") is " + std::to_string(age_ms / 3600000) +
                       " h " + std::to_string(age_ms / 60000 % 60) + " min old";
   if (age_ms > max_age_ms) {
-    return {Severity::kWarn, "snapshot-age",
-            facts + ", over the " + std::to_string(max_age_ms / 3600000) + " h limit: scheduled backups are not running",
+    return {Severity::kError, "snapshot-age",
+            facts + ", over the " + std::to_string(max_age_ms / 3600000) + " h " +
+                std::to_string(max_age_ms / 60000 % 60) + " min limit: scheduled backups are not running",
             backup + "; systemctl list-timers 'payments-*'"};
   }
   return {Severity::kOk, "snapshot-age", facts, ""};
+}
+
+ServiceUser ComposeServiceUser(const std::string& data_dir) {
+  const std::string dir = std::filesystem::path(data_dir).parent_path().string();
+  for (const char* name : {"docker-compose.yml", "docker-compose.yaml", "compose.yaml", "compose.yml"}) {
+    std::ifstream in(dir + "/" + name);
+    std::string line;
+    while (in && std::getline(in, line)) {
+      size_t at = line.find_first_not_of(' ');
+      if (at == std::string::npos || line.compare(at, 5, "user:") != 0) continue;
+      std::string value = line.substr(at + 5);
+      value.erase(0, value.find_first_not_of(" \"'"));
+      value.erase(value.find_last_not_of(" \"'\r") + 1);
+      std::string user = value.substr(0, value.find(':'));
+      std::string group = value.find(':') == std::string::npos ? "" : value.substr(value.find(':') + 1);
+      ServiceUser out;
+      out.source = dir + "/" + name;
+      if (struct passwd* pw = ::getpwnam(user.c_str())) {
+        out.uid = pw->pw_uid;
+        out.gid = pw->pw_gid;
+      } else if (!user.empty() && user.find_first_not_of("0123456789") == std::string::npos) {
+        out.uid = static_cast<uid_t>(std::stoul(user));
+        out.gid = static_cast<gid_t>(out.uid);
+      } else {
+        continue;
+      }
+      if (!group.empty() && group.find_first_not_of("0123456789") == std::string::npos) {
+        out.gid = static_cast<gid_t>(std::stoul(group));
+      }
+      return out;
+    }
+  }
+  return ServiceUser{10001, 10001, "the container image's default user: no compose file with a user: line in " + dir};
+}
+
+Finding CheckReplication(const std::string& data_dir, int64_t now_ms) {
+  auto s = replicate::ReadStatusFile(data_dir, now_ms);
+  if (!s.ok() && s.status().kind() == Status::Kind::kNotFound) {
+    return {Severity::kInfo, "replication", "no replicator has run for " + data_dir + " (no continuous replication)",
+            ""};
+  }
+  if (!s.ok()) return {Severity::kError, "replication", s.status().message(), "paymentsctl replicate --status --data-dir '" + data_dir + "'"};
+  const std::string facts = "replication of " + data_dir + " to " + s->repository + " is " + s->state +
+                            ": shipped through seq " + std::to_string(s->shipped_seq) + " of " +
+                            std::to_string(s->journal_seq) + ", lag " + std::to_string(s->lag_ms) + " ms" +
+                            (s->last_error.empty() ? "" : ", last error: " + s->last_error);
+  if (replicate::Healthy(*s) || s->state == "starting") return {Severity::kOk, "replication", facts, ""};
+  return {Severity::kError, "replication",
+          facts + (s->state == "stopped" ? " (no replicator runs: records are no longer shipped)" : ""),
+          "paymentsctl replicate --status --data-dir '" + data_dir +
+              "'; restart the service (payments-backend --replicate-to) or paymentsctl replicate; remove " +
+              replicate::StatusPath(data_dir) + " if replication was turned off on purpose"};
 }
 
 }  // namespace pb::ops

@@ -116,10 +116,27 @@ class Drill {
   Result<std::string> Restore() {
     restore::RestoreOptions ro;
     ro.target = data_dir_;
+    ro.apply_wal = options_.apply_wal;
     auto result = restore::RunRestore(repo_, snapshot_, ro, nullptr);
     if (!result.ok()) return result.status();
+    restored_ = *result;
+    const restore::WalReplayReport& wal = result->wal;
+    if (wal.lost_from != 0) {
+      return Status::Corruption("the shipped records " + std::to_string(wal.lost_from) + "-" +
+                                std::to_string(wal.lost_to) + " cannot be applied (" + wal.lost_reason +
+                                "): a disaster restore would stop at seq " + std::to_string(wal.lost_from - 1) +
+                                "; run `paymentsctl check`");
+    }
+    if (!result->verified) {
+      return Status::Corruption(result->warning + "; a disaster restore of it would bring back no ledger");
+    }
     std::string detail = std::to_string(result->files) + " files, " + std::to_string(result->bytes) + " bytes";
-    if (result->verified) detail += ", ledger verified through seq " + std::to_string(result->journal_seq);
+    if (wal.objects > 0) {
+      detail += ", shipped records " + std::to_string(wal.first_seq) + "-" + std::to_string(wal.last_seq) + " from " +
+                std::to_string(wal.objects) + " wal object(s)";
+    }
+    detail += result->python_era ? ", Python-era files verified"
+                                 : ", ledger verified through seq " + std::to_string(result->journal_seq);
     return detail;
   }
 
@@ -198,7 +215,12 @@ class Drill {
     if (!served.ok()) return served.status();
     const auto& ledger = snapshot_.snapshot.ledger;
     ledger::LedgerTotals expected;
-    if (ledger && ledger->totals) {
+    if (restored_.wal.objects > 0) {
+      report_.totals_source = "journal";
+      auto scanned = ledger::ScanTotals(data_dir_ + "/journal", restored_.journal_seq);
+      if (!scanned.ok()) return scanned.status();
+      expected = *scanned;
+    } else if (ledger && ledger->totals) {
       report_.totals_source = "snapshot";
       expected = *ledger->totals;
     } else if (ledger) {
@@ -212,9 +234,16 @@ class Drill {
              "; not compared: the snapshot holds a Python-era directory without journal";
     }
     if (!(*served == expected)) {
-      return Status::Corruption("the service holds " + ledger::DescribeTotals(*served) + " but the snapshot " +
-                                (report_.totals_source == "snapshot" ? "recorded " : "journal replays to ") +
+      return Status::Corruption("the service holds " + ledger::DescribeTotals(*served) + " but the " +
+                                (report_.totals_source == "snapshot" ? "snapshot recorded "
+                                 : report_.totals_source == "journal"
+                                     ? "restored journal (snapshot + shipped records) holds "
+                                     : "snapshot journal replays to ") +
                                 ledger::DescribeTotals(expected));
+    }
+    if (report_.totals_source == "journal") {
+      return ledger::DescribeTotals(*served) + " (as the restored journal holds through seq " +
+             std::to_string(restored_.journal_seq) + ", the shipped records included)";
     }
     return ledger::DescribeTotals(*served) + (report_.totals_source == "snapshot"
                                                   ? " (as recorded in the snapshot)"
@@ -262,6 +291,7 @@ class Drill {
   const repo::SnapshotRef& snapshot_;
   const DrillOptions& options_;
   DrillReport report_;
+  restore::RestoreResult restored_;
   std::string data_dir_, log_path_, token_;
   uint16_t port_ = 0;
   ChildProcess backend_;

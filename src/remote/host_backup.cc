@@ -90,6 +90,8 @@ Status BackupHost(SshSession* session, HostStack* stack, SharedRepo* shared, con
     bo.host = t.name;
     bo.recorded_dir = t.DataDir();
     bo.tags = options.tags;
+    bo.allow_empty = options.allow_empty;
+    bo.allow_regression = options.allow_regression;
     if (options.include_env) {
       // The .env goes through a private file of the session (0700 directory),
       // removed with it; it never enters the staging copy.

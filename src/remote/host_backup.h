@@ -25,6 +25,8 @@ struct HostBackupOptions {
   bool include_env = false;  // also remote_path/.env, encrypted in the snapshot
   std::vector<std::string> tags;
   std::string staging_root;  // empty: DefaultStagingRoot()
+  bool allow_empty = false;       // backup::BackupOptions' guards
+  bool allow_regression = false;
 };
 
 // ${XDG_CACHE_HOME:-~/.cache}/paymentsctl/hosts

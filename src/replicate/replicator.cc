@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "common/time_util.h"
 #include "repo/lock.h"
+#include "repo/snapshot_select.h"
 #include "repo/wal.h"
 
 namespace pb::replicate {
@@ -67,19 +68,15 @@ void Replicator::RecordError(const Status& st) {
   status_.last_error_ms = NowMillis();
 }
 
-Status Replicator::NewestSnapshot(uint64_t* seq, int64_t* time_ms, std::string* id) {
+Status Replicator::NewestSnapshot(uint64_t* seq, int64_t* time_ms, std::string* id, std::optional<Digest>* hash) {
   std::vector<std::string> damaged;
   auto all = repo_->ListSnapshots(&damaged);
   if (!all.ok()) return all.status();
-  *seq = 0;
-  *time_ms = 0;
-  id->clear();
-  for (const repo::SnapshotRef& s : *all) {  // oldest first
-    if (s.snapshot.host != host_ || s.snapshot.data_dir != options_.data_dir) continue;
-    *seq = s.snapshot.ledger ? s.snapshot.ledger->seq : 0;
-    *time_ms = s.snapshot.time_ms;
-    *id = s.id;
-  }
+  const repo::SnapshotRef* newest = repo::NewestOfGroup(*all, {host_, options_.data_dir});
+  *seq = newest ? repo::LedgerSeq(newest->snapshot) : 0;
+  *time_ms = newest ? newest->snapshot.time_ms : 0;
+  *id = newest ? newest->id : "";
+  if (hash) *hash = newest && newest->snapshot.ledger ? newest->snapshot.ledger->hash : std::nullopt;
   return Status::Ok();
 }
 
@@ -96,7 +93,8 @@ Status Replicator::Resume() {
   uint64_t snap_seq = 0;
   int64_t snap_ms = 0;
   std::string snap_id;
-  PB_RETURN_IF_ERROR(NewestSnapshot(&snap_seq, &snap_ms, &snap_id));
+  std::optional<Digest> snap_hash;
+  PB_RETURN_IF_ERROR(NewestSnapshot(&snap_seq, &snap_ms, &snap_id, &snap_hash));
   if (names->empty() || snap_seq > wal_seq) {
     Status st = tail_.SeekAfterSeq(snap_seq);
     if (st.kind() == Status::Kind::kNotFound && snap_seq > 0) {
@@ -105,6 +103,11 @@ Status Replicator::Resume() {
                                 st.message() + "): it is not the journal that was backed up; nothing is shipped");
     }
     PB_RETURN_IF_ERROR(st);
+    if (snap_seq > 0 && snap_hash && tail_.point().hash != *snap_hash) {
+      return Status::Corruption("the repository's newest snapshot of " + options_.data_dir + " (" +
+                                snap_id.substr(0, 8) + ") holds another record " + std::to_string(snap_seq) +
+                                " than this journal: it is not the journal that was backed up; nothing is shipped");
+    }
   }
   std::lock_guard<std::mutex> lock(mu_);
   status_.shipped_seq = std::max(wal_seq, snap_seq);
@@ -239,7 +242,7 @@ void Replicator::SnapshotLoop() {
     uint64_t seq = 0;
     int64_t time_ms = 0;
     std::string id;
-    Status st = NewestSnapshot(&seq, &time_ms, &id);
+    Status st = NewestSnapshot(&seq, &time_ms, &id, nullptr);
     milliseconds wait = retry;
     if (st.ok()) {
       {

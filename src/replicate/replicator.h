@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -71,8 +72,9 @@ class Replicator {
   Status Resume();
   Status ShipDue(bool final, bool* contacted);
   Status TakeSnapshot();
-  // The newest snapshot of this data directory; seq 0 / time 0 when none.
-  Status NewestSnapshot(uint64_t* seq, int64_t* time_ms, std::string* id);
+  // The newest snapshot of this data directory's group; seq 0 / time 0
+  // when none. `hash` (may be null): the chain hash it recorded for `seq`.
+  Status NewestSnapshot(uint64_t* seq, int64_t* time_ms, std::string* id, std::optional<Digest>* hash);
   void Publish(bool force);
   void RecordError(const Status& st);
 

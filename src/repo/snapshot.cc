@@ -5,6 +5,7 @@
 #include "common/json_text.h"
 #include "common/time_util.h"
 #include "repo/json_fields.h"
+#include "repo/snapshot_select.h"
 
 namespace pb::repo {
 
@@ -30,7 +31,9 @@ std::string EncodeSnapshot(const Snapshot& s) {
   if (s.ledger) {
     std::string ledger;
     JsonObject lo(&ledger);
-    lo.UInt("seq", s.ledger->seq).UInt("checkpoint_seq", s.ledger->checkpoint_seq);
+    lo.UInt("seq", s.ledger->seq);
+    if (s.ledger->hash) lo.Str("hash", ToHex(*s.ledger->hash));
+    lo.UInt("checkpoint_seq", s.ledger->checkpoint_seq);
     if (const auto& t = s.ledger->totals) {
       std::string totals;
       JsonObject(&totals)
@@ -101,6 +104,10 @@ Result<Snapshot> DecodeSnapshot(std::string_view json, std::string_view what) {
     JsonFields lf(obj, std::string(what) + " ledger");
     SnapshotLedger l;
     PB_RETURN_IF_ERROR(lf.UInt("seq", &l.seq));
+    Digest hash;
+    bool has_hash = false;
+    PB_RETURN_IF_ERROR(lf.OptHex("hash", &hash, &has_hash));
+    if (has_hash) l.hash = hash;
     PB_RETURN_IF_ERROR(lf.UInt("checkpoint_seq", &l.checkpoint_seq));
     simdjson::dom::object totals_obj;
     bool has_totals = false;
@@ -137,12 +144,12 @@ void SortSnapshots(std::vector<SnapshotRef>* all) {
 }
 
 Result<SnapshotRef> FindSnapshot(const std::vector<SnapshotRef>& all, std::string_view query) {
-  if (all.empty()) return Status::NotFound("the repository has no snapshot yet; run `paymentsctl backup` first");
   if (query == "latest") {
-    std::vector<SnapshotRef> sorted = all;
-    SortSnapshots(&sorted);
-    return sorted.back();
+    auto chosen = SelectSnapshot(all, query, SnapshotFilter{}, std::nullopt);
+    if (!chosen.ok()) return chosen.status();
+    return chosen->snapshot;
   }
+  if (all.empty()) return Status::NotFound("the repository has no snapshot yet; run `paymentsctl backup` first");
   if (query.size() < 4) {
     return Status::InvalidArgument("snapshot id \"" + std::string(query) +
                                    "\" is too short: give at least 4 characters, or `latest`");

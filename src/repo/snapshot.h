@@ -18,6 +18,10 @@ namespace pb::repo {
 struct SnapshotLedger {
   uint64_t seq = 0;             // last journal record held
   uint64_t checkpoint_seq = 0;  // the checkpoint the JSON files hold
+  // The chain hash of record `seq` (docs/journal-format.md), so that a later
+  // backup can tell a journal that continues this one from another ledger
+  // that merely reached the same seq; absent in older snapshots.
+  std::optional<Digest> hash;
   // What a replay through `seq` gave at backup time; absent in older snapshots.
   std::optional<ledger::LedgerTotals> totals;
 };
@@ -52,9 +56,11 @@ struct SnapshotRef {
   Snapshot snapshot;
 };
 
-// Picks the snapshot `query` names: "latest" (newest time, ties by id), or a
-// unique prefix of an id of at least 4 characters. NotFound / InvalidArgument
-// (ambiguous or too short) with a message that lists what to do.
+// Picks the snapshot `query` names: a unique prefix of an id of at least 4
+// characters, or "latest" as SelectSnapshot (repo/snapshot_select.h) picks
+// it with no filter and no target: the newest of the only group. NotFound /
+// InvalidArgument (ambiguous, too short, several groups) with a message that
+// lists what to do.
 Result<SnapshotRef> FindSnapshot(const std::vector<SnapshotRef>& all, std::string_view query);
 
 // Sorts oldest first (time, then id).

@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "common/sha256.h"
 #include "ledger/data_dir_lock.h"
+#include "ledger/data_dir_probe.h"
 #include "ledger/point_in_time.h"
 #include "ledger/verify.h"
 #include "restore/fs_ops.h"
@@ -432,14 +433,14 @@ Result<RestoreResult> Restorer::Run(const repo::SnapshotRef& snapshot) {
     PB_RETURN_IF_ERROR(walked);
     PB_RETURN_IF_ERROR(io_error_);
     PB_RETURN_IF_ERROR(ApplyDirMetadata());
-    bool has_journal = FileExists(temp_ + "/journal");
     bool extended = false;
-    if (options_.apply_wal && has_journal) {
+    if (options_.apply_wal) {
       auto wal = ReplayWal(repo_, snapshot.snapshot.host, snapshot.snapshot.data_dir, temp_, options_.at_ms);
       if (!wal.ok()) return wal.status();
       result.wal = *wal;
       extended = wal->objects > 0;
     }
+    bool has_journal = FileExists(temp_ + "/journal");
     if (options_.at_ms || extended) {
       if (!has_journal) {
         return Status::InvalidArgument("--at needs a ledger journal, and this snapshot has none (journal/)");
@@ -447,14 +448,19 @@ Result<RestoreResult> Restorer::Run(const repo::SnapshotRef& snapshot) {
       auto cut = ledger::CutLedgerAt(temp_, options_.at_ms.value_or(INT64_MAX), /*rebuild_views=*/extended);
       if (!cut.ok()) return cut.status();
     }
-    if (has_journal) {
+    if (ledger::IsPaymentsDataDir(ledger::ClassifyDataDir(temp_))) {
       ledger::VerifyReport report = ledger::VerifyDataDir(temp_);
       if (!report.ok()) {
         return Status::Corruption("the restored data directory fails verification, so it was not put in place:\n" +
                                   ledger::VerifyReportText(report));
       }
       result.verified = true;
+      result.python_era = report.python_era;
       result.journal_seq = report.journal_seq;
+    } else {
+      result.warning = "snapshot " + snapshot.id.substr(0, 8) + " holds no payments data directory (no journal/, "
+                       "no registry.json, balances.json, workloads.json): nothing was verified, and "
+                       "payments-backend would start on it with an empty ledger";
     }
     if (snapshot.snapshot.env) {
       if (options_.env_to.empty()) {

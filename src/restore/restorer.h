@@ -38,6 +38,10 @@ struct RestoreResult {
   uint64_t bytes = 0;
   std::string moved_aside;  // where the old target went, with --force
   bool verified = false;    // paymentsctl verify ran and passed
+  bool python_era = false;  // ... on a Python-era directory (no journal: its JSON files were checked)
+  // Set when nothing could be verified: the snapshot holds no payments data
+  // directory (ledger::ClassifyDataDir). Callers print it as a warning.
+  std::string warning;
   uint64_t journal_seq = 0; // last journal record after the restore (and --at)
   std::string env_written;  // path of the restored .env, if any
   bool env_skipped = false; // the snapshot has a .env but env_to was empty

@@ -34,15 +34,18 @@ Status AppendAt(const std::string& path, uint64_t offset, std::string_view bytes
 Result<WalReplayReport> ReplayWal(repo::Repository* repo, const std::string& host, const std::string& recorded_dir,
                                   const std::string& data_dir, std::optional<int64_t> until_ms) {
   const std::string journal_dir = data_dir + "/journal";
+  auto names = repo::ListWal(repo->backend(), repo::WalStream(host, recorded_dir));
+  if (!names.ok()) return names.status();
+  WalReplayReport report;
+  if (names->empty()) return report;
+  // A snapshot taken before the service ran has no journal/: the shipped
+  // records (from seq 1) start it.
+  if (!FileExists(journal_dir)) PB_RETURN_IF_ERROR(MakeDirs(journal_dir));
   auto end = ledger::ReadJournal(journal_dir, ledger::ChainPoint{}, /*repair=*/false,
                                  [](const ledger::Record&, std::string_view) { return Status::Ok(); });
   if (!end.ok()) return end.status();
   if (end->torn) return Status::Corruption(journal_dir + " of the restored snapshot ends in a torn record");
   ledger::ChainPoint point = end->end;
-
-  auto names = repo::ListWal(repo->backend(), repo::WalStream(host, recorded_dir));
-  if (!names.ok()) return names.status();
-  WalReplayReport report;
   auto lose = [&](const std::string& why) {
     report.lost_from = point.seq + 1;
     report.lost_to = names->back().last_seq;

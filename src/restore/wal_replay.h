@@ -27,7 +27,8 @@ struct WalReplayReport {
 // journal's last record, in seq order: each run is written to its segment
 // at its byte offset, after checking that it continues the chain (seq and
 // prev_hash of the journal's last record) and that the segment is exactly
-// that long. Objects that begin after `until_ms` are not read (the --at cut
+// that long; a data directory without journal/ gets one when the stream has
+// objects. Objects that begin after `until_ms` are not read (the --at cut
 // does the rest). Stops at the first gap or missing or damaged object and
 // describes it in lost_*: never skips over a gap. The segments written are
 // fsynced.

@@ -50,9 +50,10 @@ class S3CliTest : public ::testing::Test {
     ASSERT_EQ(r.exit_code, 0) << r.Describe();
   }
 
-  // backup --mode full --json of `data`; the snapshot id, "" (and a failure) otherwise.
+  // backup --mode full --json of `data` (--allow-empty: RandomDataDir holds
+  // no ledger); the snapshot id, "" (and a failure) otherwise.
   std::string Backup(const std::string& data) {
-    ChildResult r = Ctl({"backup", "--data-dir", data, "--mode", "full", "--json"});
+    ChildResult r = Ctl({"backup", "--data-dir", data, "--mode", "full", "--allow-empty", "--json"});
     EXPECT_EQ(r.exit_code, 0) << r.Describe();
     return r.exit_code == 0 ? JsonDoc(r.out).Str("snapshot_id") : "";
   }
@@ -102,7 +103,8 @@ class S3CliTest : public ::testing::Test {
     return keys;
   }
 
-  // A data directory of `megabytes` of random files (no ledger).
+  // A data directory of `megabytes` of random files (no ledger: its backups
+  // need --allow-empty).
   std::string RandomDataDir(const std::string& name, int megabytes, uint64_t seed) {
     const std::string data = dir_.Sub(name);
     fs::create_directories(data + "/audit");
@@ -215,7 +217,8 @@ TEST_F(S3CliTest, ABackupWhoseServerIsKilledMidUploadFailsCleanlyOrRetriesAndThe
   const std::string data = RandomDataDir("data", 96, 100);
   Init();
   auto child =
-      Child::Start(CtlArgv({"backup", "--data-dir", data, "--mode", "full", "--json", "--repo", Repo()}), Env());
+      Child::Start(CtlArgv({"backup", "--data-dir", data, "--mode", "full", "--allow-empty", "--json", "--repo", Repo()}),
+                   Env());
   ASSERT_TRUE(child.ok()) << child.status().ToString();
   // Kill the server once the first pack has landed, while the rest is on its way.
   const auto deadline = std::chrono::steady_clock::now() + 30s;
@@ -263,7 +266,7 @@ TEST_F(S3CliTest, APermanentServerErrorFailsTheBackupClearlyAndTheRepositoryStay
     return method == "PUT" && target.find("/data/") != std::string::npos ? 500 : 0;
   });
   endpoint_ = proxy.Endpoint();
-  ChildResult r = Ctl({"backup", "--data-dir", data, "--mode", "full"});
+  ChildResult r = Ctl({"backup", "--data-dir", data, "--mode", "full", "--allow-empty"});
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
   EXPECT_NE(r.err.find("unavailable"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("retry later"), std::string::npos) << r.err;

@@ -54,9 +54,11 @@ class DoctorTest : public BackupTest {
     EXPECT_EQ(made.empty() ? 0 : std::stoul(made), planned) << "aws calls made vs planned";
   }
 
-  // paymentsctl doctor --data-dir data_ --json <extra>, the fake aws first on PATH.
+  // paymentsctl doctor --data-dir data_ --json --owner <this test's user>
+  // <extra>, the fake aws first on PATH.
   ChildResult Doctor(std::vector<std::string> extra, const std::string& path_dirs = "") {
-    std::vector<std::string> argv = {"doctor", "--data-dir", data_, "--json"};
+    std::vector<std::string> argv = {"doctor", "--data-dir", data_, "--json", "--owner",
+                                     std::to_string(::geteuid()) + ":" + std::to_string(::getegid())};
     argv.insert(argv.end(), extra.begin(), extra.end());
     ChildOptions env = CtlEnv();
     const char* path = std::getenv("PATH");
@@ -163,7 +165,7 @@ TEST_F(DoctorTest, BadPermissionsAreFoundWithTheirFixes) {
 TEST_F(DoctorTest, EntriesOfAnotherUserAreAnError) {
   ops::DiskCheckOptions o;
   o.data_dir = data_;
-  o.owner = ::geteuid() + 4242;
+  o.owner = ops::ServiceUser{::geteuid() + 4242, ::getegid(), "a test"};
   auto findings = ops::CheckDisk(o);
   const Finding* f = Find(findings, "permissions", Severity::kError);
   ASSERT_NE(f, nullptr);
@@ -171,7 +173,7 @@ TEST_F(DoctorTest, EntriesOfAnotherUserAreAnError) {
   EXPECT_EQ(f->fix.rfind("sudo chown -R " + std::to_string(::geteuid() + 4242) + ":", 0), 0u) << f->fix;
 }
 
-TEST_F(DoctorTest, SnapshotAgeIsOkWhenFreshAndAWarningPastTheLimit) {
+TEST_F(DoctorTest, SnapshotAgeIsOkWhenFreshAndAnErrorPastTheLimit) {
   repo::SnapshotRef s;
   s.id = "abcdef0123456789";
   s.snapshot.host = "h";
@@ -181,19 +183,20 @@ TEST_F(DoctorTest, SnapshotAgeIsOkWhenFreshAndAWarningPastTheLimit) {
   EXPECT_EQ(ops::CheckSnapshotAge({s}, "h", data_, "/r", s.snapshot.time_ms + 2 * hour, 26 * hour).severity,
             Severity::kOk);
   Finding old = ops::CheckSnapshotAge({s}, "h", data_, "/r", s.snapshot.time_ms + 27 * hour, 26 * hour);
-  EXPECT_EQ(old.severity, Severity::kWarn);
-  EXPECT_NE(old.what.find("is 27 h 0 min old, over the 26 h limit"), std::string::npos) << old.what;
+  EXPECT_EQ(old.severity, Severity::kError);
+  EXPECT_NE(old.what.find("is 27 h 0 min old, over the 26 h 0 min limit"), std::string::npos) << old.what;
   EXPECT_EQ(old.fix.rfind("paymentsctl backup --repo '/r' --data-dir '" + data_ + "'", 0), 0u) << old.fix;
   // Snapshots of another directory or host do not count.
   Finding none = ops::CheckSnapshotAge({s}, "other-host", data_, "/r", s.snapshot.time_ms, 26 * hour);
-  EXPECT_EQ(none.severity, Severity::kWarn);
+  EXPECT_EQ(none.severity, Severity::kError);
   EXPECT_NE(none.what.find("has no snapshot of"), std::string::npos) << none.what;
 }
 
 TEST_F(DoctorTest, CliReadsTheNewestSnapshotFromTheRepository) {
   InitRepo();
   ChildResult before = Doctor({"--no-imds", "--repo", Repo()});
-  EXPECT_EQ(FindingOf(before.out, "snapshot-age").substr(0, 5), "warn|") << before.out;
+  EXPECT_EQ(FindingOf(before.out, "snapshot-age").substr(0, 6), "error|") << before.out;
+  EXPECT_EQ(before.exit_code, 1) << before.Describe();
   Backup(data_);
   ChildResult after = Doctor({"--no-imds", "--repo", Repo()});
   EXPECT_EQ(FindingOf(after.out, "snapshot-age").substr(0, 3), "ok|") << after.out;

@@ -46,7 +46,9 @@ std::string PermissionHint(const std::string& data_dir) {
 }  // namespace
 
 Result<std::unique_ptr<DataDirLock>> DataDirLock::Acquire(const std::string& data_dir, std::string_view holder) {
-  const std::string path = data_dir + "/" + std::string(kLockFileName);
+  std::string dir = data_dir;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  const std::string path = dir + "/" + std::string(kLockFileName);
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0) {
     int err = errno;

@@ -78,6 +78,20 @@ fi
 sync -f data 2>/dev/null || sync
 if [ "$moved" = 1 ]; then printf '%s\n' "$dir"; else rmdir "$dir"; fi)sh";
 
+// Before kSwap: exit 1 naming the holder while a process still writes data/
+// (it holds the flock of data/LOCK, docs/journal-format.md "The LOCK
+// file"), so that a stray service is never moved aside under its feet.
+// Skipped where flock(1) is missing or data/LOCK cannot be read.
+constexpr const char* kRefuseDataInUse = R"sh(if as_needed test -f data/LOCK && command -v flock >/dev/null 2>&1; then
+  held=0; as_needed flock -n -E 75 data/LOCK true || held=$?
+  if [ "$held" = 75 ]; then
+    printf 'data/ is in use by %s (it holds data/LOCK): stop that process, then run the command again\n' \
+      "$(as_needed head -n 1 data/LOCK)" >&2
+    exit 1
+  fi
+fi
+)sh";
+
 // $2: a scratch directory of ours.
 constexpr const char* kRemove = R"sh(case "$2" in .data.*) as_needed rm -rf -- "$2" ;; *) exit 2 ;; esac)sh";
 
@@ -174,7 +188,8 @@ Status HostStack::Adopt(const std::string& rel, bool create_audit) {
 
 Result<std::string> HostStack::SwapData(const std::string& stamp, const std::string& incoming,
                                         const std::string& aside_name) {
-  auto out = Script("moving " + incoming + " into place as data/", kSwap, {stamp, incoming, aside_name});
+  const std::string script = std::string(kRefuseDataInUse) + kSwap;
+  auto out = Script("moving " + incoming + " into place as data/", script.c_str(), {stamp, incoming, aside_name});
   if (!out.ok()) return out.status();
   return TrimmedLine(*out);
 }

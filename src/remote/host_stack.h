@@ -39,7 +39,8 @@ class HostStack {
   // Moves data/ (when it exists) to backups/<stamp>[-N]/<aside_name> and
   // `incoming` to data/, then syncs. If the second move fails the first is
   // undone. Returns the backups/… directory data/ went to, or "" when there
-  // was no data/.
+  // was no data/. Refuses, changing nothing, while a process holds the lock
+  // of data/LOCK (ledger/data_dir_lock.h), naming it.
   Result<std::string> SwapData(const std::string& stamp, const std::string& incoming, const std::string& aside_name);
   // Removes `rel` (a directory of ours: .data.incoming-…, .data.new-…).
   Status RemoveScratch(const std::string& rel);

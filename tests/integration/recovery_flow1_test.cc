@@ -107,6 +107,25 @@ class RecoveryFlow1 : public BackupTest {
     ++requests_;
   }
 
+  // A new service on a new `data` that registered orch-1 and acknowledged
+  // `count` credits; nullptr (and a test failure) otherwise.
+  std::unique_ptr<BackendProcess> ServeAndCredit(const std::string& data, const std::string& prefix, int count) {
+    auto backend = StartBackend(data, prefix + ".log");
+    if (backend == nullptr) return nullptr;
+    Register(backend->port());
+    if (!HasFatalFailure()) Credit(backend->port(), prefix, count);
+    return HasFatalFailure() ? nullptr : std::move(backend);
+  }
+
+  // `count` more credits acknowledged by `backend`, a clean stop, then every
+  // credit acknowledged in the test is in the journal and verify passes.
+  void CreditStopAndVerify(BackendProcess* backend, const std::string& data, const std::string& prefix, int count) {
+    Credit(backend->port(), prefix, count);
+    ASSERT_FALSE(HasFatalFailure());
+    ASSERT_EQ(backend->Terminate(), 0);
+    ExpectEveryAcknowledgedCreditVerifies(data);
+  }
+
   // Waits (bounded) until the service has written the access-log line of
   // every request it answered: from then on, with no request and no
   // checkpoint, nothing in `data` changes unless someone else writes it.
@@ -136,11 +155,8 @@ class RecoveryFlow1 : public BackupTest {
 
 TEST_F(RecoveryFlow1, SecondBackendOnTheSameDataDirIsRefusedNamingTheHolderWhileTheFirstKeepsServing) {
   const std::string data = Sub("data");
-  auto first = StartBackend(data, "first.log");
+  auto first = ServeAndCredit(data, "before", 3);
   ASSERT_NE(first, nullptr);
-  Register(first->port());
-  Credit(first->port(), "before", 3);
-  ASSERT_FALSE(HasFatalFailure());
 
   ChildResult second = RunSecondBackend(data);
   EXPECT_FALSE(second.timed_out) << "the second service started and served: " << second.Describe();
@@ -149,20 +165,13 @@ TEST_F(RecoveryFlow1, SecondBackendOnTheSameDataDirIsRefusedNamingTheHolderWhile
   ASSERT_EQ(lines.size(), 1u) << "one line on stderr: " << second.Describe();
   EXPECT_NE(lines[0].find(data + " is in use by " + Holder(first->pid())), std::string::npos) << lines[0];
   EXPECT_EQ(ReadFileOrEmpty(data + "/LOCK").rfind(Holder(first->pid()), 0), 0u);
-
-  Credit(first->port(), "after", 3);
-  ASSERT_FALSE(HasFatalFailure());
-  ASSERT_EQ(first->Terminate(), 0);
-  ExpectEveryAcknowledgedCreditVerifies(data);
+  CreditStopAndVerify(first.get(), data, "after", 3);
 }
 
 TEST_F(RecoveryFlow1, KillNineReleasesTheLockAndTheNextServiceStarts) {
   const std::string data = Sub("data");
-  auto first = StartBackend(data, "first.log");
+  auto first = ServeAndCredit(data, "killed", 5);
   ASSERT_NE(first, nullptr);
-  Register(first->port());
-  Credit(first->port(), "killed", 5);
-  ASSERT_FALSE(HasFatalFailure());
   const pid_t first_pid = first->pid();
   EXPECT_EQ(first->Kill9(), 137);
   // The file is still there, naming the dead holder: it must not block.
@@ -171,19 +180,13 @@ TEST_F(RecoveryFlow1, KillNineReleasesTheLockAndTheNextServiceStarts) {
   auto next = StartBackend(data, "next.log");
   ASSERT_NE(next, nullptr);
   EXPECT_EQ(ReadFileOrEmpty(data + "/LOCK").rfind(Holder(next->pid()), 0), 0u) << ReadFileOrEmpty(data + "/LOCK");
-  Credit(next->port(), "next", 2);
-  ASSERT_FALSE(HasFatalFailure());
-  ASSERT_EQ(next->Terminate(), 0);
-  ExpectEveryAcknowledgedCreditVerifies(data);
+  CreditStopAndVerify(next.get(), data, "next", 2);
 }
 
 TEST_F(RecoveryFlow1, RestoreForceOntoAServedDataDirIsRefusedAndChangesNothing) {
   const std::string data = Sub("data");
-  auto service = StartBackend(data, "service.log");
+  auto service = ServeAndCredit(data, "first", 5);
   ASSERT_NE(service, nullptr);
-  Register(service->port());
-  Credit(service->port(), "first", 5);
-  ASSERT_FALSE(HasFatalFailure());
   InitRepo();
   // Read-only commands work on the live directory; LOCK is not stored.
   ASSERT_FALSE(Backup(data).empty());
@@ -203,20 +206,13 @@ TEST_F(RecoveryFlow1, RestoreForceOntoAServedDataDirIsRefusedAndChangesNothing) 
   }
   EXPECT_EQ(TreeHashes(data), before);
   EXPECT_EQ(RestoreTraces(dir_.path(), "data"), std::vector<std::string>{});
-
-  Credit(service->port(), "after-refusal", 5);
-  ASSERT_FALSE(HasFatalFailure());
-  ASSERT_EQ(service->Terminate(), 0);
-  ExpectEveryAcknowledgedCreditVerifies(data);
+  CreditStopAndVerify(service.get(), data, "after-refusal", 5);
 }
 
 TEST_F(RecoveryFlow1, PointInTimeCutOfAServedDataDirIsRefusedAndChangesNothing) {
   const std::string data = Sub("data");
-  auto service = StartBackend(data, "service.log");
+  auto service = ServeAndCredit(data, "early", 4);
   ASSERT_NE(service, nullptr);
-  Register(service->port());
-  Credit(service->port(), "early", 4);
-  ASSERT_FALSE(HasFatalFailure());
   // Every early record has ts <= cut, every late one ts > cut: a cut would remove the late ones.
   const int64_t cut = NowMillis();
   for (int spin = 0; spin < 1000000 && NowMillis() <= cut; ++spin) std::this_thread::yield();
@@ -233,11 +229,7 @@ TEST_F(RecoveryFlow1, PointInTimeCutOfAServedDataDirIsRefusedAndChangesNothing) 
   EXPECT_NE(cut_report.status().message().find(Holder(service->pid())), std::string::npos)
       << cut_report.status().ToString();
   EXPECT_EQ(TreeHashes(data), before);
-
-  Credit(service->port(), "after-refusal", 2);
-  ASSERT_FALSE(HasFatalFailure());
-  ASSERT_EQ(service->Terminate(), 0);
-  ExpectEveryAcknowledgedCreditVerifies(data);
+  CreditStopAndVerify(service.get(), data, "after-refusal", 2);
 }
 
 // A restore holds its target's lock while it writes: frozen (SIGSTOP) with its
@@ -293,11 +285,8 @@ TEST_F(RecoveryFlow1, RestoreHoldsTheTargetWhileItWritesSoNoServiceOrSecondResto
 // with it) and the service starts on the result.
 TEST_F(RecoveryFlow1, OlderSnapshotRestoresOverTheStoppedServicesDirectory) {
   const std::string data = Sub("data");
-  auto service = StartBackend(data, "service.log");
+  auto service = ServeAndCredit(data, "old", 3);
   ASSERT_NE(service, nullptr);
-  Register(service->port());
-  Credit(service->port(), "old", 3);
-  ASSERT_FALSE(HasFatalFailure());
   InitRepo();
   JsonDoc older(Backup(data));
   ASSERT_TRUE(older.ok());

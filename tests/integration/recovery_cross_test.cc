@@ -17,12 +17,7 @@ constexpr uint64_t kSeq = 64 + 300;  // bench-journal-gen: 64 registrations, 300
 
 class RecoveryCrossCutting : public BackupTest {
  protected:
-  void MakeLedger(const std::string& dir, uint64_t workloads) {
-    ChildResult gen = RunChild({BinPath("bench-journal-gen"), "--data-dir", dir, "--workloads",
-                                std::to_string(workloads)},
-                               {}, 60s);
-    ASSERT_EQ(gen.exit_code, 0) << gen.Describe();
-  }
+  void MakeLedger(const std::string& dir, uint64_t workloads) { PB_ASSERT_OK(MakeJournalDataDir(dir, workloads)); }
   // Every command that chooses a snapshot gives back d1's newest ledger
   // (seq kSeq, snapshot `newest`) or refuses; `when` names the moment.
   void ExpectD1sLedgerOrRefusal(const std::string& newest, const std::string& when) {

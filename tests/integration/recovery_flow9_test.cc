@@ -25,10 +25,7 @@ using namespace std::chrono_literals;
 class RecoveryFlow9 : public BackupTest {
  protected:
   void MakeLedger(const std::string& dir, uint64_t workloads, uint64_t orchestrators = 64) {
-    ChildResult gen = RunChild({BinPath("bench-journal-gen"), "--data-dir", dir, "--workloads",
-                                std::to_string(workloads), "--orchestrators", std::to_string(orchestrators)},
-                               {}, 60s);
-    ASSERT_EQ(gen.exit_code, 0) << gen.Describe();
+    PB_ASSERT_OK(MakeJournalDataDir(dir, workloads, orchestrators));
   }
   ChildResult Verify(const std::string& dir) { return RunChild(CtlArgv({"verify", "--data-dir", dir}), {}, 60s); }
   // paymentsctl doctor --data-dir DIR --no-imds --json <extra>.

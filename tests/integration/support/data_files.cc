@@ -233,11 +233,16 @@ std::string CompareTrees(const std::string& expected, const std::string& actual)
   return diffs;
 }
 
-Status MakeLedgerDataDir(const std::string& data_dir, uint64_t workloads) {
-  ChildResult gen = RunChild({BinPath("bench-journal-gen"), "--data-dir", data_dir, "--orchestrators", "16",
-                              "--workloads", std::to_string(workloads)},
+Status MakeJournalDataDir(const std::string& data_dir, uint64_t workloads, uint64_t orchestrators) {
+  ChildResult gen = RunChild({BinPath("bench-journal-gen"), "--data-dir", data_dir, "--orchestrators",
+                              std::to_string(orchestrators), "--workloads", std::to_string(workloads)},
                              {}, std::chrono::seconds(60));
   if (gen.exit_code != 0) return Status::IOError("bench-journal-gen: " + gen.Describe());
+  return Status::Ok();
+}
+
+Status MakeLedgerDataDir(const std::string& data_dir, uint64_t workloads) {
+  PB_RETURN_IF_ERROR(MakeJournalDataDir(data_dir, workloads, 16));
   BackendOptions options;
   options.data_dir = data_dir;
   options.log_file = data_dir + ".backend.log";

@@ -41,6 +41,12 @@ std::vector<std::string> DirEntries(const std::string& dir);
 // Returns "" when identical, else the first differences, one per line.
 std::string CompareTrees(const std::string& expected, const std::string& actual);
 
+// A data directory whose journal bench-journal-gen wrote: `orchestrators`
+// registrations, then `workloads` credits (ledger seq orchestrators +
+// workloads), with its mirrors; no service ran on it (no checkpoint files),
+// so it is quick to make.
+Status MakeJournalDataDir(const std::string& data_dir, uint64_t workloads, uint64_t orchestrators = 64);
+
 // A data directory with a valid ledger, made the way production makes one:
 // bench-journal-gen writes `workloads` credits, then payments-backend is
 // started on it (127.0.0.1, free port) and stopped with SIGTERM, so the

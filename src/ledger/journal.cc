@@ -21,13 +21,17 @@ std::string SegmentPath(const std::string& journal_dir, uint64_t first_seq) {
   return journal_dir + "/" + name;
 }
 
+bool IsSegmentName(std::string_view name) {
+  return name.size() == 28 && name.substr(20) == ".journal" &&
+         std::all_of(name.begin(), name.begin() + 20, [](char c) { return c >= '0' && c <= '9'; });
+}
+
 Result<std::vector<Segment>> ListSegments(const std::string& journal_dir) {
   std::vector<Segment> out;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(journal_dir, ec)) {
     std::string name = entry.path().filename().string();
-    if (name.size() != 28 || name.substr(20) != ".journal") continue;
-    if (!std::all_of(name.begin(), name.begin() + 20, [](char c) { return c >= '0' && c <= '9'; })) continue;
+    if (!IsSegmentName(name)) continue;
     out.push_back({std::stoull(name.substr(0, 20)), entry.path().string()});
   }
   if (ec) return Status::IOError("list " + journal_dir + ": " + ec.message());

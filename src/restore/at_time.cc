@@ -14,8 +14,9 @@ namespace {
 std::string GroupName(const repo::Snapshot& s) { return s.host + ":" + s.data_dir; }
 
 std::string RangeText(const repo::Snapshot& s, int64_t from_ms, int64_t to_ms) {
-  return "the repository can restore the ledger of " + GroupName(s) + " exactly as of any time from " +
-         FormatIso8601(from_ms) + " (its first record) to " + FormatIso8601(to_ms);
+  return "The repository can restore the ledger of " + GroupName(s) + " exactly as of any time from " +
+         FormatIso8601(from_ms) + " (its first record) to " + FormatIso8601(to_ms) +
+         ": give an --at in that range, or restore without --at for everything it holds";
 }
 
 // The latest time the ledger can be restored as of exactly: the newest
@@ -88,7 +89,7 @@ Result<AtTimeSource> ChooseSourceAt(repo::Repository* repo, const repo::Snapshot
     return Status::InvalidArgument(
         "--at " + FormatIso8601(at_ms) + " is before the first record of the ledger (seq " +
         std::to_string(edges.first.seq) + " at " + FormatIso8601(edges.first.ts_ms) +
-        "): there is no earlier state to restore; " +
+        "): there is no earlier state to restore. " +
         RangeText(base->snapshot, edges.first.ts_ms, ReachableEnd(repo, group.back(), newest, wal_allowed)));
   }
   source.snapshot = std::move(*base);
@@ -109,9 +110,8 @@ Status CheckReachedAt(const AtTimeSource& source, int64_t at_ms, const ledger::C
                 ", its newest snapshot was taken at " + FormatIso8601(s.time_ms) +
                 (source.apply_wal ? "" : ", no shipped records were applied") +
                 "): records after those may have existed before it";
-  return Status::InvalidArgument("--at " + FormatIso8601(at_ms) + " " + why + "; nothing was restored. " +
-                                 RangeText(s, cut.first_ts_ms, std::max(s.time_ms, cut.last_kept_ts_ms)) +
-                                 "; give an --at in that range, or restore without --at for everything it holds");
+  return Status::InvalidArgument("--at " + FormatIso8601(at_ms) + " " + why + ". Nothing was restored. " +
+                                 RangeText(s, cut.first_ts_ms, std::max(s.time_ms, cut.last_kept_ts_ms)));
 }
 
 }  // namespace pb::restore

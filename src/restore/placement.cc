@@ -18,7 +18,6 @@ namespace pb::restore {
 namespace {
 
 constexpr std::string_view kLostFound = "lost+found";
-constexpr std::string_view kAsideInfix = ".before-restore-";
 
 std::string BaseName(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
@@ -55,7 +54,7 @@ Result<std::vector<std::string>> ListNames(const std::string& dir) {
 // At a mount point's root: the file system's lost+found and the old
 // content of earlier in-place restores stay where they are.
 bool StaysAtMountRoot(const std::string& name) {
-  return name == kLostFound || name.rfind(kAsideInfix, 0) == 0;
+  return name == kLostFound || name.rfind(kAsidePrefix, 0) == 0;
 }
 
 // The entries of `target` that are its content (see PlanPlacement); never
@@ -143,7 +142,7 @@ Result<std::string> SwapInsideMountPoint(const Placement& p, bool force, const F
   //    data directory.
   std::string aside;
   if (!content->empty()) {
-    aside = AsideName(p.target + "/" + std::string(kAsideInfix));
+    aside = AsideName(p.target + "/" + std::string(kAsidePrefix));
     if (::mkdir(aside.c_str(), 0700) != 0) return Status::FromErrno("create " + aside, errno);
   }
   ScopedFd aside_fd(aside.empty() ? -1 : ::open(aside.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
@@ -192,7 +191,7 @@ Result<Placement> PlanPlacement(const std::string& target, bool force) {
   Placement p;
   p.target = target;
   const std::string stamp = std::to_string(::getpid()) + "-" + CompactUtcNow();
-  p.staging = DirName(target) + "/." + BaseName(target) + ".restore-" + stamp;
+  p.staging = DirName(target) + "/." + BaseName(target) + std::string(kMountStagingPrefix) + stamp;
   struct stat st;
   if (::lstat(target.c_str(), &st) != 0) {
     if (errno == ENOENT) return p;
@@ -202,7 +201,7 @@ Result<Placement> PlanPlacement(const std::string& target, bool force) {
   auto mount = IsMountPoint(target);
   if (!mount.ok()) return mount.status();
   p.mount_point = *mount;
-  if (p.mount_point) p.staging = target + "/.restore-" + stamp;
+  if (p.mount_point) p.staging = target + "/" + std::string(kMountStagingPrefix) + stamp;
   auto content = ContentOf(target, p.mount_point, "");
   if (!content.ok()) return content.status();
   if (!content->empty() && !force) return NotEmpty(target);
@@ -224,7 +223,7 @@ Result<std::string> PlaceStaged(const Placement& p, bool force, const FinishRoot
   if (!content.ok()) return content.status();
   if (!content->empty()) {
     if (!force) return NotEmpty(p.target);
-    aside = AsideName(p.target + std::string(kAsideInfix));
+    aside = AsideName(p.target + std::string(kAsidePrefix));
     if (::rename(p.target.c_str(), aside.c_str()) != 0) return Status::FromErrno("move " + p.target + " to " + aside, errno);
   }
   if (::rename(p.staging.c_str(), p.target.c_str()) != 0) {

@@ -14,10 +14,18 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "common/status.h"
 
 namespace pb::restore {
+
+// The name prefixes, inside a mount point, of the old content moved aside
+// (".before-restore-<time>") and of the staging directory
+// (".restore-<pid>-<time>", left behind only by an interrupted restore);
+// backups skip both.
+inline constexpr std::string_view kAsidePrefix = ".before-restore-";
+inline constexpr std::string_view kMountStagingPrefix = ".restore-";
 
 struct Placement {
   std::string target;   // absolute path

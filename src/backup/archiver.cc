@@ -40,6 +40,13 @@ constexpr auto kProgressEvery = std::chrono::milliseconds(200);
 
 int64_t Nanos(const struct timespec& ts) { return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec; }
 
+// The metadata every entry records: permission bits, mtime and owner.
+void SetEntryMeta(const struct stat& st, Node* node) {
+  node->mode = st.st_mode & 07777;
+  node->mtime_ns = Nanos(st.st_mtim);
+  node->owner = repo::Owner{st.st_uid, st.st_gid};
+}
+
 std::string ParentOf(const std::string& rel) {
   size_t slash = rel.rfind('/');
   return slash == std::string::npos ? std::string() : rel.substr(0, slash);
@@ -164,8 +171,7 @@ Status Archiver::Walk(const std::string& rel) {
       Node node;
       node.name = name;
       node.type = NodeType::kSymlink;
-      node.mode = st.st_mode & 07777;
-      node.mtime_ns = Nanos(st.st_mtim);
+      SetEntryMeta(st, &node);
       node.target = target;
       symlinks_[child] = node;
     } else {
@@ -306,8 +312,7 @@ Status Archiver::BackupFile(const std::string& abs, const Node* parent, ReadKind
   Node& node = fs->node;
   node.name = BaseName(abs);
   node.type = NodeType::kFile;
-  node.mode = st.st_mode & 07777;
-  node.mtime_ns = Nanos(st.st_mtim);
+  SetEntryMeta(st, &node);
   node.ctime_ns = Nanos(st.st_ctim);
   node.inode = st.st_ino;
   node.size = end;
@@ -390,8 +395,7 @@ Status Archiver::BackupCheckpointGroup() {
     if (::lstat(marker_path.c_str(), &st) != 0) return Status::FromErrno("stat " + marker_path, errno);
     fs = FileState{};
     fs.node.name = "CHECKPOINT";
-    fs.node.mode = st.st_mode & 07777;
-    fs.node.mtime_ns = Nanos(st.st_mtim);
+    SetEntryMeta(st, &fs.node);
     fs.node.ctime_ns = Nanos(st.st_ctim);
     fs.node.inode = st.st_ino;
     fs.node.size = before->size();
@@ -488,8 +492,7 @@ Result<Digest> Archiver::BuildTree(const std::string& dir_rel,
         Node node;
         node.name = BaseName(rel);
         node.type = NodeType::kDir;
-        node.mode = d->second.st_mode & 07777;
-        node.mtime_ns = Nanos(d->second.st_mtim);
+        SetEntryMeta(d->second, &node);
         auto sub = BuildTree(rel, children);
         if (!sub.ok()) return sub.status();
         node.tree = *sub;
@@ -575,6 +578,9 @@ Result<BackupResult> Archiver::Run() {
   snap.mode = ModeName(options_.mode);
   snap.tags = options_.tags;
   snap.tree = *root_tree;
+  Node root_meta;
+  SetEntryMeta(dirs_[""], &root_meta);
+  snap.root = repo::RootEntry{root_meta.mode, root_meta.mtime_ns, root_meta.owner};
   if (!parent_id_.empty()) {
     Digest parent;
     if (FromHex(parent_id_, &parent)) snap.parent = parent;

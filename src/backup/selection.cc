@@ -4,6 +4,7 @@
 
 #include "ledger/data_dir_lock.h"
 #include "replicate/status.h"
+#include "restore/placement.h"
 
 namespace pb::backup {
 namespace {
@@ -32,6 +33,12 @@ bool Selected(std::string_view rel, BackupMode mode) {
   if (EndsWith(rel, ".ckpt") || EndsWith(rel, ".tmp")) return false;
   if (rel == replicate::kStatusFileName) return false;  // the replicator's, not the data's
   if (rel == ledger::kLockFileName) return false;         // the running writer's, not the data's
+  // What an in-place restore on a mount point keeps inside the data
+  // directory: the old content, and an interrupted restore's staging.
+  if (rel.find('/') == std::string_view::npos &&
+      (StartsWith(rel, restore::kAsidePrefix) || StartsWith(rel, restore::kMountStagingPrefix))) {
+    return false;
+  }
   if (mode == BackupMode::kEssential &&
       (StartsWith(rel, "audit/payments-audit.log") || StartsWith(rel, "audit/docker.db"))) {
     return false;
@@ -41,7 +48,9 @@ bool Selected(std::string_view rel, BackupMode mode) {
 
 std::vector<std::string> ExcludePatterns(BackupMode mode) {
   std::vector<std::string> out = {"*.ckpt", "*.tmp", "/" + std::string(replicate::kStatusFileName),
-                                  "/" + std::string(ledger::kLockFileName)};
+                                  "/" + std::string(ledger::kLockFileName),
+                                  "/" + std::string(restore::kAsidePrefix) + "*",
+                                  "/" + std::string(restore::kMountStagingPrefix) + "*"};
   if (mode == BackupMode::kEssential) {
     out.push_back("/audit/payments-audit.log*");
     out.push_back("/audit/docker.db*");

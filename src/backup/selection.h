@@ -18,9 +18,10 @@ bool ParseMode(std::string_view text, BackupMode* out);
 // True when the data-directory-relative path `rel` ("audit/registry.log")
 // is backed up in `mode`. Essential mode never selects
 // audit/payments-audit.log* or audit/docker.db*; no mode selects in-flight
-// checkpoint or temporary files (*.ckpt, *.tmp), nor the replicator's
-// status file (replication-status.json), nor the writer's lock file (LOCK,
-// ledger/data_dir_lock.h).
+// checkpoint or temporary files (*.ckpt, *.tmp), the replicator's status
+// file (replication-status.json), the writer's lock file (LOCK,
+// ledger/data_dir_lock.h), nor what an in-place restore left at the root
+// (.before-restore-*, .restore-*).
 bool Selected(std::string_view rel, BackupMode mode);
 // What Selected() leaves out, as rsync exclude patterns rooted at the data
 // directory, so a pull over SSH never transfers what the backup skips.

@@ -11,25 +11,11 @@
 #include "common/json_text.h"
 #include "common/time_util.h"
 #include "repo/lock.h"
+#include "restore/ownership.h"
 #include "restore/restorer.h"
 
 namespace pb::cli {
 namespace {
-
-// With --at across snapshots and shipped records: the newest snapshot of
-// `latest`'s data directory taken at or before `at_ms` (fewest records to
-// apply), else its oldest one (its journal reaches back furthest).
-Result<repo::SnapshotRef> SnapshotBefore(repo::Repository* repo, const repo::SnapshotRef& latest, int64_t at_ms) {
-  auto all = ReadableSnapshots(repo);
-  if (!all.ok()) return all.status();
-  std::optional<repo::SnapshotRef> oldest, before;
-  for (const repo::SnapshotRef& s : *all) {  // oldest first
-    if (s.snapshot.host != latest.snapshot.host || s.snapshot.data_dir != latest.snapshot.data_dir) continue;
-    if (!oldest) oldest = s;
-    if (s.snapshot.time_ms <= at_ms) before = s;
-  }
-  return before ? *before : oldest ? *oldest : latest;
-}
 
 // Exit code of a restore that put the directory in place: 1, with the lost
 // records named on stderr, when shipped records could not be applied.
@@ -53,6 +39,7 @@ void AddRestoreCommand(CLI::App* app, int* exit_code) {
     std::string to;
     std::string at;
     std::string env_to;
+    std::string owner;
     bool force = false;
     bool json = false;
     int wal = 0;  // +1 --wal, -1 --no-wal, 0 the default
@@ -67,13 +54,19 @@ void AddRestoreCommand(CLI::App* app, int* exit_code) {
       ->required();
   AddSnapshotFilterOptions(cmd, &opts->filter);
   cmd->add_option("--to", opts->to, "directory to create (must be empty unless --force)");
-  cmd->add_option("--at", opts->at, "cut the ledger back to this UTC time (2026-11-24T13:00:00Z)");
+  cmd->add_option("--at", opts->at,
+                  "the ledger as of this UTC time (2026-11-24T13:00:00Z), from whichever snapshot or shipped "
+                  "journal of the snapshot's data directory holds it; refused when it cannot be reached exactly");
   cmd->add_option("--env-to", opts->env_to, "write the snapshot's .env (if any) to this file");
-  cmd->add_flag("--force", opts->force, "move a non-empty target aside (kept as <dir>.before-restore-<time>)");
+  cmd->add_flag("--force", opts->force,
+                "move a non-empty target aside (kept as <dir>.before-restore-<time>, or inside a mount point as "
+                "<dir>/.before-restore-<time>)");
+  cmd->add_option("--owner", opts->owner,
+                  "give every restored entry this owner, UID:GID (as root; default: the owners the snapshot records)");
   cmd->add_flag("--json", opts->json, "print the result as JSON");
   cmd->add_flag("--wal,!--no-wal", opts->wal,
                 "also apply the journal records shipped after the snapshot by paymentsctl replicate "
-                "(default: with latest, not with a snapshot id)");
+                "(default: with latest or --at, not with a snapshot id)");
   AddRemoteOptions(cmd, &opts->remote, /*required=*/false);
   cmd->add_option("--timeout-seconds", opts->timeout_s, "with --inventory: how long to wait for health")
       ->check(CLI::Range(1, 3600))
@@ -88,10 +81,10 @@ void AddRestoreCommand(CLI::App* app, int* exit_code) {
       return;
     }
     if (IsRemote(opts->remote)) {
-      if (!opts->env_to.empty() || opts->force) {
+      if (!opts->env_to.empty() || opts->force || !opts->owner.empty()) {
         *exit_code = ReportError("restore", Status::InvalidArgument(
-                                                "--env-to and --force are for restores to a directory; a host's "
-                                                "data/ is always moved aside to backups/ and its .env is kept"));
+                                                "--env-to, --force and --owner are for restores to a directory; a "
+                                                "host's data/ is always moved aside to backups/ and its .env is kept"));
         return;
       }
       remote::HostRestoreOptions options;
@@ -124,6 +117,14 @@ void AddRestoreCommand(CLI::App* app, int* exit_code) {
       }
       options.at_ms = *at;
     }
+    if (!opts->owner.empty()) {
+      auto owner = restore::ParseOwner(opts->owner);
+      if (!owner.ok()) {
+        *exit_code = ReportError("restore", owner.status());
+        return;
+      }
+      options.owner = *owner;
+    }
     auto opened = OpenRepo(*opts, /*exclusive=*/false, "restore", /*load_index=*/true);
     if (!opened.ok()) {
       *exit_code = ReportError("restore", opened.status());
@@ -135,15 +136,7 @@ void AddRestoreCommand(CLI::App* app, int* exit_code) {
       *exit_code = ReportError("restore", snap.status());
       return;
     }
-    options.apply_wal = opts->wal != 0 ? opts->wal > 0 : opts->snapshot == "latest";
-    if (options.apply_wal && options.at_ms && opts->snapshot == "latest") {
-      auto base = SnapshotBefore(opened->repo.get(), *snap, *options.at_ms);
-      if (!base.ok()) {
-        *exit_code = ReportError("restore", base.status());
-        return;
-      }
-      snap = std::move(base);
-    }
+    options.apply_wal = opts->wal != 0 ? opts->wal > 0 : opts->snapshot == "latest" || options.at_ms.has_value();
     ProgressLine progress;
     auto result = restore::RunRestore(opened->repo.get(), *snap, options, [&](const restore::RestoreProgress& p) {
       progress.Update(p.bytes_done, p.bytes_total);
@@ -153,10 +146,11 @@ void AddRestoreCommand(CLI::App* app, int* exit_code) {
       *exit_code = ReportError("restore", result.status());
       return;
     }
+    if (!result->owner_note.empty()) std::cerr << "paymentsctl restore: note: " << result->owner_note << "\n";
     if (opts->json) {
       std::string out;
       JsonObject(&out)
-          .Str("snapshot_id", snap->id)
+          .Str("snapshot_id", result->snapshot_id)
           .Str("target", options.target)
           .UInt("files", result->files)
           .UInt("bytes", result->bytes)
@@ -173,19 +167,25 @@ void AddRestoreCommand(CLI::App* app, int* exit_code) {
           .UInt("wal_lost_from", result->wal.lost_from)
           .UInt("wal_lost_to", result->wal.lost_to)
           .Str("wal_lost_reason", result->wal.lost_reason)
+          .Str("at_last_record", result->at_last_ts_ms ? FormatIso8601(result->at_last_ts_ms) : "")
+          .Str("owner_note", result->owner_note)
           .Close();
       std::cout << out << "\n";
       if (!result->warning.empty()) std::cerr << "paymentsctl restore: WARNING: " << result->warning << "\n";
       *exit_code = ReportWalLoss(result->wal);
       return;
     }
-    std::cout << "restored snapshot " << snap->id.substr(0, 8) << " to " << options.target << ": " << result->files
-              << " file(s), " << HumanBytes(result->bytes) << "\n";
+    std::cout << "restored snapshot " << result->snapshot_id.substr(0, 8) << " to " << options.target << ": "
+              << result->files << " file(s), " << HumanBytes(result->bytes) << "\n";
     if (result->verified && result->python_era) {
       std::cout << "verified: a Python-era data directory (no journal): its JSON files parse, no balance is "
                    "negative, no workload was credited twice\n";
     } else if (result->verified) {
       std::cout << "verified: ledger journal through seq " << result->journal_seq << "\n";
+    }
+    if (options.at_ms) {
+      std::cout << "the ledger as of " << FormatIso8601(*options.at_ms) << ": its last record is seq "
+                << result->journal_seq << " at " << FormatIso8601(result->at_last_ts_ms) << "\n";
     }
     if (!result->warning.empty()) std::cerr << "paymentsctl restore: WARNING: " << result->warning << "\n";
     if (!result->moved_aside.empty()) std::cout << "the previous directory was moved to " << result->moved_aside << "\n";

@@ -22,15 +22,20 @@ std::string SegmentPath(const std::string& journal_dir, uint64_t first_seq) {
   return journal_dir + "/" + name;
 }
 
+bool IsSegmentName(std::string_view name) {
+  return name.size() == 28 && name.substr(20) == ".journal" &&
+         std::all_of(name.begin(), name.begin() + 20, [](char c) { return c >= '0' && c <= '9'; });
+}
+
 Result<std::vector<Segment>> ListSegments(const std::string& journal_dir) {
   std::vector<Segment> out;
   std::error_code ec;
   for (std::filesystem::directory_iterator it(journal_dir, ec), end; !ec && it != end; it.increment(ec)) {
     std::string name = it->path().filename().string();
-    if (name.size() != 28 || name.substr(20) != ".journal") continue;
+    if (!IsSegmentName(name)) continue;
     uint64_t first_seq = 0;
     auto [stop, parse_error] = std::from_chars(name.data(), name.data() + 20, first_seq);
-    if (parse_error != std::errc() || stop != name.data() + 20) continue;  // not 20 digits, or beyond 2^64
+    if (parse_error != std::errc() || stop != name.data() + 20) continue;  // beyond 2^64
     out.push_back({first_seq, it->path().string()});
   }
   if (ec) return Status::IOError("list " + journal_dir + ": " + ec.message());

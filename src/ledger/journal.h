@@ -20,6 +20,10 @@ struct Segment {
   std::string path;
 };
 
+// True for a segment's file name, "<20 digits>.journal" (the digits are
+// its first seq, so names sort by seq).
+bool IsSegmentName(std::string_view name);
+
 // Segments of `journal_dir`, sorted by first seq. Files that are not
 // "<20 digits>.journal" are ignored.
 Result<std::vector<Segment>> ListSegments(const std::string& journal_dir);

@@ -135,7 +135,7 @@ Result<CutReport> CutLedgerAt(const std::string& data_dir, int64_t at_ms, bool r
     return Status::InvalidArgument("--at " + FormatIso8601(at_ms) + " is before the first journal record: the "
                                    "journal starts at " + FormatIso8601(cut->first_ts_ms) + "; choose a later --at");
   }
-  CutReport report{cut->last.seq, cut->last_ts_ms, cut->removed, 0};
+  CutReport report{cut->last.seq, cut->last_ts_ms, cut->first_ts_ms, cut->removed, 0};
   if (cut->removed == 0 && !rebuild_views) return report;
 
   const std::string marker = journal_dir + "/CHECKPOINT";

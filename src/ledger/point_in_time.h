@@ -13,6 +13,7 @@ namespace pb::ledger {
 struct CutReport {
   uint64_t last_kept_seq = 0;     // the last record kept (the journal's last when nothing was cut)
   int64_t last_kept_ts_ms = 0;    // its ts
+  int64_t first_ts_ms = 0;        // ts of record 1: no earlier state can be restored
   uint64_t records_removed = 0;   // 0: `at` is at or after the last record, nothing was changed
   uint64_t segments_removed = 0;  // segment files deleted whole
 };

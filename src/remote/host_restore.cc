@@ -28,6 +28,7 @@ void RestoreToHost(const Target& target, SharedRepo* shared, const repo::Snapsho
     restore::RestoreOptions ro;
     ro.target = local;
     ro.at_ms = options.at_ms;
+    ro.apply_wal = options.at_ms.has_value();  // --at may need the shipped journal to reach its time
     std::lock_guard<std::mutex> lock(shared->mu);
     auto result = restore::RunRestore(shared->repo, snapshot, ro, {});
     if (!result.ok()) return result.status();

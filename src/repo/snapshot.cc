@@ -25,6 +25,13 @@ std::string EncodeSnapshot(const Snapshot& s) {
   }
   tags->push_back(']');
   o.Str("tree", ToHex(s.tree));
+  if (s.root) {
+    std::string root;
+    JsonObject ro(&root);
+    AppendEntryMetaJson(&ro, s.root->mode, s.root->mtime_ns, s.root->owner);
+    ro.Close();
+    o.Raw("root", root);
+  }
   if (s.parent) o.Str("parent", ToHex(*s.parent));
   o.Bool("include_env", s.env.has_value());
   if (s.env) AppendNodeJson(o.Key("env"), *s.env);
@@ -86,12 +93,19 @@ Result<Snapshot> DecodeSnapshot(std::string_view json, std::string_view what) {
     }
   }
   PB_RETURN_IF_ERROR(f.Hex("tree", &s.tree));
+  simdjson::dom::object obj;
+  bool present = false;
+  PB_RETURN_IF_ERROR(f.OptObject("root", &obj, &present));
+  if (present) {
+    JsonFields rf(obj, std::string(what) + " root");
+    RootEntry root;
+    PB_RETURN_IF_ERROR(DecodeEntryMeta(rf, &root.mode, &root.mtime_ns, &root.owner));
+    s.root = root;
+  }
   Digest parent;
   bool has_parent = false;
   PB_RETURN_IF_ERROR(f.OptHex("parent", &parent, &has_parent));
   if (has_parent) s.parent = parent;
-  simdjson::dom::object obj;
-  bool present = false;
   PB_RETURN_IF_ERROR(f.OptObject("env", &obj, &present));
   if (present) {
     auto env = DecodeNode(obj, std::string(what) + " env");

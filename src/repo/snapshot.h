@@ -33,6 +33,13 @@ struct SnapshotStats {
   uint64_t stored_bytes = 0;  // bytes this backup added to the repository
 };
 
+// The data directory's own metadata (its entries are in the tree).
+struct RootEntry {
+  uint32_t mode = 0;  // permission bits only
+  int64_t mtime_ns = 0;
+  std::optional<Owner> owner;
+};
+
 struct Snapshot {
   int64_t time_ms = 0;
   std::string host;
@@ -40,6 +47,7 @@ struct Snapshot {
   std::string mode;  // "essential" or "full"
   std::vector<std::string> tags;
   Digest tree{};
+  std::optional<RootEntry> root;  // absent in snapshots written before it was recorded
   std::optional<Digest> parent;
   std::optional<Node> env;  // the .env file, with --include-env
   std::optional<SnapshotLedger> ledger;

@@ -1,8 +1,5 @@
 #include "repo/tree.h"
 
-#include "common/json_text.h"
-#include "repo/json_fields.h"
-
 namespace pb::repo {
 namespace {
 
@@ -52,9 +49,30 @@ Status ValidateNodeName(std::string_view name) {
   return Status::Ok();
 }
 
+void AppendEntryMetaJson(JsonObject* o, uint32_t mode, int64_t mtime_ns, const std::optional<Owner>& owner) {
+  o->UInt("mode", mode).Int("mtime_ns", mtime_ns);
+  if (owner) o->UInt("uid", owner->uid).UInt("gid", owner->gid);
+}
+
+Status DecodeEntryMeta(const JsonFields& f, uint32_t* mode, int64_t* mtime_ns, std::optional<Owner>* owner) {
+  uint64_t bits = 0;
+  PB_RETURN_IF_ERROR(f.UInt("mode", &bits));
+  if (bits > 07777) return f.Bad("mode out of range");
+  *mode = static_cast<uint32_t>(bits);
+  PB_RETURN_IF_ERROR(f.Int("mtime_ns", mtime_ns));
+  if (!f.Has("uid") && !f.Has("gid")) return Status::Ok();
+  uint64_t uid = 0, gid = 0;
+  PB_RETURN_IF_ERROR(f.UInt("uid", &uid));
+  PB_RETURN_IF_ERROR(f.UInt("gid", &gid));
+  if (uid >= UINT32_MAX || gid >= UINT32_MAX) return f.Bad("uid or gid out of range");
+  *owner = Owner{static_cast<uint32_t>(uid), static_cast<uint32_t>(gid)};
+  return Status::Ok();
+}
+
 void AppendNodeJson(std::string* out, const Node& n) {
   JsonObject o(out);
-  o.Str("name", n.name).Str("type", TypeName(n.type)).UInt("mode", n.mode).Int("mtime_ns", n.mtime_ns);
+  o.Str("name", n.name).Str("type", TypeName(n.type));
+  AppendEntryMetaJson(&o, n.mode, n.mtime_ns, n.owner);
   if (n.type == NodeType::kFile) {
     o.UInt("size", n.size).UInt("inode", n.inode).Int("ctime_ns", n.ctime_ns);
     std::string* c = o.Key("content");
@@ -81,15 +99,11 @@ Result<Node> DecodeNode(simdjson::dom::object obj, const std::string& what) {
   JsonFields f(obj, what);
   Node n;
   std::string type;
-  uint64_t mode = 0;
   PB_RETURN_IF_ERROR(f.Str("name", &n.name));
   Status name_ok = ValidateNodeName(n.name);
   if (!name_ok.ok()) return f.Bad(name_ok.message());
   PB_RETURN_IF_ERROR(f.Str("type", &type));
-  PB_RETURN_IF_ERROR(f.UInt("mode", &mode));
-  if (mode > 07777) return f.Bad("mode out of range");
-  n.mode = static_cast<uint32_t>(mode);
-  PB_RETURN_IF_ERROR(f.Int("mtime_ns", &n.mtime_ns));
+  PB_RETURN_IF_ERROR(DecodeEntryMeta(f, &n.mode, &n.mtime_ns, &n.owner));
   if (type == "file") {
     n.type = NodeType::kFile;
     PB_RETURN_IF_ERROR(f.UInt("size", &n.size));

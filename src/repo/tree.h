@@ -6,16 +6,26 @@
 #include <simdjson.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/json_text.h"
 #include "common/sha256.h"
 #include "common/status.h"
+#include "repo/json_fields.h"
 
 namespace pb::repo {
 
 enum class NodeType { kFile, kDir, kSymlink };
+
+// Who owns an entry: numeric ids, as lstat gives them.
+struct Owner {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  bool operator==(const Owner&) const = default;
+};
 
 // One piece of a file: `length` bytes of blob `blob`, or `length` zero bytes.
 struct ContentEntry {
@@ -29,6 +39,7 @@ struct Node {
   NodeType type = NodeType::kFile;
   uint32_t mode = 0;  // permission bits only
   int64_t mtime_ns = 0;
+  std::optional<Owner> owner;  // absent in snapshots written before owners were recorded
   // kFile
   uint64_t size = 0;
   std::vector<ContentEntry> content;
@@ -47,6 +58,14 @@ struct Tree {
 // Ok if `name` is a file name a restore can create inside its directory:
 // not empty, not "." or "..", no '/' and no NUL, at most 255 bytes.
 Status ValidateNodeName(std::string_view name);
+
+// The metadata keys of every entry, shared by tree nodes and the snapshot's
+// root entry: "mode", "mtime_ns", and "uid" and "gid" (both or neither:
+// absent in snapshots written before owners were recorded). Decoding gives
+// Corruption from `f` for a missing field, a mode above 07777, only one of
+// uid and gid, or an id out of range (2^32 - 1 is not an id).
+void AppendEntryMetaJson(JsonObject* o, uint32_t mode, int64_t mtime_ns, const std::optional<Owner>& owner);
+Status DecodeEntryMeta(const JsonFields& f, uint32_t* mode, int64_t* mtime_ns, std::optional<Owner>* owner);
 
 // Appends the JSON object of one node.
 void AppendNodeJson(std::string* out, const Node& node);

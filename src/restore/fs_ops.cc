@@ -56,21 +56,15 @@ Status RemoveTree(const std::string& path) {
   return Status::Ok();
 }
 
-Result<bool> IsEmptyDir(const std::string& path) {
-  DIR* d = ::opendir(path.c_str());
-  if (!d) {
-    if (errno == ENOENT) return false;
-    return Status::FromErrno("open directory " + path, errno);
+struct timespec Timespec(int64_t ns) {
+  struct timespec ts;
+  ts.tv_sec = ns / 1000000000;
+  ts.tv_nsec = ns % 1000000000;
+  if (ts.tv_nsec < 0) {
+    ts.tv_nsec += 1000000000;
+    ts.tv_sec -= 1;
   }
-  bool empty = true;
-  while (struct dirent* e = ::readdir(d)) {
-    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) {
-      empty = false;
-      break;
-    }
-  }
-  ::closedir(d);
-  return empty;
+  return ts;
 }
 
 std::string CompactUtcNow() {

@@ -1,8 +1,9 @@
 // restore/: writing a snapshot back to disk. This header owns the file
 // system operations a restore needs beyond common/file_util.h: writing a
-// blob's bytes sparsely, removing a directory tree it created, and moving
-// the result into place.
+// blob's bytes sparsely, removing a directory tree it created, and times.
 #pragma once
+
+#include <time.h>
 
 #include <cstdint>
 #include <string>
@@ -26,8 +27,8 @@ void StartWriteback(int fd, uint64_t offset, uint64_t length);
 // for directories this process created.
 Status RemoveTree(const std::string& path);
 
-// True if `path` is a directory with no entries (false if it does not exist).
-Result<bool> IsEmptyDir(const std::string& path);
+// `ns` nanoseconds since 1970 UTC as a timespec (futimens, utimensat).
+struct timespec Timespec(int64_t ns);
 
 // Current UTC time as 20261124T133605Z, for names of moved-aside directories.
 std::string CompactUtcNow();

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <unordered_set>
 
 #include "common/file_util.h"
 #include "common/log.h"
@@ -21,7 +22,10 @@
 #include "ledger/data_dir_probe.h"
 #include "ledger/point_in_time.h"
 #include "ledger/verify.h"
+#include "restore/at_time.h"
 #include "restore/fs_ops.h"
+#include "restore/ownership.h"
+#include "restore/placement.h"
 
 namespace pb::restore {
 namespace {
@@ -42,17 +46,6 @@ constexpr uint64_t kMaxRunGap = uint64_t{256} << 10;
 constexpr size_t kMaxQueuedWrites = 4;
 constexpr size_t kMaxReportedFiles = 20;
 
-struct timespec Timespec(int64_t ns) {
-  struct timespec ts;
-  ts.tv_sec = ns / 1000000000;
-  ts.tv_nsec = ns % 1000000000;
-  if (ts.tv_nsec < 0) {
-    ts.tv_nsec += 1000000000;
-    ts.tv_sec -= 1;
-  }
-  return ts;
-}
-
 struct PendingWrite {
   uint64_t offset = 0;
   std::string data;
@@ -66,6 +59,7 @@ struct OpenFile {
   int fd = -1;
   uint32_t mode = 0;
   int64_t mtime_ns = 0;
+  std::optional<repo::Owner> owner;  // OwnerPolicy::For
   std::atomic<size_t> pending{0};  // blobs not yet written or failed, +1 while queuing
   std::mutex mu;
   std::condition_variable writes_cv;
@@ -85,6 +79,7 @@ struct DirMeta {
   std::string rel;
   uint32_t mode;
   int64_t mtime_ns;
+  std::optional<repo::Owner> owner;
 };
 
 class Restorer {
@@ -92,9 +87,12 @@ class Restorer {
   Restorer(repo::Repository* repo, const RestoreOptions& options, const RestoreProgressFn& progress)
       : repo_(repo), options_(options), progress_fn_(progress) {}
 
-  Result<RestoreResult> Run(const repo::SnapshotRef& snapshot);
+  Result<RestoreResult> Run(const repo::SnapshotRef& named);
 
  private:
+  // Restores `snapshot` into temp_ and runs the ledger steps; the caller
+  // puts it in place.
+  Status Stage(const AtTimeSource& source, RestoreResult* result);
   Status RestoreTree(const Digest& id, const std::string& rel);
   Status StartFile(const Node& node, const std::string& rel);
   void FinishFile(OpenFile* f);
@@ -108,6 +106,9 @@ class Restorer {
   void Fail(OpenFile* f, const std::string& message);
   std::string Temp(const std::string& rel) const { return rel.empty() ? temp_ : temp_ + "/" + rel; }
   Status ApplyDirMetadata();
+  // Gives `dir` (the staged root, or the target once the staged entries are
+  // in it) the snapshot's root metadata and owner.
+  Status FinishRoot(const std::string& dir, const std::optional<repo::RootEntry>& root);
   Status WriteEnv(const Node& env);
   // Takes the target's DataDirLock (held until the restore ends) when the
   // target holds anything: no service may run on what a --force restore
@@ -116,7 +117,6 @@ class Restorer {
   // target that was missing or empty); an empty target is replaced by a
   // rename that fails if anything appears in it.
   Status LockTarget();
-  Status MoveIntoPlace(RestoreResult* result);
 
   repo::Repository* repo_;
   const RestoreOptions& options_;
@@ -124,6 +124,9 @@ class Restorer {
   std::string temp_;
   int root_fd_ = -1;
   std::vector<DirMeta> dirs_;
+  std::optional<OwnerPolicy> policy_;
+  std::optional<repo::Owner> root_owner_;   // policy_->For(the root's recorded owner)
+  std::unordered_set<std::string> listed_;  // every path the snapshot's trees list
   std::unique_ptr<ledger::DataDirLock> target_lock_;
 
   std::mutex mu_;
@@ -149,10 +152,11 @@ void Restorer::FinishFile(OpenFile* f) {
     error = f->error;
   }
   if (error.empty()) {
-    struct timespec times[2] = {Timespec(f->mtime_ns), Timespec(f->mtime_ns)};
-    if (::fsync(f->fd) != 0 || ::fchmod(f->fd, f->mode) != 0 || ::futimens(f->fd, times) != 0) {
+    Status st = ::fsync(f->fd) == 0 ? SetEntryMeta(f->fd, f->owner, f->mode, f->mtime_ns, Temp(f->rel))
+                                    : Status::FromErrno("fsync " + Temp(f->rel), errno);
+    if (!st.ok()) {
       std::lock_guard<std::mutex> lock(mu_);
-      if (io_error_.ok()) io_error_ = Status::FromErrno("finish " + Temp(f->rel), errno);
+      if (io_error_.ok()) io_error_ = st;
     }
   }
   ::close(f->fd);
@@ -256,6 +260,7 @@ Status Restorer::StartFile(const Node& node, const std::string& rel) {
   file->fd = fd;
   file->mode = node.mode;
   file->mtime_ns = node.mtime_ns;
+  file->owner = policy_->For(node.owner);
   ++files_;
   if (::ftruncate(fd, static_cast<off_t>(node.size)) != 0) {
     Status st = Status::FromErrno("size " + Temp(rel), errno);
@@ -288,18 +293,18 @@ Status Restorer::RestoreTree(const Digest& id, const std::string& rel) {
   if (!tree.ok()) return tree.status();
   for (const Node& node : tree->nodes) {
     std::string child = rel.empty() ? node.name : rel + "/" + node.name;
+    listed_.insert(child);
     switch (node.type) {
       case NodeType::kDir:
         if (::mkdirat(root_fd_, child.c_str(), 0700) != 0) return Status::FromErrno("create " + Temp(child), errno);
-        dirs_.push_back(DirMeta{child, node.mode, node.mtime_ns});
+        dirs_.push_back(DirMeta{child, node.mode, node.mtime_ns, policy_->For(node.owner)});
         PB_RETURN_IF_ERROR(RestoreTree(node.tree, child));
         break;
       case NodeType::kSymlink: {
         if (::symlinkat(node.target.c_str(), root_fd_, child.c_str()) != 0) {
           return Status::FromErrno("create symlink " + Temp(child), errno);
         }
-        struct timespec times[2] = {Timespec(node.mtime_ns), Timespec(node.mtime_ns)};
-        ::utimensat(root_fd_, child.c_str(), times, AT_SYMLINK_NOFOLLOW);
+        PB_RETURN_IF_ERROR(SetSymlinkMeta(root_fd_, child, policy_->For(node.owner), node.mtime_ns, Temp(child)));
         break;
       }
       case NodeType::kFile:
@@ -314,15 +319,24 @@ Status Restorer::RestoreTree(const Digest& id, const std::string& rel) {
 Status Restorer::ApplyDirMetadata() {
   // Deepest first, so setting a child's time does not change its parent's.
   for (auto it = dirs_.rbegin(); it != dirs_.rend(); ++it) {
-    int fd = ::openat(root_fd_, it->rel.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) return Status::FromErrno("open " + Temp(it->rel), errno);
-    struct timespec times[2] = {Timespec(it->mtime_ns), Timespec(it->mtime_ns)};
-    bool ok = ::fsync(fd) == 0 && ::fchmod(fd, it->mode) == 0 && ::futimens(fd, times) == 0;
-    int saved = errno;
-    ::close(fd);
-    if (!ok) return Status::FromErrno("finish directory " + Temp(it->rel), saved);
+    ScopedFd fd(::openat(root_fd_, it->rel.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (fd.get() < 0) return Status::FromErrno("open " + Temp(it->rel), errno);
+    if (::fsync(fd.get()) != 0) return Status::FromErrno("fsync " + Temp(it->rel), errno);
+    PB_RETURN_IF_ERROR(SetEntryMeta(fd.get(), it->owner, it->mode, it->mtime_ns, Temp(it->rel)));
   }
   return FsyncDir(temp_);
+}
+
+Status Restorer::FinishRoot(const std::string& dir, const std::optional<repo::RootEntry>& root) {
+  ScopedFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (fd.get() < 0) return Status::FromErrno("open " + dir, errno);
+  if (root) {
+    PB_RETURN_IF_ERROR(SetEntryMeta(fd.get(), root_owner_, root->mode, root->mtime_ns, dir));
+  } else if (root_owner_ && ::fchown(fd.get(), root_owner_->uid, root_owner_->gid) != 0) {
+    return Status::FromErrno("chown " + dir, errno);  // a snapshot from before the root was recorded, with --owner
+  }
+  if (::fsync(fd.get()) != 0) return Status::FromErrno("fsync " + dir, errno);
+  return Status::Ok();
 }
 
 Status Restorer::WriteEnv(const Node& env) {
@@ -360,126 +374,122 @@ Status Restorer::LockTarget() {
   return Status::Ok();
 }
 
-Status Restorer::MoveIntoPlace(RestoreResult* result) {
-  const std::string& target = options_.target;
-  PB_RETURN_IF_ERROR(LockTarget());
-  auto empty = IsEmptyDir(target);
-  if (!empty.ok()) return empty.status();
-  if (FileExists(target) && !*empty) {
-    if (!options_.force) return Status::InvalidArgument(target + " is not empty; give --force to move it aside");
-    std::string aside = target + ".before-restore-" + CompactUtcNow();
-    if (FileExists(aside)) aside += "-" + std::to_string(getpid());
-    if (::rename(target.c_str(), aside.c_str()) != 0) return Status::FromErrno("move " + target + " to " + aside, errno);
-    result->moved_aside = aside;
+Status Restorer::Stage(const AtTimeSource& source, RestoreResult* result) {
+  const repo::SnapshotRef& snapshot = source.snapshot;
+  int workers = options_.workers > 0 ? options_.workers
+                                     : std::max({1, static_cast<int>(std::thread::hardware_concurrency()),
+                                                 repo_->backend().PreferredReaders()});
+  std::vector<std::thread> threads;
+  for (int i = 0; i < workers; ++i) threads.emplace_back([this] { Work(); });
+  Status walked = RestoreTree(snapshot.snapshot.tree, "");
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closing_ = true;
   }
-  if (::rename(temp_.c_str(), target.c_str()) != 0) {
-    Status st = Status::FromErrno("rename " + temp_ + " to " + target, errno);
-    if (!result->moved_aside.empty()) ::rename(result->moved_aside.c_str(), target.c_str());
-    result->moved_aside.clear();
-    return st;
+  cv_.notify_all();
+  for (std::thread& t : threads) t.join();
+  if (!damaged_.empty()) {
+    std::sort(damaged_.begin(), damaged_.end());
+    std::string list;
+    for (size_t i = 0; i < damaged_.size() && i < kMaxReportedFiles; ++i) list += "\n  " + damaged_[i];
+    if (damaged_.size() > kMaxReportedFiles) list += "\n  ... and " + std::to_string(damaged_.size() - kMaxReportedFiles) + " more";
+    return Status::Corruption(std::to_string(damaged_.size()) +
+                              " file(s) of the snapshot cannot be restored from damaged or missing repository data "
+                              "(nothing was written to the target; run `paymentsctl check --read-data`):" + list);
   }
-  return FsyncDir(DirName(target));
+  PB_RETURN_IF_ERROR(walked);
+  PB_RETURN_IF_ERROR(io_error_);
+  PB_RETURN_IF_ERROR(ApplyDirMetadata());
+  bool extended = false;
+  if (source.apply_wal) {
+    auto wal = ReplayWal(repo_, snapshot.snapshot.host, snapshot.snapshot.data_dir, temp_, options_.at_ms);
+    if (!wal.ok()) return wal.status();
+    result->wal = *wal;
+    extended = wal->objects > 0;
+  }
+  bool has_journal = FileExists(temp_ + "/journal");
+  if (options_.at_ms || extended) {
+    if (!has_journal) {
+      return Status::InvalidArgument("--at needs a ledger journal, and this snapshot has none (journal/)");
+    }
+    auto cut = ledger::CutLedgerAt(temp_, options_.at_ms.value_or(INT64_MAX), /*rebuild_views=*/extended);
+    if (!cut.ok()) return cut.status();
+    if (options_.at_ms) {
+      PB_RETURN_IF_ERROR(CheckReachedAt(source, *options_.at_ms, *cut, result->wal));
+      result->at_last_ts_ms = cut->last_kept_ts_ms;
+    }
+  }
+  if (ledger::IsPaymentsDataDir(ledger::ClassifyDataDir(temp_))) {
+    ledger::VerifyReport report = ledger::VerifyDataDir(temp_);
+    if (!report.ok()) {
+      return Status::Corruption("the restored data directory fails verification, so it was not put in place:\n" +
+                                ledger::VerifyReportText(report));
+    }
+    result->verified = true;
+    result->python_era = report.python_era;
+    result->journal_seq = report.journal_seq;
+  } else {
+    result->warning = "snapshot " + snapshot.id.substr(0, 8) + " holds no payments data directory (no journal/, "
+                      "no registry.json, balances.json, workloads.json): nothing was verified, and "
+                      "payments-backend would start on it with an empty ledger";
+  }
+  // Files the ledger steps wrote belong to the data directory's owner.
+  if (root_owner_) PB_RETURN_IF_ERROR(OwnUnlistedEntries(temp_, listed_, *root_owner_));
+  if (snapshot.snapshot.env) {
+    if (options_.env_to.empty()) {
+      result->env_skipped = true;
+    } else {
+      PB_RETURN_IF_ERROR(WriteEnv(*snapshot.snapshot.env));
+      result->env_written = options_.env_to;
+    }
+  }
+  return Status::Ok();
 }
 
-Result<RestoreResult> Restorer::Run(const repo::SnapshotRef& snapshot) {
-  const std::string& target = options_.target;
-  struct stat st;
-  if (::lstat(target.c_str(), &st) == 0) {
-    if (!S_ISDIR(st.st_mode)) return Status::InvalidArgument(target + " exists and is not a directory");
-    auto empty = IsEmptyDir(target);
-    if (!empty.ok()) return empty.status();
-    if (!*empty && !options_.force) {
-      return Status::InvalidArgument(target + " is not empty; restore into a new directory, or give --force to move "
-                                              "the existing one aside (it is kept, never deleted)");
-    }
-    PB_RETURN_IF_ERROR(LockTarget());
+Result<RestoreResult> Restorer::Run(const repo::SnapshotRef& named) {
+  auto policy = OwnerPolicy::Make(options_.owner);
+  if (!policy.ok()) return policy.status();
+  policy_ = std::move(policy).value();
+  AtTimeSource source{named, options_.apply_wal};
+  if (options_.at_ms) {
+    auto chosen = ChooseSourceAt(repo_, named, *options_.at_ms, options_.apply_wal);
+    if (!chosen.ok()) return chosen.status();
+    source = std::move(chosen).value();
   }
-  PB_RETURN_IF_ERROR(MakeDirs(DirName(target)));
-  std::string base = target.substr(target.rfind('/') + 1);
-  temp_ = DirName(target) + "/." + base + ".restore-" + std::to_string(getpid()) + "-" + CompactUtcNow();
-  if (::mkdir(temp_.c_str(), 0700) != 0) return Status::FromErrno("create " + temp_, errno);
+  const repo::Snapshot& snapshot = source.snapshot.snapshot;
+  PB_RETURN_IF_ERROR(LockTarget());
+  auto placement = PlanPlacement(options_.target, options_.force);
+  if (!placement.ok()) return placement.status();
+  temp_ = placement->staging;
+  PB_RETURN_IF_ERROR(CreateStaging(*placement));
   root_fd_ = ::open(temp_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (root_fd_ < 0) {
     Status st = Status::FromErrno("open " + temp_, errno);
     ::rmdir(temp_.c_str());
     return st;
   }
-
-  bytes_total_ = snapshot.snapshot.stats.bytes;
+  root_owner_ = policy_->For(snapshot.root ? snapshot.root->owner : std::nullopt);
+  bytes_total_ = snapshot.stats.bytes;
   RestoreResult result;
-  Status outcome = [&]() -> Status {
-    int workers = options_.workers > 0
-                      ? options_.workers
-                      : std::max({1, static_cast<int>(std::thread::hardware_concurrency()),
-                                  repo_->backend().PreferredReaders()});
-    std::vector<std::thread> threads;
-    for (int i = 0; i < workers; ++i) threads.emplace_back([this] { Work(); });
-    Status walked = RestoreTree(snapshot.snapshot.tree, "");
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      closing_ = true;
-    }
-    cv_.notify_all();
-    for (std::thread& t : threads) t.join();
-    if (!damaged_.empty()) {
-      std::sort(damaged_.begin(), damaged_.end());
-      std::string list;
-      for (size_t i = 0; i < damaged_.size() && i < kMaxReportedFiles; ++i) list += "\n  " + damaged_[i];
-      if (damaged_.size() > kMaxReportedFiles) list += "\n  ... and " + std::to_string(damaged_.size() - kMaxReportedFiles) + " more";
-      return Status::Corruption(std::to_string(damaged_.size()) +
-                                " file(s) of the snapshot cannot be restored from damaged or missing repository data "
-                                "(nothing was written to the target; run `paymentsctl check --read-data`):" + list);
-    }
-    PB_RETURN_IF_ERROR(walked);
-    PB_RETURN_IF_ERROR(io_error_);
-    PB_RETURN_IF_ERROR(ApplyDirMetadata());
-    bool extended = false;
-    if (options_.apply_wal) {
-      auto wal = ReplayWal(repo_, snapshot.snapshot.host, snapshot.snapshot.data_dir, temp_, options_.at_ms);
-      if (!wal.ok()) return wal.status();
-      result.wal = *wal;
-      extended = wal->objects > 0;
-    }
-    bool has_journal = FileExists(temp_ + "/journal");
-    if (options_.at_ms || extended) {
-      if (!has_journal) {
-        return Status::InvalidArgument("--at needs a ledger journal, and this snapshot has none (journal/)");
-      }
-      auto cut = ledger::CutLedgerAt(temp_, options_.at_ms.value_or(INT64_MAX), /*rebuild_views=*/extended);
-      if (!cut.ok()) return cut.status();
-    }
-    if (ledger::IsPaymentsDataDir(ledger::ClassifyDataDir(temp_))) {
-      ledger::VerifyReport report = ledger::VerifyDataDir(temp_);
-      if (!report.ok()) {
-        return Status::Corruption("the restored data directory fails verification, so it was not put in place:\n" +
-                                  ledger::VerifyReportText(report));
-      }
-      result.verified = true;
-      result.python_era = report.python_era;
-      result.journal_seq = report.journal_seq;
-    } else {
-      result.warning = "snapshot " + snapshot.id.substr(0, 8) + " holds no payments data directory (no journal/, "
-                       "no registry.json, balances.json, workloads.json): nothing was verified, and "
-                       "payments-backend would start on it with an empty ledger";
-    }
-    if (snapshot.snapshot.env) {
-      if (options_.env_to.empty()) {
-        result.env_skipped = true;
-      } else {
-        PB_RETURN_IF_ERROR(WriteEnv(*snapshot.snapshot.env));
-        result.env_written = options_.env_to;
-      }
-    }
-    return MoveIntoPlace(&result);
-  }();
+  result.snapshot_id = source.snapshot.id;
+  Status outcome = Stage(source, &result);
   ::close(root_fd_);
+  if (outcome.ok()) outcome = LockTarget();
+  if (outcome.ok()) {
+    auto aside = PlaceStaged(*placement, options_.force,
+                             [&](const std::string& dir) { return FinishRoot(dir, snapshot.root); });
+    if (aside.ok()) result.moved_aside = *aside;
+    outcome = aside.status();
+  }
   if (!outcome.ok()) {
+    // The staging directory only ever holds restored data, never the target's.
     Status removed = RemoveTree(temp_);
     if (!removed.ok()) spdlog::warn("could not remove {}: {}", temp_, removed.message());
     return outcome;
   }
   result.files = files_;
-  result.bytes = snapshot.snapshot.stats.bytes;
+  result.bytes = snapshot.stats.bytes;
+  result.owner_note = policy_->Note(options_.target);
   return result;
 }
 

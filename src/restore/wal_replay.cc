@@ -34,18 +34,31 @@ Status AppendAt(const std::string& path, uint64_t offset, std::string_view bytes
 Result<WalReplayReport> ReplayWal(repo::Repository* repo, const std::string& host, const std::string& recorded_dir,
                                   const std::string& data_dir, std::optional<int64_t> until_ms) {
   const std::string journal_dir = data_dir + "/journal";
-  auto names = repo::ListWal(repo->backend(), repo::WalStream(host, recorded_dir));
-  if (!names.ok()) return names.status();
   WalReplayReport report;
-  if (names->empty()) return report;
+  ledger::ChainPoint point;
   // A snapshot taken before the service ran has no journal/: the shipped
   // records (from seq 1) start it.
-  if (!FileExists(journal_dir)) PB_RETURN_IF_ERROR(MakeDirs(journal_dir));
-  auto end = ledger::ReadJournal(journal_dir, ledger::ChainPoint{}, /*repair=*/false,
-                                 [](const ledger::Record&, std::string_view) { return Status::Ok(); });
-  if (!end.ok()) return end.status();
-  if (end->torn) return Status::Corruption(journal_dir + " of the restored snapshot ends in a torn record");
-  ledger::ChainPoint point = end->end;
+  const bool had_journal = FileExists(journal_dir);
+  if (had_journal) {
+    int64_t last_ts_ms = 0;
+    auto end = ledger::ReadJournal(journal_dir, ledger::ChainPoint{}, /*repair=*/false,
+                                   [&](const ledger::Record& r, std::string_view) {
+                                     last_ts_ms = r.ts_ms;
+                                     return Status::Ok();
+                                   });
+    if (!end.ok()) return end.status();
+    if (end->torn) return Status::Corruption(journal_dir + " of the restored snapshot ends in a torn record");
+    point = end->end;
+    if (until_ms && point.seq > 0 && last_ts_ms > *until_ms) {
+      report.passed_until = true;
+      return report;
+    }
+  }
+
+  auto names = repo::ListWal(repo->backend(), repo::WalStream(host, recorded_dir));
+  if (!names.ok()) return names.status();
+  if (names->empty()) return report;
+  if (!had_journal) PB_RETURN_IF_ERROR(MakeDirs(journal_dir));
   auto lose = [&](const std::string& why) {
     report.lost_from = point.seq + 1;
     report.lost_to = names->back().last_seq;
@@ -63,7 +76,10 @@ Result<WalReplayReport> ReplayWal(repo::Repository* repo, const std::string& hos
       lose("wal/" + name.name + " cannot be read: " + obj.status().ToString());
       break;
     }
-    if (until_ms && obj->first_ts_ms > *until_ms) break;
+    if (until_ms && obj->first_ts_ms > *until_ms) {
+      report.passed_until = true;
+      break;
+    }
     // Skip the records the journal already holds, then check the link.
     std::string_view rest = obj->records;
     uint64_t offset = obj->offset;
@@ -89,6 +105,10 @@ Result<WalReplayReport> ReplayWal(repo::Repository* repo, const std::string& hos
     point = ledger::ChainPoint{obj->last_seq, obj->last_hash};
     report.last_seq = point.seq;
     ++report.objects;
+    if (until_ms && obj->last_ts_ms > *until_ms) {
+      report.passed_until = true;
+      break;
+    }
   }
   if (report.objects > 0) PB_RETURN_IF_ERROR(FsyncDir(journal_dir));
   return report;

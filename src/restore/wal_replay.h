@@ -20,6 +20,10 @@ struct WalReplayReport {
   uint64_t lost_from = 0;
   uint64_t lost_to = 0;
   std::string lost_reason;  // which object is missing or damaged, and how
+  // With until_ms: the journal holds a record after until_ms, or the next
+  // shipped object begins after it (so every record up to until_ms is in
+  // the journal; the --at cut does the rest).
+  bool passed_until = false;
 };
 
 // Appends to the journal of `data_dir` (a restored snapshot, not in use) the
@@ -28,9 +32,10 @@ struct WalReplayReport {
 // at its byte offset, after checking that it continues the chain (seq and
 // prev_hash of the journal's last record) and that the segment is exactly
 // that long; a data directory without journal/ gets one when the stream has
-// objects. Objects that begin after `until_ms` are not read (the --at cut
-// does the rest). Stops at the first gap or missing or damaged object and
-// describes it in lost_*: never skips over a gap. The segments written are
+// objects. With `until_ms`, stops once the journal holds a record after
+// it (passed_until), without applying an object that begins after it (the
+// --at cut does the rest). Stops at the first gap or missing or damaged
+// object and describes it in lost_*: never skips over a gap. The segments written are
 // fsynced.
 // Errors: Corruption when the restored journal itself is damaged, or when a
 // shipped run does not continue it (another journal was shipped under the

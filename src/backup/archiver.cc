@@ -75,6 +75,8 @@ class Archiver {
   Status Walk(const std::string& rel);
   void LoadParent();
   Status LoadParentTree(const Digest& id, const std::string& prefix);
+  // True when every blob of the parent's `file` is in the index.
+  bool AllIndexed(const Node& file) const;
   Status BackupCheckpointGroup();
   Status BackupJournal();
   // Starts the scan that gives the snapshot's ledger totals in a
@@ -190,6 +192,11 @@ void Archiver::LoadParent() {
   }
 }
 
+bool Archiver::AllIndexed(const Node& file) const {
+  return std::all_of(file.content.begin(), file.content.end(),
+                     [this](const ContentEntry& e) { return e.hole || repo_->index().Find(e.blob) != nullptr; });
+}
+
 Status Archiver::LoadParentTree(const Digest& id, const std::string& prefix) {
   auto tree = repo_->LoadTree(id);
   if (!tree.ok()) return tree.status();
@@ -197,7 +204,9 @@ Status Archiver::LoadParentTree(const Digest& id, const std::string& prefix) {
     std::string rel = prefix.empty() ? node.name : prefix + "/" + node.name;
     if (node.type == NodeType::kDir) {
       PB_RETURN_IF_ERROR(LoadParentTree(node.tree, rel));
-    } else if (node.type == NodeType::kFile) {
+    } else if (node.type == NodeType::kFile && AllIndexed(node)) {
+      // A file whose blobs left the index (`paymentsctl repair` dropped
+      // them) is read again, so that this backup stores them again.
       parent_files_[rel] = std::move(node);
     }
   }

@@ -50,7 +50,8 @@ struct BackupResult {
 // Backs up options.data_dir into `repo` and writes the snapshot. The parent
 // is the newest snapshot of the same (recorded) host and data directory. `progress`
 // (may be empty) is called from this thread every ~200 ms.
-// REQUIRES: the caller holds an exclusive lock and loaded the index.
+// A file of the parent whose blobs are not all in the index is read again.
+// REQUIRES: the caller holds a kAppend (or kExclusive) lock and loaded the index.
 // Errors: NotFound / InvalidArgument for a missing or non-directory data
 // dir, IOError naming the file, Unavailable when the service's checkpoint
 // kept changing; repository errors. A failed backup writes no snapshot; the

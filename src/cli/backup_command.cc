@@ -66,7 +66,7 @@ void AddBackupCommand(CLI::App* app, int* exit_code) {
     }
     options.tags = opts->tags;
     options.force_read = opts->force_read;
-    auto opened = OpenRepo(*opts, /*exclusive=*/true, "backup", /*load_index=*/true);
+    auto opened = OpenRepo(*opts, repo::LockMode::kAppend, "backup", /*load_index=*/true);
     if (!opened.ok()) {
       *exit_code = ReportError("backup", opened.status());
       return;

@@ -101,7 +101,7 @@ void AddSnapshotsCommand(CLI::App* app, int* exit_code) {
   AddRepoOptions(cmd, opts.get());
   cmd->add_flag("--json", opts->json, "print a JSON array");
   cmd->callback([opts, exit_code] {
-    auto opened = OpenRepo(*opts, /*exclusive=*/false, "snapshots", /*load_index=*/false);
+    auto opened = OpenRepo(*opts, repo::LockMode::kRead, "snapshots", /*load_index=*/false);
     if (!opened.ok()) {
       *exit_code = ReportError("snapshots", opened.status());
       return;
@@ -143,7 +143,7 @@ void AddLsCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("snapshot", opts->snapshot, "snapshot id (a unique prefix) or latest")->required();
   cmd->add_flag("--json", opts->json, "print a JSON array");
   cmd->callback([opts, exit_code] {
-    auto opened = OpenRepo(*opts, /*exclusive=*/false, "ls", /*load_index=*/true);
+    auto opened = OpenRepo(*opts, repo::LockMode::kRead, "ls", /*load_index=*/true);
     if (!opened.ok()) {
       *exit_code = ReportError("ls", opened.status());
       return;
@@ -172,7 +172,7 @@ void AddCheckCommand(CLI::App* app, int* exit_code) {
   cmd->add_flag("--read-data", opts->read_data, "read and verify every pack (every byte)");
   cmd->add_flag("--json", opts->json, "print the report as JSON");
   cmd->callback([opts, exit_code] {
-    auto opened = OpenRepo(*opts, /*exclusive=*/false, "check", /*load_index=*/false);
+    auto opened = OpenRepo(*opts, repo::LockMode::kRead, "check", /*load_index=*/false);
     if (!opened.ok()) {
       *exit_code = ReportError("check", opened.status());
       return;
@@ -199,14 +199,7 @@ void AddCheckCommand(CLI::App* app, int* exit_code) {
           .UInt("bytes_read", report->bytes_read)
           .UInt("wal_objects", report->wal_objects)
           .UInt("wal_objects_read", report->wal_opened);
-      for (auto [key, list] : {std::pair{"problems", &report->problems}, std::pair{"notes", &report->notes}}) {
-        std::string arr = "[";
-        for (size_t i = 0; i < list->size(); ++i) {
-          if (i) arr.push_back(',');
-          AppendJsonString(&arr, (*list)[i]);
-        }
-        o.Raw(key, arr + "]");
-      }
+      o.Raw("problems", JsonStringArray(report->problems)).Raw("notes", JsonStringArray(report->notes));
       o.Close();
       std::cout << out << "\n";
     } else {

@@ -52,11 +52,11 @@ std::string StaleReason(const LockInfo& info) {
   return "";
 }
 
-// "locks/<name>: backup (shared) by pid 12 on host1 since <time>".
+// "backup (shared, pid 12 on host1 since <time>; locks/<name>)".
 std::string Describe(const std::string& name, const LockInfo& info) {
-  return "locks/" + name + ": " + (info.operation.empty() ? "unknown operation" : info.operation) +
-         (info.exclusive ? " (exclusive)" : " (shared)") + " by pid " + std::to_string(info.pid) + " on " +
-         info.host + " since " + FormatIso8601(info.time_ms);
+  return (info.operation.empty() ? "an unknown operation" : info.operation) + " (" +
+         (info.exclusive ? "exclusive" : "shared") + ", pid " + std::to_string(info.pid) + " on " + info.host +
+         " since " + FormatIso8601(info.time_ms) + "; locks/" + name + ")";
 }
 
 // The lock file `name`, read and decoded. NotFound when it was released
@@ -155,19 +155,19 @@ Result<UnlockReport> RemoveLocks(Repository* repo, bool remove_all) {
       if (info.status().kind() == Status::Kind::kNotFound) continue;  // released meanwhile
       if (info.status().kind() != Status::Kind::kCorruption) return info.status();
       line = "locks/" + name;
-      reason = "cannot be read: " + info.status().message();
+      reason = "it cannot be read: " + info.status().message();
     } else {
       line = Describe(name, *info);
       reason = StaleReason(*info);
       if (reason.empty() && remove_all) reason = "--remove-all";
     }
     if (reason.empty()) {
-      report.kept.push_back(line + " (not stale: its process may still run; --remove-all removes it)");
+      report.kept.push_back(line + ": not stale, its process may still run (--remove-all removes it)");
       continue;
     }
     Status st = repo->backend().Remove(PathOf("locks", name));
     if (!st.ok() && st.kind() != Status::Kind::kNotFound) return st;
-    report.removed.push_back(line + " (" + reason + ")");
+    report.removed.push_back(line + ": " + reason);
   }
   return report;
 }

@@ -18,8 +18,7 @@ struct KeyOptions : RepoOptions {
 };
 
 void List(const KeyOptions& o, int* exit_code) {
-  std::string password;
-  auto opened = OpenRepo(o, repo::LockMode::kRead, "key list", /*load_index=*/false, &password);
+  auto opened = OpenRepo(o, repo::LockMode::kRead, "key list", /*load_index=*/false);
   if (!opened.ok()) {
     *exit_code = ReportError("key list", opened.status());
     return;
@@ -37,7 +36,9 @@ void List(const KeyOptions& o, int* exit_code) {
       JsonObject obj(&line);
       obj.Str("id", k.name).Bool("in_use", k.in_use);
       if (k.problem.empty()) {
-        obj.Str("created_at", k.info.created_at).UInt("opslimit", k.info.kdf.opslimit).UInt("memlimit", k.info.kdf.memlimit);
+        obj.Str("created_at", k.info.created_at)
+            .UInt("opslimit", k.info.kdf.opslimit)
+            .UInt("memlimit", k.info.kdf.memlimit);
       } else {
         obj.Str("problem", k.problem);
       }
@@ -61,8 +62,7 @@ void List(const KeyOptions& o, int* exit_code) {
 }
 
 void Add(const KeyOptions& o, int* exit_code) {
-  std::string password;
-  auto opened = OpenRepo(o, repo::LockMode::kExclusive, "key add", /*load_index=*/false, &password);
+  auto opened = OpenRepo(o, repo::LockMode::kExclusive, "key add", /*load_index=*/false);
   if (!opened.ok()) {
     *exit_code = ReportError("key add", opened.status());
     return;

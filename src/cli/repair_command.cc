@@ -52,8 +52,12 @@ void PrintText(const repo::RepairReport& r) {
             << r.damaged_packs.size() << " damaged\n";
   for (const std::string& d : r.damaged_packs) std::cout << "DAMAGED pack " << d << " (" << would << "removed)\n";
   for (const std::string& m : r.missing_packs) std::cout << "MISSING pack " << m << "\n";
-  for (const std::string& u : r.unreadable_index) std::cout << "UNREADABLE index file " << u << " (" << would << "replaced)\n";
-  for (const std::string& u : r.unreadable_snapshots) std::cout << "UNREADABLE snapshot file " << u << " (left as it is)\n";
+  for (const std::string& u : r.unreadable_index) {
+    std::cout << "UNREADABLE index file " << u << " (" << would << "replaced)\n";
+  }
+  for (const std::string& u : r.unreadable_snapshots) {
+    std::cout << "UNREADABLE snapshot file " << u << " (left as it is)\n";
+  }
   if (!r.index_rewritten) {
     std::cout << "the index already matches the packs: nothing " << (r.dry_run ? "to change" : "changed") << "\n";
   } else {

@@ -208,8 +208,12 @@ void AddCheckCommand(CLI::App* app, int* exit_code) {
       std::cout << report->snapshots << " snapshot(s), " << report->trees << " tree(s), " << report->packs
                 << " pack(s), " << report->wal_objects << " wal object(s) (" << report->wal_opened << " read)";
       if (opts->read_data) std::cout << ", " << report->blobs << " blob(s) and " << HumanBytes(report->bytes_read) << " read";
-      std::cout << (report->ok() ? ": no damage found\n" : ": " + std::to_string(report->problems.size()) +
-                                                                " problem(s): do not prune; take a fresh backup and read docs/repository-format.md\n");
+      if (report->ok()) {
+        std::cout << ": no damage found\n";
+      } else {
+        std::cout << ": " << report->problems.size() << " problem(s): do not prune; run `paymentsctl repair`, then a "
+                  << "backup (docs/backups.md, \"The repository is damaged\")\n";
+      }
     }
     *exit_code = report->ok() ? 0 : 1;
   });

@@ -34,7 +34,10 @@ void AddUnlockCommand(CLI::App* app, int* exit_code) {
     }
     if (opts->json) {
       std::string out;
-      JsonObject(&out).Raw("removed", JsonStringArray(report->removed)).Raw("kept", JsonStringArray(report->kept)).Close();
+      JsonObject(&out)
+          .Raw("removed", JsonStringArray(report->removed))
+          .Raw("kept", JsonStringArray(report->kept))
+          .Close();
       std::cout << out << "\n";
       return;
     }

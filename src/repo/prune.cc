@@ -54,9 +54,7 @@ Result<PruneReport> Prune(Repository* repo, bool dry_run) {
   if (!index_names.ok()) return index_names.status();
   std::map<Digest, std::vector<PackEntry>> packs;
   for (const std::string& name : *index_names) {
-    auto json = repo->LoadFile("index", name);
-    if (!json.ok()) return json.status();
-    auto decoded = DecodeIndexFile(*json, "index/" + name);
+    auto decoded = repo->LoadIndexFile(name);
     if (!decoded.ok()) return decoded.status();
     for (IndexedPack& p : *decoded) packs.emplace(p.pack, std::move(p.blobs));
   }

@@ -61,8 +61,7 @@ class Repairer {
     if (!names.ok()) return names.status();
     index_names_ = *names;
     for (const std::string& name : *names) {
-      auto json = repo_->LoadFile("index", name);
-      auto packs = json.ok() ? DecodeIndexFile(*json, "index/" + name) : Result<std::vector<IndexedPack>>(json.status());
+      auto packs = repo_->LoadIndexFile(name);
       if (!packs.ok()) {
         if (packs.status().kind() != Status::Kind::kCorruption) return packs.status();
         report_.unreadable_index.push_back(packs.status().message());

@@ -165,14 +165,19 @@ Result<std::string> Repository::LoadFile(std::string_view folder, std::string_vi
   return OpenSealedFile(key_, *stored, path);
 }
 
+Result<std::vector<IndexedPack>> Repository::LoadIndexFile(const std::string& name) {
+  auto json = LoadFile("index", name);
+  if (!json.ok()) return json.status();
+  return DecodeIndexFile(*json, "index/" + name);
+}
+
 Status Repository::LoadIndex() {
   auto names = backend_->List("index");
   if (!names.ok()) return names.status();
   index_ = Index();
   unreadable_index_.clear();
   for (const std::string& name : *names) {
-    auto json = LoadFile("index", name);
-    auto packs = json.ok() ? DecodeIndexFile(*json, "index/" + name) : Result<std::vector<IndexedPack>>(json.status());
+    auto packs = LoadIndexFile(name);
     if (!packs.ok()) {
       if (packs.status().kind() != Status::Kind::kCorruption) return packs.status();
       unreadable_index_.push_back(packs.status().message());

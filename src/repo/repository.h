@@ -69,6 +69,10 @@ class Repository {
   // opens it. Corruption naming the path on any damage.
   Result<std::string> LoadFile(std::string_view folder, std::string_view name);
 
+  // Reads, checks and decodes index/<name>. Corruption naming it on any
+  // damage; backend errors.
+  Result<std::vector<IndexedPack>> LoadIndexFile(const std::string& name);
+
   // Reads every index file into index(), replacing what it held (a
   // long-running process reloads it after a prune). A damaged index file
   // (Corruption: its name is not its SHA-256, it does not open or parse) is

@@ -95,7 +95,8 @@ TEST_F(RecoveryKeys, PasswdKilledAtEachStepLeavesAWorkingPassword) {
     }
     EXPECT_FALSE(Opens(repo, kRepoPassword));
     EXPECT_EQ(KeyIds(repo, kNewPassword).size(), 1u);
-    ChildResult restore = CtlWith(repo, kNewPassword, {"restore", snapshot, "--to", Sub("restored-" + std::to_string(n))});
+    const std::string target = Sub("restored-" + std::to_string(n));
+    ChildResult restore = CtlWith(repo, kNewPassword, {"restore", snapshot, "--to", target});
     EXPECT_EQ(restore.exit_code, 0) << restore.Describe();
   }
 }
@@ -109,7 +110,8 @@ TEST_F(RecoveryKeys, RemoveRefusesTheLastKeyAndTheKeyInUseUnlessAnotherOpensWith
   EXPECT_EQ(last.exit_code, 1) << last.Describe();
   EXPECT_NE(last.err.find("only key file"), std::string::npos) << last.Describe();
 
-  ChildResult add = CtlWith(Repo(), kRepoPassword, {"key", "add"}, {std::string("PAYMENTS_REPO_NEW_PASSWORD=") + kNewPassword});
+  const std::string new_env = std::string("PAYMENTS_REPO_NEW_PASSWORD=") + kNewPassword;
+  ChildResult add = CtlWith(Repo(), kRepoPassword, {"key", "add"}, {new_env});
   ASSERT_EQ(add.exit_code, 0) << add.Describe();
   EXPECT_TRUE(Opens(Repo(), kRepoPassword));
   EXPECT_TRUE(Opens(Repo(), kNewPassword));
@@ -126,7 +128,7 @@ TEST_F(RecoveryKeys, RemoveRefusesTheLastKeyAndTheKeyInUseUnlessAnotherOpensWith
   ASSERT_EQ(keys.size(), 1u);
 
   // Two key files of one password: the one in use may go.
-  add = CtlWith(Repo(), kNewPassword, {"key", "add"}, {std::string("PAYMENTS_REPO_NEW_PASSWORD=") + kNewPassword});
+  add = CtlWith(Repo(), kNewPassword, {"key", "add"}, {new_env});
   ASSERT_EQ(add.exit_code, 0) << add.Describe();
   ChildResult list = CtlWith(Repo(), kNewPassword, {"key", "list", "--json"});
   std::string in_use_id;

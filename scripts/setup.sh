@@ -22,6 +22,7 @@ packages=(
   libgtest-dev libgmock-dev
   wrk bc curl         # load generator and helpers for make bench-api
   python3             # test helper scripts
+  python3-nacl python3-zstandard  # tests: the hand recovery of docs/repository-format.md, run as written
   openssh-client rsync  # paymentsctl's remote operations (backup, deploy, restore over SSH)
   openssh-server      # the tests' "remote host": a real sshd on 127.0.0.1
   libcurl4-openssl-dev  # the S3 repository backend's HTTP client

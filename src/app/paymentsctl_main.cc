@@ -24,6 +24,9 @@ int Run(int argc, char** argv) {
   pb::cli::AddRestoreCommand(&app, &exit_code);
   pb::cli::AddCheckCommand(&app, &exit_code);
   pb::cli::AddForgetCommand(&app, &exit_code);
+  pb::cli::AddRepairCommand(&app, &exit_code);
+  pb::cli::AddUnlockCommand(&app, &exit_code);
+  pb::cli::AddKeyCommand(&app, &exit_code);
   pb::cli::AddReplicateCommand(&app, &exit_code);
   pb::cli::AddDeployCommand(&app, &exit_code);
   pb::cli::AddDoctorCommand(&app, &exit_code);

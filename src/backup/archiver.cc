@@ -86,6 +86,8 @@ class Archiver {
   // The parent is `newest`, the newest snapshot of the recorded group (may be null).
   void LoadParent(const repo::SnapshotRef* newest);
   Status LoadParentTree(const Digest& id, const std::string& prefix);
+  // True when every blob of the parent's `file` is in the index.
+  bool AllIndexed(const Node& file) const;
   Status BackupCheckpointGroup();
   Status BackupJournal();
   // Starts the scan that gives the snapshot's ledger totals in a
@@ -193,6 +195,11 @@ void Archiver::LoadParent(const repo::SnapshotRef* newest) {
   parent_ledger_ = newest->snapshot.ledger;
 }
 
+bool Archiver::AllIndexed(const Node& file) const {
+  return std::all_of(file.content.begin(), file.content.end(),
+                     [this](const ContentEntry& e) { return e.hole || repo_->index().Find(e.blob) != nullptr; });
+}
+
 Status Archiver::LoadParentTree(const Digest& id, const std::string& prefix) {
   auto tree = repo_->LoadTree(id);
   if (!tree.ok()) return tree.status();
@@ -200,7 +207,9 @@ Status Archiver::LoadParentTree(const Digest& id, const std::string& prefix) {
     std::string rel = prefix.empty() ? node.name : prefix + "/" + node.name;
     if (node.type == NodeType::kDir) {
       PB_RETURN_IF_ERROR(LoadParentTree(node.tree, rel));
-    } else if (node.type == NodeType::kFile) {
+    } else if (node.type == NodeType::kFile && AllIndexed(node)) {
+      // A file whose blobs left the index (`paymentsctl repair` dropped
+      // them) is read again, so that this backup stores them again.
       parent_files_[rel] = std::move(node);
     }
   }

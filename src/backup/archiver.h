@@ -56,7 +56,8 @@ struct BackupResult {
 // directory); before anything is read, CheckBackupSource must pass against
 // it. The snapshot records the ledger's last seq and its chain hash. `progress`
 // (may be empty) is called from this thread every ~200 ms.
-// REQUIRES: the caller holds an exclusive lock and loaded the index.
+// A file of the parent whose blobs are not all in the index is read again.
+// REQUIRES: the caller holds a kAppend (or kExclusive) lock and loaded the index.
 // Errors: NotFound / InvalidArgument for a missing or non-directory data
 // dir, CheckBackupSource's refusals, IOError naming the file, Unavailable when the service's checkpoint
 // kept changing; repository errors. A failed backup writes no snapshot; the

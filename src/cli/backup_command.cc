@@ -81,7 +81,7 @@ void AddBackupCommand(CLI::App* app, int* exit_code) {
     options.force_read = opts->force_read;
     options.allow_empty = opts->allow_empty;
     options.allow_regression = opts->allow_regression;
-    auto opened = OpenRepo(*opts, /*exclusive=*/true, "backup", /*load_index=*/true);
+    auto opened = OpenRepo(*opts, repo::LockMode::kAppend, "backup", /*load_index=*/true);
     if (!opened.ok()) {
       *exit_code = ReportError("backup", opened.status());
       return;

@@ -76,7 +76,7 @@ void AddDeployCommand(CLI::App* app, int* exit_code) {
     if (!opts->backup_out.empty()) {
       RepoOptions ro{opts->backup_out, opts->password_file};
       bool created = false;
-      auto repo = OpenOrInitRepo(ro, /*exclusive=*/true, "deploy backup", /*load_index=*/true, &created);
+      auto repo = OpenOrInitRepo(ro, repo::LockMode::kAppend, "deploy backup", /*load_index=*/true, &created);
       if (!repo.ok()) {
         *exit_code = ReportError("deploy", repo.status());
         return;

@@ -58,7 +58,7 @@ Result<ops::ServiceUser> ParseOwner(const std::string& owner) {
 }
 
 ops::Finding SnapshotFinding(const DoctorCliOptions& o, const std::string& data_dir, int64_t max_age_ms) {
-  auto opened = OpenRepo(o.repo, /*exclusive=*/false, "doctor", /*load_index=*/false);
+  auto opened = OpenRepo(o.repo, repo::LockMode::kRead, "doctor", /*load_index=*/false);
   if (!opened.ok()) {
     return {ops::Severity::kError, "snapshot-age", "cannot open the repository " + o.repo.repo + ": " +
                                                        opened.status().message(),

@@ -77,7 +77,7 @@ void AddDrillCommand(CLI::App* app, int* exit_code) {
     const char* tmp = std::getenv("TMPDIR");
     options.work_root = AbsoluteDir(!opts->work_dir.empty() ? opts->work_dir : tmp && *tmp ? tmp : "/tmp");
     options.health_timeout_ms = opts->health_timeout_s * 1000;
-    auto opened = OpenRepo(*opts, /*exclusive=*/false, "drill", /*load_index=*/true);
+    auto opened = OpenRepo(*opts, repo::LockMode::kRead, "drill", /*load_index=*/true);
     if (!opened.ok()) {
       *exit_code = ReportError("drill", opened.status());
       return;

@@ -54,7 +54,8 @@ void AddForgetCommand(CLI::App* app, int* exit_code) {
       return;
     }
     // Prune reads every snapshot's trees, which are blobs: it needs the index.
-    auto opened = OpenRepo(*opts, /*exclusive=*/true, "forget", /*load_index=*/opts->prune);
+    auto opened = OpenRepo(*opts, opts->prune ? repo::LockMode::kExclusive : repo::LockMode::kAppend, "forget",
+                           /*load_index=*/opts->prune);
     if (!opened.ok()) {
       *exit_code = ReportError("forget", opened.status());
       return;

@@ -38,33 +38,46 @@ std::string FirstLine(std::string text) {
   return text;
 }
 
-}  // namespace
-
-Result<std::string> ReadPassword(const std::string& password_file, bool confirm) {
+// The password from `file` (its first line), else from the variable `env`,
+// else asked on the terminal as `what` (twice when `confirm`).
+Result<std::string> ReadSecret(const std::string& file, const char* env_name, const std::string& what,
+                               const std::string& how_to, bool confirm) {
   std::string password;
-  if (!password_file.empty()) {
-    auto text = ReadFile(password_file);
-    if (!text.ok()) return Status::InvalidArgument("cannot read --password-file: " + text.status().message());
+  if (!file.empty()) {
+    auto text = ReadFile(file);
+    if (!text.ok()) return Status::InvalidArgument("cannot read the " + what + " file: " + text.status().message());
     password = FirstLine(*text);
-  } else if (const char* env = std::getenv("PAYMENTS_REPO_PASSWORD"); env != nullptr) {
+  } else if (const char* env = std::getenv(env_name); env != nullptr) {
     password = env;
   } else {
     int tty = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
-    if (tty < 0) return Status::InvalidArgument("no repository password: " + std::string(kHowTo));
-    auto first = Prompt(tty, "repository password: ");
+    if (tty < 0) return Status::InvalidArgument("no " + what + ": " + how_to);
+    auto first = Prompt(tty, what + ": ");
     if (first.ok() && confirm) {
-      auto again = Prompt(tty, "repeat the password: ");
+      auto again = Prompt(tty, "repeat the " + what + ": ");
       if (again.ok() && *again != *first) {
         ::close(tty);
-        return Status::InvalidArgument("the two passwords differ; nothing was created");
+        return Status::InvalidArgument("the two passwords differ; nothing was changed");
       }
     }
     ::close(tty);
     if (!first.ok()) return first.status();
     password = *first;
   }
-  if (password.empty()) return Status::InvalidArgument("the repository password is empty: " + std::string(kHowTo));
+  if (password.empty()) return Status::InvalidArgument("the " + what + " is empty: " + how_to);
   return password;
+}
+
+}  // namespace
+
+Result<std::string> ReadPassword(const std::string& password_file, bool confirm) {
+  return ReadSecret(password_file, "PAYMENTS_REPO_PASSWORD", "repository password", kHowTo, confirm);
+}
+
+Result<std::string> ReadNewPassword(const std::string& new_password_file) {
+  return ReadSecret(new_password_file, "PAYMENTS_REPO_NEW_PASSWORD", "new repository password",
+                    "set PAYMENTS_REPO_NEW_PASSWORD, give --new-password-file FILE, or run paymentsctl on a terminal",
+                    /*confirm=*/true);
 }
 
 }  // namespace pb::cli

@@ -13,4 +13,9 @@ namespace pb::cli {
 // available or the password is empty, saying how to give one.
 Result<std::string> ReadPassword(const std::string& password_file, bool confirm);
 
+// The new password of `paymentsctl key add|passwd`, the same way: from
+// `new_password_file` when given, else PAYMENTS_REPO_NEW_PASSWORD, else
+// asked twice on the terminal.
+Result<std::string> ReadNewPassword(const std::string& new_password_file);
+
 }  // namespace pb::cli

@@ -29,7 +29,7 @@ int RunRemoteBackup(const RemoteOptions& remote, const RepoOptions& repo_options
                     const remote::HostBackupOptions& options) {
   auto targets = ResolveRemoteTargets(remote);
   if (!targets.ok()) return ReportError("backup", targets.status());
-  auto opened = OpenRepo(repo_options, /*exclusive=*/true, "backup", /*load_index=*/true);
+  auto opened = OpenRepo(repo_options, repo::LockMode::kAppend, "backup", /*load_index=*/true);
   if (!opened.ok()) return ReportError("backup", opened.status());
   remote::SharedRepo shared;
   shared.repo = opened->repo.get();
@@ -48,7 +48,7 @@ int RunRemoteRestore(const RemoteOptions& remote, const RepoOptions& repo_option
                      const repo::SnapshotFilter& filter, const remote::HostRestoreOptions& options) {
   auto targets = ResolveRemoteTargets(remote);
   if (!targets.ok()) return ReportError("restore", targets.status());
-  auto opened = OpenRepo(repo_options, /*exclusive=*/false, "restore", /*load_index=*/true);
+  auto opened = OpenRepo(repo_options, repo::LockMode::kRead, "restore", /*load_index=*/true);
   if (!opened.ok()) return ReportError("restore", opened.status());
   std::vector<repo::SnapshotRef> chosen;
   for (const remote::Target& t : *targets) {

@@ -60,16 +60,22 @@ Result<std::unique_ptr<repo::Repository>> UnlockRepo(const RepoOptions& options)
 
 namespace {
 
-Result<OpenedRepo> OpenWith(std::unique_ptr<repo::Backend> backend, const std::string& password, bool exclusive,
+Result<OpenedRepo> OpenWith(std::unique_ptr<repo::Backend> backend, const std::string& password, repo::LockMode mode,
                             const std::string& operation, bool load_index) {
   auto repo = repo::Repository::Open(std::move(backend), password);
   if (!repo.ok()) return repo.status();
   OpenedRepo opened;
   opened.repo = std::move(repo).value();
-  auto lock = repo::RepoLock::Acquire(opened.repo.get(), exclusive, operation);
+  auto lock = repo::RepoLock::Acquire(opened.repo.get(), mode, operation);
   if (!lock.ok()) return lock.status();
   opened.lock = std::move(lock).value();
-  if (load_index) PB_RETURN_IF_ERROR(opened.repo->LoadIndex());
+  if (load_index) {
+    PB_RETURN_IF_ERROR(opened.repo->LoadIndex());
+    for (const std::string& bad : opened.repo->unreadable_index_files()) {
+      std::cerr << "warning: skipping an index file that cannot be read (" << bad
+                << "); the blobs it lists count as missing: run `paymentsctl repair` to rebuild the index\n";
+    }
+  }
   return opened;
 }
 
@@ -81,16 +87,17 @@ std::string AbsoluteDir(const std::string& dir) {
   return out;
 }
 
-Result<OpenedRepo> OpenRepo(const RepoOptions& options, bool exclusive, const std::string& operation,
-                            bool load_index) {
+Result<OpenedRepo> OpenRepo(const RepoOptions& options, repo::LockMode mode, const std::string& operation,
+                            bool load_index, std::string* password_out) {
   auto backend = OpenBackend(options);
   if (!backend.ok()) return backend.status();
   auto password = ReadPassword(options.password_file, /*confirm=*/false);
   if (!password.ok()) return password.status();
-  return OpenWith(std::move(backend).value(), *password, exclusive, operation, load_index);
+  if (password_out) *password_out = *password;
+  return OpenWith(std::move(backend).value(), *password, mode, operation, load_index);
 }
 
-Result<OpenedRepo> OpenOrInitRepo(const RepoOptions& options, bool exclusive, const std::string& operation,
+Result<OpenedRepo> OpenOrInitRepo(const RepoOptions& options, repo::LockMode mode, const std::string& operation,
                                   bool load_index, bool* created) {
   *created = false;
   bool missing = false;
@@ -102,14 +109,14 @@ Result<OpenedRepo> OpenOrInitRepo(const RepoOptions& options, bool exclusive, co
     missing = !std::filesystem::exists(options.repo, ec) ||
               (std::filesystem::is_directory(options.repo, ec) && std::filesystem::is_empty(options.repo, ec));
   }
-  if (!missing) return OpenRepo(options, exclusive, operation, load_index);
+  if (!missing) return OpenRepo(options, mode, operation, load_index);
   auto password = ReadPassword(options.password_file, /*confirm=*/true);
   if (!password.ok()) return password.status();
   auto backend = CreateBackend(options);
   if (!backend.ok()) return backend.status();
   PB_RETURN_IF_ERROR(repo::Repository::Init(**backend, *password, repo::kDefaultKdf));
   *created = true;
-  return OpenWith(std::move(backend).value(), *password, exclusive, operation, load_index);
+  return OpenWith(std::move(backend).value(), *password, mode, operation, load_index);
 }
 
 Result<std::vector<repo::SnapshotRef>> ReadableSnapshots(repo::Repository* repo) {

@@ -43,14 +43,18 @@ struct OpenedRepo {
   std::unique_ptr<repo::Repository> repo;
   std::unique_ptr<repo::RepoLock> lock;
 };
-// Opens options.repo, unlocks it, takes the lock (exclusive or shared) for
-// `operation` and loads the index when asked.
-Result<OpenedRepo> OpenRepo(const RepoOptions& options, bool exclusive, const std::string& operation,
-                            bool load_index);
+// Opens options.repo, unlocks it, takes the lock for `operation` in `mode`
+// (repo/lock.h: kRead for commands that only read, kAppend for backups,
+// kExclusive for what deletes or replaces files) and loads the index when
+// asked; index files that cannot be read are named on stderr (their blobs
+// read as missing; `paymentsctl repair` rebuilds the index). `password`,
+// when given, receives the password it was opened with (key commands).
+Result<OpenedRepo> OpenRepo(const RepoOptions& options, repo::LockMode mode, const std::string& operation,
+                            bool load_index, std::string* password = nullptr);
 
 // OpenRepo, but a repository directory that does not exist or is empty is
 // created first (paymentsctl init); *created tells which happened.
-Result<OpenedRepo> OpenOrInitRepo(const RepoOptions& options, bool exclusive, const std::string& operation,
+Result<OpenedRepo> OpenOrInitRepo(const RepoOptions& options, repo::LockMode mode, const std::string& operation,
                                   bool load_index, bool* created);
 
 // The readable snapshots; each damaged snapshot file is skipped with a

@@ -108,7 +108,7 @@ void AddSnapshotsCommand(CLI::App* app, int* exit_code) {
   AddSnapshotFilterOptions(cmd, &opts->filter);
   cmd->add_flag("--json", opts->json, "print a JSON array");
   cmd->callback([opts, exit_code] {
-    auto opened = OpenRepo(*opts, /*exclusive=*/false, "snapshots", /*load_index=*/false);
+    auto opened = OpenRepo(*opts, repo::LockMode::kRead, "snapshots", /*load_index=*/false);
     if (!opened.ok()) {
       *exit_code = ReportError("snapshots", opened.status());
       return;
@@ -162,7 +162,7 @@ void AddLsCommand(CLI::App* app, int* exit_code) {
   AddSnapshotFilterOptions(cmd, &opts->filter);
   cmd->add_flag("--json", opts->json, "print a JSON array");
   cmd->callback([opts, exit_code] {
-    auto opened = OpenRepo(*opts, /*exclusive=*/false, "ls", /*load_index=*/true);
+    auto opened = OpenRepo(*opts, repo::LockMode::kRead, "ls", /*load_index=*/true);
     if (!opened.ok()) {
       *exit_code = ReportError("ls", opened.status());
       return;
@@ -191,7 +191,7 @@ void AddCheckCommand(CLI::App* app, int* exit_code) {
   cmd->add_flag("--read-data", opts->read_data, "read and verify every pack (every byte)");
   cmd->add_flag("--json", opts->json, "print the report as JSON");
   cmd->callback([opts, exit_code] {
-    auto opened = OpenRepo(*opts, /*exclusive=*/false, "check", /*load_index=*/false);
+    auto opened = OpenRepo(*opts, repo::LockMode::kRead, "check", /*load_index=*/false);
     if (!opened.ok()) {
       *exit_code = ReportError("check", opened.status());
       return;
@@ -218,14 +218,7 @@ void AddCheckCommand(CLI::App* app, int* exit_code) {
           .UInt("bytes_read", report->bytes_read)
           .UInt("wal_objects", report->wal_objects)
           .UInt("wal_objects_read", report->wal_opened);
-      for (auto [key, list] : {std::pair{"problems", &report->problems}, std::pair{"notes", &report->notes}}) {
-        std::string arr = "[";
-        for (size_t i = 0; i < list->size(); ++i) {
-          if (i) arr.push_back(',');
-          AppendJsonString(&arr, (*list)[i]);
-        }
-        o.Raw(key, arr + "]");
-      }
+      o.Raw("problems", JsonStringArray(report->problems)).Raw("notes", JsonStringArray(report->notes));
       o.Close();
       std::cout << out << "\n";
     } else {
@@ -234,8 +227,12 @@ void AddCheckCommand(CLI::App* app, int* exit_code) {
       std::cout << report->snapshots << " snapshot(s), " << report->trees << " tree(s), " << report->packs
                 << " pack(s), " << report->wal_objects << " wal object(s) (" << report->wal_opened << " read)";
       if (opts->read_data) std::cout << ", " << report->blobs << " blob(s) and " << HumanBytes(report->bytes_read) << " read";
-      std::cout << (report->ok() ? ": no damage found\n" : ": " + std::to_string(report->problems.size()) +
-                                                                " problem(s): do not prune; take a fresh backup and read docs/repository-format.md\n");
+      if (report->ok()) {
+        std::cout << ": no damage found\n";
+      } else {
+        std::cout << ": " << report->problems.size() << " problem(s): do not prune; run `paymentsctl repair`, then a "
+                  << "backup (docs/backups.md, \"The repository is damaged\")\n";
+      }
     }
     *exit_code = report->ok() ? 0 : 1;
   });

@@ -15,5 +15,8 @@ void AddRestoreCommand(CLI::App* app, int* exit_code);
 void AddCheckCommand(CLI::App* app, int* exit_code);
 void AddForgetCommand(CLI::App* app, int* exit_code);
 void AddReplicateCommand(CLI::App* app, int* exit_code);
+void AddRepairCommand(CLI::App* app, int* exit_code);
+void AddUnlockCommand(CLI::App* app, int* exit_code);
+void AddKeyCommand(CLI::App* app, int* exit_code);
 
 }  // namespace pb::cli

@@ -125,7 +125,7 @@ void AddRestoreCommand(CLI::App* app, int* exit_code) {
       }
       options.owner = *owner;
     }
-    auto opened = OpenRepo(*opts, /*exclusive=*/false, "restore", /*load_index=*/true);
+    auto opened = OpenRepo(*opts, repo::LockMode::kRead, "restore", /*load_index=*/true);
     if (!opened.ok()) {
       *exit_code = ReportError("restore", opened.status());
       return;

@@ -71,6 +71,16 @@ void JsonObject::Sep(std::string_view key) {
   out_->append("\":");
 }
 
+std::string JsonStringArray(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out.push_back(',');
+    AppendJsonString(&out, items[i]);
+  }
+  out.push_back(']');
+  return out;
+}
+
 JsonObject& JsonObject::Str(std::string_view key, std::string_view value) {
   Sep(key);
   AppendJsonString(out_, value);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pb {
 
@@ -13,6 +14,9 @@ namespace pb {
 // not part of one becomes \ufffd, so the text is always valid JSON (an id
 // from a URL path may hold any byte).
 void AppendJsonString(std::string* out, std::string_view s);
+
+// A JSON array of the strings `items` (each as AppendJsonString writes it).
+std::string JsonStringArray(const std::vector<std::string>& items);
 
 // Builds one JSON object: JsonObject(&out).Str("a", "x").Int("n", 1).Close().
 // Keys are written as given (callers use literal, safe keys).

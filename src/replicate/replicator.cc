@@ -218,7 +218,7 @@ void Replicator::ShipLoop() {
 }
 
 Status Replicator::TakeSnapshot() {
-  auto lock = repo::RepoLock::Acquire(repo_.get(), /*exclusive=*/true, "replicate snapshot");
+  auto lock = repo::RepoLock::Acquire(repo_.get(), repo::LockMode::kAppend, "replicate snapshot");
   if (!lock.ok()) return lock.status();
   PB_RETURN_IF_ERROR(repo_->LoadIndex());
   backup::BackupOptions options;

@@ -49,12 +49,7 @@ class Checker {
     auto names = repo_->backend().List("index");
     if (!names.ok()) return names.status();
     for (const std::string& name : *names) {
-      auto json = repo_->LoadFile("index", name);
-      if (!json.ok()) {
-        Problem(json.status().message());
-        continue;
-      }
-      auto packs = DecodeIndexFile(*json, "index/" + name);
+      auto packs = repo_->LoadIndexFile(name);
       if (!packs.ok()) {
         Problem(packs.status().message());
         continue;

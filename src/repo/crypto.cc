@@ -218,7 +218,15 @@ Result<std::string> EncodeKeyFile(const MasterKey& key, std::string_view passwor
   return out;
 }
 
-Result<MasterKey> DecodeKeyFile(std::string_view json, std::string_view password) {
+namespace {
+
+// Every field of a key file, checked; the master key still sealed.
+struct ParsedKeyFile {
+  KeyFileInfo info;
+  std::string salt, sealed;
+};
+
+Result<ParsedKeyFile> ParseKeyFile(std::string_view json) {
   InitCrypto();
   simdjson::dom::parser parser;
   simdjson::dom::object obj;
@@ -234,15 +242,32 @@ Result<MasterKey> DecodeKeyFile(std::string_view json, std::string_view password
   std::string_view kdf;
   PB_RETURN_IF_ERROR(GetString(obj, "kdf", &kdf));
   if (kdf != kKdfName) return KeyFileCorrupt("kdf", "names an unknown algorithm: " + std::string(kdf));
-  KdfParams params{};
-  PB_RETURN_IF_ERROR(GetUInt(obj, "opslimit", &params.opslimit));
-  PB_RETURN_IF_ERROR(GetUInt(obj, "memlimit", &params.memlimit));
-  PB_RETURN_IF_ERROR(CheckKdfParams(params, /*decoding=*/true));
+  ParsedKeyFile parsed;
+  PB_RETURN_IF_ERROR(GetUInt(obj, "opslimit", &parsed.info.kdf.opslimit));
+  PB_RETURN_IF_ERROR(GetUInt(obj, "memlimit", &parsed.info.kdf.memlimit));
+  PB_RETURN_IF_ERROR(CheckKdfParams(parsed.info.kdf, /*decoding=*/true));
   std::string_view created_at;
   PB_RETURN_IF_ERROR(GetString(obj, "created_at", &created_at));
-  std::string salt, sealed;
-  PB_RETURN_IF_ERROR(GetBase64(obj, "salt", kSaltBytes, &salt));
-  PB_RETURN_IF_ERROR(GetBase64(obj, "sealed_key", kSealedKeyBytes, &sealed));
+  parsed.info.created_at = created_at;
+  PB_RETURN_IF_ERROR(GetBase64(obj, "salt", kSaltBytes, &parsed.salt));
+  PB_RETURN_IF_ERROR(GetBase64(obj, "sealed_key", kSealedKeyBytes, &parsed.sealed));
+  return parsed;
+}
+
+}  // namespace
+
+Result<KeyFileInfo> InspectKeyFile(std::string_view json) {
+  auto parsed = ParseKeyFile(json);
+  if (!parsed.ok()) return parsed.status();
+  return parsed->info;
+}
+
+Result<MasterKey> DecodeKeyFile(std::string_view json, std::string_view password) {
+  auto parsed = ParseKeyFile(json);
+  if (!parsed.ok()) return parsed.status();
+  const KdfParams& params = parsed->info.kdf;
+  const std::string& salt = parsed->salt;
+  const std::string& sealed = parsed->sealed;
 
   ScopedKey wrapping;
   PB_RETURN_IF_ERROR(DeriveKey(password, salt, params, &wrapping.bytes));

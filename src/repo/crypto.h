@@ -97,4 +97,14 @@ Result<std::string> EncodeKeyFile(const MasterKey& key, std::string_view passwor
 // The message does not name the file: callers prefix it.
 Result<MasterKey> DecodeKeyFile(std::string_view json, std::string_view password);
 
+// The public fields of a key file: what `paymentsctl key list` shows.
+struct KeyFileInfo {
+  KdfParams kdf{};
+  std::string created_at;  // as written (ISO-8601 UTC)
+};
+
+// Parses a key file without a password (nothing is decrypted). Errors:
+// Corruption as DecodeKeyFile's.
+Result<KeyFileInfo> InspectKeyFile(std::string_view json);
+
 }  // namespace pb::repo

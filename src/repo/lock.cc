@@ -7,6 +7,7 @@
 
 #include "common/json_text.h"
 #include "common/log.h"
+#include "common/stop_point.h"
 #include "common/time_util.h"
 #include "repo/json_fields.h"
 
@@ -44,10 +45,32 @@ bool ProcessAlive(uint64_t pid) {
   return kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
 }
 
-bool IsStale(const LockInfo& info) {
-  if (NowMillis() - info.time_ms > kLockStaleMs) return true;
-  return info.host == HostName() && !ProcessAlive(info.pid);
+// Why a lock is stale, or "" when it is not.
+std::string StaleReason(const LockInfo& info) {
+  if (NowMillis() - info.time_ms > kLockStaleMs) return "not refreshed for more than 30 minutes";
+  if (info.host == HostName() && !ProcessAlive(info.pid)) return "its process is no longer running on this host";
+  return "";
 }
+
+// "backup (shared, pid 12 on host1 since <time>; locks/<name>)".
+std::string Describe(const std::string& name, const LockInfo& info) {
+  return (info.operation.empty() ? "an unknown operation" : info.operation) + " (" +
+         (info.exclusive ? "exclusive" : "shared") + ", pid " + std::to_string(info.pid) + " on " + info.host +
+         " since " + FormatIso8601(info.time_ms) + "; locks/" + name + ")";
+}
+
+// The lock file `name`, read and decoded. NotFound when it was released
+// meanwhile; Corruption (naming it) when it cannot be read.
+Result<LockInfo> ReadLock(Repository* repo, const std::string& name) {
+  auto json = repo->LoadFile("locks", name);
+  if (!json.ok()) return json.status();
+  return DecodeLock(*json, "locks/" + name);
+}
+
+constexpr const char* kUnlockAdvice =
+    "If that process is gone (its host was lost, or it was killed), `paymentsctl unlock` removes its lock once it "
+    "is stale (same host and not running, or not refreshed for 30 minutes) and `paymentsctl unlock --remove-all` "
+    "at once";
 
 }  // namespace
 
@@ -57,14 +80,15 @@ Result<std::string> RepoLock::WriteLockFile() {
       .Str("host", HostName())
       .UInt("pid", static_cast<uint64_t>(getpid()))
       .Str("time", FormatIso8601(NowMillis()))
-      .Bool("exclusive", exclusive_)
+      .Bool("exclusive", mode_ == LockMode::kExclusive)
       .Str("operation", operation_)
       .Close();
   return repo_->SaveFile("locks", json);
 }
 
-Result<std::unique_ptr<RepoLock>> RepoLock::Acquire(Repository* repo, bool exclusive, const std::string& operation) {
-  std::unique_ptr<RepoLock> lock(new RepoLock(repo, exclusive, operation));
+Result<std::unique_ptr<RepoLock>> RepoLock::Acquire(Repository* repo, LockMode mode, const std::string& operation) {
+  std::unique_ptr<RepoLock> lock(new RepoLock(repo, mode, operation));
+  const bool exclusive = mode == LockMode::kExclusive;
   auto own = lock->WriteLockFile();
   if (!own.ok()) return own.status();
   lock->name_ = *own;
@@ -74,40 +98,72 @@ Result<std::unique_ptr<RepoLock>> RepoLock::Acquire(Repository* repo, bool exclu
     lock->name_.clear();
   };
   auto names = repo->backend().List("locks");
+  if (!names.ok() && mode == LockMode::kRead && names.status().kind() == Status::Kind::kCorruption) {
+    // A reader cannot harm the repository: it goes on, saying why.
+    spdlog::warn("{}; going on without checking the other locks (this command only reads)", names.status().message());
+    names = std::vector<std::string>{};
+  }
   if (!names.ok()) {
     release_own();
     return names.status();
   }
   for (const std::string& name : *names) {
     if (name == lock->name_) continue;
-    auto json = repo->LoadFile("locks", name);
-    if (!json.ok()) {
-      if (json.status().kind() == Status::Kind::kNotFound) continue;  // released meanwhile
-      release_own();
-      return Status::Conflict("locks/" + name + " cannot be read (" + json.status().message() +
-                              "); if no paymentsctl is running on this repository, delete that file");
-    }
-    auto info = DecodeLock(*json, "locks/" + name);
+    auto info = ReadLock(repo, name);
     if (!info.ok()) {
+      if (info.status().kind() == Status::Kind::kNotFound) continue;  // released meanwhile
+      if (mode == LockMode::kRead && info.status().kind() == Status::Kind::kCorruption) {
+        spdlog::warn("ignoring the lock file locks/{}, which cannot be read ({}); `paymentsctl unlock` removes it",
+                     name, info.status().message());
+        continue;
+      }
       release_own();
-      return info.status();
+      return Status::Conflict("locks/" + name + " cannot be read (" + info.status().message() +
+                              "); if it is not the lock of a paymentsctl running now, `paymentsctl unlock` removes it");
     }
-    if (IsStale(*info)) {
-      spdlog::warn("removing stale lock locks/{} of pid {} on {} ({} since {})", name, info->pid, info->host,
-                   info->operation, FormatIso8601(info->time_ms));
+    if (std::string stale = StaleReason(*info); !stale.empty()) {
+      spdlog::warn("removing the stale lock {} ({})", Describe(name, *info), stale);
       (void)repo->backend().Remove(PathOf("locks", name));
       continue;
     }
     if (exclusive || info->exclusive) {
       release_own();
-      return Status::Conflict("the repository is locked by " + info->operation + " (pid " +
-                              std::to_string(info->pid) + " on " + info->host + ", since " +
-                              FormatIso8601(info->time_ms) + "); wait for it to finish. A lock whose process died is "
-                              "removed automatically (at once on the same host, after 30 minutes otherwise)");
+      return Status::Conflict("the repository is locked by " + Describe(name, *info) + "; " +
+                              (exclusive ? operation : info->operation) +
+                              " needs the repository alone: wait for it to finish. " + kUnlockAdvice);
     }
   }
   lock->refresher_ = std::thread([l = lock.get()] { l->RefreshLoop(); });
+  StopPoint("locked:" + operation);
   return lock;
+}
+
+Result<UnlockReport> RemoveLocks(Repository* repo, bool remove_all) {
+  auto names = repo->backend().List("locks");
+  if (!names.ok()) return names.status();
+  UnlockReport report;
+  for (const std::string& name : *names) {
+    auto info = ReadLock(repo, name);
+    std::string line, reason;
+    if (!info.ok()) {
+      if (info.status().kind() == Status::Kind::kNotFound) continue;  // released meanwhile
+      if (info.status().kind() != Status::Kind::kCorruption) return info.status();
+      line = "locks/" + name;
+      reason = "it cannot be read: " + info.status().message();
+    } else {
+      line = Describe(name, *info);
+      reason = StaleReason(*info);
+      if (reason.empty() && remove_all) reason = "--remove-all";
+    }
+    if (reason.empty()) {
+      report.kept.push_back(line + ": not stale, its process may still run (--remove-all removes it)");
+      continue;
+    }
+    Status st = repo->backend().Remove(PathOf("locks", name));
+    if (!st.ok() && st.kind() != Status::Kind::kNotFound) return st;
+    report.removed.push_back(line + ": " + reason);
+  }
+  return report;
 }
 
 void RepoLock::RefreshLoop() {

@@ -1,6 +1,7 @@
 #include "repo/prune.h"
 
 #include "repo/blob_writer.h"
+#include "repo/repacker.h"
 #include "repo/wal.h"
 #include "repo/wal_check.h"
 
@@ -43,31 +44,6 @@ Status MarkUsed(Repository* repo, BlobSet* used) {
   return Status::Ok();
 }
 
-// Writes packs built from copied blobs and remembers them for the index.
-class Repacker {
- public:
-  explicit Repacker(Repository* repo) : repo_(repo) {}
-  Status Copy(const PackEntry& e, std::string_view stored) {
-    builder_.Add(e.id, e.type, stored, e.plain_length);
-    return builder_.bytes() >= kPackTargetBytes ? Close() : Status::Ok();
-  }
-  Status Close() {
-    if (builder_.empty()) return Status::Ok();
-    IndexedPack pack;
-    std::string bytes = builder_.Finish(repo_->key(), &pack.blobs);
-    pack.pack = Sha256Of(bytes);
-    PB_RETURN_IF_ERROR(repo_->backend().Write(PathOf("data", ToHex(pack.pack)), bytes));
-    written_.push_back(std::move(pack));
-    return Status::Ok();
-  }
-  std::vector<IndexedPack>& written() { return written_; }
-
- private:
-  Repository* repo_;
-  PackBuilder builder_;
-  std::vector<IndexedPack> written_;
-};
-
 }  // namespace
 
 Result<PruneReport> Prune(Repository* repo, bool dry_run) {
@@ -78,9 +54,7 @@ Result<PruneReport> Prune(Repository* repo, bool dry_run) {
   if (!index_names.ok()) return index_names.status();
   std::map<Digest, std::vector<PackEntry>> packs;
   for (const std::string& name : *index_names) {
-    auto json = repo->LoadFile("index", name);
-    if (!json.ok()) return json.status();
-    auto decoded = DecodeIndexFile(*json, "index/" + name);
+    auto decoded = repo->LoadIndexFile(name);
     if (!decoded.ok()) return decoded.status();
     for (IndexedPack& p : *decoded) packs.emplace(p.pack, std::move(p.blobs));
   }
@@ -150,16 +124,7 @@ Result<PruneReport> Prune(Repository* repo, bool dry_run) {
   PB_RETURN_IF_ERROR(repacker.Close());
   // 2. New index files for everything kept, 3. old index files removed.
   for (IndexedPack& p : repacker.written()) keep.push_back(std::move(p));
-  std::set<std::string> new_index;
-  for (size_t i = 0; i < keep.size(); i += kPacksPerIndexFile) {
-    std::vector<IndexedPack> batch(keep.begin() + i, keep.begin() + std::min(keep.size(), i + kPacksPerIndexFile));
-    auto saved = repo->SaveFile("index", EncodeIndexFile(batch));
-    if (!saved.ok()) return saved.status();
-    new_index.insert(*saved);
-  }
-  for (const std::string& name : *index_names) {
-    if (!new_index.count(name)) PB_RETURN_IF_ERROR(repo->backend().Remove(PathOf("index", name)));
-  }
+  PB_RETURN_IF_ERROR(ReplaceIndexFiles(repo, keep, *index_names));
   // 4. Unused packs go last: no index lists them any more.
   for (const Digest& pack : remove) PB_RETURN_IF_ERROR(repo->backend().Remove(PathOf("data", ToHex(pack))));
   for (const auto& [pack, needed] : rewrite) PB_RETURN_IF_ERROR(repo->backend().Remove(PathOf("data", ToHex(pack))));

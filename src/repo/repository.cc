@@ -116,6 +116,7 @@ Result<std::unique_ptr<Repository>> Repository::Open(std::unique_ptr<Backend> ba
     auto key = DecodeKeyFile(*text, password);
     if (key.ok()) {
       repo->key_ = *key;
+      repo->key_file_ = name;
       opened = true;
       break;
     }
@@ -164,15 +165,24 @@ Result<std::string> Repository::LoadFile(std::string_view folder, std::string_vi
   return OpenSealedFile(key_, *stored, path);
 }
 
+Result<std::vector<IndexedPack>> Repository::LoadIndexFile(const std::string& name) {
+  auto json = LoadFile("index", name);
+  if (!json.ok()) return json.status();
+  return DecodeIndexFile(*json, "index/" + name);
+}
+
 Status Repository::LoadIndex() {
   auto names = backend_->List("index");
   if (!names.ok()) return names.status();
   index_ = Index();
+  unreadable_index_.clear();
   for (const std::string& name : *names) {
-    auto json = LoadFile("index", name);
-    if (!json.ok()) return json.status();
-    auto packs = DecodeIndexFile(*json, "index/" + name);
-    if (!packs.ok()) return packs.status();
+    auto packs = LoadIndexFile(name);
+    if (!packs.ok()) {
+      if (packs.status().kind() != Status::Kind::kCorruption) return packs.status();
+      unreadable_index_.push_back(packs.status().message());
+      continue;
+    }
     for (const IndexedPack& p : *packs) index_.Add(p);
   }
   return Status::Ok();
@@ -180,7 +190,15 @@ Status Repository::LoadIndex() {
 
 Result<std::string> Repository::ReadBlob(const Digest& id) {
   const BlobLocation* loc = index_.Find(id);
-  if (!loc) return Status::NotFound("blob " + ToHex(id) + " is not in the index (the repository lost data)");
+  if (!loc) {
+    std::string why = "blob " + ToHex(id) + " is not in the index (the repository lost data";
+    if (!unreadable_index_.empty()) {
+      why += ", or it is listed in an index file that cannot be read: " + unreadable_index_.front();
+      if (unreadable_index_.size() > 1) why += " (and " + std::to_string(unreadable_index_.size() - 1) + " more)";
+      why += "; `paymentsctl repair` rebuilds the index from the packs";
+    }
+    return Status::NotFound(why + ")");
+  }
   return std::move(ReadPackRange({id}, {loc}).front());
 }
 

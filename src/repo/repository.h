@@ -69,15 +69,30 @@ class Repository {
   // opens it. Corruption naming the path on any damage.
   Result<std::string> LoadFile(std::string_view folder, std::string_view name);
 
+  // Reads, checks and decodes index/<name>. Corruption naming it on any
+  // damage; backend errors.
+  Result<std::vector<IndexedPack>> LoadIndexFile(const std::string& name);
+
   // Reads every index file into index(), replacing what it held (a
-  // long-running process reloads it after a prune). Corruption names the
-  // damaged file.
+  // long-running process reloads it after a prune). A damaged index file
+  // (Corruption: its name is not its SHA-256, it does not open or parse) is
+  // skipped and its message kept in unreadable_index_files(): the blobs it
+  // listed read as missing (ReadBlob says which file could not be read), so
+  // only the snapshots that need them are affected, and a backup stores
+  // them again. Errors: backend errors (a folder that cannot be listed, a
+  // file that cannot be read for another reason).
   Status LoadIndex();
   const Index& index() const { return index_; }
   Index& mutable_index() { return index_; }
+  // "index/<name>: <why>" for each index file the last LoadIndex skipped.
+  const std::vector<std::string>& unreadable_index_files() const { return unreadable_index_; }
+
+  // The name (under keys/) of the key file the password opened.
+  const std::string& key_file() const { return key_file_; }
 
   // Reads one blob from its pack and verifies it (OpenBlob).
-  // NotFound when the index does not know it.
+  // NotFound when the index does not know it (naming the index files
+  // LoadIndex skipped, if any).
   Result<std::string> ReadBlob(const Digest& id);
   // Reads the blobs `ids` with one ranged read of their pack (bytes between
   // them are read and dropped) and checks each (OpenBlob): one result per
@@ -100,8 +115,10 @@ class Repository {
                                                  const std::vector<const BlobLocation*>& locs);
   std::unique_ptr<Backend> backend_;
   MasterKey key_;
+  std::string key_file_;
   RepoConfig config_;
   Index index_;
+  std::vector<std::string> unreadable_index_;
 };
 
 }  // namespace pb::repo

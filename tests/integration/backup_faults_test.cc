@@ -49,7 +49,7 @@ class RepoFaults : public BackupTest {
 TEST_F(RepoFaults, BackupFailsNamingTheHolderWhileAnotherProcessHoldsTheExclusiveLock) {
   auto repo = OpenInProcess();
   ASSERT_NE(repo, nullptr);
-  auto lock = repo::RepoLock::Acquire(repo.get(), /*exclusive=*/true, "forget");
+  auto lock = repo::RepoLock::Acquire(repo.get(), repo::LockMode::kExclusive, "forget");
   ASSERT_TRUE(lock.ok()) << lock.status().ToString();
 
   ChildResult locked = Ctl({"backup", "--data-dir", data_});

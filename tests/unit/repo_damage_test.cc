@@ -10,7 +10,10 @@
 //     the damaged file) and leaves neither the target nor anything beside it;
 //   - or, where the damage touches only redundant bytes (a pack's header, a
 //     key file's name), the restore is byte-identical: every blob a restore
-//     reads is authenticated against its id, so it never yields wrong bytes.
+//     reads is authenticated against its id, so it never yields wrong bytes;
+//   - and repo::Repair (`paymentsctl repair`) keeps every sound blob, drops
+//     the rest, names the snapshots and files that lost data, and a backup
+//     afterwards makes whole again what the data directory still holds.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,6 +28,7 @@
 #include <vector>
 
 #include "repo/crypto.h"
+#include "repo/repair.h"
 #include "repo/repository.h"
 #include "repo_test_util.h"
 #include "support/temp_dir.h"
@@ -472,6 +476,127 @@ TEST_F(DamageTest, PacksSwappedAreNamed) {
   ExpectCheckNames({a, b});
   ExpectRestoreRefused(s().snap1, {a});
   ExpectRestoreRefused(s().snap2, {b});
+}
+
+// ---------------------------------------------------------------- repair
+
+class RepairTest : public DamageTest {
+ protected:
+  repo::RepairReport RunRepair(bool dry_run = false) {
+    auto repo = OpenRepo(repo_, kRepoPassword, /*load_index=*/false);
+    EXPECT_TRUE(repo.ok()) << repo.status().ToString();
+    if (!repo.ok()) return {};
+    auto report = repo::Repair(repo->get(), dry_run, nullptr);
+    EXPECT_TRUE(report.ok()) << report.status().ToString();
+    return report.ok() ? *report : repo::RepairReport{};
+  }
+  // The lost paths repair reported for `snapshot` ("" if none).
+  static std::string LostOf(const repo::RepairReport& r, const std::string& snapshot) {
+    for (const repo::SnapshotLoss& l : r.losses) {
+      if (l.snapshot.id == snapshot) {
+        std::string out;
+        for (const std::string& p : l.paths) out += p + ";";
+        return out;
+      }
+    }
+    return "";
+  }
+  // A backup of the sound repository's data directory into this copy.
+  void BackupAgain() { Backup(repo_, s().tmp.Sub("data")); }
+};
+
+TEST_F(RepairTest, ASoundRepositoryIsLeftAsItIs) {
+  std::set<std::string> index = Names(repo_, "index"), packs = Names(repo_, "data");
+  repo::RepairReport r = RunRepair();
+  EXPECT_FALSE(r.index_rewritten);
+  EXPECT_EQ(r.packs_sound, 2u);
+  EXPECT_TRUE(r.losses.empty());
+  EXPECT_EQ(Names(repo_, "index"), index);
+  EXPECT_EQ(Names(repo_, "data"), packs);
+}
+
+TEST_F(RepairTest, ADataBlobFlipIsDroppedTheRestKeptAndABackupMakesBothSnapshotsWhole) {
+  std::string rel = PackPath(s().pack1);
+  FlipBit(rel, s().data_blob.offset + s().data_blob.length / 2);
+  std::map<std::string, std::string> before;
+  for (const std::string& f : {rel, PathOf("index", s().index1)}) before[f] = ReadBytes(Path(f));
+  repo::RepairReport dry = RunRepair(/*dry_run=*/true);
+  EXPECT_EQ(dry.damaged_packs.size(), 1u);
+  for (const auto& [f, bytes] : before) EXPECT_EQ(ReadBytes(Path(f)), bytes) << "a dry run changed " << f;
+
+  repo::RepairReport r = RunRepair();
+  ASSERT_EQ(r.damaged_packs.size(), 1u);
+  EXPECT_NE(r.damaged_packs[0].find(rel), std::string::npos) << r.damaged_packs[0];
+  EXPECT_EQ(r.blobs_dropped, 1u);
+  EXPECT_GE(r.blobs_salvaged, 3u);
+  EXPECT_EQ(LostOf(r, s().snap1), "/big.bin;");
+  EXPECT_EQ(LostOf(r, s().snap2), "/big.bin;");
+  EXPECT_FALSE(fs::exists(Path(rel)));
+  ExpectRestoreRefused(s().snap1, {"big.bin: "});
+  ExpectRestoreRefused(s().snap2, {"1 file(s)", "big.bin: "});
+  // big.bin still holds those bytes: the backup stores the blob again
+  // under the same id, and both old snapshots are whole again.
+  BackupAgain();
+  ExpectRestoreIdentical(s().snap1, s().pic1);
+  ExpectRestoreIdentical(s().snap2, s().pic2);
+  ExpectCheckClean();
+}
+
+TEST_F(RepairTest, ADeletedPackLeavesTheSnapshotsThatNeededItListedAndTheOthersWhole) {
+  std::string rel = PackPath(s().pack1);
+  Delete(rel);
+  repo::RepairReport r = RunRepair();
+  ASSERT_EQ(r.missing_packs.size(), 1u);
+  EXPECT_NE(r.missing_packs[0].find(rel), std::string::npos);
+  EXPECT_EQ(LostOf(r, s().snap1), "/;") << "snapshot 1's root tree was in the deleted pack";
+  EXPECT_EQ(LostOf(r, s().snap2), "/big.bin;/sub/notes.txt;");
+  BackupAgain();
+  // Snapshot 2's files are back; snapshot 1's trees held what no longer exists.
+  ExpectRestoreIdentical(s().snap2, s().pic2);
+  ExpectRestoreRefused(s().snap1, {"not in the index"});
+}
+
+TEST_F(RepairTest, ADamagedHeaderIsRepairedFromTheIndexWithoutLosingABlob) {
+  std::string rel = PackPath(s().pack1);
+  FlipBit(rel, fs::file_size(Path(rel)) - 4 - 30);
+  repo::RepairReport r = RunRepair();
+  EXPECT_EQ(r.damaged_packs.size(), 1u);
+  EXPECT_EQ(r.blobs_dropped, 0u);
+  EXPECT_TRUE(r.losses.empty());
+  ExpectCheckClean();
+  ExpectRestoreIdentical(s().snap1, s().pic1);
+  ExpectRestoreIdentical(s().snap2, s().pic2);
+}
+
+TEST_F(RepairTest, SwappedIndexFilesAreReplacedByAnIndexRebuiltFromThePacks) {
+  Swap(PathOf("index", s().index1), PathOf("index", s().index2));
+  repo::RepairReport r = RunRepair();
+  EXPECT_EQ(r.unreadable_index.size(), 2u);
+  EXPECT_TRUE(r.index_rewritten);
+  EXPECT_TRUE(r.losses.empty());
+  ExpectCheckClean();
+  ExpectRestoreIdentical(s().snap1, s().pic1);
+  ExpectRestoreIdentical(s().snap2, s().pic2);
+}
+
+TEST_F(RepairTest, SwappedPacksAreCopiedUnderTheirTrueNames) {
+  Swap(PackPath(s().pack1), PackPath(s().pack2));
+  repo::RepairReport r = RunRepair();
+  EXPECT_EQ(r.damaged_packs.size(), 2u);
+  EXPECT_EQ(r.blobs_dropped, 0u);
+  EXPECT_TRUE(r.losses.empty());
+  ExpectCheckClean();
+  ExpectRestoreIdentical(s().snap1, s().pic1);
+  ExpectRestoreIdentical(s().snap2, s().pic2);
+}
+
+TEST_F(RepairTest, AnIndexFileThatCannotBeReadAffectsOnlyTheSnapshotsThatNeedIt) {
+  TruncateHalf(PathOf("index", s().index2));
+  // Snapshot 1's blobs are all listed by the first index file.
+  ExpectRestoreIdentical(s().snap1, s().pic1);
+  ExpectRestoreRefused(s().snap2, {PathOf("index", s().index2)});
+  EXPECT_TRUE(RunRepair().losses.empty());
+  ExpectRestoreIdentical(s().snap2, s().pic2);
 }
 
 }  // namespace

@@ -1,8 +1,10 @@
 // Repository locks (repo/lock.h, docs/repository-format.md "Locks"): an
-// exclusive lock excludes every other lock, shared locks coexist, a refusal
-// names the holder, stale locks (older than 30 minutes, or of a dead process
-// on this host) are removed by the next locker, and a released lock leaves
-// no file behind.
+// exclusive lock excludes every other lock, shared locks (readers and
+// backups) coexist, a refusal names the holder, stale locks (older than 30
+// minutes, or of a dead process on this host) are removed by the next
+// locker, a lock file that cannot be read is ignored by readers only, a
+// released lock leaves no file behind, and RemoveLocks (`paymentsctl
+// unlock`) removes what is stale or unreadable, or everything.
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
@@ -24,6 +26,7 @@
 namespace pb::testing {
 namespace {
 
+using repo::LockMode;
 using repo::RepoLock;
 using Kind = Status::Kind;
 
@@ -72,28 +75,28 @@ class LockTest : public ::testing::Test {
 };
 
 TEST_F(LockTest, TwoExclusiveLocksConflictAndTheRefusalNamesTheHolder) {
-  auto held = RepoLock::Acquire(first_.get(), true, "backup");
+  auto held = RepoLock::Acquire(first_.get(), LockMode::kExclusive, "prune");
   ASSERT_TRUE(held.ok()) << held.status().ToString();
   EXPECT_EQ(Locks().size(), 1u);
-  auto refused = RepoLock::Acquire(second_.get(), true, "forget");
+  auto refused = RepoLock::Acquire(second_.get(), LockMode::kExclusive, "forget");
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().kind(), Kind::kConflict);
   const std::string& msg = refused.status().message();
-  EXPECT_NE(msg.find("locked by backup"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("locked by prune"), std::string::npos) << msg;
   EXPECT_NE(msg.find("pid " + std::to_string(::getpid())), std::string::npos) << msg;
   EXPECT_NE(msg.find(repo::HostName()), std::string::npos) << msg;
   EXPECT_EQ(Locks().size(), 1u) << "the refused locker left its lock file";
 }
 
 TEST_F(LockTest, ARefusedLockerRemovesItsLockFileOnceWithoutWarnings) {
-  auto held = RepoLock::Acquire(first_.get(), true, "backup");
+  auto held = RepoLock::Acquire(first_.get(), LockMode::kExclusive, "backup");
   ASSERT_TRUE(held.ok());
   std::ostringstream log;
   auto previous = spdlog::default_logger();
   spdlog::set_default_logger(
       std::make_shared<spdlog::logger>("capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
   {
-    auto refused = RepoLock::Acquire(second_.get(), true, "forget");
+    auto refused = RepoLock::Acquire(second_.get(), LockMode::kExclusive, "forget");
     EXPECT_FALSE(refused.ok());
   }
   spdlog::set_default_logger(previous);
@@ -102,27 +105,27 @@ TEST_F(LockTest, ARefusedLockerRemovesItsLockFileOnceWithoutWarnings) {
 }
 
 TEST_F(LockTest, SharedLocksCoexist) {
-  auto a = RepoLock::Acquire(first_.get(), false, "restore");
+  auto a = RepoLock::Acquire(first_.get(), LockMode::kRead, "restore");
   ASSERT_TRUE(a.ok()) << a.status().ToString();
-  auto b = RepoLock::Acquire(second_.get(), false, "check");
+  auto b = RepoLock::Acquire(second_.get(), LockMode::kRead, "check");
   ASSERT_TRUE(b.ok()) << b.status().ToString();
   EXPECT_EQ(Locks().size(), 2u);
 }
 
 TEST_F(LockTest, SharedAndExclusiveConflictEitherWay) {
   {
-    auto shared = RepoLock::Acquire(first_.get(), false, "restore");
+    auto shared = RepoLock::Acquire(first_.get(), LockMode::kRead, "restore");
     ASSERT_TRUE(shared.ok());
-    auto exclusive = RepoLock::Acquire(second_.get(), true, "backup");
+    auto exclusive = RepoLock::Acquire(second_.get(), LockMode::kExclusive, "backup");
     ASSERT_FALSE(exclusive.ok());
     EXPECT_EQ(exclusive.status().kind(), Kind::kConflict);
     EXPECT_NE(exclusive.status().message().find("locked by restore"), std::string::npos)
         << exclusive.status().message();
   }
   EXPECT_TRUE(Locks().empty());
-  auto exclusive = RepoLock::Acquire(first_.get(), true, "prune");
+  auto exclusive = RepoLock::Acquire(first_.get(), LockMode::kExclusive, "prune");
   ASSERT_TRUE(exclusive.ok());
-  auto shared = RepoLock::Acquire(second_.get(), false, "snapshots");
+  auto shared = RepoLock::Acquire(second_.get(), LockMode::kRead, "snapshots");
   ASSERT_FALSE(shared.ok());
   EXPECT_EQ(shared.status().kind(), Kind::kConflict);
   EXPECT_NE(shared.status().message().find("locked by prune"), std::string::npos) << shared.status().message();
@@ -130,13 +133,13 @@ TEST_F(LockTest, SharedAndExclusiveConflictEitherWay) {
 
 TEST_F(LockTest, ReleasingRemovesTheLockFile) {
   {
-    auto lock = RepoLock::Acquire(first_.get(), true, "backup");
+    auto lock = RepoLock::Acquire(first_.get(), LockMode::kExclusive, "backup");
     ASSERT_TRUE(lock.ok());
     EXPECT_EQ(Locks().size(), 1u);
   }
   EXPECT_TRUE(Locks().empty());
   // And the repository can be locked again at once.
-  auto again = RepoLock::Acquire(second_.get(), true, "forget");
+  auto again = RepoLock::Acquire(second_.get(), LockMode::kExclusive, "forget");
   ASSERT_TRUE(again.ok()) << again.status().ToString();
 }
 
@@ -144,7 +147,7 @@ TEST_F(LockTest, ALockOlderThanThirtyMinutesIsRemovedByTheNextLocker) {
   // Held by this (live) process and host, but not refreshed for 31 minutes.
   std::string stale = PlantLock(repo::HostName(), static_cast<uint64_t>(::getpid()),
                                 NowMillis() - 31 * 60 * 1000, true, "backup");
-  auto lock = RepoLock::Acquire(second_.get(), true, "forget");
+  auto lock = RepoLock::Acquire(second_.get(), LockMode::kExclusive, "forget");
   ASSERT_TRUE(lock.ok()) << lock.status().ToString();
   EXPECT_FALSE(Locks().count(stale));
   EXPECT_EQ(Locks().size(), 1u);
@@ -152,7 +155,7 @@ TEST_F(LockTest, ALockOlderThanThirtyMinutesIsRemovedByTheNextLocker) {
 
 TEST_F(LockTest, ALockOfADeadProcessOnThisHostIsRemovedByTheNextLocker) {
   std::string stale = PlantLock(repo::HostName(), static_cast<uint64_t>(DeadPid()), NowMillis(), true, "backup");
-  auto lock = RepoLock::Acquire(second_.get(), true, "forget");
+  auto lock = RepoLock::Acquire(second_.get(), LockMode::kExclusive, "forget");
   ASSERT_TRUE(lock.ok()) << lock.status().ToString();
   EXPECT_FALSE(Locks().count(stale));
   EXPECT_EQ(Locks().size(), 1u);
@@ -162,7 +165,7 @@ TEST_F(LockTest, ARecentLockOfAnotherHostIsHonoured) {
   // Its pid means nothing here: only its age can make it stale.
   std::string other = PlantLock("another-host.example", static_cast<uint64_t>(DeadPid()), NowMillis() - 60 * 1000,
                                 true, "backup");
-  auto refused = RepoLock::Acquire(second_.get(), false, "restore");
+  auto refused = RepoLock::Acquire(second_.get(), LockMode::kRead, "restore");
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("another-host.example"), std::string::npos)
       << refused.status().message();
@@ -172,7 +175,7 @@ TEST_F(LockTest, ARecentLockOfAnotherHostIsHonoured) {
 TEST_F(LockTest, AStaleSharedLockDoesNotBlockAndALiveOneStays) {
   std::string stale = PlantLock(repo::HostName(), static_cast<uint64_t>(DeadPid()), NowMillis(), false, "restore");
   std::string live = PlantLock("another-host.example", 1, NowMillis(), false, "check");
-  auto shared = RepoLock::Acquire(second_.get(), false, "ls");
+  auto shared = RepoLock::Acquire(second_.get(), LockMode::kRead, "ls");
   ASSERT_TRUE(shared.ok()) << shared.status().ToString();
   std::set<std::string> locks = Locks();
   EXPECT_FALSE(locks.count(stale));
@@ -186,10 +189,63 @@ TEST_F(LockTest, ADamagedLockFileIsNamed) {
   std::string bytes = ReadBytes(path);
   bytes[bytes.size() / 2] ^= 1;
   WriteBytes(path, bytes);
-  auto refused = RepoLock::Acquire(second_.get(), true, "backup");
+  auto refused = RepoLock::Acquire(second_.get(), LockMode::kExclusive, "backup");
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("locks/" + name), std::string::npos) << refused.status().message();
   EXPECT_EQ(Locks(), std::set<std::string>{name});
+}
+
+TEST_F(LockTest, BackupsShareTheRepositoryWithEachOtherAndWithReaders) {
+  auto backup = RepoLock::Acquire(first_.get(), LockMode::kAppend, "backup");
+  ASSERT_TRUE(backup.ok()) << backup.status().ToString();
+  auto other = RepoLock::Acquire(second_.get(), LockMode::kAppend, "backup");
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  auto reader = RepoLock::Acquire(second_.get(), LockMode::kRead, "restore");
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  auto prune = RepoLock::Acquire(second_.get(), LockMode::kExclusive, "prune");
+  ASSERT_FALSE(prune.ok());
+  EXPECT_NE(prune.status().message().find("locked by backup (shared"), std::string::npos) << prune.status().message();
+  EXPECT_NE(prune.status().message().find("paymentsctl unlock"), std::string::npos) << prune.status().message();
+}
+
+TEST_F(LockTest, ADamagedLockFileIsIgnoredByReadersOnly) {
+  std::string name = PlantLock("h", 1, NowMillis(), true, "prune");
+  std::string path = dir_ + "/locks/" + name;
+  std::string bytes = ReadBytes(path);
+  bytes[bytes.size() / 2] ^= 1;
+  WriteBytes(path, bytes);
+  std::ostringstream log;
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(
+      std::make_shared<spdlog::logger>("capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
+  {
+    auto reader = RepoLock::Acquire(second_.get(), LockMode::kRead, "snapshots");
+    EXPECT_TRUE(reader.ok()) << reader.status().ToString();
+  }
+  spdlog::set_default_logger(previous);
+  EXPECT_NE(log.str().find("locks/" + name), std::string::npos) << "the reader did not report it: " << log.str();
+  auto backup = RepoLock::Acquire(second_.get(), LockMode::kAppend, "backup");
+  ASSERT_FALSE(backup.ok());
+  EXPECT_NE(backup.status().message().find("locks/" + name), std::string::npos) << backup.status().message();
+  EXPECT_EQ(Locks(), std::set<std::string>{name});
+}
+
+TEST_F(LockTest, RemoveLocksRemovesStaleAndUnreadableLocksAndKeepsLiveOnesUnlessAll) {
+  std::string dead = PlantLock(repo::HostName(), static_cast<uint64_t>(DeadPid()), NowMillis(), false, "backup");
+  std::string old = PlantLock("lost-host", 7, NowMillis() - 31 * 60 * 1000, true, "prune");
+  std::string live = PlantLock("lost-host", 8, NowMillis(), false, "backup");
+  std::string garbage = "garbage";
+  WriteBytes(dir_ + "/locks/" + garbage, "not a lock");
+  auto report = repo::RemoveLocks(first_.get(), /*remove_all=*/false);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->removed.size(), 3u) << Lines(report->removed);
+  ASSERT_EQ(report->kept.size(), 1u);
+  EXPECT_NE(report->kept[0].find("pid 8 on lost-host"), std::string::npos) << report->kept[0];
+  EXPECT_EQ(Locks(), std::set<std::string>{live});
+  report = repo::RemoveLocks(first_.get(), /*remove_all=*/true);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->removed.size(), 1u);
+  EXPECT_TRUE(Locks().empty());
 }
 
 }  // namespace

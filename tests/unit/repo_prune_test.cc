@@ -108,7 +108,7 @@ class PruneTest : public ::testing::Test {
   Result<repo::PruneReport> RunPrune(bool dry_run) {
     auto repo = OpenRepo(repo_);
     if (!repo.ok()) return repo.status();
-    auto lock = repo::RepoLock::Acquire(repo->get(), /*exclusive=*/true, "prune");
+    auto lock = repo::RepoLock::Acquire(repo->get(), repo::LockMode::kExclusive, "prune");
     if (!lock.ok()) return lock.status();
     return repo::Prune(repo->get(), dry_run);
   }

@@ -113,6 +113,21 @@ Status Unexpected(const std::string& dir, const std::string& full, std::string_v
                             ": a repository folder holds only files written by paymentsctl; move it out of " + dir);
 }
 
+// Corruption for a repository path that holds something other than a
+// regular file (a FIFO, a device, a socket, a symlink, a folder): never
+// opened for reading, so it can neither hang a reader nor lead it outside.
+Status NotRegular(const std::string& dir, const std::string& full, mode_t mode) {
+  const char* what = S_ISFIFO(mode)   ? "a FIFO"
+                     : S_ISLNK(mode)  ? "a symlink"
+                     : S_ISDIR(mode)  ? "a folder"
+                     : S_ISSOCK(mode) ? "a socket"
+                     : S_ISCHR(mode) || S_ISBLK(mode) ? "a device"
+                                                      : "not a regular file";
+  return Status::Corruption(full + " is " + std::string(what) +
+                            ", not a file paymentsctl wrote: it is never read; move it out of " + dir +
+                            " (then `paymentsctl repair` if it stood in place of a pack)");
+}
+
 bool IsTwoHex(std::string_view s) {
   auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
   return s.size() == 2 && hex(s[0]) && hex(s[1]);
@@ -219,24 +234,37 @@ Result<std::vector<std::string>> LocalBackend::List(std::string_view folder) {
   return names;
 }
 
-Result<std::string> LocalBackend::Read(std::string_view path) {
-  PB_RETURN_IF_ERROR(ValidatePath(path));
-  auto content = ReadFile(Full(path));
-  if (!content.ok()) return Explain(dir_, content.status());
-  return content;
-}
-
-Result<std::string> LocalBackend::ReadRange(std::string_view path, uint64_t offset, size_t length) {
-  PB_RETURN_IF_ERROR(ValidatePath(path));
-  const std::string full = Full(path);
-  ScopedFd fd(::open(full.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) {
+Result<int> LocalBackend::OpenRegular(const std::string& full, uint64_t* size) const {
+  // lstat first, so that a device is never opened; then O_NOFOLLOW and
+  // O_NONBLOCK (a FIFO opens at once instead of waiting for a writer) and
+  // fstat of what was opened, which closes the race with a rename.
+  struct stat st;
+  if (::lstat(full.c_str(), &st) != 0) {
     if (errno == ENOENT) return Status::NotFound(full + " does not exist");
+    return Fail(dir_, "stat", full, errno);
+  }
+  if (!S_ISREG(st.st_mode)) return NotRegular(dir_, full, st.st_mode);
+  int fd = ::open(full.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return Status::NotFound(full + " does not exist");
+    if (errno == ELOOP) return NotRegular(dir_, full, S_IFLNK);
     return Fail(dir_, "open", full, errno);
   }
-  struct stat st;
-  if (::fstat(fd.get(), &st) != 0) return Fail(dir_, "stat", full, errno);
-  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    return Fail(dir_, "stat", full, err);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return NotRegular(dir_, full, st.st_mode);
+  }
+  *size = static_cast<uint64_t>(st.st_size);
+  return fd;
+}
+
+Result<std::string> LocalBackend::ReadOpen(int fd, const std::string& full, uint64_t size, uint64_t offset,
+                                           size_t length) const {
   auto past_end = [&] {
     return Status::Corruption(full + " is " + std::to_string(size) + " bytes; the range of " +
                               std::to_string(length) + " bytes at offset " + std::to_string(offset) +
@@ -247,7 +275,7 @@ Result<std::string> LocalBackend::ReadRange(std::string_view path, uint64_t offs
   std::string out(length, '\0');
   size_t done = 0;
   while (done < length) {
-    ssize_t n = ::pread(fd.get(), out.data() + done, length - done, static_cast<off_t>(offset + done));
+    ssize_t n = ::pread(fd, out.data() + done, length - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Fail(dir_, "read", full, errno);
     if (n == 0) return past_end();  // shrank under us
@@ -256,32 +284,44 @@ Result<std::string> LocalBackend::ReadRange(std::string_view path, uint64_t offs
   return out;
 }
 
-Result<uint64_t> LocalBackend::Size(std::string_view path) {
+Result<std::string> LocalBackend::Read(std::string_view path) {
   PB_RETURN_IF_ERROR(ValidatePath(path));
   const std::string full = Full(path);
-  struct stat st;
-  if (::stat(full.c_str(), &st) != 0) {
-    if (errno == ENOENT) return Status::NotFound(full + " does not exist");
-    return Fail(dir_, "stat", full, errno);
-  }
-  if (!S_ISREG(st.st_mode)) return Unexpected(dir_, full, "non-file");
-  return static_cast<uint64_t>(st.st_size);
+  uint64_t size = 0;
+  auto fd = OpenRegular(full, &size);
+  if (!fd.ok()) return fd.status();
+  ScopedFd owned(*fd);
+  return ReadOpen(owned.get(), full, size, 0, static_cast<size_t>(size));
+}
+
+Result<std::string> LocalBackend::ReadRange(std::string_view path, uint64_t offset, size_t length) {
+  PB_RETURN_IF_ERROR(ValidatePath(path));
+  const std::string full = Full(path);
+  uint64_t size = 0;
+  auto fd = OpenRegular(full, &size);
+  if (!fd.ok()) return fd.status();
+  ScopedFd owned(*fd);
+  return ReadOpen(owned.get(), full, size, offset, length);
+}
+
+Result<uint64_t> LocalBackend::Size(std::string_view path) {
+  PB_RETURN_IF_ERROR(ValidatePath(path));
+  uint64_t size = 0;
+  auto fd = OpenRegular(Full(path), &size);
+  if (!fd.ok()) return fd.status();
+  ScopedFd owned(*fd);
+  return size;
 }
 
 Result<bool> LocalBackend::SameContent(const std::string& full, std::string_view bytes) const {
-  struct stat st;
-  if (::stat(full.c_str(), &st) != 0) return Fail(dir_, "stat", full, errno);
-  if (!S_ISREG(st.st_mode)) return Unexpected(dir_, full, "non-file");
-  if (static_cast<uint64_t>(st.st_size) != bytes.size()) return false;
-  size_t pos = 0;
-  bool same = true;
-  Status st_read = ReadChunks(full, [&](std::string_view chunk) {
-    if (!same) return;
-    if (pos + chunk.size() > bytes.size() || bytes.substr(pos, chunk.size()) != chunk) same = false;
-    pos += chunk.size();
-  });
-  if (!st_read.ok()) return Explain(dir_, st_read);
-  return same && pos == bytes.size();
+  uint64_t size = 0;
+  auto fd = OpenRegular(full, &size);
+  if (!fd.ok()) return fd.status();
+  ScopedFd owned(*fd);
+  if (size != bytes.size()) return false;
+  auto existing = ReadOpen(owned.get(), full, size, 0, static_cast<size_t>(size));
+  if (!existing.ok()) return existing.status();
+  return *existing == bytes;
 }
 
 Status LocalBackend::AcceptExisting(std::string_view path, std::string_view bytes) {

@@ -12,7 +12,9 @@
 
 namespace pb::repo {
 
-// Backend on a directory. A write goes to a temporary file beside its final
+// Backend on a directory. Only regular files are read: a FIFO, a device or
+// a symlink where a repository file should be is reported as Corruption and
+// never opened for reading (see OpenRegular). A write goes to a temporary file beside its final
 // name ("<name>.tmp-<pid>-<n>"), is fsynced, then renamed to the final name
 // without replacing an existing file, and the folder is fsynced. A crash
 // leaves at most a temporary file, which List and Read never see and
@@ -46,6 +48,14 @@ class LocalBackend final : public Backend {
  private:
   explicit LocalBackend(std::string dir) : dir_(std::move(dir)) {}
   std::string Full(std::string_view path) const { return dir_ + "/" + std::string(path); }
+  // Opens the regular file `full` for reading and sets *size; the one way
+  // this backend opens a repository file. NotFound when it is missing;
+  // Corruption naming it, without opening it or blocking, when it is
+  // anything else than a regular file (a FIFO, a device, a symlink).
+  Result<int> OpenRegular(const std::string& full, uint64_t* size) const;
+  // Exactly `length` bytes at `offset` of the open file `fd` of `size`
+  // bytes; Corruption when the range ends past the end.
+  Result<std::string> ReadOpen(int fd, const std::string& full, uint64_t size, uint64_t offset, size_t length) const;
   // Ok(true) if the file at `full` holds exactly `bytes`.
   Result<bool> SameContent(const std::string& full, std::string_view bytes) const;
   // Ok if the existing file holds `bytes` (then makes its name durable), else Conflict.

@@ -147,6 +147,28 @@ ChildResult Child::Kill9() {
   return Collect();
 }
 
+bool Child::WaitStopped(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!reaped_ && pid_ > 0) {
+    int status = 0;
+    pid_t r = ::waitpid(pid_, &status, WNOHANG | WUNTRACED);
+    if (r == pid_ && WIFSTOPPED(status)) return true;
+    if (r == pid_) {
+      wait_status_ = status;
+      reaped_ = true;
+      ended_ = std::chrono::steady_clock::now();
+      return false;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return false;
+}
+
+void Child::Continue() {
+  if (!reaped_ && pid_ > 0) ::kill(pid_, SIGCONT);
+}
+
 ChildResult RunChild(const std::vector<std::string>& argv, const ChildOptions& options,
                      std::chrono::milliseconds timeout) {
   auto child = Child::Start(argv, options);

@@ -52,6 +52,12 @@ class Child {
   // SIGKILL to the child alone, then reaps it. exit_code is 137 when the
   // signal killed it, its own code when it had already exited.
   ChildResult Kill9();
+  // Waits at most `timeout` for the child to stop (SIGSTOP, e.g. at a stop
+  // point: common/stop_point.h). True once it is stopped; false when it
+  // exited instead (then it is reaped) or the time ran out.
+  bool WaitStopped(std::chrono::milliseconds timeout);
+  // SIGCONT to a stopped child.
+  void Continue();
 
  private:
   Child() = default;

@@ -28,19 +28,19 @@ std::string HolderOf(int fd) {
   return line.empty() ? "a process that has not written its name into LOCK yet" : line;
 }
 
-// What to change after EACCES/EPERM on `data_dir`.
-std::string PermissionHint(const std::string& data_dir) {
+// What to change after EACCES/EPERM on `denied`, a directory of `data_dir`.
+std::string PermissionHint(const std::string& data_dir, const std::string& denied) {
   std::string uid = std::to_string(::geteuid()), gid = std::to_string(::getegid());
   std::string hint = "this process runs as uid " + uid + " gid " + gid;
   struct stat st;
-  if (::stat(data_dir.c_str(), &st) == 0) {
+  if (::stat(denied.c_str(), &st) == 0) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    hint += " and " + data_dir + " is owned by " + std::to_string(st.st_uid) + ":" + std::to_string(st.st_gid) +
+    hint += " and " + denied + " is owned by " + std::to_string(st.st_uid) + ":" + std::to_string(st.st_gid) +
             " with mode " + mode;
   }
   return hint + ": give the data directory to this user (chown -R " + uid + ":" + gid + " " + data_dir +
-         ") or run the program as the directory's owner";
+         ") or run the program as its owner";
 }
 
 }  // namespace
@@ -53,7 +53,7 @@ Result<std::unique_ptr<DataDirLock>> DataDirLock::Acquire(const std::string& dat
   if (fd < 0) {
     int err = errno;
     Status st = Status::FromErrno("cannot lock the data directory: open " + path, err);
-    if (err == EACCES || err == EPERM) return Status::IOError(st.message() + "; " + PermissionHint(data_dir));
+    if (err == EACCES || err == EPERM) return Status::IOError(st.message() + "; " + PermissionHint(data_dir, data_dir));
     return st;
   }
   std::unique_ptr<DataDirLock> lock(new DataDirLock(fd));
@@ -72,5 +72,13 @@ Result<std::unique_ptr<DataDirLock>> DataDirLock::Acquire(const std::string& dat
 }
 
 DataDirLock::~DataDirLock() { ::close(fd_); }
+
+Status CheckWritableDir(const std::string& data_dir, const std::string& dir) {
+  if (::faccessat(AT_FDCWD, dir.c_str(), R_OK | W_OK | X_OK, AT_EACCESS) == 0 || errno == ENOENT) return Status::Ok();
+  int err = errno;
+  Status st = Status::FromErrno("cannot use " + dir, err);
+  if (err == EACCES || err == EPERM) return Status::IOError(st.message() + "; " + PermissionHint(data_dir, dir));
+  return st;
+}
 
 }  // namespace pb::ledger

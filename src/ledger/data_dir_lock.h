@@ -48,4 +48,10 @@ class DataDirLock {
   int fd_;
 };
 
+// OK when this process may list, read and write the directory `dir` of the
+// data directory `data_dir`, or when `dir` does not exist. Otherwise IOError
+// naming `dir`; for a permission error also its owner and mode, this
+// process's uid:gid and the chown that gives the data directory to it.
+Status CheckWritableDir(const std::string& data_dir, const std::string& dir);
+
 }  // namespace pb::ledger

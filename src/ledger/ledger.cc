@@ -50,6 +50,7 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& data_dir) {
   auto lock = DataDirLock::Acquire(data_dir, "payments-backend");
   if (!lock.ok()) return lock.status();
   ledger->lock_ = std::move(lock).value();
+  for (const char* sub : {"/journal", "/audit"}) PB_RETURN_IF_ERROR(CheckWritableDir(data_dir, data_dir + sub));
   std::error_code ec;
   bool has_journal = std::filesystem::exists(data_dir + "/journal", ec);
   if (ec) return Status::IOError("cannot look for " + data_dir + "/journal: " + ec.message());

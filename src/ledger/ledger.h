@@ -30,8 +30,9 @@ class Ledger {
   // Recovers `data_dir` (creating it when missing). First of all it takes
   // the directory's DataDirLock, held until the Ledger is destroyed: a
   // Conflict naming the holder when another process writes it, before
-  // anything is read or changed. Corruption stops here with the file, seq
-  // and offset; a torn last record is cut and logged.
+  // anything is read or changed; then journal/ and audit/ must be writable
+  // (CheckWritableDir). Corruption stops here with the file, seq and
+  // offset; a torn last record is cut and logged.
   static Result<std::unique_ptr<Ledger>> Open(const std::string& data_dir);
 
   // Starts the group-commit thread.

@@ -95,7 +95,9 @@ TEST_F(RecoveryFlow5, BackendWhoseJournalDirIsAnotherUsersExits1WithOneLine) {
   ::unlink((data_ + "/LOCK").c_str());  // as after a restore: the service creates it
   user_.Deny(data_ + "/journal");
   ASSERT_FALSE(HasFatalFailure());
-  ExpectOneClearLine(RunBackendAsOtherUser(), data_ + "/journal");
+  ChildResult r = RunBackendAsOtherUser();
+  ExpectOneClearLine(r, data_ + "/journal");
+  EXPECT_NE(r.err.find("chown -R "), std::string::npos) << r.Describe();
 }
 
 }  // namespace

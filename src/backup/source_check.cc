@@ -21,7 +21,9 @@ constexpr char kRegressionAdvice[] =
 Status CheckBackupSource(const std::string& data_dir, const repo::SnapshotRef* newest, const SourceGuards& guards) {
   const ledger::DataDirKind kind = ledger::ClassifyDataDir(data_dir);
   if (kind == ledger::DataDirKind::kMissing) return Status::NotFound("data directory " + data_dir + " does not exist");
-  if (kind == ledger::DataDirKind::kNotADirectory) return Status::InvalidArgument(data_dir + " is not a directory");
+  if (kind == ledger::DataDirKind::kNotADirectory || kind == ledger::DataDirKind::kUnreadable) {
+    return Status::InvalidArgument(ledger::NotADataDirMessage(data_dir, kind));
+  }
   if (!ledger::IsPaymentsDataDir(kind) && !guards.allow_empty) {
     return Status::InvalidArgument(ledger::NotADataDirMessage(data_dir, kind) +
                                    ". Nothing was backed up: check --data-dir (is the data volume mounted?); give "

@@ -31,7 +31,7 @@ void AddForgetCommand(CLI::App* app, int* exit_code) {
       "directory's longest ledger; or the snapshots named by id; --prune frees their data");
   AddRepoOptions(cmd, opts.get());
   cmd->add_option("snapshot", opts->ids, "snapshot ids (unique prefixes) to remove, instead of a --keep-* policy");
-  AddSnapshotFilterOptions(cmd, &opts->filter, /*with_tag=*/true);
+  AddSnapshotFilterOptions(cmd, &opts->filter);
   cmd->add_option("--keep-last", opts->policy.keep_last, "keep the N newest snapshots");
   cmd->add_option("--keep-hourly", opts->policy.keep_hourly, "keep the newest snapshot of each of the last N hours");
   cmd->add_option("--keep-daily", opts->policy.keep_daily, "... of each of the last N days");

@@ -144,7 +144,10 @@ void AddSnapshotsCommand(CLI::App* app, int* exit_code) {
       }
     }
     std::cout << all.size() << " snapshot(s) of " << groups.size() << " data director"
-              << (groups.size() == 1 ? "y" : "ies") << "\n";
+              << (groups.size() == 1 ? "y" : "ies");
+    const repo::SnapshotFilter filter = opts->filter.Filter();
+    if (!filter.empty()) std::cout << " matching " << filter.Describe() << " (of " << readable->size() << " in all)";
+    std::cout << "\n";
   });
 }
 

@@ -10,10 +10,10 @@ repo::SnapshotFilter SnapshotFilterOptions::Filter() const {
   return repo::SnapshotFilter{host, path.empty() ? "" : AbsoluteDir(path), tags};
 }
 
-void AddSnapshotFilterOptions(CLI::App* cmd, SnapshotFilterOptions* options, bool with_tag) {
+void AddSnapshotFilterOptions(CLI::App* cmd, SnapshotFilterOptions* options) {
   cmd->add_option("--host", options->host, "only snapshots recorded with this host (see `paymentsctl snapshots`)");
   cmd->add_option("--path", options->path, "only snapshots of this data directory (an absolute path as recorded)");
-  if (with_tag) cmd->add_option("--tag", options->tags, "only snapshots with this tag (repeatable: any of them)");
+  cmd->add_option("--tag", options->tags, "only snapshots with this tag (repeatable: any of them)");
 }
 
 Result<repo::SnapshotRef> ChooseSnapshot(repo::Repository* repo, const std::string& query,

@@ -23,9 +23,9 @@ struct SnapshotFilterOptions {
   repo::SnapshotFilter Filter() const;
 };
 
-// Adds --host, --path and (unless the command already has its own --tag)
-// --tag, with `what` saying what they narrow ("the snapshots considered").
-void AddSnapshotFilterOptions(CLI::App* cmd, SnapshotFilterOptions* options, bool with_tag = true);
+// Adds --host, --path and --tag: the snapshots the command considers
+// (repo::SnapshotFilter).
+void AddSnapshotFilterOptions(CLI::App* cmd, SnapshotFilterOptions* options);
 
 // The snapshot `query` ("latest" or an id prefix) names among the readable
 // snapshots of `repo` (repo::SelectSnapshot with `filter` and `target`),

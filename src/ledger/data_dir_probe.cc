@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <vector>
 
@@ -60,6 +61,7 @@ DataDirKind ClassifyDataDir(const std::string& dir) {
   struct stat st;
   if (::stat(dir.c_str(), &st) != 0) return DataDirKind::kMissing;
   if (!S_ISDIR(st.st_mode)) return DataDirKind::kNotADirectory;
+  if (::access(dir.c_str(), R_OK | X_OK) != 0) return DataDirKind::kUnreadable;
   if (IsDir(dir + "/journal")) return DataDirKind::kJournal;
   for (const char* name : kPythonEraFiles) {
     if (FileExists(dir + "/" + name)) return DataDirKind::kPythonEra;
@@ -72,6 +74,9 @@ std::string NotADataDirMessage(const std::string& dir, DataDirKind kind) {
   switch (kind) {
     case DataDirKind::kMissing: return dir + " does not exist";
     case DataDirKind::kNotADirectory: return dir + " is not a directory";
+    case DataDirKind::kUnreadable:
+      return dir + " cannot be read by this user (" + std::string(std::strerror(EACCES)) +
+             "): run as root or as the service's user";
     case DataDirKind::kRepository:
       return dir + " is a paymentsctl backup repository (config, keys/, snapshots/), not a payments data directory";
     case DataDirKind::kJournal:

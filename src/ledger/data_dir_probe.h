@@ -16,6 +16,7 @@ namespace pb::ledger {
 enum class DataDirKind {
   kMissing,       // nothing at that path
   kNotADirectory,
+  kUnreadable,    // a directory this user cannot list or search
   kJournal,       // has journal/: the service has run on it
   kPythonEra,     // no journal/, but registry.json, balances.json or workloads.json (adopted on first start)
   kRepository,    // a paymentsctl backup repository (config, keys/, snapshots/)

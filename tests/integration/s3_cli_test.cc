@@ -304,8 +304,10 @@ TEST_F(S3CliTest, ATruncatedObjectUnderAPackNameIsReportedAndTheNextBackupComple
   EXPECT_NE((check.out + check.err).find(name.substr(0, 8)), std::string::npos) << check.Describe();
 
   const std::string more = RandomDataDir("more", 8, 500);
-  EXPECT_FALSE(Backup(more).empty());
-  ExpectRestoresTo("latest", more, dir_.Sub("restored"));
+  const std::string more_id = Backup(more);
+  ASSERT_FALSE(more_id.empty());
+  // The repository now holds two data directories: `latest` would be ambiguous.
+  ExpectRestoresTo(more_id, more, dir_.Sub("restored"));
 }
 
 }  // namespace

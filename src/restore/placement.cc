@@ -18,6 +18,10 @@ namespace pb::restore {
 namespace {
 
 constexpr std::string_view kLostFound = "lost+found";
+// The data directory's lock file (the writer's flock, held by the restore
+// while it swaps): it stays at the root so that no service can start on a
+// half-swapped directory. Not data: backups never store it.
+constexpr std::string_view kLockFile = "LOCK";
 
 std::string BaseName(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
@@ -51,10 +55,10 @@ Result<std::vector<std::string>> ListNames(const std::string& dir) {
   return names;
 }
 
-// At a mount point's root: the file system's lost+found and the old
-// content of earlier in-place restores stay where they are.
+// At a mount point's root: the file system's lost+found, the lock file
+// and the old content of earlier in-place restores stay where they are.
 bool StaysAtMountRoot(const std::string& name) {
-  return name == kLostFound || name.rfind(kAsidePrefix, 0) == 0;
+  return name == kLostFound || name == kLockFile || name.rfind(kAsidePrefix, 0) == 0;
 }
 
 // The entries of `target` that are its content (see PlanPlacement); never

@@ -103,8 +103,8 @@ std::string OwnerPolicy::Note(const std::string& target) const {
   }
   const auto& first = unreproduced_.begin()->first;
   return "the snapshot records the owner(s) " + owners + " for " + std::to_string(entries) +
-         " entr" + (entries == 1 ? "y" : "ies") + ", but this restore does not run as root, so " + target +
-         " belongs to " + OwnerText(self_.uid, self_.gid) +
+         " entr" + (entries == 1 ? "y" : "ies") + ", but this restore does not run as root, so what it wrote in " +
+         target + " belongs to " + OwnerText(self_.uid, self_.gid) +
          "; to reproduce the owners, restore as root (or give --owner UID:GID as root), or run `sudo chown -R " +
          OwnerText(first.first, first.second) + " " + target + "`";
 }

@@ -19,6 +19,9 @@ namespace pb::restore {
 namespace {
 
 constexpr std::string_view kLostFound = "lost+found";
+// The data directory's lock file (the writer's flock, held by the restore
+// while it swaps): it stays at the root so that no service can start on a
+// half-swapped directory. Not data: backups never store it.
 
 std::string BaseName(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
@@ -159,8 +162,9 @@ Result<std::string> SwapInsideMountPoint(const Placement& p, bool force, const F
     if (aside_fd.get() < 0) return restore_old(Status::FromErrno("open " + aside, errno));
     Status moved = MoveEntries(target.get(), p.target, aside_fd.get(), aside, *content, &moved_aside);
     if (!moved.ok()) return restore_old(moved);
+    // (Only root may give it the old owner; another user keeps its own.)
     struct timespec times[2] = {old_root.st_mtim, old_root.st_mtim};
-    if (::fchown(aside_fd.get(), old_root.st_uid, old_root.st_gid) != 0 ||
+    if ((::geteuid() == 0 && ::fchown(aside_fd.get(), old_root.st_uid, old_root.st_gid) != 0) ||
         ::fchmod(aside_fd.get(), old_root.st_mode & 07777) != 0 || ::futimens(aside_fd.get(), times) != 0 ||
         ::fsync(aside_fd.get()) != 0) {
       return restore_old(Status::FromErrno("set the owner, mode and time of " + aside, errno));

@@ -34,8 +34,8 @@ struct Placement {
 };
 
 // Checks the target and decides where to stage, without writing anything.
-// At a mount point's root, `lost+found` and earlier `.before-restore-*`
-// directories are not content: they stay where they are.
+// At a mount point's root, `lost+found`, the lock file `LOCK` and earlier
+// `.before-restore-*` directories are not content: they stay where they are.
 // Errors: InvalidArgument for a target that exists and is not a directory,
 // or holds entries and `force` is false; IOError naming the path.
 Result<Placement> PlanPlacement(const std::string& target, bool force);

@@ -12,6 +12,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <filesystem>
 #include <thread>
 #include <unordered_set>
 
@@ -128,6 +129,7 @@ class Restorer {
   std::optional<repo::Owner> root_owner_;   // policy_->For(the root's recorded owner)
   std::unordered_set<std::string> listed_;  // every path the snapshot's trees list
   std::unique_ptr<ledger::DataDirLock> target_lock_;
+  std::string root_note_;                   // FinishRoot could not give the root its metadata
 
   std::mutex mu_;
   std::condition_variable cv_;
@@ -330,7 +332,13 @@ Status Restorer::ApplyDirMetadata() {
 Status Restorer::FinishRoot(const std::string& dir, const std::optional<repo::RootEntry>& root) {
   ScopedFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (fd.get() < 0) return Status::FromErrno("open " + dir, errno);
-  if (root) {
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return Status::FromErrno("stat " + dir, errno);
+  if (::geteuid() != 0 && st.st_uid != ::geteuid()) {
+    // A mount point's root owned by another user: only root may change it.
+    root_note_ = dir + " itself keeps its mode and time: it belongs to uid " + std::to_string(st.st_uid) +
+                 " and this restore does not run as root";
+  } else if (root) {
     PB_RETURN_IF_ERROR(SetEntryMeta(fd.get(), root_owner_, root->mode, root->mtime_ns, dir));
   } else if (root_owner_ && ::fchown(fd.get(), root_owner_->uid, root_owner_->gid) != 0) {
     return Status::FromErrno("chown " + dir, errno);  // a snapshot from before the root was recorded, with --owner
@@ -365,9 +373,11 @@ Status Restorer::WriteEnv(const Node& env) {
 
 Status Restorer::LockTarget() {
   if (target_lock_) return Status::Ok();
-  auto empty = IsEmptyDir(options_.target);
-  if (!empty.ok()) return empty.status();
-  if (*empty || !FileExists(options_.target)) return Status::Ok();
+  std::error_code ec;
+  if (!std::filesystem::exists(options_.target, ec)) return Status::Ok();
+  const bool empty = std::filesystem::is_empty(options_.target, ec);
+  if (ec) return Status::IOError("look into " + options_.target + ": " + ec.message());
+  if (empty) return Status::Ok();
   auto lock = ledger::DataDirLock::Acquire(options_.target, "paymentsctl restore");
   if (!lock.ok()) return lock.status();
   target_lock_ = std::move(lock).value();
@@ -490,6 +500,7 @@ Result<RestoreResult> Restorer::Run(const repo::SnapshotRef& named) {
   result.files = files_;
   result.bytes = snapshot.stats.bytes;
   result.owner_note = policy_->Note(options_.target);
+  if (!root_note_.empty()) result.owner_note += (result.owner_note.empty() ? "" : "; ") + root_note_;
   return result;
 }
 

@@ -55,7 +55,7 @@ struct RestoreResult {
   std::string env_written;  // path of the restored .env, if any
   bool env_skipped = false; // the snapshot has a .env but env_to was empty
   WalReplayReport wal;      // with apply_wal; lost_* set when shipped records could not be applied
-  std::string owner_note;   // OwnerPolicy::Note: the recorded owners a non-root restore could not give
+  std::string owner_note;   // what a non-root restore could not reproduce: owners (OwnerPolicy::Note), the root's mode and time
 };
 
 // Restores `snapshot` from `repo` (index loaded) as options.target (with

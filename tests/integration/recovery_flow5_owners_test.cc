@@ -53,7 +53,7 @@ std::map<std::string, Meta> MetaTree(const std::string& root) {
 
 ChildResult RunTool(const std::vector<std::string>& argv) { return RunChild(argv, {}, 60s); }
 
-class RecoveryFlow5 : public BackupTest {
+class RecoveryFlow5Owners : public BackupTest {
  protected:
   void SetUp() override {
     ASSERT_EQ(::geteuid(), 0u) << "this test needs root: it chowns files to 10001 and runs the service as 10001";
@@ -82,7 +82,7 @@ class RecoveryFlow5 : public BackupTest {
   std::map<std::string, Meta> original_;
 };
 
-TEST_F(RecoveryFlow5, OwnersModesAndTimesAreRestoredAndTheServiceRunsAsTheirOwner) {
+TEST_F(RecoveryFlow5Owners, OwnersModesAndTimesAreRestoredAndTheServiceRunsAsTheirOwner) {
   const std::string out = Sub("restored");
   ChildResult r = Restore("latest", out);
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
@@ -113,7 +113,7 @@ TEST_F(RecoveryFlow5, OwnersModesAndTimesAreRestoredAndTheServiceRunsAsTheirOwne
   }
 }
 
-TEST_F(RecoveryFlow5, OwnerGivesEveryEntryOneOwner) {
+TEST_F(RecoveryFlow5Owners, OwnerGivesEveryEntryOneOwner) {
   const std::string out = Sub("restored");
   ChildResult r = Restore("latest", out, {"--owner", "10002:10003"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();

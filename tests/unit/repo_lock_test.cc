@@ -161,14 +161,25 @@ TEST_F(LockTest, ALockOfADeadProcessOnThisHostIsRemovedByTheNextLocker) {
   EXPECT_EQ(Locks().size(), 1u);
 }
 
-TEST_F(LockTest, ARecentLockOfAnotherHostIsHonoured) {
+TEST_F(LockTest, ARecentExclusiveLockOfAnotherHostStopsWritersAndIsReportedToReaders) {
   // Its pid means nothing here: only its age can make it stale.
   std::string other = PlantLock("another-host.example", static_cast<uint64_t>(DeadPid()), NowMillis() - 60 * 1000,
-                                true, "backup");
-  auto refused = RepoLock::Acquire(second_.get(), LockMode::kRead, "restore");
+                                true, "prune");
+  auto refused = RepoLock::Acquire(second_.get(), LockMode::kAppend, "backup");
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("another-host.example"), std::string::npos)
       << refused.status().message();
+  std::ostringstream log;
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(
+      std::make_shared<spdlog::logger>("capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
+  {
+    auto reader = RepoLock::Acquire(second_.get(), LockMode::kRead, "restore");
+    EXPECT_TRUE(reader.ok()) << reader.status().ToString();
+  }
+  spdlog::set_default_logger(previous);
+  EXPECT_NE(log.str().find("prune (exclusive, pid"), std::string::npos) << log.str();
+  EXPECT_NE(log.str().find("another-host.example"), std::string::npos) << log.str();
   EXPECT_EQ(Locks(), std::set<std::string>{other});
 }
 

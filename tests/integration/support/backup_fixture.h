@@ -42,6 +42,18 @@ class JsonDoc {
     bool v = false;
     return ok_ && root_[key].get_bool().get(v) == simdjson::SUCCESS && v;
   }
+  // When the document is an array of objects: the string `key` of each
+  // that has one, in order.
+  std::vector<std::string> Strings(std::string_view key) const {
+    std::vector<std::string> out;
+    simdjson::dom::array items;
+    if (!ok_ || root_.get_array().get(items) != simdjson::SUCCESS) return out;
+    for (auto item : items) {
+      std::string_view v;
+      if (item[key].get_string().get(v) == simdjson::SUCCESS) out.emplace_back(v);
+    }
+    return out;
+  }
 
  private:
   simdjson::padded_string padded_;

@@ -104,6 +104,12 @@ class BackupTest : public ::testing::Test {
     return r.out;
   }
 
+  // The id of a new snapshot of `data_dir` (backup --json with `extra`); ""
+  // (and a test failure) unless the backup succeeded.
+  std::string BackupId(const std::string& data_dir, std::vector<std::string> extra = {}) {
+    return JsonDoc(Backup(data_dir, std::move(extra))).Str("snapshot_id");
+  }
+
   // restore <snapshot> --to <target> --json with `extra` flags.
   ChildResult Restore(const std::string& snapshot, const std::string& target, std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"restore", snapshot, "--to", target, "--json"};

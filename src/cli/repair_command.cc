@@ -104,11 +104,7 @@ void AddRepairCommand(CLI::App* app, int* exit_code) {
       return;
     }
     ProgressLine progress;
-    uint64_t read = 0;
-    auto report = repo::Repair(opened->repo.get(), opts->dry_run, [&](uint64_t n) {
-      read += n;
-      progress.Update(read, read);
-    });
+    auto report = repo::Repair(opened->repo.get(), opts->dry_run, progress.ByteCounter());
     progress.Finish();
     if (!report.ok()) {
       *exit_code = ReportError("repair", report.status());

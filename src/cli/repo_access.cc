@@ -158,6 +158,13 @@ void ProgressLine::Update(uint64_t done, uint64_t total) {
   drawn_ = true;
 }
 
+std::function<void(uint64_t)> ProgressLine::ByteCounter() {
+  return [this](uint64_t n) {
+    counted_ += n;
+    Update(counted_, counted_);
+  };
+}
+
 void ProgressLine::Finish() {
   if (drawn_) std::cerr << "\r\033[K" << std::flush;
   drawn_ = false;

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -77,12 +78,16 @@ class ProgressLine {
  public:
   ProgressLine();
   void Update(uint64_t done, uint64_t total);
+  // A callback for reports of `n` more bytes read when the total is not
+  // known (check, repair): counts them and redraws. Valid while *this is.
+  std::function<void(uint64_t)> ByteCounter();
   // Clears the line (call before printing the result).
   void Finish();
 
  private:
   bool tty_;
   bool drawn_ = false;
+  uint64_t counted_ = 0;  // ByteCounter's bytes
   std::chrono::steady_clock::time_point start_;
 };
 

@@ -200,11 +200,7 @@ void AddCheckCommand(CLI::App* app, int* exit_code) {
       return;
     }
     ProgressLine progress;
-    uint64_t read = 0;
-    auto report = repo::CheckRepository(opened->repo.get(), opts->read_data, [&](uint64_t n) {
-      read += n;
-      progress.Update(read, read);
-    });
+    auto report = repo::CheckRepository(opened->repo.get(), opts->read_data, progress.ByteCounter());
     progress.Finish();
     if (!report.ok()) {
       *exit_code = ReportError("check", report.status());

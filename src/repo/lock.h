@@ -27,7 +27,10 @@ inline constexpr int64_t kLockRefreshMs = 5 * 60 * 1000;
 // what deletes or replaces files is alone.
 enum class LockMode {
   // Read-only commands (restore, snapshots, ls, check, drill, doctor, key
-  // list): shared. A lock file that cannot be read is reported and ignored.
+  // list): shared. A lock file that cannot be read, and an exclusive lock of
+  // another host (whose process may be gone with its host), are reported
+  // and ignored: what a reader reads is authenticated, so a concurrent
+  // prune can make it fail but never lie.
   kRead,
   // Commands that only add write-once files (backup, replicate's
   // snapshots): shared. A lock file that cannot be read stops them (it may

@@ -71,15 +71,7 @@ int TemporaryFiles(const std::string& dir) {
 
 // Snapshot ids listed by `snapshots --json`.
 std::vector<std::string> SnapshotIds(const ChildResult& r) {
-  std::vector<std::string> ids;
-  JsonDoc doc(r.out);
-  simdjson::dom::array items;
-  if (!doc.ok() || doc.root().get_array().get(items) != simdjson::SUCCESS) return ids;
-  for (auto item : items) {
-    std::string_view id;
-    if (item["id"].get_string().get(id) == simdjson::SUCCESS) ids.emplace_back(id);
-  }
-  return ids;
+  return JsonDoc(r.out).Strings("id");
 }
 
 Status CopyTree(const std::string& from, const std::string& to) {

@@ -1,4 +1,4 @@
-// Issue 15, flow 6: a damaged repository is repaired and the next backup
+// Issue 15, flow 6 (backups in --mode full, so restores compare whole): a damaged repository is repaired and the next backup
 // stores the lost data again; damage affects only the snapshots that need
 // the damaged file; a FIFO or symlink in place of a pack is refused, never
 // waited on. Everything through the real paymentsctl (ctest -R recovery.).
@@ -40,13 +40,6 @@ class RecoveryFlow6 : public BackupTest {
     PB_ASSERT_OK(MakeLedgerDataDir(data_, 3000));
   }
 
-  // backup --mode full (every file, so restores compare whole) → its id.
-  std::string BackupId(const std::string& dir) {
-    JsonDoc doc(Backup(dir, {"--mode", "full"}));
-    EXPECT_TRUE(doc.ok());
-    return doc.Str("snapshot_id");
-  }
-
   // The repository opened in-process (to find where a blob is), index loaded.
   std::unique_ptr<repo::Repository> OpenInProcess() {
     auto backend = repo::LocalBackend::Open(Repo());
@@ -73,7 +66,7 @@ class RecoveryFlow6 : public BackupTest {
 };
 
 TEST_F(RecoveryFlow6, FourBytesChangedInAPackAreRepairedAndTheNextBackupStoresThemAgain) {
-  const std::string first = BackupId(data_);
+  const std::string first = BackupId(data_, {"--mode", "full"});
   ASSERT_FALSE(first.empty());
 
   // The largest data blob (a journal chunk): 4 bytes in its middle change.
@@ -127,12 +120,12 @@ TEST_F(RecoveryFlow6, FourBytesChangedInAPackAreRepairedAndTheNextBackupStoresTh
 }
 
 TEST_F(RecoveryFlow6, ATruncatedIndexFileAffectsOnlyTheSnapshotsThatNeedIt) {
-  const std::string first = BackupId(data_);
+  const std::string first = BackupId(data_, {"--mode", "full"});
   const std::vector<std::string> first_index = DirEntries(Repo() + "/index");
   const std::set<std::string> index_before(first_index.begin(), first_index.end());
   const std::string other = Sub("other");
   PB_ASSERT_OK(MakeLedgerDataDir(other, 1000));
-  const std::string second = BackupId(other);
+  const std::string second = BackupId(other, {"--mode", "full"});
   ASSERT_FALSE(first.empty());
   ASSERT_FALSE(second.empty());
   std::string index_rel;
@@ -165,7 +158,7 @@ TEST_F(RecoveryFlow6, ATruncatedIndexFileAffectsOnlyTheSnapshotsThatNeedIt) {
 }
 
 TEST_F(RecoveryFlow6, AFifoOrSymlinkInPlaceOfAPackIsRefusedNeverWaitedOn) {
-  const std::string snap = BackupId(data_);
+  const std::string snap = BackupId(data_, {"--mode", "full"});
   ASSERT_FALSE(snap.empty());
   std::vector<std::string> packs;
   for (const std::string& sub : DirEntries(Repo() + "/data")) {

@@ -7,12 +7,16 @@
 //     restore, snapshots nor check; an exclusive command is refused naming
 //     the host, pid and time; `unlock` keeps it (not stale) and says so,
 //     `unlock --remove-all` removes it;
+//   - an exclusive lock of a lost host (a prune's, or an older paymentsctl's
+//     backup) is reported to the readers, which go on, and stops writers;
 //   - a lock file that cannot be read is reported and ignored by the
 //     read-only commands, stops a backup, and `unlock` removes it;
 //   - a restore completes while a backup holds its shared lock, and the
 //     backup then completes too.
 #include <filesystem>
 
+#include "common/json_text.h"
+#include "common/time_util.h"
 #include "repo/local/local_backend.h"
 #include "repo/lock.h"
 #include "repo/repository.h"
@@ -32,9 +36,8 @@ class RecoveryFlow7 : public BackupTest {
     InitRepo();
     data_ = Sub("data");
     PB_ASSERT_OK(MakeLedgerDataDir(data_, 2000));
-    JsonDoc doc(Backup(data_, {"--mode", "full"}));
-    ASSERT_TRUE(doc.ok());
-    first_ = doc.Str("snapshot_id");
+    first_ = BackupId(data_, {"--mode", "full"});
+    ASSERT_FALSE(first_.empty());
   }
 
   // paymentsctl backup of data_, started so that it stops right after
@@ -118,6 +121,35 @@ TEST_F(RecoveryFlow7, ABackupKilledOnALostHostBlocksNoReaderAndUnlockClearsIt) {
   EXPECT_TRUE(Locks().empty());
   repair = Ctl({"repair", "--dry-run"});
   EXPECT_EQ(repair.exit_code, 0) << repair.Describe();
+}
+
+TEST_F(RecoveryFlow7, AnExclusiveLockOfALostHostIsReportedToReadersWhichGoOn) {
+  // As a prune, or a backup of a paymentsctl from before backups shared the
+  // repository, leaves it when its instance is lost.
+  {
+    auto backend = repo::LocalBackend::Open(Repo());
+    ASSERT_TRUE(backend.ok());
+    auto repo = repo::Repository::Open(std::move(backend).value(), kRepoPassword);
+    ASSERT_TRUE(repo.ok()) << repo.status().ToString();
+    std::string json;
+    JsonObject(&json)
+        .Str("host", "oldinstance")
+        .UInt("pid", 4242)
+        .Str("time", FormatIso8601(NowMillis()))
+        .Bool("exclusive", true)
+        .Str("operation", "backup")
+        .Close();
+    ASSERT_TRUE((*repo)->SaveFile("locks", json).ok());
+  }
+  ExpectReadersWork("beside a lost host's exclusive lock");
+  ChildResult list = Ctl({"snapshots"});
+  EXPECT_NE(list.err.find("pid 4242 on oldinstance"), std::string::npos) << "readers must report it: "
+                                                                         << list.Describe();
+  ChildResult backup = Ctl({"backup", "--data-dir", data_});
+  EXPECT_EQ(backup.exit_code, 1) << "a writer must wait for it: " << backup.Describe();
+  EXPECT_NE(backup.err.find("pid 4242 on oldinstance"), std::string::npos) << backup.Describe();
+  EXPECT_EQ(Ctl({"unlock", "--remove-all"}).exit_code, 0);
+  EXPECT_FALSE(Backup(data_).empty());
 }
 
 TEST_F(RecoveryFlow7, AGarbageLockFileIsIgnoredByReadersAndRemovedByUnlock) {

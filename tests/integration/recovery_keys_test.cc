@@ -34,15 +34,7 @@ class RecoveryKeys : public BackupTest {
   std::vector<std::string> KeyIds(const std::string& repo, const std::string& password) {
     ChildResult r = CtlWith(repo, password, {"key", "list", "--json"});
     EXPECT_EQ(r.exit_code, 0) << r.Describe();
-    std::vector<std::string> ids;
-    JsonDoc doc(r.out);
-    simdjson::dom::array items;
-    if (!doc.ok() || doc.root().get_array().get(items) != simdjson::SUCCESS) return ids;
-    for (auto item : items) {
-      std::string_view id;
-      if (item["id"].get_string().get(id) == simdjson::SUCCESS) ids.emplace_back(id);
-    }
-    return ids;
+    return JsonDoc(r.out).Strings("id");
   }
   std::string NewPasswordFile() {
     std::string path = Sub("new-password");

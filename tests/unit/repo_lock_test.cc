@@ -60,6 +60,18 @@ class LockTest : public ::testing::Test {
     return name.ok() ? *name : "";
   }
 
+  // What spdlog printed while `repo` took (or was refused) the lock `mode`
+  // for `operation`, then released it; *ok tells whether it was granted.
+  static std::string LogOfAcquire(repo::Repository* repo, LockMode mode, const std::string& operation, bool* ok) {
+    std::ostringstream log;
+    auto previous = spdlog::default_logger();
+    spdlog::set_default_logger(
+        std::make_shared<spdlog::logger>("capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
+    *ok = RepoLock::Acquire(repo, mode, operation).ok();
+    spdlog::set_default_logger(previous);
+    return log.str();
+  }
+
   // The pid of a process that has exited and been reaped.
   static pid_t DeadPid() {
     pid_t pid = ::fork();
@@ -91,16 +103,10 @@ TEST_F(LockTest, TwoExclusiveLocksConflictAndTheRefusalNamesTheHolder) {
 TEST_F(LockTest, ARefusedLockerRemovesItsLockFileOnceWithoutWarnings) {
   auto held = RepoLock::Acquire(first_.get(), LockMode::kExclusive, "backup");
   ASSERT_TRUE(held.ok());
-  std::ostringstream log;
-  auto previous = spdlog::default_logger();
-  spdlog::set_default_logger(
-      std::make_shared<spdlog::logger>("capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
-  {
-    auto refused = RepoLock::Acquire(second_.get(), LockMode::kExclusive, "forget");
-    EXPECT_FALSE(refused.ok());
-  }
-  spdlog::set_default_logger(previous);
-  EXPECT_EQ(log.str(), "") << "a refused Acquire should not warn about its own lock file";
+  bool granted = true;
+  std::string log = LogOfAcquire(second_.get(), LockMode::kExclusive, "forget", &granted);
+  EXPECT_FALSE(granted);
+  EXPECT_EQ(log, "") << "a refused Acquire should not warn about its own lock file";
   EXPECT_EQ(Locks().size(), 1u);
 }
 
@@ -161,14 +167,19 @@ TEST_F(LockTest, ALockOfADeadProcessOnThisHostIsRemovedByTheNextLocker) {
   EXPECT_EQ(Locks().size(), 1u);
 }
 
-TEST_F(LockTest, ARecentLockOfAnotherHostIsHonoured) {
+TEST_F(LockTest, ARecentExclusiveLockOfAnotherHostStopsWritersAndIsReportedToReaders) {
   // Its pid means nothing here: only its age can make it stale.
   std::string other = PlantLock("another-host.example", static_cast<uint64_t>(DeadPid()), NowMillis() - 60 * 1000,
-                                true, "backup");
-  auto refused = RepoLock::Acquire(second_.get(), LockMode::kRead, "restore");
+                                true, "prune");
+  auto refused = RepoLock::Acquire(second_.get(), LockMode::kAppend, "backup");
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("another-host.example"), std::string::npos)
       << refused.status().message();
+  bool granted = false;
+  std::string log = LogOfAcquire(second_.get(), LockMode::kRead, "restore", &granted);
+  EXPECT_TRUE(granted);
+  EXPECT_NE(log.find("prune (exclusive, pid"), std::string::npos) << log;
+  EXPECT_NE(log.find("another-host.example"), std::string::npos) << log;
   EXPECT_EQ(Locks(), std::set<std::string>{other});
 }
 
@@ -204,7 +215,7 @@ TEST_F(LockTest, BackupsShareTheRepositoryWithEachOtherAndWithReaders) {
   ASSERT_TRUE(reader.ok()) << reader.status().ToString();
   auto prune = RepoLock::Acquire(second_.get(), LockMode::kExclusive, "prune");
   ASSERT_FALSE(prune.ok());
-  EXPECT_NE(prune.status().message().find("locked by backup (shared"), std::string::npos) << prune.status().message();
+  EXPECT_NE(prune.status().message().find(" (shared, pid "), std::string::npos) << prune.status().message();
   EXPECT_NE(prune.status().message().find("paymentsctl unlock"), std::string::npos) << prune.status().message();
 }
 
@@ -214,16 +225,10 @@ TEST_F(LockTest, ADamagedLockFileIsIgnoredByReadersOnly) {
   std::string bytes = ReadBytes(path);
   bytes[bytes.size() / 2] ^= 1;
   WriteBytes(path, bytes);
-  std::ostringstream log;
-  auto previous = spdlog::default_logger();
-  spdlog::set_default_logger(
-      std::make_shared<spdlog::logger>("capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
-  {
-    auto reader = RepoLock::Acquire(second_.get(), LockMode::kRead, "snapshots");
-    EXPECT_TRUE(reader.ok()) << reader.status().ToString();
-  }
-  spdlog::set_default_logger(previous);
-  EXPECT_NE(log.str().find("locks/" + name), std::string::npos) << "the reader did not report it: " << log.str();
+  bool granted = false;
+  std::string log = LogOfAcquire(second_.get(), LockMode::kRead, "snapshots", &granted);
+  EXPECT_TRUE(granted);
+  EXPECT_NE(log.find("locks/" + name), std::string::npos) << "the reader did not report it: " << log;
   auto backup = RepoLock::Acquire(second_.get(), LockMode::kAppend, "backup");
   ASSERT_FALSE(backup.ok());
   EXPECT_NE(backup.status().message().find("locks/" + name), std::string::npos) << backup.status().message();

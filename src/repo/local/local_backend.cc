@@ -284,24 +284,20 @@ Result<std::string> LocalBackend::ReadOpen(int fd, const std::string& full, uint
   return out;
 }
 
-Result<std::string> LocalBackend::Read(std::string_view path) {
+Result<std::string> LocalBackend::ReadPart(std::string_view path, uint64_t offset, std::optional<size_t> length) {
   PB_RETURN_IF_ERROR(ValidatePath(path));
   const std::string full = Full(path);
   uint64_t size = 0;
   auto fd = OpenRegular(full, &size);
   if (!fd.ok()) return fd.status();
   ScopedFd owned(*fd);
-  return ReadOpen(owned.get(), full, size, 0, static_cast<size_t>(size));
+  return ReadOpen(owned.get(), full, size, offset, length.value_or(static_cast<size_t>(size)));
 }
 
+Result<std::string> LocalBackend::Read(std::string_view path) { return ReadPart(path, 0, std::nullopt); }
+
 Result<std::string> LocalBackend::ReadRange(std::string_view path, uint64_t offset, size_t length) {
-  PB_RETURN_IF_ERROR(ValidatePath(path));
-  const std::string full = Full(path);
-  uint64_t size = 0;
-  auto fd = OpenRegular(full, &size);
-  if (!fd.ok()) return fd.status();
-  ScopedFd owned(*fd);
-  return ReadOpen(owned.get(), full, size, offset, length);
+  return ReadPart(path, offset, length);
 }
 
 Result<uint64_t> LocalBackend::Size(std::string_view path) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -56,6 +57,8 @@ class LocalBackend final : public Backend {
   // Exactly `length` bytes at `offset` of the open file `fd` of `size`
   // bytes; Corruption when the range ends past the end.
   Result<std::string> ReadOpen(int fd, const std::string& full, uint64_t size, uint64_t offset, size_t length) const;
+  // Read (no length: the whole file) and ReadRange.
+  Result<std::string> ReadPart(std::string_view path, uint64_t offset, std::optional<size_t> length);
   // Ok(true) if the file at `full` holds exactly `bytes`.
   Result<bool> SameContent(const std::string& full, std::string_view bytes) const;
   // Ok if the existing file holds `bytes` (then makes its name durable), else Conflict.

@@ -42,6 +42,18 @@ class JsonDoc {
     bool v = false;
     return ok_ && root_[key].get_bool().get(v) == simdjson::SUCCESS && v;
   }
+  // When the document is an array of objects: the string `key` of each
+  // that has one, in order.
+  std::vector<std::string> Strings(std::string_view key) const {
+    std::vector<std::string> out;
+    simdjson::dom::array items;
+    if (!ok_ || root_.get_array().get(items) != simdjson::SUCCESS) return out;
+    for (auto item : items) {
+      std::string_view v;
+      if (item[key].get_string().get(v) == simdjson::SUCCESS) out.emplace_back(v);
+    }
+    return out;
+  }
 
  private:
   simdjson::padded_string padded_;
@@ -90,6 +102,12 @@ class BackupTest : public ::testing::Test {
       return "";
     }
     return r.out;
+  }
+
+  // The id of a new snapshot of `data_dir` (backup --json with `extra`); ""
+  // (and a test failure) unless the backup succeeded.
+  std::string BackupId(const std::string& data_dir, std::vector<std::string> extra = {}) {
+    return JsonDoc(Backup(data_dir, std::move(extra))).Str("snapshot_id");
   }
 
   // restore <snapshot> --to <target> --json with `extra` flags.

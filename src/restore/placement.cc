@@ -19,10 +19,6 @@ namespace pb::restore {
 namespace {
 
 constexpr std::string_view kLostFound = "lost+found";
-// The data directory's lock file (the writer's flock, held by the restore
-// while it swaps): it stays at the root so that no service can start on a
-// half-swapped directory. Not data: backups never store it.
-
 std::string BaseName(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
 // Whether `path` (a directory) is the root of a mounted file system: the

@@ -467,9 +467,9 @@ Result<RestoreResult> Restorer::Run(const repo::SnapshotRef& named) {
     source = std::move(chosen).value();
   }
   const repo::Snapshot& snapshot = source.snapshot.snapshot;
-  PB_RETURN_IF_ERROR(LockTarget());
   auto placement = PlanPlacement(options_.target, options_.force);
   if (!placement.ok()) return placement.status();
+  PB_RETURN_IF_ERROR(LockTarget());
   temp_ = placement->staging;
   PB_RETURN_IF_ERROR(CreateStaging(*placement));
   root_fd_ = ::open(temp_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

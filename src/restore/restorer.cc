@@ -424,6 +424,8 @@ Status Restorer::Stage(const AtTimeSource& source, RestoreResult* result) {
     }
     auto cut = ledger::CutLedgerAt(temp_, options_.at_ms.value_or(INT64_MAX), /*rebuild_views=*/extended);
     if (!cut.ok()) return cut.status();
+    // The cut locked the staging directory (released on return): its LOCK file is not data.
+    ::unlink((temp_ + "/" + std::string(ledger::kLockFileName)).c_str());
     if (options_.at_ms) {
       PB_RETURN_IF_ERROR(CheckReachedAt(source, *options_.at_ms, *cut, result->wal));
       result->at_last_ts_ms = cut->last_kept_ts_ms;

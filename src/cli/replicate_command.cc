@@ -87,17 +87,19 @@ void AddReplicateCommand(CLI::App* app, int* exit_code) {
                                                              "directory of a service that has started once"));
       return;
     }
-    auto repo = UnlockRepo(*opts);
-    if (!repo.ok()) {
-      *exit_code = ReportError("replicate", repo.status());
-      return;
-    }
-    // Block the stop signals in every thread; this one waits for them.
+    // Block the stop signals before anything slow (the key's KDF) and before
+    // any thread starts: a stop that comes during start-up waits, and the
+    // replicator then stops cleanly with a final ship instead of dying.
     sigset_t stop;
     sigemptyset(&stop);
     sigaddset(&stop, SIGTERM);
     sigaddset(&stop, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+    auto repo = UnlockRepo(*opts);
+    if (!repo.ok()) {
+      *exit_code = ReportError("replicate", repo.status());
+      return;
+    }
     replicate::ReplicatorOptions options;
     options.data_dir = data_dir;
     options.interval = std::chrono::milliseconds(*interval);

@@ -13,7 +13,8 @@ Result<StoredKeyFile> ReadKeyFile(Backend& backend, const std::string& name) {
   if (!size.ok()) return size.status();
   if (*size > kMaxKeyFileBytes) {
     return Status::Corruption("it is " + std::to_string(*size) + " bytes, more than a key file can be (" +
-                              std::to_string(kMaxKeyFileBytes) + "): it was tampered with or damaged, and was not read");
+                              std::to_string(kMaxKeyFileBytes) +
+                              "): it was tampered with or damaged, and was not read");
   }
   StoredKeyFile stored;
   auto text = backend.ReadRange(path, 0, static_cast<size_t>(*size));
@@ -29,7 +30,9 @@ Result<StoredKeyFile> ReadKeyFile(Backend& backend, const std::string& name) {
 Result<UnlockedKey> UnlockKeyFiles(Backend& backend, std::string_view password) {
   auto names = backend.List("keys");
   if (!names.ok()) return names.status();
-  if (names->empty()) return Status::Corruption(backend.Describe() + " has no key file under keys/: it cannot be unlocked");
+  if (names->empty()) {
+    return Status::Corruption(backend.Describe() + " has no key file under keys/: it cannot be unlocked");
+  }
   std::string damaged;  // the first damaged key file, "keys/<name>: <why>"
   auto note = [&damaged](const std::string& name, std::string_view why) {
     if (damaged.empty()) damaged = "keys/" + name + ": " + std::string(why);

@@ -1,6 +1,7 @@
 #include "repo/key_file.h"
 
 #include <algorithm>
+#include <utility>
 #include <vector>
 
 #include "common/sha256.h"

@@ -68,7 +68,7 @@ struct KdfParams {
 
 // libsodium's "interactive" limits (crypto_pwhash_OPSLIMIT/MEMLIMIT_INTERACTIVE):
 // 2 passes over 64 MiB, above OWASP's Argon2id minimum (2 passes, 19 MiB);
-// about 0.05 s per unlock on one core, which every command pays once.
+// about 0.2 s of CPU per unlock on one core, which every command pays once.
 inline constexpr KdfParams kDefaultKdf{2, 64ull << 20};
 // The cheapest setting libsodium allows (1 pass, 8 KiB). For tests only: it
 // offers no protection against password guessing.

@@ -145,7 +145,9 @@ TEST_F(CliInputs, ATamperedKeyFileBesideAGoodOneIsListedAndCheckedButDoesNotLock
     ++listed;
     const bool has_problem = key["problem"].get_string().get(problem) == simdjson::SUCCESS;
     EXPECT_EQ(has_problem, id == bad) << list.out;
-    if (has_problem) EXPECT_NE(problem.find("tampered with"), std::string::npos) << list.out;
+    if (has_problem) {
+      EXPECT_NE(problem.find("tampered with"), std::string::npos) << list.out;
+    }
   }
   EXPECT_EQ(listed, 2) << list.out;
 

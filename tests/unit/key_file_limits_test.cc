@@ -158,7 +158,9 @@ TEST_F(KeyFileLimits, ATamperedKeyFileBesideAGoodOneIsListedAndCheckedButDoesNot
   ASSERT_EQ(keys->size(), 2u);
   for (const repo::KeyEntry& k : *keys) {
     EXPECT_EQ(k.problem.empty(), k.name != bad) << k.name << ": " << k.problem;
-    if (k.name == bad) EXPECT_NE(k.problem.find("tampered with"), std::string::npos) << k.problem;
+    if (k.name == bad) {
+      EXPECT_NE(k.problem.find("tampered with"), std::string::npos) << k.problem;
+    }
   }
   auto report = Check(repo_, /*read_data=*/false);
   ASSERT_TRUE(report.ok()) << report.status().ToString();

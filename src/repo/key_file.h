@@ -16,7 +16,7 @@ namespace pb::repo {
 
 // The problem of a key file whose SHA-256 is not its name.
 inline constexpr std::string_view kKeyFileModified =
-    "was modified after it was written (its SHA-256 is not its name): it was tampered with or damaged";
+    "it was modified after it was written (its SHA-256 is not its name): it was tampered with or damaged";
 
 // One key file as stored, checked without a password.
 struct StoredKeyFile {

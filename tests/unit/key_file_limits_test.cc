@@ -101,8 +101,8 @@ TEST_F(KeyFileLimits, EachFieldOutOfItsLimitIsRefusedWithoutAKeyDerivation) {
 }
 
 TEST_F(KeyFileLimits, OversizedOrMalformedKeyFileCostsNoKeyDerivation) {
-  for (const std::string& text : {"{\"padding\":\"" + std::string(repo::kMaxKeyFileBytes, 'x') + "\"," + text_.substr(1),
-                                  text_.substr(0, text_.size() / 2), std::string("not json\n")}) {
+  const std::string oversized = "{\"padding\":\"" + std::string(repo::kMaxKeyFileBytes, 'x') + "\"," + text_.substr(1);
+  for (const std::string& text : {oversized, text_.substr(0, text_.size() / 2), std::string("not json\n")}) {
     const std::string name = Replace(text);
     key_ = name;
     uint64_t runs = 0;

@@ -41,10 +41,14 @@ RUN scripts/setup.sh \
 # checkouts can share it. The build directory is removed in the same step: the
 # layer keeps only the two binaries.
 COPY . .
+# The context has no .git: the commit --version prints comes from here
+# (scripts/container-build.sh passes `git rev-parse HEAD`; "unknown" otherwise).
+ARG PB_GIT_COMMIT=unknown
 RUN --mount=type=cache,target=/ccache,id=payments-backend-ccache \
     export CCACHE_DIR=/ccache CCACHE_MAXSIZE=2G \
  && ccache --zero-stats >/dev/null \
  && cmake -S . -B /tmp/build -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
+      -DPB_GIT_COMMIT="$PB_GIT_COMMIT" \
  && cmake --build /tmp/build --target payments-backend paymentsctl -j2 \
  && { ccache --show-stats | grep -Ei 'hits|misses' || true; } \
  && mkdir -p /out \

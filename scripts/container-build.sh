@@ -165,8 +165,10 @@ if [ "$prepare_only" -eq 0 ]; then
   else
     log "building $tag"
   fi
+  # The build context leaves .git out: --version's commit is passed in.
+  commit="$(git -C "$repo_root" rev-parse HEAD 2>/dev/null || echo unknown)"
   podman build --isolation=chroot --network=host --pull=never --format docker "${from[@]}" \
-    -t "$tag" -f "$repo_root/Dockerfile" "$repo_root" >&2
+    --build-arg "PB_GIT_COMMIT=$commit" -t "$tag" -f "$repo_root/Dockerfile" "$repo_root" >&2
   if [ -n "$binaries" ]; then
     rm -rf "$prebuilt"
     trap - EXIT

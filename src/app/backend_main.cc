@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/main_guard.h"
 #include "common/time_util.h"
+#include "common/version.h"
 #include "ledger/ledger.h"
 #include "replicate/replicator.h"
 #include "server/api.h"
@@ -29,6 +30,8 @@ bool IsLoopback(const std::string& host) {
 
 int Run(int argc, char** argv) {
   CLI::App app{"payments-backend: the durable payments ledger service"};
+  app.set_version_flag("--version", pb::VersionLine("payments-backend"),
+                       "print the version and git commit, then exit");
   std::string data_dir = EnvOr("PAYMENTS_DATA_DIR", "./data");
   std::string listen = EnvOr("PAYMENTS_LISTEN", "127.0.0.1:8081");
   int checkpoint_interval = 30;
@@ -43,7 +46,8 @@ int Run(int argc, char** argv) {
   app.add_option("--replicate-to", replicate_to.repo,
                  "ship the journal continuously into this repository (password: $PAYMENTS_REPO_PASSWORD or "
                  "--repo-password-file)");
-  app.add_option("--repo-password-file", replicate_to.password_file, "file whose first line is the password");
+  app.add_option("--repo-password-file", replicate_to.password_file,
+                 "file whose first line is the password (a regular file of mode 0600)");
   app.add_option("--replicate-interval", replicate_interval, "with --replicate-to: the shipping interval (RPO)")
       ->capture_default_str();
   app.add_option("--snapshot-every", snapshot_every, "with --replicate-to: time between full snapshots")

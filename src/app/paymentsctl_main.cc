@@ -9,12 +9,14 @@
 #include "cli/verify_command.h"
 #include "common/log.h"
 #include "common/main_guard.h"
+#include "common/version.h"
 
 namespace {
 
 int Run(int argc, char** argv) {
   CLI::App app{"paymentsctl: verify, back up, restore and drill the payments backend's data"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", pb::VersionLine("paymentsctl"), "print the version and git commit, then exit");
   int exit_code = 0;
   pb::cli::AddVerifyCommand(&app, &exit_code);
   pb::cli::AddInitCommand(&app, &exit_code);

@@ -130,8 +130,8 @@ void AddKeyCommand(CLI::App* app, int* exit_code) {
   list->add_flag("--json", opts->json, "print a JSON array");
   list->callback([opts, exit_code] { List(*opts, exit_code); });
 
-  const char* new_help = "file whose first line is the new password (default: $PAYMENTS_REPO_NEW_PASSWORD, else a "
-                         "prompt)";
+  const char* new_help = "file whose first line is the new password, a regular file of mode 0600 (default: "
+                         "$PAYMENTS_REPO_NEW_PASSWORD, else a prompt)";
   CLI::App* add = key->add_subcommand("add", "add a key file for a new password (the others keep working)");
   AddRepoOptions(add, opts.get());
   add->add_option("--new-password-file", opts->new_password_file, new_help);

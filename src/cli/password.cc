@@ -1,10 +1,14 @@
 #include "cli/password.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include "common/file_util.h"
 
@@ -31,6 +35,54 @@ Result<std::string> Prompt(int tty, const std::string& question) {
   return line;
 }
 
+const char* FileKind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+// The bytes of the password file `path`, checked before anything is read:
+// a regular file (a FIFO or a device could block or never end), that only
+// its owner can access (WhoElseHasAccess), of at most kMaxPasswordFileBytes.
+// InvalidArgument saying what to do otherwise; `env_name` is the variable
+// that can give the password instead.
+Result<std::string> ReadPasswordFile(const std::string& path, const std::string& what, const char* env_name) {
+  const std::string file = "the " + what + " file " + path;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);  // a FIFO must not block the open
+  if (fd < 0) return Status::InvalidArgument("cannot open " + file + ": " + std::strerror(errno));
+  ScopedFd owned(fd);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return Status::InvalidArgument("cannot stat " + file + ": " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) {
+    return Status::InvalidArgument(file + " is " + FileKind(st.st_mode) + ", not a regular file: put the " + what +
+                                   " on the first line of a regular file of mode 0600, or set " + env_name);
+  }
+  if (std::string who = WhoElseHasAccess(st.st_mode, st.st_uid, ::geteuid()); !who.empty()) {
+    char mode[8];
+    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return Status::InvalidArgument(file + " has mode " + mode + ": " + who + " have access to it. Run `chmod 600 " +
+                                   path + "` so that only its owner can read it, then try again");
+  }
+  const std::string too_large = file + " is larger than " + std::to_string(kMaxPasswordFileBytes) +
+                                " bytes: it is not a password file (the " + what + " is its first line)";
+  if (st.st_size > static_cast<off_t>(kMaxPasswordFileBytes)) return Status::InvalidArgument(too_large);
+  std::string text(kMaxPasswordFileBytes + 1, '\0');
+  size_t got = 0;
+  while (got < text.size()) {
+    ssize_t n = ::read(fd, text.data() + got, text.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::InvalidArgument("cannot read " + file + ": " + std::strerror(errno));
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  if (got > kMaxPasswordFileBytes) return Status::InvalidArgument(too_large);  // it grew while we read
+  text.resize(got);
+  return text;
+}
+
 std::string FirstLine(std::string text) {
   size_t nl = text.find('\n');
   if (nl != std::string::npos) text.resize(nl);
@@ -44,9 +96,9 @@ Result<std::string> ReadSecret(const std::string& file, const char* env_name, co
                                const std::string& how_to, bool confirm) {
   std::string password;
   if (!file.empty()) {
-    auto text = ReadFile(file);
-    if (!text.ok()) return Status::InvalidArgument("cannot read the " + what + " file: " + text.status().message());
-    password = FirstLine(*text);
+    auto text = ReadPasswordFile(file, what, env_name);
+    if (!text.ok()) return text.status();
+    password = FirstLine(std::move(text).value());
   } else if (const char* env = std::getenv(env_name); env != nullptr) {
     password = env;
   } else {
@@ -69,6 +121,13 @@ Result<std::string> ReadSecret(const std::string& file, const char* env_name, co
 }
 
 }  // namespace
+
+std::string WhoElseHasAccess(mode_t mode, uid_t owner, uid_t euid) {
+  if ((mode & S_IRWXO) != 0) return "other users";
+  if ((mode & S_IRWXG) == 0) return "";
+  if (owner == 0 && euid != 0 && (mode & S_IRWXG) == S_IRGRP) return "";  // a secret root gave to our group
+  return "members of its group";
+}
 
 Result<std::string> ReadPassword(const std::string& password_file, bool confirm) {
   return ReadSecret(password_file, "PAYMENTS_REPO_PASSWORD", "repository password", kHowTo, confirm);

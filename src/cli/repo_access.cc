@@ -15,7 +15,8 @@ namespace pb::cli {
 void AddRepoOptions(CLI::App* cmd, RepoOptions* options, bool required) {
   cmd->add_option("--repo", options->repo, "repository directory, or s3://BUCKET/PREFIX")->required(required);
   cmd->add_option("--password-file", options->password_file,
-                  "file whose first line is the password (default: $PAYMENTS_REPO_PASSWORD, else a prompt)");
+                  "file whose first line is the password, a regular file of mode 0600 (default: "
+                  "$PAYMENTS_REPO_PASSWORD, else a prompt)");
   cmd->add_option("--s3-endpoint", options->s3_endpoint,
                   "S3 endpoint URL for s3:// repositories (default: $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL, AWS)");
   cmd->add_flag("--s3-path-style", options->s3_path_style,

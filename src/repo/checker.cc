@@ -4,6 +4,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "repo/key_file.h"
 #include "repo/wal_check.h"
 
 namespace pb::repo {
@@ -35,11 +36,11 @@ class Checker {
     auto names = repo_->backend().List("keys");
     if (!names.ok()) return names.status();
     for (const std::string& name : *names) {
-      auto bytes = repo_->backend().Read(PathOf("keys", name));
-      if (!bytes.ok()) {
-        Problem("keys/" + name + ": " + bytes.status().message());
-      } else if (Sha256Hex(*bytes) != name) {
-        Problem("keys/" + name + ": its SHA-256 does not match its name (the key file is damaged)");
+      auto stored = ReadKeyFile(repo_->backend(), name);
+      if (!stored.ok()) {
+        Problem("keys/" + name + ": " + stored.status().message());
+      } else if (!stored->matches_name) {
+        Problem("keys/" + name + ": " + std::string(kKeyFileModified));
       }
     }
     return Status::Ok();

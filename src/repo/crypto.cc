@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <atomic>
 #include <stdexcept>
 #include <string>
 
@@ -88,30 +89,51 @@ bool FromBase64(std::string_view b64, std::string* bin) {
   return true;
 }
 
+std::atomic<uint64_t> kdf_runs{0};
+
+// `bytes` as "N MiB" when it is whole mebibytes, else "N bytes".
+std::string Mib(uint64_t bytes) {
+  return bytes % (1 << 20) == 0 ? std::to_string(bytes >> 20) + " MiB" : std::to_string(bytes) + " bytes";
+}
+
+Status KeyFileCorrupt(std::string_view field, std::string_view problem) {
+  return Status::Corruption("key file field \"" + std::string(field) + "\" " + std::string(problem));
+}
+
+// Ok when `p` is within [kTestOnlyKdf, kMaxKdf*]. Otherwise InvalidArgument
+// for a cost asked of EncodeKeyFile, and for one read from a key file
+// (`decoding`) Corruption naming the field as tampered with or from an
+// incompatible version.
 Status CheckKdfParams(const KdfParams& p, bool decoding) {
-  std::string problem;
+  const char* field = nullptr;
+  std::string value, range;
   if (p.opslimit < kTestOnlyKdf.opslimit || p.opslimit > kMaxKdfOpslimit) {
-    problem = "opslimit " + std::to_string(p.opslimit) + " is outside [" + std::to_string(kTestOnlyKdf.opslimit) +
-              ", " + std::to_string(kMaxKdfOpslimit) + "]";
+    field = "opslimit";
+    value = std::to_string(p.opslimit);
+    range = std::to_string(kTestOnlyKdf.opslimit) + " to " + std::to_string(kMaxKdfOpslimit) + " passes";
   } else if (p.memlimit < kTestOnlyKdf.memlimit || p.memlimit > kMaxKdfMemlimit) {
-    problem = "memlimit " + std::to_string(p.memlimit) + " is outside [" + std::to_string(kTestOnlyKdf.memlimit) +
-              ", " + std::to_string(kMaxKdfMemlimit) + "]";
+    field = "memlimit";
+    value = Mib(p.memlimit);
+    range = Mib(kTestOnlyKdf.memlimit) + " to " + Mib(kMaxKdfMemlimit);
   }
-  if (problem.empty()) return Status::Ok();
-  return decoding ? Status::Corruption("key file: " + problem) : Status::InvalidArgument("key derivation " + problem);
+  if (field == nullptr) return Status::Ok();
+  if (!decoding) {
+    return Status::InvalidArgument("key derivation " + std::string(field) + " " + value + " is outside " + range);
+  }
+  return KeyFileCorrupt(field, "is " + value + ", outside the " + range +
+                                   " this version accepts (so that unlocking stays under about 1 s and " +
+                                   Mib(kMaxKdfMemlimit) + "): the key file was tampered with or written by an "
+                                   "incompatible version of paymentsctl; it was not tried");
 }
 
 Status DeriveKey(std::string_view password, std::string_view salt, const KdfParams& p, Key32* out) {
+  kdf_runs.fetch_add(1, std::memory_order_relaxed);
   if (crypto_pwhash(out->data(), out->size(), password.data(), password.size(), Bytes(salt), p.opslimit,
                     static_cast<size_t>(p.memlimit), crypto_pwhash_ALG_ARGON2ID13) != 0) {
     return Status::Unavailable("Argon2id key derivation failed: not enough memory for memlimit " +
                                std::to_string(p.memlimit) + " bytes");
   }
   return Status::Ok();
-}
-
-Status KeyFileCorrupt(std::string_view field, std::string_view problem) {
-  return Status::Corruption("key file field \"" + std::string(field) + "\" " + std::string(problem));
 }
 
 Status GetString(const simdjson::dom::object& obj, std::string_view field, std::string_view* out) {
@@ -140,6 +162,8 @@ Status GetBase64(const simdjson::dom::object& obj, std::string_view field, size_
 }
 
 }  // namespace
+
+uint64_t KdfRunCount() { return kdf_runs.load(std::memory_order_relaxed); }
 
 void InitCrypto() {
   static const bool ok = sodium_init() >= 0;
@@ -228,6 +252,10 @@ struct ParsedKeyFile {
 
 Result<ParsedKeyFile> ParseKeyFile(std::string_view json) {
   InitCrypto();
+  if (json.size() > kMaxKeyFileBytes) {
+    return Status::Corruption("key file is " + std::to_string(json.size()) + " bytes, more than a key file can be (" +
+                              std::to_string(kMaxKeyFileBytes) + "): it was tampered with or damaged");
+  }
   simdjson::dom::parser parser;
   simdjson::dom::object obj;
   if (parser.parse(json.data(), json.size()).get_object().get(obj) != simdjson::SUCCESS) {

@@ -59,7 +59,8 @@ Result<std::string> Open(const MasterKey& key, std::string_view sealed);
 // the key (a plain SHA-256 would confirm guesses of known files).
 Digest BlobId(const MasterKey& key, std::string_view plaintext);
 
-// Argon2id cost of deriving the key-file key from a password.
+// Argon2id cost of deriving the key-file key from a password. libsodium
+// runs Argon2id with one lane (parallelism 1), so there is no third knob.
 struct KdfParams {
   uint64_t opslimit;  // passes over memory
   uint64_t memlimit;  // bytes
@@ -67,15 +68,26 @@ struct KdfParams {
 
 // libsodium's "interactive" limits (crypto_pwhash_OPSLIMIT/MEMLIMIT_INTERACTIVE):
 // 2 passes over 64 MiB, above OWASP's Argon2id minimum (2 passes, 19 MiB);
-// about 0.05 s per unlock on one core, which every command pays once.
+// about 0.2 s of CPU per unlock on one core, which every command pays once.
 inline constexpr KdfParams kDefaultKdf{2, 64ull << 20};
 // The cheapest setting libsodium allows (1 pass, 8 KiB). For tests only: it
 // offers no protection against password guessing.
 inline constexpr KdfParams kTestOnlyKdf{1, 8192};
-// Limits accepted by EncodeKeyFile and DecodeKeyFile, so that a planted key
-// file cannot make unlocking take hours or exhaust memory.
-inline constexpr uint64_t kMaxKdfOpslimit = 64;
-inline constexpr uint64_t kMaxKdfMemlimit = 4ull << 30;
+// The costs EncodeKeyFile writes and DecodeKeyFile accepts: [kTestOnlyKdf,
+// kMaxKdf*]. The maximum (libsodium's "moderate" limits, 3 passes over 256
+// MiB) keeps one unlock under about 1 s and 256 MiB on a 2-core machine, so
+// a key file planted or edited by someone else cannot make every command
+// slow or exhaust memory: costs above it are refused before any key
+// derivation (docs/repository-format.md, "Key file").
+inline constexpr uint64_t kMaxKdfOpslimit = 3;
+inline constexpr uint64_t kMaxKdfMemlimit = 256ull << 20;
+// The largest key file read (one is about 330 bytes; unknown extra fields
+// are allowed, within this).
+inline constexpr size_t kMaxKeyFileBytes = 4096;
+
+// How many Argon2id derivations this process has run: tests use it to show
+// that a key file was refused before any.
+uint64_t KdfRunCount();
 
 // Produces a key file (JSON text, one line, ending in '\n'):
 //   {"version":1,"kdf":"argon2id13","opslimit":N,"memlimit":N,
@@ -91,9 +103,12 @@ Result<std::string> EncodeKeyFile(const MasterKey& key, std::string_view passwor
 // Reverses EncodeKeyFile. Unknown extra fields are ignored.
 // Errors: InvalidArgument "wrong password ..." when sealed_key does not
 // authenticate (a wrong password and a modified sealed_key/salt/cost cannot be
-// told apart); Corruption naming the field for malformed JSON, a missing or
-// mistyped field, an unknown version or kdf, bad base64, wrong lengths or cost
-// limits out of range; Unavailable if Argon2id cannot get its memory.
+// told apart: the cost is an input of the derivation, see
+// docs/repository-format.md); Corruption naming the field for malformed JSON,
+// input over kMaxKeyFileBytes, a missing or mistyped field, an unknown version
+// or kdf, bad base64, wrong lengths or a cost out of range (the last as
+// "tampered with or written by an incompatible version"), all found before
+// the key derivation runs; Unavailable if Argon2id cannot get its memory.
 // The message does not name the file: callers prefix it.
 Result<MasterKey> DecodeKeyFile(std::string_view json, std::string_view password);
 
@@ -103,8 +118,8 @@ struct KeyFileInfo {
   std::string created_at;  // as written (ISO-8601 UTC)
 };
 
-// Parses a key file without a password (nothing is decrypted). Errors:
-// Corruption as DecodeKeyFile's.
+// Parses and checks a key file without a password (nothing is decrypted, no
+// key derivation runs). Errors: Corruption as DecodeKeyFile's.
 Result<KeyFileInfo> InspectKeyFile(std::string_view json);
 
 }  // namespace pb::repo

@@ -1,6 +1,7 @@
 #include "repo/keys.h"
 
 #include "common/stop_point.h"
+#include "repo/key_file.h"
 
 namespace pb::repo {
 namespace {
@@ -8,8 +9,8 @@ namespace {
 // True when the key file `name` opens with `password` (a damaged or
 // unreadable file does not).
 bool Opens(Repository* repo, const std::string& name, std::string_view password) {
-  auto text = repo->backend().Read(PathOf("keys", name));
-  return text.ok() && DecodeKeyFile(*text, password).ok();
+  auto stored = ReadKeyFile(repo->backend(), name);
+  return stored.ok() && DecodeKeyFile(stored->text, password).ok();
 }
 
 }  // namespace
@@ -22,16 +23,14 @@ Result<std::vector<KeyEntry>> ListKeys(Repository* repo) {
     KeyEntry entry;
     entry.name = name;
     entry.in_use = name == repo->key_file();
-    auto text = repo->backend().Read(PathOf("keys", name));
-    if (!text.ok()) {
-      if (text.status().kind() != Status::Kind::kCorruption) return text.status();
-      entry.problem = text.status().message();
-    } else if (Sha256Hex(*text) != name) {
-      entry.problem = "its SHA-256 does not match its name (the key file is damaged)";
-    } else if (auto info = InspectKeyFile(*text); !info.ok()) {
-      entry.problem = info.status().message();
+    auto stored = ReadKeyFile(repo->backend(), name);
+    if (!stored.ok()) {
+      if (stored.status().kind() != Status::Kind::kCorruption) return stored.status();
+      entry.problem = stored.status().message();
+    } else if (!stored->matches_name) {
+      entry.problem = kKeyFileModified;
     } else {
-      entry.info = *info;
+      entry.info = stored->info;
     }
     out.push_back(std::move(entry));
   }

@@ -20,8 +20,8 @@ struct KeyEntry {
   std::string name;  // under keys/
   KeyFileInfo info;  // when problem is empty
   bool in_use = false;  // the key file the password of this process opened
-  // Why the file is damaged ("its SHA-256 does not match its name", or the
-  // parse error), or empty.
+  // Why the file is damaged (kKeyFileModified, or ReadKeyFile's error:
+  // malformed, too large, cost out of limits), or empty.
   std::string problem;
 };
 

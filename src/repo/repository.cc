@@ -6,6 +6,7 @@
 #include "common/time_util.h"
 #include "repo/compress.h"
 #include "repo/json_fields.h"
+#include "repo/key_file.h"
 
 namespace pb::repo {
 namespace {
@@ -101,43 +102,10 @@ Status Repository::Init(Backend& backend, std::string_view password, const KdfPa
 
 Result<std::unique_ptr<Repository>> Repository::Open(std::unique_ptr<Backend> backend, std::string_view password) {
   std::unique_ptr<Repository> repo(new Repository(std::move(backend)));
-  auto keys = repo->backend_->List("keys");
-  if (!keys.ok()) return keys.status();
-  if (keys->empty()) {
-    return Status::Corruption(repo->backend_->Describe() + " has no key file under keys/: it cannot be unlocked");
-  }
-  // A key file that does not open may be damaged rather than sealed with
-  // another password; its name (the SHA-256 of its bytes) tells which.
-  bool opened = false;
-  std::string damaged;  // the first damaged key file, "keys/<name>: <why>"
-  for (const std::string& name : *keys) {
-    auto text = repo->backend_->Read(PathOf("keys", name));
-    if (!text.ok()) return text.status();
-    auto key = DecodeKeyFile(*text, password);
-    if (key.ok()) {
-      repo->key_ = *key;
-      repo->key_file_ = name;
-      opened = true;
-      break;
-    }
-    Status::Kind kind = key.status().kind();
-    if (kind != Status::Kind::kInvalidArgument && kind != Status::Kind::kCorruption) return key.status();
-    if (!damaged.empty()) continue;
-    if (Sha256Hex(*text) != name) {
-      damaged = "keys/" + name + ": its SHA-256 does not match its name (the key file is damaged)";
-    } else if (kind == Status::Kind::kCorruption) {
-      damaged = "keys/" + name + ": " + key.status().message();
-    }
-  }
-  if (!opened && !damaged.empty()) {
-    return Status::Corruption(damaged + "; no other key file of " + repo->backend_->Describe() +
-                              " opened with this password (if the password is right, restore that key file from a "
-                              "copy of the repository)");
-  }
-  if (!opened) {
-    return Status::InvalidArgument("wrong password for the repository at " + repo->backend_->Describe() +
-                                   " (no key file opened with it)");
-  }
+  auto unlocked = UnlockKeyFiles(*repo->backend_, password);
+  if (!unlocked.ok()) return unlocked.status();
+  repo->key_ = unlocked->key;
+  repo->key_file_ = std::move(unlocked->name);
   auto stored = repo->backend_->Read("config");
   if (!stored.ok()) return stored.status();
   auto json = OpenSealedFile(repo->key_, *stored, "config");

@@ -49,11 +49,12 @@ class Repository {
   // empty password; whatever the backend reports.
   static Status Init(Backend& backend, std::string_view password, const KdfParams& kdf);
 
-  // Unlocks the repository with `password` (tries every key file) and reads
-  // its config. Errors: InvalidArgument "wrong password" when no key opens;
-  // Corruption naming the damaged file: config, or a key file when none opens
-  // and one of them is damaged (its name is not the SHA-256 of its bytes, or
-  // it is malformed); backend errors.
+  // Unlocks the repository with `password` (UnlockKeyFiles, repo/key_file.h)
+  // and reads its config. Errors: InvalidArgument "wrong password" when no
+  // key opens; Corruption naming the damaged file: config, or a key file when
+  // none opens and one of them is damaged (modified since written, malformed,
+  // too large, or asking for a key-derivation cost out of limits); backend
+  // errors.
   static Result<std::unique_ptr<Repository>> Open(std::unique_ptr<Backend> backend, std::string_view password);
 
   Repository(const Repository&) = delete;

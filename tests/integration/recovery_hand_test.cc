@@ -74,7 +74,7 @@ TEST_F(HandRecovery, TheDocumentedScriptRestoresWhatPaymentsctlRestores) {
   script_ = Sub("recover.py");
   PB_ASSERT_OK(WriteFileAtomic(script_, text));
   password_file_ = Sub("password");
-  PB_ASSERT_OK(WriteFileAtomic(password_file_, std::string(kRepoPassword) + "\n"));
+  PB_ASSERT_OK(WritePasswordFile(password_file_, kRepoPassword));
 
   // A ledger, a replicating service that ships only when it stops (its
   // interval is an hour), a backup taken between two batches of credits:

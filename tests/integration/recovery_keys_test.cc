@@ -6,7 +6,6 @@
 // new one, or both — exactly as far as the change had gone.
 #include <filesystem>
 
-#include "common/file_util.h"
 #include "support/backup_fixture.h"
 
 namespace pb::integration {
@@ -38,7 +37,7 @@ class RecoveryKeys : public BackupTest {
   }
   std::string NewPasswordFile() {
     std::string path = Sub("new-password");
-    EXPECT_TRUE(WriteFileAtomic(path, std::string(kNewPassword) + "\n").ok());
+    EXPECT_TRUE(WritePasswordFile(path, kNewPassword).ok());
     return path;
   }
 };

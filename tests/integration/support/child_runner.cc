@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include <cstring>
 #include <thread>
 
+#include "common/file_util.h"
 #include "support/test_support.h"
 
 extern char** environ;
@@ -178,6 +180,12 @@ ChildResult RunChild(const std::vector<std::string>& argv, const ChildOptions& o
     return r;
   }
   return (*child)->Wait(timeout);
+}
+
+Status WritePasswordFile(const std::string& path, std::string_view password) {
+  PB_RETURN_IF_ERROR(WriteFileAtomic(path, std::string(password) + "\n"));
+  if (::chmod(path.c_str(), 0600) != 0) return Status::FromErrno("chmod 600 " + path, errno);
+  return Status::Ok();
 }
 
 std::vector<std::string> CtlArgv(const std::vector<std::string>& args) {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -79,6 +80,10 @@ ChildResult RunChild(const std::vector<std::string>& argv, const ChildOptions& o
 
 // The password of every test repository.
 inline constexpr const char* kRepoPassword = "correct horse battery staple";
+
+// Writes `password` and a newline to `path` with mode 0600: paymentsctl
+// refuses a password file that others can read (cli/password.h).
+Status WritePasswordFile(const std::string& path, std::string_view password);
 
 // BinPath("paymentsctl") followed by `args`.
 std::vector<std::string> CtlArgv(const std::vector<std::string>& args);

@@ -63,7 +63,7 @@ std::string FormatValue(double value) {
   if (value == std::floor(value) && std::fabs(value) <= 9007199254740992.0) {
     r = std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(value));
   } else {
-    r = std::to_chars(buf, buf + sizeof buf, value);
+    r = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::general);  // like %g, shortest
   }
   return std::string(buf, r.ptr);
 }

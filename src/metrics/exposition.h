@@ -25,8 +25,8 @@ bool IsValidMetricName(std::string_view name);
 bool IsValidLabelName(std::string_view name);
 
 // A sample value: integers exactly ("42", up to 2^53), others in the
-// shortest form that reads back the same ("0.005", "1e-06"), "+Inf",
-// "-Inf", "NaN".
+// shortest form that reads back the same, as %g chooses between fixed and
+// exponent ("0.0001", "1e-06"), "+Inf", "-Inf", "NaN".
 std::string FormatValue(double value);
 
 // Appends "# HELP name help\n# TYPE name type\n". Backslashes and newlines

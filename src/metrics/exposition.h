@@ -25,8 +25,9 @@ bool IsValidMetricName(std::string_view name);
 bool IsValidLabelName(std::string_view name);
 
 // A sample value: integers exactly ("42", up to 2^53), others in the
-// shortest form that reads back the same, as %g chooses between fixed and
-// exponent ("0.0001", "1e-06"), "+Inf", "-Inf", "NaN".
+// shortest form that reads back the same, fixed or with an exponent as %g
+// chooses, like Prometheus's Go clients ("0.0001", "1e-06",
+// "1.70000000025e+09"), "+Inf", "-Inf", "NaN".
 std::string FormatValue(double value);
 
 // Appends "# HELP name help\n# TYPE name type\n". Backslashes and newlines

@@ -23,7 +23,7 @@ TEST(MetricsFormat, ValuesAreIntegersShortestDecimalsOrTheSpecialWords) {
   EXPECT_EQ(FormatValue(9007199254740992.0), "9007199254740992");  // 2^53, still exact
   EXPECT_EQ(FormatValue(0.005), "0.005");
   EXPECT_EQ(FormatValue(0.0001), "0.0001");
-  EXPECT_EQ(FormatValue(1700000000.25), "1700000000.25");
+  EXPECT_EQ(FormatValue(1700000000.25), "1.70000000025e+09");  // as Prometheus's Go clients write it
   EXPECT_EQ(FormatValue(2.5), "2.5");
   EXPECT_EQ(FormatValue(1e-6), "1e-06");
   EXPECT_EQ(FormatValue(std::numeric_limits<double>::infinity()), "+Inf");

@@ -197,11 +197,11 @@ TEST(RouteTemplate, EveryPathTheOpenApiDocumentListsIsItsOwnTemplate) {
     EXPECT_EQ(RouteTemplate(concrete), path) << concrete;
     ++checked;
   }
-  EXPECT_GE(checked, 13u);
+  EXPECT_GE(checked, 12u);  // every path of the document, /metrics included
 }
 
 TEST(RouteTemplate, PathsNoRouteServesAreOther) {
-  for (std::string path : {"", "/", "/nope", "/health/x", "/metrics/", "/api", "/api/", "/api/unknown",
+  for (std::string path : std::vector<std::string>{"", "/", "/nope", "/health/x", "/metrics/", "/api", "/api/", "/api/unknown",
                            "/api/orchestrators/", "/api/workloads/a/b", "/api/orchestrators/x/y",
                            "/api/ledger/events/1", std::string(5000, 'a')}) {
     EXPECT_EQ(RouteTemplate(path), "other") << path;

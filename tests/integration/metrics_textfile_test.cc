@@ -102,6 +102,7 @@ TEST_F(MetricsTextfile, ABackupThatNeverSucceededSaysSoWithZero) {
 
 TEST_F(MetricsTextfile, DrillRecordsItsOutcomeAndRecoveryTime) {
   ASSERT_FALSE(BackupId(Sub("data")).empty());
+  fs::create_directories(Sub("work"));
   const std::string path = File("payments-drill.prom");
   ChildResult passed = Ctl({"drill", "latest", "--work-dir", Sub("work"), "--metrics-file", path});
   ASSERT_EQ(passed.exit_code, 0) << passed.Describe();

@@ -28,42 +28,46 @@ Samples One(double value) { return Samples{{{}, value}}; }
 }  // namespace
 
 ServiceMetrics::ServiceMetrics(ledger::Ledger* ledger, std::function<replicate::ReplicationStatus()> replication,
-                               BuildInfo build)
-    : durable_seq_(registry_
-                       .AddGauge("payments_journal_durable_seq",
-                                 "Sequence number of the last journal record on disk (fdatasynced).")
-                       .Get()),
-      batch_records_(registry_
-                         .AddHistogram("payments_journal_commit_batch_records",
-                                       "Records written by one group commit (one fdatasync).", kBatchBounds)
-                         .Get()),
-      sync_seconds_(registry_
-                        .AddHistogram("payments_journal_fsync_duration_seconds",
-                                      "Time to write one group-commit batch to the journal and fdatasync it.",
-                                      kSecondsBounds)
-                        .Get()),
-      requests_(registry_.AddCounter("payments_http_requests_total",
-                                     "HTTP requests answered, by route template, method and status.",
-                                     {"route", "method", "status"})),
-      request_seconds_(registry_.AddHistogram("payments_http_request_duration_seconds",
-                                              "Time from a request's arrival to its answer (durable writes included), "
-                                              "by route template and method.",
-                                              kSecondsBounds, {"route", "method"})) {
-  durable_seq_.Set(static_cast<double>(ledger->last_seq()));
+                               BuildInfo build) {
   registry_.AddGauge("payments_build_info", "The running build: version and commit (value 1).", {"version", "commit"})
       .Labels({build.version, build.commit})
       .Set(1);
-  AddLedgerMetrics(ledger);
+  AddJournalMetrics(ledger);
+  AddRequestAndCheckpointMetrics(ledger);
   if (replication) AddReplicationMetrics(std::move(replication));
 }
 
-void ServiceMetrics::AddLedgerMetrics(ledger::Ledger* ledger) {
+void ServiceMetrics::AddJournalMetrics(ledger::Ledger* ledger) {
   registry_.AddFunc(Type::kGauge, "payments_journal_last_seq",
                     "Sequence number of the last journal record accepted (durable or about to be).",
                     [ledger] { return static_cast<double>(ledger->last_seq()); });
+  durable_seq_ = &registry_
+                      .AddGauge("payments_journal_durable_seq",
+                                "Sequence number of the last journal record on disk (fdatasynced).")
+                      .Get();
+  durable_seq_->Set(static_cast<double>(ledger->last_seq()));  // everything replayed at open is on disk
   registry_.AddFunc(Type::kGauge, "payments_journal_failed",
                     "1 after a journal write or fdatasync failed: writes are refused until the service is restarted.",
                     [ledger] { return ledger->committer().failed() ? 1.0 : 0.0; });
+  batch_records_ = &registry_
+                        .AddHistogram("payments_journal_commit_batch_records",
+                                      "Records written by one group commit (one fdatasync).", kBatchBounds)
+                        .Get();
+  sync_seconds_ = &registry_
+                       .AddHistogram("payments_journal_fsync_duration_seconds",
+                                     "Time to write one group-commit batch to the journal and fdatasync it.",
+                                     kSecondsBounds)
+                       .Get();
+}
+
+void ServiceMetrics::AddRequestAndCheckpointMetrics(ledger::Ledger* ledger) {
+  requests_ = &registry_.AddCounter("payments_http_requests_total",
+                                    "HTTP requests answered, by route template, method and status.",
+                                    {"route", "method", "status"});
+  request_seconds_ = &registry_.AddHistogram("payments_http_request_duration_seconds",
+                                             "Time from a request's arrival to its answer (durable writes "
+                                             "included), by route template and method.",
+                                             kSecondsBounds, {"route", "method"});
   registry_.AddFunc(Type::kGauge, "payments_checkpoint_seq", "Sequence number the last JSON checkpoint holds.",
                     [ledger] { return static_cast<double>(ledger->checkpoint_seq()); });
   registry_.AddCallback(Type::kGauge, "payments_checkpoint_age_seconds",
@@ -87,7 +91,7 @@ void ServiceMetrics::AddReplicationMetrics(std::function<replicate::ReplicationS
   registry_.AddFunc(Type::kGauge, "payments_replication_lag_records",
                     "Durable journal records not yet shipped into the repository.", [this, status] {
                       const double shipped = static_cast<double>((*status)().shipped_seq);
-                      return std::max(0.0, durable_seq_.Value() - shipped);
+                      return std::max(0.0, durable_seq_->Value() - shipped);
                     });
   registry_.AddFunc(Type::kGauge, "payments_replication_stalled",
                     "1 while replication is stalled: nothing could be shipped, or the repository did not answer, for "
@@ -104,14 +108,14 @@ void ServiceMetrics::AddReplicationMetrics(std::function<replicate::ReplicationS
 void ServiceMetrics::RecordRequest(std::string_view route, std::string_view method, int status, int64_t micros) {
   const std::string_view m = MethodLabel(method);
   const std::string code = std::to_string(status);
-  requests_.Labels({route, m, code}).Inc();
-  request_seconds_.Labels({route, m}).Observe(static_cast<double>(micros) / 1e6);
+  requests_->Labels({route, m, code}).Inc();
+  request_seconds_->Labels({route, m}).Observe(static_cast<double>(micros) / 1e6);
 }
 
 void ServiceMetrics::OnBatchDurable(uint64_t last_seq, uint64_t records, int64_t write_sync_micros) {
-  durable_seq_.Set(static_cast<double>(last_seq));
-  batch_records_.Observe(static_cast<double>(records));
-  sync_seconds_.Observe(static_cast<double>(write_sync_micros) / 1e6);
+  durable_seq_->Set(static_cast<double>(last_seq));
+  batch_records_->Observe(static_cast<double>(records));
+  sync_seconds_->Observe(static_cast<double>(write_sync_micros) / 1e6);
 }
 
 }  // namespace pb::server

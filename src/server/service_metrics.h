@@ -49,15 +49,17 @@ class ServiceMetrics : public ledger::CommitObserver {
   std::string Render() const { return registry_.Render(); }
 
  private:
-  void AddLedgerMetrics(ledger::Ledger* ledger);
+  void AddJournalMetrics(ledger::Ledger* ledger);
+  void AddRequestAndCheckpointMetrics(ledger::Ledger* ledger);
   void AddReplicationMetrics(std::function<replicate::ReplicationStatus()> replication);
 
   metrics::Registry registry_;
-  metrics::Gauge& durable_seq_;
-  metrics::Histogram& batch_records_;
-  metrics::Histogram& sync_seconds_;
-  metrics::Family<metrics::Counter>& requests_;
-  metrics::Family<metrics::Histogram>& request_seconds_;
+  // Set in the constructor, in the order they are rendered; never null after.
+  metrics::Gauge* durable_seq_ = nullptr;
+  metrics::Histogram* batch_records_ = nullptr;
+  metrics::Histogram* sync_seconds_ = nullptr;
+  metrics::Family<metrics::Counter>* requests_ = nullptr;
+  metrics::Family<metrics::Histogram>* request_seconds_ = nullptr;
 };
 
 }  // namespace pb::server

@@ -132,7 +132,7 @@ void AddBackupCommand(CLI::App* app, int* exit_code) {
   cmd->callback([opts, exit_code, cmd] {
     const bool include_env = cmd->count("--include-env") > 0;
     const bool data_dir_given = cmd->count("--data-dir") > 0;
-    const JobLabels labels = {{"repo", opts->repo},
+    const JobLabels labels = {{"repo", RepoLabel(opts->repo)},
                               {"data_dir", IsRemote(opts->remote) ? "" : AbsoluteDir(opts->data_dir)},
                               {"target", opts->remote.target}};
     *exit_code = RunJob("backup", opts->metrics_file, labels, [&](JobReport* report) {

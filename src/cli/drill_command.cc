@@ -100,7 +100,7 @@ void AddDrillCommand(CLI::App* app, int* exit_code) {
   cmd->add_flag("--json", opts->json, "print the report as JSON");
   AddMetricsFileOption(cmd, &opts->metrics_file);
   cmd->callback([opts, exit_code] {
-    const JobLabels labels = {{"repo", opts->repo},
+    const JobLabels labels = {{"repo", RepoLabel(opts->repo)},
                               {"host", opts->filter.host},
                               {"path", opts->filter.path.empty() ? "" : AbsoluteDir(opts->filter.path)}};
     *exit_code = RunJob("drill", opts->metrics_file, labels, [&](JobReport* report) { return Drill(*opts, report); });

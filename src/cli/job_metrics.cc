@@ -6,6 +6,7 @@
 #include "metrics/exposition.h"
 #include "metrics/registry.h"
 #include "metrics/textfile.h"
+#include "repo/s3/s3_config.h"
 
 namespace pb::cli {
 namespace {
@@ -30,6 +31,8 @@ void AddMetricsFileOption(CLI::App* cmd, std::string* path) {
           },
           "FILE.prom"));
 }
+
+std::string RepoLabel(const std::string& repo) { return repo::s3::IsS3Url(repo) ? repo : AbsoluteDir(repo); }
 
 int RunJob(const std::string& job, const std::string& path, const JobLabels& labels,
            const std::function<int(JobReport*)>& body) {

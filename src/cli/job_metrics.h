@@ -42,6 +42,10 @@ void AddMetricsFileOption(CLI::App* cmd, std::string* path);
 // files with the same series make node_exporter reject both).
 using JobLabels = std::vector<std::pair<std::string, std::string>>;
 
+// The repository as a label: a local directory made absolute (the same
+// series from any working directory), an s3:// URL as given.
+std::string RepoLabel(const std::string& repo);
+
 // Runs `body` (it returns the exit code and may add gauges) and, when
 // `path` is not empty, writes there, for job "backup", "drill" or "doctor":
 //   payments_<job>_success                      1 when the exit code is 0, else 0

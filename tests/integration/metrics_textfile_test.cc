@@ -131,10 +131,14 @@ TEST_F(MetricsTextfile, DoctorRecordsWhetherItFoundAnError) {
 }
 
 TEST_F(MetricsTextfile, APathTheCollectorWouldNotReadIsRefusedBeforeTheBackup) {
-  for (const std::string& bad : {File("payments-backup.txt"), Sub("no-such-dir/payments-backup.prom")}) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {File("payments-backup.txt"), "must end in .prom"},
+      {Sub("no-such-dir/payments-backup.prom"), "does not exist"}};
+  for (const auto& [bad, why] : cases) {
     ChildResult r = BackupTo(bad);
     EXPECT_NE(r.exit_code, 0) << r.Describe();
     EXPECT_NE(r.err.find("--metrics-file"), std::string::npos) << r.Describe();
+    EXPECT_NE(r.err.find(why), std::string::npos) << r.Describe();
     EXPECT_FALSE(fs::exists(bad));
   }
   EXPECT_EQ(SnapshotCount(), 0u) << "a refused --metrics-file must stop the backup before it starts";

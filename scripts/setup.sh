@@ -44,6 +44,12 @@ fi
 if [ -d "$root/tests/container" ]; then
   packages+=(podman runc debootstrap podman-compose)
 fi
+# The metrics tests' tools, where the tests are (not in the container's build
+# stage): a real Prometheus scrapes GET /metrics, promtool checks the
+# exposition and the textfiles, and checks and unit-tests ops/prometheus/alerts.yml.
+if [ -d "$root/tests" ]; then
+  packages+=(prometheus)
+fi
 # The fuzz targets' compiler, where they are (make fuzz, and its short run in
 # make test): clang with libFuzzer, ASan and UBSan.
 if [ -d "$root/fuzz" ]; then

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <memory>
 
 #include "cli/repo_access.h"
@@ -16,6 +17,7 @@
 #include "replicate/replicator.h"
 #include "server/api.h"
 #include "server/http_server.h"
+#include "server/service_metrics.h"
 
 namespace {
 
@@ -79,6 +81,7 @@ int Run(int argc, char** argv) {
     return 2;
   }
 
+  std::unique_ptr<pb::server::ServiceMetrics> metrics;  // outlives the ledger's committer thread
   auto ledger = pb::ledger::Ledger::Open(data_dir);
   if (!ledger.ok()) {
     spdlog::critical("cannot open {}: {}", data_dir, ledger.status().ToString());
@@ -86,6 +89,7 @@ int Run(int argc, char** argv) {
   }
   pb::server::Api api(ledger->get(), token);
   std::unique_ptr<pb::replicate::Replicator> replicator;
+  std::function<pb::replicate::ReplicationStatus()> replication_status;  // with --replicate-to
   if (!replicate_to.repo.empty()) {
     auto interval = pb::ParseDurationMillis(replicate_interval);
     auto every = pb::ParseDurationMillis(snapshot_every);
@@ -106,8 +110,13 @@ int Run(int argc, char** argv) {
     ro.interval = std::chrono::milliseconds(*interval);
     ro.snapshot_every = std::chrono::milliseconds(*every);
     replicator = std::make_unique<pb::replicate::Replicator>(std::move(repo).value(), ro);
-    api.SetReplicationStatus([r = replicator.get()] { return r->status(); });
+    replication_status = [r = replicator.get()] { return r->status(); };
+    api.SetReplicationStatus(replication_status);
   }
+  metrics = std::make_unique<pb::server::ServiceMetrics>(
+      ledger->get(), replication_status, pb::server::BuildInfo{std::string(pb::Version()), std::string(pb::GitCommit())});
+  (*ledger)->committer().SetObserver(metrics.get());
+  api.SetMetrics(metrics.get());
   pb::server::HttpServer server(ledger->get(), &api, options);
   pb::Status st = server.Listen();
   if (!st.ok()) {

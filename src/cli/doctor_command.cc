@@ -5,6 +5,7 @@
 #include <iostream>
 #include <memory>
 
+#include "cli/job_metrics.h"
 #include "cli/ops_commands.h"
 #include "cli/repo_access.h"
 #include "common/json_text.h"
@@ -28,6 +29,7 @@ struct DoctorCliOptions {
   std::string region;
   bool no_imds = false;
   bool json = false;
+  std::string metrics_file;
 };
 
 // --owner USER[:GROUP]: a name or a number for each; the group defaults to
@@ -100,6 +102,39 @@ void Print(const std::string& data_dir, const std::vector<ops::Finding>& finding
   std::fflush(stdout);
 }
 
+// The checks; returns the exit code (1 when a finding is an error).
+int Doctor(const DoctorCliOptions& o) {
+  ops::DiskCheckOptions disk;
+  disk.data_dir = AbsoluteDir(o.data_dir);
+  disk.min_free_ratio = o.min_free_ratio;
+  auto max_age_ms = o.max_age_hours > 0 ? Result<int64_t>(int64_t{o.max_age_hours} * 3600000)
+                                        : ParseDurationMillis(o.max_age);
+  if (!max_age_ms.ok()) {
+    return ReportError("doctor", Status::InvalidArgument("--max-age: " + max_age_ms.status().message()));
+  }
+  if (!o.owner.empty()) {
+    auto owner = ParseOwner(o.owner);
+    if (!owner.ok()) return ReportError("doctor", owner.status());
+    disk.owner = *owner;
+  } else {
+    disk.owner = ops::ComposeServiceUser(disk.data_dir);
+  }
+  std::vector<ops::Finding> findings = ops::CheckDisk(disk);
+  if (!o.repo.repo.empty()) findings.push_back(SnapshotFinding(o, disk.data_dir, *max_age_ms));
+  findings.push_back(ops::CheckReplication(disk.data_dir, NowMillis()));
+  ops::AwsCheckOptions aws;
+  aws.instance_id = o.instance_id;
+  aws.region = o.region;
+  aws.use_imds = !o.no_imds;
+  aws.data_on_root = findings.front().check == "volume" && findings.front().severity != ops::Severity::kOk;
+  findings.push_back(ops::CheckRootVolume(aws));
+  Print(disk.data_dir, findings, o.json);
+  for (const ops::Finding& f : findings) {
+    if (f.severity == ops::Severity::kError) return 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 void AddDoctorCommand(CLI::App* app, int* exit_code) {
@@ -125,39 +160,10 @@ void AddDoctorCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--region", o->region, "AWS region (default: the AWS CLI's)");
   cmd->add_flag("--no-imds", o->no_imds, "never ask the EC2 instance metadata service")->envname("PAYMENTS_NO_IMDS");
   cmd->add_flag("--json", o->json, "print the findings as JSON");
+  AddMetricsFileOption(cmd, &o->metrics_file);
   cmd->callback([o, exit_code] {
-    ops::DiskCheckOptions disk;
-    disk.data_dir = AbsoluteDir(o->data_dir);
-    disk.min_free_ratio = o->min_free_ratio;
-    auto max_age_ms = o->max_age_hours > 0 ? Result<int64_t>(int64_t{o->max_age_hours} * 3600000)
-                                           : ParseDurationMillis(o->max_age);
-    if (!max_age_ms.ok()) {
-      *exit_code = ReportError("doctor", Status::InvalidArgument("--max-age: " + max_age_ms.status().message()));
-      return;
-    }
-    if (!o->owner.empty()) {
-      auto owner = ParseOwner(o->owner);
-      if (!owner.ok()) {
-        *exit_code = ReportError("doctor", owner.status());
-        return;
-      }
-      disk.owner = *owner;
-    } else {
-      disk.owner = ops::ComposeServiceUser(disk.data_dir);
-    }
-    std::vector<ops::Finding> findings = ops::CheckDisk(disk);
-    if (!o->repo.repo.empty()) findings.push_back(SnapshotFinding(*o, disk.data_dir, *max_age_ms));
-    findings.push_back(ops::CheckReplication(disk.data_dir, NowMillis()));
-    ops::AwsCheckOptions aws;
-    aws.instance_id = o->instance_id;
-    aws.region = o->region;
-    aws.use_imds = !o->no_imds;
-    aws.data_on_root = findings.front().check == "volume" && findings.front().severity != ops::Severity::kOk;
-    findings.push_back(ops::CheckRootVolume(aws));
-    Print(disk.data_dir, findings, o->json);
-    for (const ops::Finding& f : findings) {
-      if (f.severity == ops::Severity::kError) *exit_code = 1;
-    }
+    *exit_code = RunJob("doctor", o->metrics_file, {{"data_dir", AbsoluteDir(o->data_dir)}},
+                        [&](JobReport*) { return Doctor(*o); });
   });
 }
 

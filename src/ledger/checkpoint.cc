@@ -1,5 +1,6 @@
 #include "ledger/checkpoint.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -141,6 +142,16 @@ Result<CheckpointMarker> RecoverCheckpoint(const std::string& data_dir) {
   }
   if (!usable) return Status::NotFound("checkpoint files do not match journal/CHECKPOINT");
   return marker;
+}
+
+Result<int64_t> CheckpointWrittenMillis(const std::string& data_dir) {
+  const std::string path = MarkerPath(data_dir);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return Status::NotFound(path + " does not exist: no checkpoint was written yet");
+    return Status::FromErrno("stat " + path, errno);
+  }
+  return int64_t{st.st_mtim.tv_sec} * 1000 + st.st_mtim.tv_nsec / 1000000;
 }
 
 }  // namespace pb::ledger

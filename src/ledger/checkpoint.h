@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "common/status.h"
@@ -33,5 +34,9 @@ Result<CheckpointMarker> RecoverCheckpoint(const std::string& data_dir);
 
 // Reads journal/CHECKPOINT without changing anything.
 Result<CheckpointMarker> ReadCheckpointMarker(const std::string& data_dir);
+
+// When the checkpoint in journal/CHECKPOINT was written (the file's
+// modification time), in ms since the epoch. NotFound when there is none.
+Result<int64_t> CheckpointWrittenMillis(const std::string& data_dir);
 
 }  // namespace pb::ledger

@@ -9,6 +9,7 @@
 #include "common/file_ops.h"
 #include "common/file_util.h"
 #include "common/log.h"
+#include "common/time_util.h"
 #include "ledger/mirror.h"
 
 namespace pb::ledger {
@@ -66,8 +67,12 @@ bool GroupCommitter::WaitMirrored(uint64_t seq) {
 
 Status GroupCommitter::WriteBatch(Pending& batch) {
   if (!batch.journal.empty()) {
+    const int64_t started_us = MonotonicMicros();
     PB_RETURN_IF_ERROR(writer_.AppendDurably(batch.first_seq, batch.journal));
     durable_seq_ = batch.last_seq;
+    if (observer_ != nullptr) {
+      observer_->OnBatchDurable(durable_seq_, batch.last_seq - batch.first_seq + 1, MonotonicMicros() - started_us);
+    }
     callbacks_.on_durable(durable_seq_);
   }
   // Mirrors are best effort: a lost line is re-derived from the journal at start-up.

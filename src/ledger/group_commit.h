@@ -14,6 +14,17 @@
 
 namespace pb::ledger {
 
+// What the committer reports after each durable batch, for whoever measures
+// it (the service's metrics); the ledger knows nothing of metrics.
+class CommitObserver {
+ public:
+  virtual ~CommitObserver() = default;
+  // On the committer thread, after the batch through `last_seq` is durable
+  // and before on_durable reports it: its number of records and how long
+  // writing and fdatasyncing it took. Must be cheap and must not block.
+  virtual void OnBatchDurable(uint64_t last_seq, uint64_t records, int64_t write_sync_micros) = 0;
+};
+
 // Group commit: one background thread writes every queued journal line with
 // one fdatasync per batch, reports the new durable seq, then appends the
 // (unsynced) mirror and access-log lines. After a write or fsync failure it
@@ -33,6 +44,10 @@ class GroupCommitter {
   ~GroupCommitter();
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
+
+  // REQUIRES: before Start(); `observer` outlives the committer thread
+  // (Stop(), or Ledger::Shutdown()).
+  void SetObserver(CommitObserver* observer) { observer_ = observer; }
 
   // `durable_seq` is the last record already on disk.
   Status Start(const std::string& data_dir, uint64_t durable_seq, Callbacks callbacks);
@@ -74,6 +89,7 @@ class GroupCommitter {
   JournalWriter writer_;
   int events_fd_ = -1, registry_fd_ = -1, access_fd_ = -1;
   Callbacks callbacks_;
+  CommitObserver* observer_ = nullptr;
   std::mutex mu_;
   std::condition_variable cv_;           // work queued or stopping (the committer waits)
   std::condition_variable mirrored_cv_;  // mirrored_seq_ advanced, failure or exit

@@ -11,6 +11,7 @@
 #include "common/time_util.h"
 #include "ledger/state_json.h"
 #include "server/openapi.h"
+#include "server/service_metrics.h"
 #include "server/validate.h"
 
 namespace pb::server {
@@ -149,6 +150,12 @@ Reply Api::Handle(const Request& request) {
     r.response.body = OpenApiDocument();
     return r;
   }
+  if (path == "/metrics" && m == "GET" && metrics_ != nullptr) {
+    Reply r;
+    r.response.body = metrics_->Render();
+    r.response.content_type = std::string(metrics::kContentType);
+    return r;
+  }
   if (path.substr(0, 5) != "/api/") return ErrorReply(404, "not_found", "no such route");
   if (!Authorized(request)) return ErrorReply(401, "unauthorized", "missing or wrong X-Admin-Token header");
   auto tail_id = [&](std::string_view prefix) -> std::optional<std::string_view> {
@@ -176,6 +183,27 @@ Reply Api::Handle(const Request& request) {
     }
   }
   return ErrorReply(404, "not_found", "no such route");
+}
+
+std::string_view RouteTemplate(std::string_view path) {
+  static constexpr std::string_view kFixed[] = {
+      "/health",        "/metrics",      "/openapi.json",          "/api/orchestrators/register", "/api/orchestrators",
+      "/api/workloads", "/api/balances", "/api/workloads/summary", "/api/ledger/events",          "/api/ledger/adjustments"};
+  for (std::string_view route : kFixed) {
+    if (path == route) return route;
+  }
+  for (auto [prefix, route] : {std::pair<std::string_view, std::string_view>{"/api/orchestrators/", "/api/orchestrators/{id}"},
+                               std::pair<std::string_view, std::string_view>{"/api/workloads/", "/api/workloads/{id}"}}) {
+    if (path.size() > prefix.size() && path.substr(0, prefix.size()) == prefix &&
+        path.find('/', prefix.size()) == std::string_view::npos) {
+      return route;
+    }
+  }
+  return "other";
+}
+
+void Api::RecordRequest(std::string_view method, std::string_view target, int status, int64_t micros) {
+  if (metrics_ != nullptr) metrics_->RecordRequest(RouteTemplate(SplitTarget(target).path), method, status, micros);
 }
 
 Reply Api::Health() {

@@ -11,6 +11,8 @@
 
 namespace pb::server {
 
+class ServiceMetrics;
+
 // The JSON API: routing, authorization, validation and the mapping of
 // requests onto ledger records. Single-threaded (the event loop's thread).
 // Bad input yields a 4xx with {"error":{"kind":…,"message":…}} and changes
@@ -37,6 +39,13 @@ class Api {
   void SetReplicationStatus(std::function<replicate::ReplicationStatus()> status_fn) {
     replication_status_ = std::move(status_fn);
   }
+
+  // GET /metrics renders `metrics` (README "Metrics"); without, /metrics is
+  // 404. `metrics` outlives the Api. Call before serving.
+  void SetMetrics(ServiceMetrics* metrics) { metrics_ = metrics; }
+  // Counts a finished request (`target`: its path, with or without query)
+  // in the metrics, under its route template; nothing without metrics.
+  void RecordRequest(std::string_view method, std::string_view target, int status, int64_t micros);
 
   static constexpr size_t kMaxBodyBytes = 64 * 1024;
 
@@ -67,9 +76,15 @@ class Api {
   std::string failure_;
   int64_t started_us_;
   std::function<replicate::ReplicationStatus()> replication_status_;
+  ServiceMetrics* metrics_ = nullptr;
 };
 
 // An error reply: {"error":{"kind":kind,"message":message}}.
 Reply ErrorReply(int status, std::string_view kind, std::string_view message);
+
+// The route a request path (no query) belongs to, as the OpenAPI document
+// names it ("/api/workloads/{id}"), or "other" when no route matches: the
+// metrics' route label, bounded whatever paths clients send.
+std::string_view RouteTemplate(std::string_view path);
 
 }  // namespace pb::server

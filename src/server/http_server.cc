@@ -162,6 +162,7 @@ void HttpServer::Impl::AccessLog(const std::string& method, std::string_view tar
   JsonObject o(&access_log);
   o.Str("time", FormatIso8601(NowMillis())).Str("method", method).Str("path", path).Int("status", status);
   int64_t us = MonotonicMicros() - started_us;
+  api->RecordRequest(method, path, status, us);
   o.Key("latency_ms")->append(std::to_string(us / 1000) + "." + std::to_string(1000 + us % 1000).substr(1));
   o.Close();
   access_log.push_back('\n');

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "server/openapi.h"
+#include "server/service_metrics.h"
 #include "test_util.h"
 
 namespace pb::server {
@@ -70,6 +71,8 @@ class ApiTest : public ::testing::Test {
     ledger_ = std::make_unique<LedgerHarness>(tmp_.path());
     ASSERT_TRUE(ledger_->Open().ok());
     api_ = std::make_unique<Api>(ledger_->get(), token);
+    metrics_ = std::make_unique<ServiceMetrics>(ledger_->get(), nullptr, BuildInfo{"test", "test"});
+    api_->SetMetrics(metrics_.get());
     api_->SetDurableSeq((*ledger_)->last_seq());
     ledger_->OnDurable([this](uint64_t seq) {
       if (forward_durable_.load()) api_->SetDurableSeq(seq);
@@ -138,6 +141,7 @@ class ApiTest : public ::testing::Test {
   std::string token_;
   std::unique_ptr<LedgerHarness> ledger_;
   std::unique_ptr<Api> api_;
+  std::unique_ptr<ServiceMetrics> metrics_;  // GET /metrics
   std::atomic<bool> forward_durable_{true};
 };
 
@@ -165,6 +169,7 @@ TEST_F(ApiTest, OpenApiListsExactlyTheRoutesTheApiServes) {
   const std::set<std::string> served = {
       "GET /health",
       "GET /openapi.json",
+      "GET /metrics",
       "POST /api/orchestrators/register",
       "GET /api/orchestrators",
       "GET /api/orchestrators/{id}",

@@ -276,7 +276,7 @@ Result<size_t> HttpClient::Fill() {
   }
 }
 
-Result<HttpResponse> HttpClient::ReadResponse() {
+Result<HttpResponse> HttpClient::ReadResponse(bool to_head) {
   if (fd_ < 0) return Status::Unavailable("not connected");
   size_t header_end;
   while ((header_end = buffer_.find("\r\n\r\n")) == std::string::npos) {
@@ -322,6 +322,10 @@ Result<HttpResponse> HttpClient::ReadResponse() {
   std::string connection = response.Header("connection");
   for (char& c : connection) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   response.connection_close = connection == "close" || (http10 && connection != "keep-alive");
+  if (to_head) {
+    if (response.connection_close) Close();
+    return response;
+  }
   if (!response.Header("transfer-encoding").empty()) {
     return Fail(Status::IOError("chunked responses are not supported by this test client"));
   }
@@ -400,6 +404,32 @@ bool HttpClient::WaitForPeerClose(std::chrono::milliseconds wait) {
 // ---------------------------------------------------------------------------
 // payments-backend
 
+std::map<std::string, uint64_t> LoggedServerStats(std::string_view log_text) {
+  std::map<std::string, uint64_t> out;
+  size_t at = log_text.rfind("connections: ");
+  if (at == std::string_view::npos) return out;
+  std::string_view line = log_text.substr(at + 13);
+  line = line.substr(0, line.find('\n'));
+  std::istringstream words{std::string(line)};
+  std::string word;
+  while (words >> word) {
+    size_t eq = word.find('=');
+    if (eq == std::string::npos) continue;
+    out[word.substr(0, eq)] = std::strtoull(word.c_str() + eq + 1, nullptr, 10);
+  }
+  return out;
+}
+
+uint64_t ProcStatusKiB(pid_t pid, std::string_view field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  const std::string prefix = std::string(field) + ":";
+  while (std::getline(in, line)) {
+    if (line.rfind(prefix, 0) == 0) return std::strtoull(line.c_str() + prefix.size(), nullptr, 10);
+  }
+  return 0;
+}
+
 Result<std::unique_ptr<BackendProcess>> BackendProcess::Start(BackendOptions options) {
   if (options.log_file.empty()) options.log_file = options.data_dir + ".log";
   const bool pick_port = options.port == 0;
@@ -408,8 +438,13 @@ Result<std::unique_ptr<BackendProcess>> BackendProcess::Start(BackendOptions opt
     std::unique_ptr<BackendProcess> p(new BackendProcess());
     p->options_ = options;
     p->port_ = pick_port ? FreeLoopbackPort() : options.port;
-    std::vector<std::string> argv = {BinPath("payments-backend"), "--data-dir", options.data_dir, "--listen",
-                                     "127.0.0.1:" + std::to_string(p->port_)};
+    std::vector<std::string> argv;
+    if (options.open_files_limit > 0) {
+      argv = {"prlimit", "--nofile=" + std::to_string(options.open_files_limit) + ":" +
+                             std::to_string(options.open_files_limit), "--"};
+    }
+    argv.insert(argv.end(), {BinPath("payments-backend"), "--data-dir", options.data_dir, "--listen",
+                             "127.0.0.1:" + std::to_string(p->port_)});
     argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
     SpawnOptions spawn;
     spawn.output_file = options.log_file;

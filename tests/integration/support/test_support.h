@@ -114,9 +114,10 @@ class HttpClient {
 
   // Low level: raw bytes out (a send error is returned but the connection
   // stays open so a response already sent by the server can still be read),
-  // and one response in.
+  // and one response in (`to_head`: the answer to a HEAD, whose
+  // Content-Length announces a body that does not follow).
   Status SendRaw(std::string_view bytes);
-  Result<HttpResponse> ReadResponse();
+  Result<HttpResponse> ReadResponse(bool to_head = false);
   // True when the peer closed the connection (EOF or reset) within `wait`
   // and sent nothing else; false when data arrived or the wait ran out.
   bool WaitForPeerClose(std::chrono::milliseconds wait);
@@ -136,6 +137,14 @@ class HttpClient {
 // ---------------------------------------------------------------------------
 // payments-backend child process
 
+// The counters of the last "connections: name=value ..." line that
+// payments-backend logs when it stops (server::FormatServerStats), from its
+// log text; empty when there is none.
+std::map<std::string, uint64_t> LoggedServerStats(std::string_view log_text);
+
+// A "kB" field of /proc/PID/status (VmRSS, VmHWM); 0 when unreadable.
+uint64_t ProcStatusKiB(pid_t pid, std::string_view field);
+
 struct BackendOptions {
   std::string data_dir;
   // Appended to by the server's stdout/stderr. Default: <data_dir>.log
@@ -149,6 +158,9 @@ struct BackendOptions {
   std::vector<std::string> extra_env;
   // How long to wait for GET /health to answer 200.
   std::chrono::milliseconds ready_timeout = 10s;
+  // > 0: the child's RLIMIT_NOFILE, soft and hard (`ulimit -n`), set by
+  // prlimit(1) before payments-backend starts.
+  uint64_t open_files_limit = 0;
 };
 
 // payments-backend started with --data-dir and --listen 127.0.0.1:PORT via

@@ -188,8 +188,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void Answer(Response response) {
     if (closed_) return;
     if (!head_ && method_ == "GET") {
-      if (server_->TakeReplyMemory(response.body.size())) {
-        held_ = response.body.size();
+      // What the reply really occupies until it is sent.
+      if (server_->TakeReplyMemory(response.body.capacity())) {
+        held_ = response.body.capacity();
       } else {
         server_->Count(&ServerStats::refused_reply_memory);
         response = ErrorReply(503, "busy",

@@ -7,6 +7,7 @@
 #include <simdjson.h>
 
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -198,6 +199,8 @@ TEST(ConnectionLimits, ClientsThatNeverReadAreClosedByTheWriteTimeoutInBoundedMe
   EXPECT_EQ(HealthStatus(server->port()), "200 ok");
   EXPECT_TRUE(readers.WaitAllClosed(/*read=*/false, 120s)) << readers.open() << " readers were never closed";
   const uint64_t peak_kib = ProcStatusKiB(server->pid(), "VmHWM");
+  std::printf("[ measure  ] reply %zu bytes; RSS before the readers %llu KiB, peak %llu KiB\n", reply->body.size(),
+              static_cast<unsigned long long>(rss_before_kib), static_cast<unsigned long long>(peak_kib));
   EXPECT_LE(peak_kib, rss_before_kib + (kReplyMemoryMiB + kSlackMiB) * 1024)
       << "RSS before the readers " << rss_before_kib << " KiB, peak " << peak_kib << " KiB";
   EXPECT_EQ(HealthStatus(server->port()), "200 ok");

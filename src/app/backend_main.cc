@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -28,22 +29,24 @@ std::string EnvOr(const char* name, std::string fallback) {
 }
 
 // The connection-limit flags as given (README.md, "Connection limits").
+// Signed, so that a negative value is refused rather than wrapped.
 struct LimitFlags {
-  size_t max_connections = 0;
-  size_t fd_reserve = pb::server::kDefaultFdReserve;
+  int64_t max_connections = 0;
+  int64_t fd_reserve = static_cast<int64_t>(pb::server::kDefaultFdReserve);
   std::string idle_timeout = "75s", header_timeout = "10s", body_timeout = "30s", write_timeout = "30s";
-  size_t max_reply_memory_mib = 256;
+  int64_t max_reply_memory_mib = 256;
   int send_buffer_kib = 256;
-  uint64_t journal_segment_bytes = pb::ledger::kSegmentRollBytes;
+  int64_t journal_segment_bytes = static_cast<int64_t>(pb::ledger::kSegmentRollBytes);
 };
 
 void AddLimitFlags(CLI::App& app, LimitFlags* f) {
   app.add_option("--max-connections", f->max_connections,
                  "connections served at once; more are answered 503 (0: the open-file limit minus --fd-reserve)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 30))
       ->capture_default_str();
   app.add_option("--fd-reserve", f->fd_reserve,
                  "descriptors kept for the journal, checkpoints, mirrors and replication, never used by clients")
-      ->check(CLI::Range(pb::server::kMinFdReserve, size_t{1} << 20))
+      ->check(CLI::Range(static_cast<int64_t>(pb::server::kMinFdReserve), int64_t{1} << 20))
       ->capture_default_str();
   app.add_option("--idle-timeout", f->idle_timeout, "close a connection with no request started for this long")
       ->capture_default_str();
@@ -55,7 +58,7 @@ void AddLimitFlags(CLI::App& app, LimitFlags* f) {
       ->capture_default_str();
   app.add_option("--max-reply-memory-mib", f->max_reply_memory_mib,
                  "memory for GET replies over 64 KiB waiting for their clients; over it they are answered 503")
-      ->check(CLI::Range(size_t{1}, size_t{1} << 20))
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 20))
       ->capture_default_str();
   app.add_option("--send-buffer-kib", f->send_buffer_kib,
                  "kernel send buffer of each connection (0: the kernel's autotuning, up to a few MiB)")
@@ -63,7 +66,7 @@ void AddLimitFlags(CLI::App& app, LimitFlags* f) {
       ->capture_default_str();
   app.add_option("--journal-segment-bytes", f->journal_segment_bytes,
                  "start a new journal segment once the current one reaches this size")
-      ->check(CLI::Range(uint64_t{4096}, uint64_t{1} << 40))
+      ->check(CLI::Range(int64_t{4096}, int64_t{1} << 40))
       ->capture_default_str();
 }
 
@@ -82,10 +85,11 @@ pb::Result<pb::server::ConnectionLimits> ResolveLimits(const LimitFlags& f) {
   pb::server::OpenFileLimit nofile = pb::server::RaiseOpenFileLimit();
   if (!nofile.warning.empty()) spdlog::warn("{}", nofile.warning);
   if (nofile.raised) spdlog::info("open-file limit raised to the hard limit, {}", nofile.soft);
-  auto cap = pb::server::ConnectionCap(nofile.soft, f.fd_reserve, f.max_connections);
+  auto cap = pb::server::ConnectionCap(nofile.soft, static_cast<size_t>(f.fd_reserve),
+                                       static_cast<size_t>(f.max_connections));
   if (!cap.ok()) return cap.status();
   limits.max_connections = *cap;
-  limits.max_reply_memory_bytes = f.max_reply_memory_mib << 20;
+  limits.max_reply_memory_bytes = static_cast<size_t>(f.max_reply_memory_mib) << 20;
   limits.send_buffer_bytes = f.send_buffer_kib * 1024;
   return limits;
 }
@@ -125,7 +129,7 @@ int Run(int argc, char** argv) {
   options.host = address->host;
   options.port = address->port;
   options.checkpoint_interval_seconds = checkpoint_interval;
-  options.journal_segment_bytes = limit_flags.journal_segment_bytes;
+  options.journal_segment_bytes = static_cast<uint64_t>(limit_flags.journal_segment_bytes);
   if (!pb::server::IsLoopbackHost(options.host) && token.empty()) {
     spdlog::critical("refusing to listen on {}: it is not a loopback address and PAYMENTS_API_ADMIN_TOKEN is not "
                      "set, so anyone who can reach it could move money. Set PAYMENTS_API_ADMIN_TOKEN, or listen on "

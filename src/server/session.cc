@@ -54,7 +54,6 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Arm(Phase phase, std::chrono::milliseconds after) {
     phase_ = phase;
-    timed_out_ = false;
     timer_.expires_after(after);
     timer_.async_wait([self = shared_from_this(), armed = ++armed_](beast::error_code ec) {
       if (!ec && armed == self->armed_) self->OnTimeout();
@@ -68,17 +67,15 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnTimeout() {
-    timed_out_ = true;
     switch (phase_) {
       case Phase::kIdle:
         server_->Count(&ServerStats::closed_idle);
         return Close();
       case Phase::kHeader:
-      case Phase::kBody: {
-        beast::error_code ignored;
-        socket_.cancel(ignored);  // the read ends with operation_aborted: OnReadError answers 408
-        return;
-      }
+      case Phase::kBody:
+        // Answered at once: the read still pending is abandoned (its
+        // handler sees another phase) and ends when the connection closes.
+        return RejectSlowRequest();
       case Phase::kWriting:
         server_->Count(&ServerStats::closed_write_timeout);
         return Close(/*abort=*/true);
@@ -108,6 +105,7 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(kMaxHeaderBytes);
     Arm(Phase::kHeader, limits().header_timeout);
     http::async_read_header(socket_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (self->phase_ != Phase::kHeader || self->closed_) return;  // timed out meanwhile
       if (ec) return self->OnReadError(ec);
       self->OnHeader();
     });
@@ -120,6 +118,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (parser_->is_done()) return Dispatch();
     Arm(Phase::kBody, limits().body_timeout);
     http::async_read(socket_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (self->phase_ != Phase::kBody || self->closed_) return;  // timed out meanwhile
       if (ec) return self->OnReadError(ec);
       self->Dispatch();
     });
@@ -133,17 +132,19 @@ class Session : public std::enable_shared_from_this<Session> {
     target_ = std::string(req.target());
   }
 
-  void OnReadError(beast::error_code ec) {
-    if (closed_) return;
+  // The header or body timeout passed: 408.
+  void RejectSlowRequest() {
     NoteRequestLine();
-    if (ec == asio::error::operation_aborted && timed_out_) {
-      bool header = phase_ == Phase::kHeader;
-      server_->Count(header ? &ServerStats::closed_header_timeout : &ServerStats::closed_body_timeout);
-      return Reject(408, "timeout",
-                    header ? "the request header did not arrive within " + Millis(limits().header_timeout)
-                           : "the request body did not arrive within " + Millis(limits().body_timeout) +
-                                 " (is Content-Length longer than the body?)");
-    }
+    bool header = phase_ == Phase::kHeader;
+    server_->Count(header ? &ServerStats::closed_header_timeout : &ServerStats::closed_body_timeout);
+    Reject(408, "timeout",
+           header ? "the request header did not arrive within " + Millis(limits().header_timeout)
+                  : "the request body did not arrive within " + Millis(limits().body_timeout) +
+                        " (is Content-Length longer than the body?)");
+  }
+
+  void OnReadError(beast::error_code ec) {
+    NoteRequestLine();
     // The client left (or reset) before a whole request: nobody to answer.
     if (!IsBeastError(ec) || ec == http::error::end_of_stream || ec == http::error::partial_message) return Close();
     if (ec == http::error::header_limit) {
@@ -250,7 +251,6 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::steady_timer timer_;
   Phase phase_ = Phase::kIdle;
   uint64_t armed_ = 0;  // the timer's generation: a stale expiry is ignored
-  bool timed_out_ = false;
   bool closed_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;

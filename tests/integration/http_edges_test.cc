@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "support/backend_probe.h"
 #include "support/test_support.h"
 
 namespace pb::integration {

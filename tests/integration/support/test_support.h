@@ -137,14 +137,6 @@ class HttpClient {
 // ---------------------------------------------------------------------------
 // payments-backend child process
 
-// The counters of the last "connections: name=value ..." line that
-// payments-backend logs when it stops (server::FormatServerStats), from its
-// log text; empty when there is none.
-std::map<std::string, uint64_t> LoggedServerStats(std::string_view log_text);
-
-// A "kB" field of /proc/PID/status (VmRSS, VmHWM); 0 when unreadable.
-uint64_t ProcStatusKiB(pid_t pid, std::string_view field);
-
 struct BackendOptions {
   std::string data_dir;
   // Appended to by the server's stdout/stderr. Default: <data_dir>.log

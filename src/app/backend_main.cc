@@ -1,12 +1,15 @@
 // app/: the executables' entry points. payments-backend: flags and
-// environment, the loopback safety rule, then the ledger, the server and,
-// with --replicate-to, the replicator in a thread.
+// environment, the loopback safety rule, the descriptor budget, then the
+// ledger, the server and, with --replicate-to, the replicator in a thread.
 #include <CLI/CLI.hpp>
 
+#include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <tuple>
 
 #include "cli/repo_access.h"
 #include "common/log.h"
@@ -18,6 +21,8 @@
 #include "server/api.h"
 #include "server/http_server.h"
 #include "server/service_metrics.h"
+#include "server/listen_address.h"
+#include "server/open_files.h"
 
 namespace {
 
@@ -26,8 +31,70 @@ std::string EnvOr(const char* name, std::string fallback) {
   return v != nullptr && *v != '\0' ? std::string(v) : fallback;
 }
 
-bool IsLoopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+// The connection-limit flags as given (README.md, "Connection limits").
+// Signed, so that a negative value is refused rather than wrapped.
+struct LimitFlags {
+  int64_t max_connections = 0;
+  int64_t fd_reserve = static_cast<int64_t>(pb::server::kDefaultFdReserve);
+  std::string idle_timeout = "75s", header_timeout = "10s", body_timeout = "30s", write_timeout = "30s";
+  int64_t max_reply_memory_mib = 256;
+  int send_buffer_kib = 256;
+  int64_t journal_segment_bytes = static_cast<int64_t>(pb::ledger::kSegmentRollBytes);
+};
+
+void AddLimitFlags(CLI::App& app, LimitFlags* f) {
+  app.add_option("--max-connections", f->max_connections,
+                 "connections served at once; more are answered 503 (0: the open-file limit minus --fd-reserve)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 30))
+      ->capture_default_str();
+  app.add_option("--fd-reserve", f->fd_reserve,
+                 "descriptors kept for the journal, checkpoints, mirrors and replication, never used by clients")
+      ->check(CLI::Range(static_cast<int64_t>(pb::server::kMinFdReserve), int64_t{1} << 20))
+      ->capture_default_str();
+  app.add_option("--idle-timeout", f->idle_timeout, "close a connection with no request started for this long")
+      ->capture_default_str();
+  app.add_option("--header-timeout", f->header_timeout, "answer 408 when a request header takes longer")
+      ->capture_default_str();
+  app.add_option("--body-timeout", f->body_timeout, "answer 408 when a request body takes longer")
+      ->capture_default_str();
+  app.add_option("--write-timeout", f->write_timeout, "close a connection whose client takes longer to read a reply")
+      ->capture_default_str();
+  app.add_option("--max-reply-memory-mib", f->max_reply_memory_mib,
+                 "memory for GET replies over 64 KiB waiting for their clients; over it they are answered 503")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 20))
+      ->capture_default_str();
+  app.add_option("--send-buffer-kib", f->send_buffer_kib,
+                 "kernel send buffer of each connection (0: the kernel's autotuning, up to a few MiB)")
+      ->check(CLI::Range(0, 1 << 20))
+      ->capture_default_str();
+  app.add_option("--journal-segment-bytes", f->journal_segment_bytes,
+                 "start a new journal segment once the current one reaches this size")
+      ->check(CLI::Range(int64_t{4096}, int64_t{1} << 40))
+      ->capture_default_str();
+}
+
+// The limits the flags ask for, checked against the open-file limit (raised
+// to the hard limit first). Errors name the flag to change.
+pb::Result<pb::server::ConnectionLimits> ResolveLimits(const LimitFlags& f) {
+  pb::server::ConnectionLimits limits;
+  for (auto [text, name, out] : {std::tuple{&f.idle_timeout, "--idle-timeout", &limits.idle_timeout},
+                                 std::tuple{&f.header_timeout, "--header-timeout", &limits.header_timeout},
+                                 std::tuple{&f.body_timeout, "--body-timeout", &limits.body_timeout},
+                                 std::tuple{&f.write_timeout, "--write-timeout", &limits.write_timeout}}) {
+    auto ms = pb::ParseDurationMillis(*text);
+    if (!ms.ok()) return pb::Status::InvalidArgument(std::string(name) + ": " + ms.status().message());
+    *out = std::chrono::milliseconds(*ms);
+  }
+  pb::server::OpenFileLimit nofile = pb::server::RaiseOpenFileLimit();
+  if (!nofile.warning.empty()) spdlog::warn("{}", nofile.warning);
+  if (nofile.raised) spdlog::info("open-file limit raised to the hard limit, {}", nofile.soft);
+  auto cap = pb::server::ConnectionCap(nofile.soft, static_cast<size_t>(f.fd_reserve),
+                                       static_cast<size_t>(f.max_connections));
+  if (!cap.ok()) return cap.status();
+  limits.max_connections = *cap;
+  limits.max_reply_memory_bytes = static_cast<size_t>(f.max_reply_memory_mib) << 20;
+  limits.send_buffer_bytes = f.send_buffer_kib * 1024;
+  return limits;
 }
 
 int Run(int argc, char** argv) {
@@ -54,32 +121,34 @@ int Run(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--snapshot-every", snapshot_every, "with --replicate-to: time between full snapshots")
       ->capture_default_str();
+  LimitFlags limit_flags;
+  AddLimitFlags(app, &limit_flags);
   CLI11_PARSE(app, argc, argv);
   std::string token = EnvOr("PAYMENTS_API_ADMIN_TOKEN", "");
 
-  size_t colon = listen.rfind(':');
-  if (colon == std::string::npos) {
-    spdlog::critical("--listen '{}' must be HOST:PORT, e.g. 127.0.0.1:8081", listen);
+  auto address = pb::server::ParseListenAddress(listen);
+  if (!address.ok()) {
+    spdlog::critical("{}", address.status().message());
     return 2;
   }
   pb::server::ServerOptions options;
-  options.host = listen.substr(0, colon);
-  if (options.host.size() > 2 && options.host.front() == '[') options.host = options.host.substr(1, options.host.size() - 2);
-  if (options.host == "localhost") options.host = "127.0.0.1";
-  int port = std::atoi(listen.substr(colon + 1).c_str());
-  if (port < 0 || port > 65535 || listen.substr(colon + 1).find_first_not_of("0123456789") != std::string::npos) {
-    spdlog::critical("--listen '{}': the port must be a number from 0 to 65535", listen);
-    return 2;
-  }
-  options.port = static_cast<uint16_t>(port);
+  options.host = address->host;
+  options.port = address->port;
   options.checkpoint_interval_seconds = checkpoint_interval;
-  if (!IsLoopback(options.host) && token.empty()) {
+  options.journal_segment_bytes = static_cast<uint64_t>(limit_flags.journal_segment_bytes);
+  if (!pb::server::IsLoopbackHost(options.host) && token.empty()) {
     spdlog::critical("refusing to listen on {}: it is not a loopback address and PAYMENTS_API_ADMIN_TOKEN is not "
                      "set, so anyone who can reach it could move money. Set PAYMENTS_API_ADMIN_TOKEN, or listen on "
                      "127.0.0.1",
                      options.host);
     return 2;
   }
+  auto limits = ResolveLimits(limit_flags);
+  if (!limits.ok()) {
+    spdlog::critical("{}", limits.status().message());
+    return 2;
+  }
+  options.limits = *limits;
 
   std::unique_ptr<pb::server::ServiceMetrics> metrics;  // outlives the ledger's committer thread
   auto ledger = pb::ledger::Ledger::Open(data_dir);

@@ -51,6 +51,9 @@ class GroupCommitter {
 
   // `durable_seq` is the last record already on disk.
   Status Start(const std::string& data_dir, uint64_t durable_seq, Callbacks callbacks);
+  // Size at which the journal rolls to a new segment (default
+  // kSegmentRollBytes). REQUIRES: before Start(), bytes > 0.
+  void SetSegmentRollBytes(uint64_t bytes) { writer_.set_roll_bytes(bytes); }
 
   // Queues the journal line of record `seq` (must be the previous seq + 1) and
   // its mirror lines. Thread-safe.

@@ -277,7 +277,7 @@ Status JournalWriter::Open(const std::string& journal_dir, uint64_t next_seq) {
 }
 
 Status JournalWriter::AppendDurably(uint64_t first_seq, std::string_view lines) {
-  if (size_ >= kSegmentRollBytes) PB_RETURN_IF_ERROR(OpenSegment(SegmentPath(dir_, first_seq), true));
+  if (size_ >= roll_bytes_) PB_RETURN_IF_ERROR(OpenSegment(SegmentPath(dir_, first_seq), true));
   PB_RETURN_IF_ERROR(WriteAll(fd_, lines, "journal segment"));
   size_ += lines.size();
   if (Fs().Fdatasync(fd_) != 0) return Status::FromErrno("fdatasync journal segment", errno);

@@ -79,14 +79,18 @@ class JournalWriter {
   // directory has none). `next_seq` is the seq of the next record.
   Status Open(const std::string& journal_dir, uint64_t next_seq);
   // Writes `lines` (whole records, first one has seq `first_seq`) and
-  // fdatasyncs. Rolls to a new segment first when the current one is full.
+  // fdatasyncs. Rolls to a new segment first when the current one has
+  // reached the roll size.
   Status AppendDurably(uint64_t first_seq, std::string_view lines);
+  // The roll size (default kSegmentRollBytes). REQUIRES: bytes > 0.
+  void set_roll_bytes(uint64_t bytes) { roll_bytes_ = bytes; }
 
  private:
   Status OpenSegment(const std::string& path, bool created);
   std::string dir_;
   int fd_ = -1;
   uint64_t size_ = 0;
+  uint64_t roll_bytes_ = kSegmentRollBytes;
 };
 
 }  // namespace pb::ledger

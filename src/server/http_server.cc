@@ -1,129 +1,58 @@
 #include "server/http_server.h"
 
 #include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 
-#include <deque>
-#include <functional>
+#include <cerrno>
 
 #include "common/json_text.h"
 #include "common/log.h"
-#include "common/time_util.h"
+#include "server/server_impl.h"
+#include "server/session.h"
 
 namespace pb::server {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 using tcp = asio::ip::tcp;
-
-struct HttpServer::Impl {
-  Impl(ledger::Ledger* l, Api* a, ServerOptions o)
-      : ledger(l), api(a), options(std::move(o)), acceptor(ioc), signals(ioc, SIGINT, SIGTERM), ticker(ioc) {}
-
-  // Answers waiting for durability, in seq order (reads and writes are
-  // queued with non-decreasing seqs).
-  struct Waiter {
-    uint64_t seq;
-    std::function<void(bool durable)> send;
-  };
-
-  void Accept();
-  void Tick();
-  void OnDurable(uint64_t seq);
-  void OnFailure(const Status& st);
-  void Deliver(Reply reply, std::function<void(Response)> send);
-  void AccessLog(const std::string& method, std::string_view target, int status, int64_t started_us);
-
-  ledger::Ledger* ledger;
-  Api* api;
-  ServerOptions options;
-  asio::io_context ioc{1};
-  tcp::acceptor acceptor;
-  asio::signal_set signals;
-  asio::steady_timer ticker;
-  std::deque<Waiter> waiters;
-  std::string access_log;
-  int64_t last_checkpoint_us = MonotonicMicros();
-};
+using error_code = boost::system::error_code;
 
 namespace {
 
-// One client connection: read a request, hand it to the API, write the
-// answer when it may leave, repeat while keep-alive.
-class Session : public std::enable_shared_from_this<Session> {
- public:
-  Session(tcp::socket socket, HttpServer::Impl* server) : socket_(std::move(socket)), server_(server) {}
+// The whole answer to a connection over the cap, sent without reading a
+// request (RFC 9110: 503 with Retry-After).
+std::string OverloadedReply(size_t max_connections) {
+  std::string body = ErrorReply(503, "overloaded",
+                                "the service is serving its limit of " + std::to_string(max_connections) +
+                                    " connections (--max-connections); retry in a moment")
+                         .response.body;
+  return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\nConnection: close\r\nRetry-After: 1\r\n\r\n" + body;
+}
 
-  void Start() {
-    socket_.set_option(tcp::no_delay(true));
-    Read();
-  }
+// accept() failures that a retry cannot fix until something is released.
+bool OutOfResources(const error_code& ec) {
+  int e = ec.value();
+  return ec.category() == boost::system::system_category() &&
+         (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM);
+}
 
- private:
-  void Read() {
-    parser_.emplace();
-    parser_->body_limit(Api::kMaxBodyBytes);
-    parser_->header_limit(16 * 1024);
-    http::async_read(socket_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
-  }
+// True for the 1st, 2nd, 4th, 8th... occurrence: a repeated condition is
+// logged without flooding the log.
+bool LogThisOne(uint64_t count) { return (count & (count - 1)) == 0; }
 
-  void OnRead(beast::error_code ec) {
-    if (ec && ec != http::error::body_limit) return Close();
-    started_us_ = MonotonicMicros();
-    auto& req = parser_->get();  // with body_limit, the header is complete
-    method_ = std::string(req.method_string());
-    target_ = std::string(req.target());
-    if (ec == http::error::body_limit) {
-      keep_alive_ = false;
-      Write(ErrorReply(413, "too_large", "request body exceeds 65536 bytes").response);
-      return;
-    }
-    Request request;
-    request.method = method_;
-    request.target = target_;
-    request.body = std::move(req.body());
-    auto token = req.find("X-Admin-Token");
-    if (token != req.end()) request.admin_token = std::string(token->value());
-    keep_alive_ = req.keep_alive();
-    server_->Deliver(server_->api->Handle(request), [self = shared_from_this()](Response response) {
-      self->Write(std::move(response));
-    });
-  }
-
-  void Write(Response response) {
-    server_->AccessLog(method_, target_, response.status, started_us_);
-    auto res = std::make_shared<http::response<http::string_body>>();
-    res->result(static_cast<http::status>(response.status));
-    res->version(11);
-    res->set(http::field::content_type, response.content_type);
-    res->keep_alive(keep_alive_);
-    res->body() = std::move(response.body);
-    res->prepare_payload();
-    http::async_write(socket_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
-      if (ec || !self->keep_alive_) return self->Close();
-      self->Read();
-    });
-  }
-
-  void Close() {
-    beast::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_send, ignored);
-    socket_.close(ignored);
-  }
-
-  tcp::socket socket_;
-  HttpServer::Impl* server_;
-  beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-  bool keep_alive_ = true;
-  int64_t started_us_ = 0;
-  std::string method_, target_;
-};
+// How long accepting pauses after running out of descriptors.
+constexpr auto kAcceptPause = std::chrono::milliseconds(100);
 
 }  // namespace
+
+HttpServer::Impl::Impl(ledger::Ledger* l, Api* a, ServerOptions o)
+    : ledger(l),
+      api(a),
+      options(std::move(o)),
+      acceptor(ioc),
+      accept_pause(ioc),
+      signals(ioc, SIGINT, SIGTERM),
+      ticker(ioc),
+      overloaded_reply(OverloadedReply(options.limits.max_connections)) {}
 
 void HttpServer::Impl::Deliver(Reply reply, std::function<void(Response)> send) {
   if (reply.wait_seq <= api->durable_seq() || reply.wait_seq == 0) return send(std::move(reply.response));
@@ -168,12 +97,80 @@ void HttpServer::Impl::AccessLog(const std::string& method, std::string_view tar
   access_log.push_back('\n');
 }
 
+bool HttpServer::Impl::TakeReplyMemory(size_t bytes) {
+  if (bytes <= kSmallReplyBytes) return true;
+  // One large reply at a time always passes, whatever the limit.
+  if (reply_memory > 0 && reply_memory + bytes > options.limits.max_reply_memory_bytes) return false;
+  reply_memory += bytes;
+  return true;
+}
+
+void HttpServer::Impl::ReturnReplyMemory(size_t bytes) {
+  if (bytes > kSmallReplyBytes) reply_memory -= bytes;
+}
+
+void HttpServer::Impl::Count(uint64_t ServerStats::*field, uint64_t n) {
+  std::lock_guard lock(stats_mu);
+  stats.*field += n;
+}
+
+void HttpServer::Impl::Uncount(uint64_t ServerStats::*field) {
+  std::lock_guard lock(stats_mu);
+  if (stats.*field > 0) --(stats.*field);
+}
+
+ServerStats HttpServer::Impl::Stats() const {
+  std::lock_guard lock(stats_mu);
+  return stats;
+}
+
 void HttpServer::Impl::Accept() {
-  acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
+  acceptor.async_accept([this](error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted) return;
-    if (!ec) std::make_shared<Session>(std::move(socket), this)->Start();
-    Accept();
+    if (!ec) {
+      Admit(std::move(socket));
+      return Accept();
+    }
+    if (!OutOfResources(ec)) return Accept();  // that connection's own trouble (e.g. aborted)
+    // Retrying at once would spin: wait for a connection to end.
+    Count(&ServerStats::accept_pauses);
+    uint64_t pauses = Stats().accept_pauses;
+    if (LogThisOne(pauses)) {
+      spdlog::warn("accept: {}; pausing new connections for {} ms ({} pauses so far; raise ulimit -n or lower "
+                   "--max-connections)",
+                   ec.message(), kAcceptPause.count(), pauses);
+    }
+    accept_pause.expires_after(kAcceptPause);
+    accept_pause.async_wait([this](error_code wait_ec) {
+      if (!wait_ec) Accept();
+    });
   });
+}
+
+void HttpServer::Impl::Admit(tcp::socket socket) {
+  if (Stats().open_connections >= options.limits.max_connections) {
+    // Answered without reading: the kernel takes these few bytes at once.
+    error_code ec;
+    socket.non_blocking(true, ec);
+    if (!ec) socket.send(asio::buffer(overloaded_reply), 0, ec);
+    // A request already received would turn the close into a reset: take it
+    // first (until the socket would block).
+    char scratch[4096];
+    for (int i = 0; i < 16 && !ec; ++i) socket.receive(asio::buffer(scratch), 0, ec);
+    socket.shutdown(tcp::socket::shutdown_send, ec);
+    socket.close(ec);
+    Count(&ServerStats::refused_over_cap);
+    uint64_t refused = Stats().refused_over_cap;
+    if (LogThisOne(refused)) {
+      spdlog::warn("{} connections open, the limit (--max-connections): new connections are answered 503 "
+                   "({} so far)",
+                   options.limits.max_connections, refused);
+    }
+    return;
+  }
+  Count(&ServerStats::accepted_total);
+  Count(&ServerStats::open_connections);
+  StartSession(std::move(socket), this);
 }
 
 void HttpServer::Impl::Tick() {
@@ -187,7 +184,7 @@ void HttpServer::Impl::Tick() {
     if (!api->failed()) ledger->MaybeCheckpoint();
   }
   ticker.expires_after(std::chrono::milliseconds(100));
-  ticker.async_wait([this](beast::error_code ec) {
+  ticker.async_wait([this](error_code ec) {
     if (!ec) Tick();
   });
 }
@@ -199,24 +196,30 @@ HttpServer::~HttpServer() = default;
 
 Status HttpServer::Listen() {
   auto& a = impl_->acceptor;
-  beast::error_code ec;
-  auto address = asio::ip::make_address(impl_->options.host, ec);
-  if (ec) return Status::InvalidArgument("'" + impl_->options.host + "' is not an IP address");
-  tcp::endpoint endpoint(address, impl_->options.port);
-  std::string where = impl_->options.host + ":" + std::to_string(impl_->options.port);
+  const ServerOptions& o = impl_->options;
+  error_code ec;
+  auto address = asio::ip::make_address(o.host, ec);
+  if (ec) return Status::InvalidArgument("'" + o.host + "' is not an IP address");
+  tcp::endpoint endpoint(address, o.port);
+  std::string where = o.host + ":" + std::to_string(o.port);
   a.open(endpoint.protocol(), ec);
   if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+  // Accepted connections inherit it.
+  if (!ec && o.limits.send_buffer_bytes > 0) a.set_option(asio::socket_base::send_buffer_size(o.limits.send_buffer_bytes), ec);
   if (!ec) a.bind(endpoint, ec);
-  if (!ec) a.listen(1024, ec);
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return Status::IOError("cannot listen on " + where + ": " + ec.message() + " (is another instance running?)");
   return Status::Ok();
 }
 
 uint16_t HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
 
+ServerStats HttpServer::stats() const { return impl_->Stats(); }
+
 void HttpServer::Run() {
   Impl* impl = impl_.get();
   impl->api->SetDurableSeq(impl->ledger->last_seq());
+  impl->ledger->committer().SetSegmentRollBytes(impl->options.journal_segment_bytes);
   Status st = impl->ledger->Start(
       {[impl](uint64_t seq) { asio::post(impl->ioc, [impl, seq] { impl->OnDurable(seq); }); },
        [impl](const Status& failure) { asio::post(impl->ioc, [impl, failure] { impl->OnFailure(failure); }); }});
@@ -224,16 +227,18 @@ void HttpServer::Run() {
     spdlog::critical("cannot start the journal writer: {}", st.ToString());
     return;
   }
-  impl->signals.async_wait([impl](beast::error_code ec, int signal) {
+  impl->signals.async_wait([impl](error_code ec, int signal) {
     if (ec) return;
     spdlog::info("signal {}: shutting down", signal);
     impl->ioc.stop();
   });
   impl->Accept();
   impl->Tick();
-  spdlog::info("listening on {}:{}", impl->options.host, port());
+  spdlog::info("listening on {}:{} (at most {} connections)", impl->options.host, port(),
+               impl->options.limits.max_connections);
   impl->ioc.run();
   if (!impl->access_log.empty()) impl->ledger->committer().EnqueueAccessLog(impl->access_log);
+  spdlog::info("connections: {}", FormatServerStats(impl->Stats()));
 }
 
 void HttpServer::Stop() {

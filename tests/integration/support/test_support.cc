@@ -276,7 +276,7 @@ Result<size_t> HttpClient::Fill() {
   }
 }
 
-Result<HttpResponse> HttpClient::ReadResponse() {
+Result<HttpResponse> HttpClient::ReadResponse(bool to_head) {
   if (fd_ < 0) return Status::Unavailable("not connected");
   size_t header_end;
   while ((header_end = buffer_.find("\r\n\r\n")) == std::string::npos) {
@@ -322,6 +322,10 @@ Result<HttpResponse> HttpClient::ReadResponse() {
   std::string connection = response.Header("connection");
   for (char& c : connection) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   response.connection_close = connection == "close" || (http10 && connection != "keep-alive");
+  if (to_head) {
+    if (response.connection_close) Close();
+    return response;
+  }
   if (!response.Header("transfer-encoding").empty()) {
     return Fail(Status::IOError("chunked responses are not supported by this test client"));
   }
@@ -408,8 +412,13 @@ Result<std::unique_ptr<BackendProcess>> BackendProcess::Start(BackendOptions opt
     std::unique_ptr<BackendProcess> p(new BackendProcess());
     p->options_ = options;
     p->port_ = pick_port ? FreeLoopbackPort() : options.port;
-    std::vector<std::string> argv = {BinPath("payments-backend"), "--data-dir", options.data_dir, "--listen",
-                                     "127.0.0.1:" + std::to_string(p->port_)};
+    std::vector<std::string> argv;
+    if (options.open_files_limit > 0) {
+      argv = {"prlimit", "--nofile=" + std::to_string(options.open_files_limit) + ":" +
+                             std::to_string(options.open_files_limit), "--"};
+    }
+    argv.insert(argv.end(), {BinPath("payments-backend"), "--data-dir", options.data_dir, "--listen",
+                             "127.0.0.1:" + std::to_string(p->port_)});
     argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
     SpawnOptions spawn;
     spawn.output_file = options.log_file;

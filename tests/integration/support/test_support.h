@@ -114,9 +114,10 @@ class HttpClient {
 
   // Low level: raw bytes out (a send error is returned but the connection
   // stays open so a response already sent by the server can still be read),
-  // and one response in.
+  // and one response in (`to_head`: the answer to a HEAD, whose
+  // Content-Length announces a body that does not follow).
   Status SendRaw(std::string_view bytes);
-  Result<HttpResponse> ReadResponse();
+  Result<HttpResponse> ReadResponse(bool to_head = false);
   // True when the peer closed the connection (EOF or reset) within `wait`
   // and sent nothing else; false when data arrived or the wait ran out.
   bool WaitForPeerClose(std::chrono::milliseconds wait);
@@ -149,6 +150,9 @@ struct BackendOptions {
   std::vector<std::string> extra_env;
   // How long to wait for GET /health to answer 200.
   std::chrono::milliseconds ready_timeout = 10s;
+  // > 0: the child's RLIMIT_NOFILE, soft and hard (`ulimit -n`), set by
+  // prlimit(1) before payments-backend starts.
+  uint64_t open_files_limit = 0;
 };
 
 // payments-backend started with --data-dir and --listen 127.0.0.1:PORT via

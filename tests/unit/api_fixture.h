@@ -43,6 +43,12 @@ inline std::string Str(simdjson::dom::element e) {
   return std::string(s);
 }
 
+// The message of an error reply ({"error":{"kind":…,"message":…}}).
+inline std::string ErrorMessage(const Reply& reply) {
+  auto j = Parse(reply.response.body);
+  return j->error ? "<not JSON>" : Str((*j)["error"]["message"]);
+}
+
 inline std::string RegisterBody(const std::string& id, const std::string& address = kAddr1) {
   return R"({"orchestrator_id":")" + id + R"(","address":")" + address + R"("})";
 }

@@ -89,15 +89,5 @@ TEST_F(ApiDuplicateKeys, KeysThatDifferOnlyInCaseAreNotDuplicates) {
   EXPECT_EQ(ok.response.status, 201) << ok.response.body;
 }
 
-TEST_F(ApiDuplicateKeys, ABodyThatIsNotUtf8IsRefusedAsSuch) {
-  Seed();
-  const auto before = Snap();
-  Reply reply = Post("/api/ledger/adjustments", AdjustBody("orch-1", "1", "bad \xff byte"));
-  EXPECT_EQ(reply.response.status, 400);
-  ExpectErrorShape(reply);
-  EXPECT_NE(ErrorMessage(reply).find("UTF-8"), std::string::npos) << ErrorMessage(reply);
-  EXPECT_EQ(Snap(), before);
-}
-
 }  // namespace
 }  // namespace pb::server::api_test

@@ -5,6 +5,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,23 @@ class ApiPages : public ApiTest {
     if (!page.last) page.next_offset = uint64_t((*j)["next_offset"]);
     return page;
   }
+  // GET route+query answers `count` entries from Grow()'s entry `first` on,
+  // and next_offset `next` (nullopt: null, the last page).
+  void ExpectPage(const ListRoute& route, const std::string& query, size_t count, int first,
+                  std::optional<uint64_t> next) {
+    PageSeen page = Fetch(route, query);
+    const std::string where = route.path + query;
+    ASSERT_EQ(page.status, 200) << where << ": " << page.body;
+    ASSERT_EQ(page.ids.size(), count) << where;
+    if (count > 0) {
+      EXPECT_EQ(page.ids.front(), Expected(route, first)) << where;
+      EXPECT_EQ(page.ids.back(), Expected(route, first + static_cast<int>(count) - 1)) << where;
+    }
+    EXPECT_EQ(page.last, !next.has_value()) << where << ": " << page.body;
+    if (next) {
+      EXPECT_EQ(page.next_offset, *next) << where;
+    }
+  }
   // The id of entry `i` of Grow() in `route`'s list.
   static std::string Expected(const ListRoute& route, int i) {
     return Name(route.member == "workloads" ? "w-" : "o-", i);
@@ -98,38 +116,20 @@ TEST_F(ApiPages, ARequestWithoutParametersGetsTheFirst100EntriesAndWhereTheNextP
 TEST_F(ApiPages, TheLargestPageHoldsAtMost1000Entries) {
   Grow(0, 1050);
   for (const auto& route : kListRoutes) {
-    PageSeen first = Fetch(route, "?limit=1000");
-    ASSERT_EQ(first.status, 200) << route.path << ": " << first.body;
-    EXPECT_EQ(first.ids.size(), 1000u) << route.path;
-    EXPECT_EQ(first.next_offset, 1000u) << route.path;
-    PageSeen rest = Fetch(route, "?offset=1000&limit=1000");
-    EXPECT_EQ(rest.ids.size(), 50u) << route.path;
-    EXPECT_EQ(rest.ids.front(), Expected(route, 1000)) << route.path;
-    EXPECT_TRUE(rest.last) << route.path;
+    ExpectPage(route, "?limit=1000", 1000, 0, 1000);
+    ExpectPage(route, "?offset=1000&limit=1000", 50, 1000, std::nullopt);
   }
 }
 
 TEST_F(ApiPages, NextAndLastPages) {
   Grow(0, 25);
   for (const auto& route : kListRoutes) {
-    PageSeen next = Fetch(route, "?offset=10&limit=10");
-    ASSERT_EQ(next.status, 200) << route.path << ": " << next.body;
-    ASSERT_EQ(next.ids.size(), 10u) << route.path;
-    EXPECT_EQ(next.ids.front(), Expected(route, 10)) << route.path;
-    EXPECT_EQ(next.next_offset, 20u) << route.path;
-    PageSeen last = Fetch(route, "?offset=20&limit=10");
-    ASSERT_EQ(last.ids.size(), 5u) << route.path;
-    EXPECT_EQ(last.ids.back(), Expected(route, 24)) << route.path;
-    EXPECT_TRUE(last.last) << route.path << ": " << last.body;
-    PageSeen exactly_full = Fetch(route, "?offset=15&limit=10");
-    EXPECT_EQ(exactly_full.ids.size(), 10u) << route.path;
-    EXPECT_TRUE(exactly_full.last) << route.path << ": a page that reaches the end is the last";
+    ExpectPage(route, "?offset=10&limit=10", 10, 10, 20);
+    ExpectPage(route, "?offset=20&limit=10", 5, 20, std::nullopt);
+    ExpectPage(route, "?offset=15&limit=10", 10, 15, std::nullopt);  // a page that reaches the end is the last
     for (const std::string query : {"?offset=25", "?offset=26&limit=1", "?offset=4294967295&limit=1000"}) {
-      PageSeen past = Fetch(route, query);
-      EXPECT_EQ(past.status, 200) << route.path << query;
-      EXPECT_TRUE(past.ids.empty()) << route.path << query;
-      EXPECT_TRUE(past.last) << route.path << query;
-      EXPECT_EQ(past.total, 25u) << route.path << query;
+      ExpectPage(route, query, 0, 0, std::nullopt);
+      EXPECT_EQ(Fetch(route, query).total, 25u) << route.path << query;
     }
   }
 }

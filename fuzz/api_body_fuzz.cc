@@ -1,20 +1,31 @@
-// Fuzz target: a POST body as the API sees it — a JSON object whose string
-// fields go through the request validation (server/validate.h) and the
-// money parser; the raw bytes also as a path segment and a query string.
+// Fuzz target: a POST body as the API sees it — parsed as a request body
+// (server/json_body.h: one object, no duplicate key at any depth), its string
+// fields through the request validation (server/validate.h) and the money
+// parser; the raw bytes also as a path segment and a page's query string.
 #include <simdjson.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "common/money.h"
+#include "server/json_body.h"
+#include "server/pagination.h"
 #include "server/validate.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace pb;
   std::string_view text(reinterpret_cast<const char*>(data), size);
   (void)server::PercentDecode(text);
-  (void)server::QueryParam(text, "limit");
+  (void)server::ParsePage(text);
+  {
+    server::RequestBody body;
+    if (body.Parse(std::string(text), {"orchestrator_id", "amount", "reason", "duration_ms"}).ok()) {
+      (void)body.Str("reason", false);
+      (void)body.UInt("duration_ms");
+    }
+  }
   simdjson::dom::parser parser;
   simdjson::dom::object obj;
   if (parser.parse(text.data(), text.size()).get_object().get(obj) != simdjson::SUCCESS) return 0;

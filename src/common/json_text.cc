@@ -2,38 +2,9 @@
 
 #include <cstdio>
 
+#include "common/utf8.h"
+
 namespace pb {
-
-namespace {
-
-// Length of the well-formed UTF-8 sequence at the start of `s` (RFC 3629:
-// no overlong forms, no surrogates, nothing above U+10FFFF), or 0.
-size_t Utf8SequenceLength(std::string_view s) {
-  const auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
-  const unsigned char c = byte(0);
-  size_t n;
-  unsigned char lo = 0x80, hi = 0xBF;  // bounds of the second byte
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (s.size() < n || byte(1) < lo || byte(1) > hi) return 0;
-  for (size_t i = 2; i < n; ++i) {
-    if ((byte(i) & 0xC0) != 0x80) return 0;
-  }
-  return n;
-}
-
-}  // namespace
 
 void AppendJsonString(std::string* out, std::string_view s) {
   out->push_back('"');
@@ -52,7 +23,7 @@ void AppendJsonString(std::string* out, std::string_view s) {
           out->append(buf);
         } else if (c < 0x80) {
           out->push_back(static_cast<char>(c));
-        } else if (size_t n = Utf8SequenceLength(s.substr(i)); n > 0) {
+        } else if (char32_t cp = 0; size_t n = DecodeUtf8(s.substr(i), &cp)) {
           out->append(s.substr(i, n));
           i += n - 1;
         } else {

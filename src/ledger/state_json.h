@@ -17,8 +17,7 @@ namespace pb::ledger {
 using TextSink = std::function<Status(std::string_view)>;
 
 Status WriteRegistryJson(const StateImage& image, const TextSink& sink);
-// Takes the balances alone so that GET /api/balances can serve the live list
-// without copying an image.
+// Takes the balances alone (a checkpoint passes its image's copy).
 Status WriteBalancesJson(const BalanceList& balances, const TextSink& sink);
 Status WriteWorkloadsJson(const StateImage& image, const TextSink& sink);
 

@@ -182,32 +182,55 @@ class Drill {
   Result<ledger::LedgerTotals> Served() {
     auto health = HttpRequest("GET", kLoopback, port_, "/health", {}, kRequestTimeoutMs);
     if (!health.ok()) return health.status();
-    auto balances = HttpRequest("GET", kLoopback, port_, "/api/balances", {{"X-Admin-Token", token_}}, kRequestTimeoutMs);
-    if (!balances.ok()) return balances.status();
-    if (balances->status != 200) {
-      return Status::Unavailable("GET /api/balances answered " + std::to_string(balances->status));
-    }
     ledger::LedgerTotals served;
     simdjson::dom::parser parser;
     simdjson::dom::element h;
-    simdjson::dom::object b;
     if (parser.parse(health->body).get(h) != simdjson::SUCCESS ||
         h["orchestrators"].get_uint64().get(served.orchestrators) != simdjson::SUCCESS ||
         h["workloads"].get_uint64().get(served.workloads) != simdjson::SUCCESS) {
       return Status::IOError("/health lacks the orchestrators and workloads counts: " + health->body);
     }
-    simdjson::dom::parser balance_parser;
-    if (balance_parser.parse(balances->body).get(b) != simdjson::SUCCESS) {
-      return Status::IOError("/api/balances is not a JSON object");
-    }
-    for (auto [id, value] : b) {
-      std::string_view eth;
-      if (value.get_string().get(eth) != simdjson::SUCCESS) return Status::IOError("/api/balances: a balance is not a string");
-      auto wei = ParseEth(eth);
-      if (!wei.ok()) return Status::IOError("/api/balances: " + wei.status().message());
-      served.balance_wei += *wei;
-    }
+    auto sum = ServedBalanceSum();
+    if (!sum.ok()) return sum.status();
+    served.balance_wei = *sum;
     return served;
+  }
+
+  // The sum of the balances the service serves, read page by page
+  // (GET /api/balances, following next_offset until it is null).
+  Result<Wei> ServedBalanceSum() {
+    Wei sum = 0;
+    simdjson::dom::parser parser;
+    for (uint64_t offset = 0;;) {
+      const std::string target = "/api/balances?offset=" + std::to_string(offset) + "&limit=1000";
+      auto page = HttpRequest("GET", kLoopback, port_, target, {{"X-Admin-Token", token_}}, kRequestTimeoutMs);
+      if (!page.ok()) return page.status();
+      if (page->status != 200) {
+        return Status::Unavailable("GET " + target + " answered " + std::to_string(page->status));
+      }
+      simdjson::dom::element doc, next;
+      simdjson::dom::object balances;
+      if (parser.parse(page->body).get(doc) != simdjson::SUCCESS ||
+          doc["balances"].get_object().get(balances) != simdjson::SUCCESS ||
+          doc["next_offset"].get(next) != simdjson::SUCCESS) {
+        return Status::IOError(target + " is not a page of balances (an object with \"balances\" and \"next_offset\")");
+      }
+      for (auto [id, value] : balances) {
+        std::string_view eth;
+        if (value.get_string().get(eth) != simdjson::SUCCESS) {
+          return Status::IOError(target + ": a balance is not a string");
+        }
+        auto wei = ParseEth(eth);
+        if (!wei.ok()) return Status::IOError(target + ": " + wei.status().message());
+        sum += *wei;
+      }
+      if (next.is_null()) return sum;
+      uint64_t next_offset = 0;
+      if (next.get_uint64().get(next_offset) != simdjson::SUCCESS || next_offset <= offset) {
+        return Status::IOError(target + ": next_offset does not move forward");
+      }
+      offset = next_offset;
+    }
   }
 
   Result<std::string> CompareBalances() {

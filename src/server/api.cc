@@ -1,17 +1,16 @@
 #include "server/api.h"
 
 #include <openssl/crypto.h>
-#include <simdjson.h>
 
-#include <initializer_list>
-#include <map>
 #include <optional>
 
 #include "common/json_text.h"
 #include "common/time_util.h"
 #include "ledger/state_json.h"
+#include "server/json_body.h"
 #include "server/openapi.h"
 #include "server/service_metrics.h"
+#include "server/pagination.h"
 #include "server/validate.h"
 
 namespace pb::server {
@@ -42,48 +41,6 @@ Reply FromStatus(const Status& st, int invalid_status = 400) {
   }
 }
 
-// A POST body: a JSON object whose keys all belong to `allowed`.
-class Body {
- public:
-  Status Parse(const std::string& text, std::initializer_list<std::string_view> allowed) {
-    if (parser_.parse(text).get_object().get(obj_) != simdjson::SUCCESS) {
-      return Status::InvalidArgument("body must be a JSON object");
-    }
-    for (auto field : obj_) {
-      bool known = false;
-      for (auto a : allowed) known |= field.key == a;
-      if (!known) return Status::InvalidArgument("unknown field '" + std::string(field.key.substr(0, 64)) + "'");
-    }
-    return Status::Ok();
-  }
-  // Required (or optional when `required` is false) string field.
-  Result<std::optional<std::string>> Str(std::string_view key, bool required = true) {
-    simdjson::dom::element e;
-    if (obj_[key].get(e) != simdjson::SUCCESS) {
-      if (!required) return std::optional<std::string>();
-      return Status::InvalidArgument("field '" + std::string(key) + "' is required");
-    }
-    std::string_view s;
-    if (e.get_string().get(s) != simdjson::SUCCESS) {
-      return Status::InvalidArgument("field '" + std::string(key) + "' must be a string");
-    }
-    return std::optional<std::string>(std::string(s));
-  }
-  Result<std::optional<uint64_t>> UInt(std::string_view key) {
-    simdjson::dom::element e;
-    if (obj_[key].get(e) != simdjson::SUCCESS || e.is_null()) return std::optional<uint64_t>();
-    uint64_t v;
-    if (e.get_uint64().get(v) != simdjson::SUCCESS || v > (1ull << 53)) {
-      return Status::InvalidArgument("field '" + std::string(key) + "' must be a non-negative integer");
-    }
-    return std::optional<uint64_t>(v);
-  }
-
- private:
-  simdjson::dom::parser parser_;
-  simdjson::dom::object obj_;
-};
-
 // Splits "/a/b?x" into path segments after the prefix and the query.
 struct Target {
   std::string_view path, query;
@@ -91,17 +48,6 @@ struct Target {
 Target SplitTarget(std::string_view target) {
   size_t q = target.find('?');
   return {target.substr(0, q), q == std::string_view::npos ? std::string_view() : target.substr(q + 1)};
-}
-
-// Parses an optional non-negative integer query parameter.
-Result<uint64_t> QueryUInt(std::string_view query, std::string_view key, uint64_t fallback, uint64_t max) {
-  std::string v = QueryParam(query, key);
-  if (v.empty()) return fallback;
-  if (v.size() > 19 || v.find_first_not_of("0123456789") != std::string::npos || std::stoull(v) > max) {
-    return Status::InvalidArgument("query parameter '" + std::string(key) + "' must be an integer from 0 to " +
-                                   std::to_string(max));
-  }
-  return std::stoull(v);
 }
 
 #define PB_TAKE(var, expr)                          \
@@ -166,14 +112,14 @@ Reply Api::Handle(const Request& request) {
   };
   bool get = m == "GET", post = m == "POST";
   if (path == "/api/orchestrators/register") return post ? Register(request) : ErrorReply(405, "method_not_allowed", "use POST");
-  if (path == "/api/orchestrators") return get ? ListOrchestrators() : ErrorReply(405, "method_not_allowed", "use GET");
+  if (path == "/api/orchestrators") return get ? ListOrchestrators(query) : ErrorReply(405, "method_not_allowed", "use GET");
   if (path == "/api/workloads") {
     if (post) return CreditWorkload(request);
     return get ? ListWorkloads(query) : ErrorReply(405, "method_not_allowed", "use GET or POST");
   }
   if (path == "/api/workloads/summary") return get ? WorkloadSummary() : ErrorReply(405, "method_not_allowed", "use GET");
   if (path == "/api/ledger/events") return get ? LedgerEvents(query) : ErrorReply(405, "method_not_allowed", "use GET");
-  if (path == "/api/balances") return get ? Balances() : ErrorReply(405, "method_not_allowed", "use GET");
+  if (path == "/api/balances") return get ? Balances(query) : ErrorReply(405, "method_not_allowed", "use GET");
   if (path == "/api/ledger/adjustments") return post ? Adjust(request) : ErrorReply(405, "method_not_allowed", "use POST");
   for (auto [prefix, is_orch] : {std::pair{"/api/orchestrators/", true}, std::pair{"/api/workloads/", false}}) {
     if (auto raw = tail_id(prefix)) {
@@ -238,7 +184,7 @@ Reply Api::Submit(Record record, int status, std::string (Api::*render)(const Re
 }
 
 Reply Api::Register(const Request& r) {
-  Body body;
+  RequestBody body;
   PB_CHECK(body.Parse(r.body, {"orchestrator_id", "address"}));
   PB_TAKE(id, body.Str("orchestrator_id"));
   PB_TAKE(address, body.Str("address"));
@@ -257,17 +203,13 @@ std::string Api::RenderOrchestrator(const Record& r) const {
   return ledger::OrchestratorJson(*state.FindOrchestrator(r.orchestrator_id), state.Balance(r.orchestrator_id), true);
 }
 
-Reply Api::ListOrchestrators() {
+Reply Api::ListOrchestrators(std::string_view query) {
+  PB_TAKE(page, ParsePage(query));
   const auto& state = ledger_->state();
-  std::string out = "{\"orchestrators\":[";
-  bool first = true;
-  for (const auto& o : state.orchestrators()) {
-    if (!first) out.push_back(',');
-    first = false;
-    out += ledger::OrchestratorJson(o, state.Balance(o.id), true);
-  }
-  out += "]}";
-  return Read(std::move(out));
+  const auto& all = state.orchestrators();
+  return Read(PageJson("orchestrators", false, page, all.size(), [&](uint64_t i, std::string* out) {
+    *out += ledger::OrchestratorJson(all[i], state.Balance(all[i].id), true);
+  }));
 }
 
 Reply Api::GetOrchestrator(const std::string& id) {
@@ -278,7 +220,7 @@ Reply Api::GetOrchestrator(const std::string& id) {
 }
 
 Reply Api::CreditWorkload(const Request& r) {
-  Body body;
+  RequestBody body;
   PB_CHECK(body.Parse(r.body, {"workload_id", "orchestrator_id", "amount", "duration_ms"}));
   PB_TAKE(wid, body.Str("workload_id"));
   PB_TAKE(oid, body.Str("orchestrator_id"));
@@ -314,17 +256,10 @@ std::string Api::RenderWorkload(const Record& r) const {
 }
 
 Reply Api::ListWorkloads(std::string_view query) {
-  PB_TAKE(offset, QueryUInt(query, "offset", 0, UINT32_MAX));
-  PB_TAKE(limit, QueryUInt(query, "limit", 100, 1000));
+  PB_TAKE(page, ParsePage(query));
   const auto& all = ledger_->state().workloads();
-  std::string out = "{\"workloads\":[";
-  for (uint64_t i = offset; i < all.size() && i < offset + limit; ++i) {
-    if (i != offset) out.push_back(',');
-    out += ledger::WorkloadJson(all[i]);
-  }
-  out += "],\"total\":" + std::to_string(all.size()) + ",\"offset\":" + std::to_string(offset) +
-         ",\"limit\":" + std::to_string(limit) + "}";
-  return Read(std::move(out));
+  return Read(PageJson("workloads", false, page, all.size(),
+                       [&](uint64_t i, std::string* out) { *out += ledger::WorkloadJson(all[i]); }));
 }
 
 Reply Api::GetWorkload(const std::string& id) {
@@ -344,31 +279,34 @@ Reply Api::WorkloadSummary() {
 }
 
 Reply Api::LedgerEvents(std::string_view query) {
-  PB_TAKE(after, QueryUInt(query, "after_seq", 0, UINT64_MAX >> 1));
-  PB_TAKE(limit, QueryUInt(query, "limit", 100, 1000));
-  PB_TAKE(events, ledger_->Events(after, durable_seq(), limit));
+  PB_TAKE(after, QueryUInt(query, "after_seq", 0, 0, UINT64_MAX >> 1));
+  PB_TAKE(limit, QueryUInt(query, "limit", kDefaultPageLimit, 1, kMaxPageLimit));
+  const uint64_t durable = durable_seq();
+  PB_TAKE(events, ledger_->Events(after, durable, limit));
   std::string out = "{\"events\":[";
   for (size_t i = 0; i < events.size(); ++i) {
     if (i) out.push_back(',');
     out += events[i];
   }
-  out += "],\"next_after_seq\":" + std::to_string(after + events.size()) + "}";
+  const uint64_t next = after + events.size();
+  out += "],\"next_after_seq\":" + std::to_string(next) + ",\"more\":" + (next < durable ? "true" : "false") + "}";
   Reply reply;
   reply.response.body = std::move(out);
   return reply;
 }
 
-Reply Api::Balances() {
-  std::string out;
-  (void)ledger::WriteBalancesJson(ledger_->state().balances(), [&](std::string_view t) {  // in memory: cannot fail
-    out.append(t);
-    return Status::Ok();
-  });
-  return Read(std::move(out));
+Reply Api::Balances(std::string_view query) {
+  PB_TAKE(page, ParsePage(query));
+  const auto& all = ledger_->state().balances();
+  return Read(PageJson("balances", true, page, all.size(), [&](uint64_t i, std::string* out) {
+    AppendJsonString(out, all[i].first);
+    out->push_back(':');
+    AppendJsonString(out, FormatEth(all[i].second));
+  }));
 }
 
 Reply Api::Adjust(const Request& r) {
-  Body body;
+  RequestBody body;
   PB_CHECK(body.Parse(r.body, {"orchestrator_id", "delta", "reason", "tx_hash"}));
   PB_TAKE(oid, body.Str("orchestrator_id"));
   PB_TAKE(delta_text, body.Str("delta"));

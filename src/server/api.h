@@ -52,14 +52,14 @@ class Api {
  private:
   Reply Health();
   Reply Register(const Request& r);
-  Reply ListOrchestrators();
+  Reply ListOrchestrators(std::string_view query);
   Reply GetOrchestrator(const std::string& id);
   Reply CreditWorkload(const Request& r);
   Reply ListWorkloads(std::string_view query);
   Reply GetWorkload(const std::string& id);
   Reply WorkloadSummary();
   Reply LedgerEvents(std::string_view query);
-  Reply Balances();
+  Reply Balances(std::string_view query);
   Reply Adjust(const Request& r);
   Reply Submit(ledger::Record record, int status, std::string (Api::*render)(const ledger::Record&) const);
   std::string RenderOrchestrator(const ledger::Record& r) const;

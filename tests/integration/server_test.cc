@@ -107,7 +107,7 @@ TEST_F(ServerIntegration, RegisterCreditAndReadBack) {
   auto balances = client.Get("/api/balances");
   ASSERT_TRUE(balances.ok());
   EXPECT_EQ(balances->status, 200);
-  EXPECT_EQ(Str(parser_.parse(balances->body).value(), "orch-rt"), "1.500123") << balances->body;
+  EXPECT_EQ(Str(parser_.parse(balances->body)["balances"].value(), "orch-rt"), "1.500123") << balances->body;
 
   // The same credit again is idempotent (200, no second credit); the same id
   // with a different body is a conflict.
@@ -325,7 +325,8 @@ TEST_F(ServerIntegration, AdminTokenGuardsApiRoutes) {
   auto balances = client.Get("/api/balances", good);
   ASSERT_TRUE(balances.ok());
   EXPECT_EQ(balances->status, 200);
-  EXPECT_EQ(Str(parser_.parse(balances->body).value(), "orch-auth"), "") << "never credited: " << balances->body;
+  EXPECT_EQ(Str(parser_.parse(balances->body)["balances"].value(), "orch-auth"), "") << "never credited: "
+                                                                                   << balances->body;
   auto orch = client.Get("/api/orchestrators/orch-auth", good);
   ASSERT_TRUE(orch.ok());
   EXPECT_EQ(orch->status, 200);
@@ -606,8 +607,8 @@ TEST_F(ServerIntegration, RestartAfterKill9KeepsEveryAcknowledgedCredit) {
   }
   auto balances = client.Get("/api/balances");
   ASSERT_TRUE(balances.ok());
-  auto b = parser_.parse(balances->body);
-  ASSERT_EQ(b.error(), simdjson::SUCCESS);
+  auto b = parser_.parse(balances->body)["balances"];
+  ASSERT_EQ(b.error(), simdjson::SUCCESS) << balances->body;
   for (const auto& [orch, wei] : expected_balance) {
     EXPECT_EQ(Str(b.value(), orch), WeiToEth(wei)) << orch;
   }

@@ -82,7 +82,7 @@ void AddInitCommand(CLI::App* app, int* exit_code) {
       *exit_code = ReportError("init", password.status());
       return;
     }
-    auto backend = CreateBackend(*opts);
+    auto backend = repo::CreateBackend(*opts);
     if (!backend.ok()) {
       *exit_code = ReportError("init", backend.status());
       return;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <mutex>
 #include <thread>
 
@@ -74,12 +75,20 @@ Result<std::string> S3Backend::Read(std::string_view path) {
 
 Result<std::string> S3Backend::ReadRange(std::string_view path, uint64_t offset, size_t length) {
   PB_RETURN_IF_ERROR(ValidatePath(path));
-  if (length > 0) return client_.GetRange(Key(path), offset, length);
+  // A range whose end does not fit in 64 bits would wrap in the Range
+  // header (a server ignores an invalid one and sends the whole object):
+  // only the size can answer it, as it answers an empty range.
+  if (length > 0 && offset <= UINT64_MAX - length) return client_.GetRange(Key(path), offset, length);
   auto size = Size(path);
   if (!size.ok()) return size.status();
   if (offset > *size) {
     return Status::Corruption(client_.Url(Key(path)) + " is " + std::to_string(*size) + " bytes; offset " +
                               std::to_string(offset) + " lies past its end: run paymentsctl check");
+  }
+  if (length > *size - offset) {
+    return Status::Corruption(client_.Url(Key(path)) + " is " + std::to_string(*size) + " bytes; the range of " +
+                              std::to_string(length) + " bytes at offset " + std::to_string(offset) +
+                              " ends past its end: run paymentsctl check");
   }
   return std::string();
 }

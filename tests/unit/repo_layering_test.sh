@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Which way the dependencies point (issue 17, docs/architecture.md): repo/
+# Which way the dependencies point (issue 17): repo/
 # knows nothing of the ledger or of the layers above it, the backend is chosen
 # from a location only in repo/location.cc, and payments-backend does not link
 # the CLI library.

@@ -18,6 +18,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
+template <typename T>
+Result<std::unique_ptr<Backend>> Upcast(Result<std::unique_ptr<T>> r) {
+  if (!r.ok()) return r.status();
+  return std::unique_ptr<Backend>(std::move(r).value());
+}
+
 class LocalStorage final : public Storage {
  public:
   Status Start() override {
@@ -53,11 +59,6 @@ class LocalStorage final : public Storage {
   }
 
  private:
-  template <typename T>
-  static Result<std::unique_ptr<Backend>> Upcast(Result<std::unique_ptr<T>> r) {
-    if (!r.ok()) return r.status();
-    return std::unique_ptr<Backend>(std::move(r).value());
-  }
   static void Put(const std::string& path, const std::string& bytes) {
     fs::create_directories(fs::path(path).parent_path());
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -119,11 +120,6 @@ class S3Storage final : public Storage {
   }
 
  private:
-  template <typename T>
-  static Result<std::unique_ptr<Backend>> Upcast(Result<std::unique_ptr<T>> r) {
-    if (!r.ok()) return r.status();
-    return std::unique_ptr<Backend>(std::move(r).value());
-  }
   // The configuration of s3://BUCKET/name from the s3rver's client
   // environment, listing two keys a page.
   s3::Config ConfigFor(const std::string& name) {

@@ -25,7 +25,7 @@ struct SnapshotLedger {
   // that merely reached the same seq; absent in older snapshots.
   std::optional<Digest> hash;
   // What a replay through `seq` gave at backup time, as a JSON object
-  // (ledger::EncodeTotals writes it, ledger::DecodeTotals reads it); the
+  // (the ledger's EncodeTotals writes it, its DecodeTotals reads it); the
   // repository keeps the text byte for byte and does not interpret it beyond
   // checking that it is an object. Absent in older snapshots.
   std::optional<std::string> totals;

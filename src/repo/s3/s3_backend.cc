@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <thread>
@@ -9,6 +10,14 @@
 #include "common/sha256.h"
 
 namespace pb::repo::s3 {
+namespace {
+
+// How long Write waits before each new look at an object that differs from
+// the bytes it was asked to write (about 1.3 s in all).
+constexpr std::chrono::milliseconds kRecheckWaits[] = {std::chrono::milliseconds(50), std::chrono::milliseconds(200),
+                                                       std::chrono::milliseconds(1000)};
+
+}  // namespace
 
 Result<std::unique_ptr<S3Backend>> S3Backend::Create(Config config, RetryPolicy retry) {
   std::unique_ptr<S3Backend> backend(new S3Backend(std::move(config), retry));
@@ -121,7 +130,20 @@ Status S3Backend::Write(std::string_view path, std::string_view bytes) {
   const std::string key = Key(path);
   const std::string sha256_hex = Sha256Hex(bytes);
   auto existing = client_.Head(key);
-  if (existing.ok()) return AcceptExisting(key, *existing, bytes, sha256_hex);
+  if (existing.ok()) {
+    // A server whose PUT is not atomic (s3rver, some S3-compatible stores)
+    // shows the object of a concurrent writer of the same bytes before it
+    // is whole: only a difference that lasts is a conflict.
+    Status st = AcceptExisting(key, *existing, bytes, sha256_hex);
+    for (auto wait : kRecheckWaits) {
+      if (st.kind() != Status::Kind::kConflict) break;
+      std::this_thread::sleep_for(wait);
+      existing = client_.Head(key);
+      if (!existing.ok()) return existing.status();
+      st = AcceptExisting(key, *existing, bytes, sha256_hex);
+    }
+    return st;
+  }
   if (existing.status().kind() != Status::Kind::kNotFound) return existing.status();
   if (bytes.size() > kMultipartThreshold) return WriteMultipart(key, bytes, sha256_hex);
   return client_.Put(key, bytes, sha256_hex);

@@ -11,13 +11,14 @@
 #include <memory>
 #include <tuple>
 
-#include "cli/repo_access.h"
+#include "cli/password.h"
 #include "common/log.h"
 #include "common/main_guard.h"
 #include "common/time_util.h"
 #include "common/version.h"
 #include "ledger/ledger.h"
 #include "replicate/replicator.h"
+#include "repo/location.h"
 #include "server/api.h"
 #include "server/http_server.h"
 #include "server/service_metrics.h"
@@ -109,13 +110,14 @@ int Run(int argc, char** argv) {
   app.add_option("--checkpoint-interval", checkpoint_interval, "seconds between background JSON checkpoints")
       ->check(CLI::Range(1, 86400))
       ->capture_default_str();
-  pb::cli::RepoOptions replicate_to;
+  pb::repo::Location replicate_to;
+  std::string repo_password_file;
   std::string replicate_interval = "1s";
   std::string snapshot_every = "1h";
   app.add_option("--replicate-to", replicate_to.repo,
                  "ship the journal continuously into this repository (password: $PAYMENTS_REPO_PASSWORD or "
                  "--repo-password-file)");
-  app.add_option("--repo-password-file", replicate_to.password_file,
+  app.add_option("--repo-password-file", repo_password_file,
                  "file whose first line is the password (a regular file of mode 0600)");
   app.add_option("--replicate-interval", replicate_interval, "with --replicate-to: the shipping interval (RPO)")
       ->capture_default_str();
@@ -162,7 +164,8 @@ int Run(int argc, char** argv) {
   if (!replicate_to.repo.empty()) {
     auto interval = pb::ParseDurationMillis(replicate_interval);
     auto every = pb::ParseDurationMillis(snapshot_every);
-    auto repo = pb::cli::UnlockRepo(replicate_to);
+    auto repo = pb::repo::UnlockRepository(
+        replicate_to, [&] { return pb::cli::ReadPassword(repo_password_file, /*confirm=*/false); });
     for (const pb::Status& st : {interval.status(), every.status(), repo.status()}) {
       if (!st.ok()) {
         spdlog::critical("--replicate-to {}: {}", replicate_to.repo, st.ToString());

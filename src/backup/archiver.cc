@@ -101,6 +101,8 @@ class Archiver {
   // (the backup goes on).
   // REQUIRES: the pipeline is drained (content entries are final).
   void RecordTotals();
+  // True when the parent recorded readable totals at this snapshot's seq.
+  bool ParentTotalsAtSameSeq() const;
   bool JournalSameAsParent() const;
   // Backs up the file at data-directory path `rel`; a file that vanished
   // since the walk is skipped with a warning unless `required`.
@@ -471,14 +473,18 @@ bool Archiver::JournalSameAsParent() const {
   return segments == parent_segments;
 }
 
+bool Archiver::ParentTotalsAtSameSeq() const {
+  return ledger_ && parent_ledger_ && parent_ledger_->totals && parent_ledger_->seq == ledger_->seq &&
+         ledger::DecodeTotals(*parent_ledger_->totals).ok();
+}
+
 void Archiver::StartTotals() {
-  if (!ledger_ || (parent_ledger_ && parent_ledger_->totals && parent_ledger_->seq == ledger_->seq)) return;
+  if (!ledger_ || ParentTotalsAtSameSeq()) return;
   totals_ = std::async(std::launch::async, ledger::ScanTotals, Abs(std::string(kJournalDir)), ledger_->seq);
 }
 
 void Archiver::RecordTotals() {
-  if (!totals_.valid() && parent_ledger_ && parent_ledger_->totals && parent_ledger_->seq == ledger_->seq &&
-      JournalSameAsParent()) {
+  if (!totals_.valid() && ParentTotalsAtSameSeq() && JournalSameAsParent()) {
     ledger_->totals = parent_ledger_->totals;
     return;
   }
@@ -488,7 +494,7 @@ void Archiver::RecordTotals() {
             totals.status().message(), options_.data_dir);
     return;
   }
-  ledger_->totals = *totals;
+  ledger_->totals = ledger::EncodeTotals(*totals);
 }
 
 Result<Digest> Archiver::BuildTree(const std::string& dir_rel,

@@ -74,7 +74,7 @@ void AddDeployCommand(CLI::App* app, int* exit_code) {
     remote::SharedRepo shared;
     OpenedRepo opened;
     if (!opts->backup_out.empty()) {
-      RepoOptions ro{opts->backup_out, opts->password_file};
+      RepoOptions ro{{opts->backup_out}, opts->password_file};
       bool created = false;
       auto repo = OpenOrInitRepo(ro, repo::LockMode::kAppend, "deploy backup", /*load_index=*/true, &created);
       if (!repo.ok()) {

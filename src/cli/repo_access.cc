@@ -7,8 +7,6 @@
 #include <iostream>
 
 #include "cli/password.h"
-#include "repo/local/local_backend.h"
-#include "repo/s3/s3_backend.h"
 
 namespace pb::cli {
 
@@ -24,39 +22,8 @@ void AddRepoOptions(CLI::App* cmd, RepoOptions* options, bool required) {
                 "also $PAYMENTS_S3_PATH_STYLE=1)");
 }
 
-namespace {
-
-// The backend of options.repo, opened or (`create`) created.
-Result<std::unique_ptr<repo::Backend>> BackendOf(const RepoOptions& options, bool create) {
-  auto upcast = [](auto result) -> Result<std::unique_ptr<repo::Backend>> {
-    if (!result.ok()) return result.status();
-    return std::unique_ptr<repo::Backend>(std::move(result).value());
-  };
-  if (repo::s3::IsS3Url(options.repo)) {
-    auto config = repo::s3::ConfigFromEnvironment(options.repo, {options.s3_endpoint, options.s3_path_style});
-    if (!config.ok()) return config.status();
-    return upcast(create ? repo::s3::S3Backend::Create(std::move(config).value())
-                         : repo::s3::S3Backend::Open(std::move(config).value()));
-  }
-  return upcast(create ? repo::LocalBackend::Create(options.repo) : repo::LocalBackend::Open(options.repo));
-}
-
-}  // namespace
-
-Result<std::unique_ptr<repo::Backend>> OpenBackend(const RepoOptions& options) {
-  return BackendOf(options, /*create=*/false);
-}
-
-Result<std::unique_ptr<repo::Backend>> CreateBackend(const RepoOptions& options) {
-  return BackendOf(options, /*create=*/true);
-}
-
 Result<std::unique_ptr<repo::Repository>> UnlockRepo(const RepoOptions& options) {
-  auto backend = OpenBackend(options);
-  if (!backend.ok()) return backend.status();
-  auto password = ReadPassword(options.password_file, /*confirm=*/false);
-  if (!password.ok()) return password.status();
-  return repo::Repository::Open(std::move(backend).value(), *password);
+  return repo::UnlockRepository(options, [&] { return ReadPassword(options.password_file, /*confirm=*/false); });
 }
 
 namespace {
@@ -90,7 +57,7 @@ std::string AbsoluteDir(const std::string& dir) {
 
 Result<OpenedRepo> OpenRepo(const RepoOptions& options, repo::LockMode mode, const std::string& operation,
                             bool load_index, std::string* password_out) {
-  auto backend = OpenBackend(options);
+  auto backend = repo::OpenBackend(options);
   if (!backend.ok()) return backend.status();
   auto password = ReadPassword(options.password_file, /*confirm=*/false);
   if (!password.ok()) return password.status();
@@ -101,19 +68,10 @@ Result<OpenedRepo> OpenRepo(const RepoOptions& options, repo::LockMode mode, con
 Result<OpenedRepo> OpenOrInitRepo(const RepoOptions& options, repo::LockMode mode, const std::string& operation,
                                   bool load_index, bool* created) {
   *created = false;
-  bool missing = false;
-  if (repo::s3::IsS3Url(options.repo)) {
-    auto backend = OpenBackend(options);
-    missing = !backend.ok() && backend.status().kind() == Status::Kind::kNotFound;
-  } else {
-    std::error_code ec;
-    missing = !std::filesystem::exists(options.repo, ec) ||
-              (std::filesystem::is_directory(options.repo, ec) && std::filesystem::is_empty(options.repo, ec));
-  }
-  if (!missing) return OpenRepo(options, mode, operation, load_index);
+  if (!repo::IsVacant(options)) return OpenRepo(options, mode, operation, load_index);
   auto password = ReadPassword(options.password_file, /*confirm=*/true);
   if (!password.ok()) return password.status();
-  auto backend = CreateBackend(options);
+  auto backend = repo::CreateBackend(options);
   if (!backend.ok()) return backend.status();
   PB_RETURN_IF_ERROR(repo::Repository::Init(**backend, *password, repo::kDefaultKdf));
   *created = true;

@@ -11,18 +11,17 @@
 #include <string>
 
 #include "common/status.h"
+#include "repo/location.h"
 #include "repo/lock.h"
 #include "repo/repository.h"
 
 namespace pb::cli {
 
-// Options every repository command takes (--repo, --password-file, and for
-// an s3://BUCKET/PREFIX repository --s3-endpoint, --s3-path-style).
-struct RepoOptions {
-  std::string repo;  // a directory, or s3://BUCKET/PREFIX (docs/s3-backend.md)
+// Options every repository command takes: where the repository is (--repo,
+// and for an s3://BUCKET/PREFIX repository --s3-endpoint, --s3-path-style;
+// repo/location.h opens it) and --password-file.
+struct RepoOptions : repo::Location {
   std::string password_file;
-  std::string s3_endpoint;
-  bool s3_path_style = false;
 };
 // --repo is required unless `required` is false (then options.repo may be empty).
 void AddRepoOptions(CLI::App* cmd, RepoOptions* options, bool required = true);
@@ -31,13 +30,6 @@ void AddRepoOptions(CLI::App* cmd, RepoOptions* options, bool required = true);
 // see ReadPassword), without taking a lock: for the replicator, which locks
 // only around its snapshots.
 Result<std::unique_ptr<repo::Repository>> UnlockRepo(const RepoOptions& options);
-
-// The storage of options.repo: an S3Backend for s3://..., else a
-// LocalBackend. Open errors: NotFound when there is no repository there;
-// InvalidArgument for a malformed URL or missing S3 credentials (before any
-// request). Create errors: Conflict when the place is not empty.
-Result<std::unique_ptr<repo::Backend>> OpenBackend(const RepoOptions& options);
-Result<std::unique_ptr<repo::Backend>> CreateBackend(const RepoOptions& options);
 
 // An unlocked repository, optionally locked and with its index loaded.
 struct OpenedRepo {

@@ -12,6 +12,7 @@
 #include "common/time_util.h"
 #include "repo/checker.h"
 #include "repo/snapshot_select.h"
+#include "replicate/shipped_records.h"
 
 namespace pb::cli {
 namespace {
@@ -81,7 +82,7 @@ void AddInitCommand(CLI::App* app, int* exit_code) {
       *exit_code = ReportError("init", password.status());
       return;
     }
-    auto backend = CreateBackend(*opts);
+    auto backend = repo::CreateBackend(*opts);
     if (!backend.ok()) {
       *exit_code = ReportError("init", backend.status());
       return;
@@ -200,7 +201,8 @@ void AddCheckCommand(CLI::App* app, int* exit_code) {
       return;
     }
     ProgressLine progress;
-    auto report = repo::CheckRepository(opened->repo.get(), opts->read_data, progress.ByteCounter());
+    auto report = repo::CheckRepository(opened->repo.get(), opts->read_data, progress.ByteCounter(),
+                                          replicate::CheckShippedRecords);
     progress.Finish();
     if (!report.ok()) {
       *exit_code = ReportError("check", report.status());

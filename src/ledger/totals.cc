@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "common/json_text.h"
 #include "common/mapped_file.h"
 #include "ledger/journal.h"
 
@@ -119,6 +120,38 @@ Result<LedgerTotals> ScanTotals(const std::string& journal_dir, uint64_t through
 std::string DescribeTotals(const LedgerTotals& t) {
   return std::to_string(t.orchestrators) + " orchestrators, " + std::to_string(t.workloads) + " workloads, " +
          FormatEth(t.balance_wei) + " ETH total balance";
+}
+
+std::string EncodeTotals(const LedgerTotals& t) {
+  std::string out;
+  JsonObject(&out)
+      .UInt("orchestrators", t.orchestrators)
+      .UInt("workloads", t.workloads)
+      .Str("balance_wei", FormatWei(t.balance_wei))
+      .Close();
+  return out;
+}
+
+Result<LedgerTotals> DecodeTotals(std::string_view json) {
+  auto bad = [](const std::string& detail) { return Status::Corruption("ledger totals: " + detail); };
+  simdjson::dom::parser parser;
+  simdjson::dom::object obj;
+  if (parser.parse(json.data(), json.size()).get(obj) != simdjson::SUCCESS) return bad("not a JSON object");
+  LedgerTotals t;
+  for (auto [key, out] : {std::pair<const char*, uint64_t*>{"orchestrators", &t.orchestrators},
+                          {"workloads", &t.workloads}}) {
+    if (obj[key].get_uint64().get(*out) != simdjson::SUCCESS) {
+      return bad(std::string("field ") + key + " is missing or not a non-negative integer");
+    }
+  }
+  std::string_view balance;
+  if (obj["balance_wei"].get_string().get(balance) != simdjson::SUCCESS) {
+    return bad("field balance_wei is missing or not a string");
+  }
+  auto wei = ParseWei(balance);
+  if (!wei.ok()) return bad("field balance_wei is not a decimal wei amount");
+  t.balance_wei = *wei;
+  return t;
 }
 
 }  // namespace pb::ledger

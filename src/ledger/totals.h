@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "common/money.h"
 #include "common/status.h"
@@ -31,5 +32,13 @@ Result<LedgerTotals> ScanTotals(const std::string& journal_dir, uint64_t through
 
 // "3 orchestrators, 10 workloads, 0.5 ETH total balance".
 std::string DescribeTotals(const LedgerTotals& totals);
+
+// The totals as a snapshot records them (docs/repository-format.md,
+// "Snapshots": ledger.totals), a JSON object
+// {"orchestrators":N,"workloads":N,"balance_wei":"<decimal wei>"}. The
+// repository stores this text without interpreting it.
+std::string EncodeTotals(const LedgerTotals& totals);
+// Corruption saying which field is missing or malformed.
+Result<LedgerTotals> DecodeTotals(std::string_view json);
 
 }  // namespace pb::ledger

@@ -245,7 +245,12 @@ class Drill {
       expected = *scanned;
     } else if (ledger && ledger->totals) {
       report_.totals_source = "snapshot";
-      expected = *ledger->totals;
+      auto recorded = ledger::DecodeTotals(*ledger->totals);
+      if (!recorded.ok()) {
+        return Status::Corruption("snapshot " + snapshot_.id + ": " + recorded.status().message() +
+                                  " (the snapshot file is damaged: run `paymentsctl check`)");
+      }
+      expected = *recorded;
     } else if (ledger) {
       report_.totals_source = "replay";
       auto replayed = ledger::ScanTotals(data_dir_ + "/journal", ledger->seq);

@@ -10,6 +10,7 @@
 #include "repo/lock.h"
 #include "repo/snapshot_select.h"
 #include "repo/wal.h"
+#include "replicate/shipped_records.h"
 
 namespace pb::replicate {
 
@@ -85,7 +86,7 @@ Status Replicator::Resume() {
   if (!names.ok()) return names.status();
   uint64_t wal_seq = 0;
   if (!names->empty()) {
-    auto last = repo::ReadWalObject(repo_->backend(), repo_->key(), names->back());
+    auto last = repo::ReadWalObject(repo_->backend(), repo_->key(), names->back(), CheckShippedRecords);
     if (!last.ok()) return last.status();
     PB_RETURN_IF_ERROR(tail_.SeekAfterShipped(*last));
     wal_seq = last->last_seq;

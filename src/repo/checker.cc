@@ -12,15 +12,16 @@ namespace {
 
 class Checker {
  public:
-  Checker(Repository* repo, bool read_data, const std::function<void(uint64_t)>& on_pack)
-      : repo_(repo), read_data_(read_data), on_pack_(on_pack) {}
+  Checker(Repository* repo, bool read_data, const std::function<void(uint64_t)>& on_pack,
+          const WalRecordsCheck& check_wal_records)
+      : repo_(repo), read_data_(read_data), on_pack_(on_pack), check_wal_records_(check_wal_records) {}
 
   Result<CheckReport> Run() {
     PB_RETURN_IF_ERROR(CheckKeys());
     PB_RETURN_IF_ERROR(LoadIndexes());
     PB_RETURN_IF_ERROR(CheckPacks());
     PB_RETURN_IF_ERROR(CheckSnapshots());
-    auto wal = CheckWal(repo_, read_data_);
+    auto wal = CheckWal(repo_, read_data_, check_wal_records_);
     if (!wal.ok()) return wal.status();
     report_.wal_objects = wal->objects;
     report_.wal_opened = wal->opened;
@@ -201,6 +202,7 @@ class Checker {
   Repository* repo_;
   bool read_data_;
   const std::function<void(uint64_t)>& on_pack_;
+  const WalRecordsCheck& check_wal_records_;
   CheckReport report_;
   Index index_;
   std::map<Digest, std::vector<PackEntry>> indexed_;
@@ -209,8 +211,9 @@ class Checker {
 
 }  // namespace
 
-Result<CheckReport> CheckRepository(Repository* repo, bool read_data, const std::function<void(uint64_t)>& on_pack) {
-  Checker checker(repo, read_data, on_pack);
+Result<CheckReport> CheckRepository(Repository* repo, bool read_data, const std::function<void(uint64_t)>& on_pack,
+                                    const WalRecordsCheck& check_wal_records) {
+  Checker checker(repo, read_data, on_pack, check_wal_records);
   return checker.Run();
 }
 

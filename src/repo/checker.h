@@ -12,6 +12,7 @@
 
 #include "common/status.h"
 #include "repo/repository.h"
+#include "repo/wal.h"
 
 namespace pb::repo {
 
@@ -25,8 +26,11 @@ struct CheckReport {
 };
 
 // Checks `repo` without modifying it; damage is reported in the report, not
-// as an error. `on_pack` (may be empty) is called after each pack read.
-// Errors: only when the repository cannot be listed at all.
-Result<CheckReport> CheckRepository(Repository* repo, bool read_data, const std::function<void(uint64_t)>& on_pack);
+// as an error. `on_pack` (may be empty) is called after each pack read;
+// `check_wal_records` checks the records of the wal objects read
+// (wal.h: replicate::CheckShippedRecords). Errors: only when the repository
+// cannot be listed at all.
+Result<CheckReport> CheckRepository(Repository* repo, bool read_data, const std::function<void(uint64_t)>& on_pack,
+                                    const WalRecordsCheck& check_wal_records);
 
 }  // namespace pb::repo

@@ -41,15 +41,7 @@ std::string EncodeSnapshot(const Snapshot& s) {
     lo.UInt("seq", s.ledger->seq);
     if (s.ledger->hash) lo.Str("hash", ToHex(*s.ledger->hash));
     lo.UInt("checkpoint_seq", s.ledger->checkpoint_seq);
-    if (const auto& t = s.ledger->totals) {
-      std::string totals;
-      JsonObject(&totals)
-          .UInt("orchestrators", t->orchestrators)
-          .UInt("workloads", t->workloads)
-          .Str("balance_wei", FormatWei(t->balance_wei))
-          .Close();
-      lo.Raw("totals", totals);
-    }
+    if (s.ledger->totals) lo.Raw("totals", *s.ledger->totals);
     lo.Close();
     o.Raw("ledger", ledger);
   }
@@ -126,18 +118,7 @@ Result<Snapshot> DecodeSnapshot(std::string_view json, std::string_view what) {
     simdjson::dom::object totals_obj;
     bool has_totals = false;
     PB_RETURN_IF_ERROR(lf.OptObject("totals", &totals_obj, &has_totals));
-    if (has_totals) {
-      JsonFields tf(totals_obj, std::string(what) + " ledger totals");
-      ledger::LedgerTotals t;
-      std::string balance;
-      PB_RETURN_IF_ERROR(tf.UInt("orchestrators", &t.orchestrators));
-      PB_RETURN_IF_ERROR(tf.UInt("workloads", &t.workloads));
-      PB_RETURN_IF_ERROR(tf.Str("balance_wei", &balance));
-      auto wei = ParseWei(balance);
-      if (!wei.ok()) return tf.Bad("field balance_wei is not a decimal wei amount");
-      t.balance_wei = *wei;
-      l.totals = t;
-    }
+    if (has_totals) l.totals = simdjson::minify(totals_obj);
     s.ledger = l;
   }
   PB_RETURN_IF_ERROR(f.OptObject("stats", &obj, &present));

@@ -10,11 +10,13 @@
 
 #include "common/sha256.h"
 #include "common/status.h"
-#include "ledger/totals.h"
 #include "repo/tree.h"
 
 namespace pb::repo {
 
+// Where the snapshot's journal ends. The repository reads `seq` as a
+// position in the shipped journal of the data directory (wal.h: which wal
+// objects a snapshot covers); the rest is the backup's data, stored as given.
 struct SnapshotLedger {
   uint64_t seq = 0;             // last journal record held
   uint64_t checkpoint_seq = 0;  // the checkpoint the JSON files hold
@@ -22,8 +24,11 @@ struct SnapshotLedger {
   // backup can tell a journal that continues this one from another ledger
   // that merely reached the same seq; absent in older snapshots.
   std::optional<Digest> hash;
-  // What a replay through `seq` gave at backup time; absent in older snapshots.
-  std::optional<ledger::LedgerTotals> totals;
+  // What a replay through `seq` gave at backup time, as a JSON object
+  // (the ledger's EncodeTotals writes it, its DecodeTotals reads it); the
+  // repository keeps the text byte for byte and does not interpret it beyond
+  // checking that it is an object. Absent in older snapshots.
+  std::optional<std::string> totals;
 };
 
 struct SnapshotStats {

@@ -4,7 +4,6 @@
 #include <cstdio>
 
 #include "common/json_text.h"
-#include "ledger/journal.h"
 #include "repo/compress.h"
 #include "repo/json_fields.h"
 #include "repo/repository.h"
@@ -36,33 +35,6 @@ bool ParseSeq20(std::string_view digits, uint64_t* out) {
 bool IsSegmentName(std::string_view s) {
   uint64_t seq = 0;
   return s.size() == kSeqDigits + 8 && s.substr(kSeqDigits) == ".journal" && ParseSeq20(s.substr(0, kSeqDigits), &seq);
-}
-
-// Checks the records against the header and fills last_hash.
-Status CheckRecords(WalObject* obj, const JsonFields& f) {
-  ledger::ChainPoint point{obj->first_seq - 1, obj->prev_hash};
-  std::string_view rest = obj->records;
-  uint64_t offset = obj->offset;
-  while (!rest.empty()) {
-    size_t nl = rest.find('\n');
-    if (nl == std::string_view::npos) return f.Bad("the last record has no newline (a torn record was shipped)");
-    ledger::Record record;
-    Status st = ledger::CheckChainedLine(rest.substr(0, nl), &point, &record);
-    if (!st.ok()) {
-      return f.Bad("record seq " + std::to_string(point.seq + 1) + " (segment " + obj->segment + " byte offset " +
-                   std::to_string(offset) + "): " + st.message());
-    }
-    if (record.seq == obj->first_seq && record.ts_ms != obj->first_ts_ms) return f.Bad("first_ts_ms is not the first record's ts");
-    if (record.seq == obj->last_seq && record.ts_ms != obj->last_ts_ms) return f.Bad("last_ts_ms is not the last record's ts");
-    offset += nl + 1;
-    rest.remove_prefix(nl + 1);
-  }
-  if (point.seq != obj->last_seq) {
-    return f.Bad("holds records through seq " + std::to_string(point.seq) + " but claims last_seq " +
-                 std::to_string(obj->last_seq));
-  }
-  obj->last_hash = point.hash;
-  return Status::Ok();
 }
 
 }  // namespace
@@ -122,7 +94,7 @@ std::string EncodeWalObject(const MasterKey& key, const WalObject& obj) {
 }
 
 Result<WalObject> DecodeWalObject(const MasterKey& key, std::string_view stored, std::string_view name,
-                                  std::string_view what) {
+                                  std::string_view what, const WalRecordsCheck& check_records) {
   auto plain = OpenSealedFile(key, stored, what);
   if (!plain.ok()) return plain.status();
   size_t nl = plain->find('\n');
@@ -158,7 +130,8 @@ Result<WalObject> DecodeWalObject(const MasterKey& key, std::string_view stored,
     }
   }
   obj.records = plain->substr(nl + 1);
-  PB_RETURN_IF_ERROR(CheckRecords(&obj, f));
+  Status records = check_records(&obj);
+  if (!records.ok()) return f.Bad(records.message());
   return obj;
 }
 
@@ -186,11 +159,12 @@ Result<std::vector<WalName>> ListWal(Backend& backend, std::string_view stream) 
   return std::vector<WalName>{};
 }
 
-Result<WalObject> ReadWalObject(Backend& backend, const MasterKey& key, const WalName& name) {
+Result<WalObject> ReadWalObject(Backend& backend, const MasterKey& key, const WalName& name,
+                                const WalRecordsCheck& check_records) {
   const std::string path = PathOf(kWalFolder, name.name);
   auto stored = backend.Read(path);
   if (!stored.ok()) return stored.status();
-  return DecodeWalObject(key, *stored, name.name, backend.Describe() + ": " + path);
+  return DecodeWalObject(key, *stored, name.name, backend.Describe() + ": " + path, check_records);
 }
 
 }  // namespace pb::repo

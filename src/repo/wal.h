@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,7 +27,7 @@ struct WalObject {
   uint64_t first_seq = 0;  // first and last record
   uint64_t last_seq = 0;
   Digest prev_hash{};      // chain hash of record first_seq - 1 (zeros when first_seq is 1)
-  Digest last_hash{};      // chain hash of record last_seq (computed when decoding)
+  Digest last_hash{};      // chain hash of record last_seq (filled by the WalRecordsCheck)
   int64_t first_ts_ms = 0; // ts of the first and the last record
   int64_t last_ts_ms = 0;
   std::string records;     // the journal lines, byte for byte, each ending in '\n'
@@ -53,12 +54,19 @@ Result<WalName> ParseWalName(std::string_view name);
 // REQUIRES: obj.records holds the lines first_seq..last_seq.
 std::string EncodeWalObject(const MasterKey& key, const WalObject& obj);
 
+// The check of a wal object's records, which the repository stores without
+// interpreting them: the caller, who knows what they are, passes it in
+// (replicate::CheckShippedRecords for journal lines). Ok when obj->records
+// hold exactly what the header claims, with obj->last_hash filled in; else
+// Corruption saying what is wrong, without naming the object.
+using WalRecordsCheck = std::function<Status(WalObject* obj)>;
+
 // Opens a stored wal object and checks everything it claims: authentication,
-// the header's fields, and that the records are complete lines chained from
-// prev_hash with seq first_seq..last_seq and the stated ts. When `name` is
-// not empty it must match the header. Corruption naming `what` on any damage.
+// the header's fields, and the records through `check_records`. When `name`
+// is not empty it must match the header. Corruption naming `what` on any
+// damage.
 Result<WalObject> DecodeWalObject(const MasterKey& key, std::string_view stored, std::string_view name,
-                                  std::string_view what);
+                                  std::string_view what, const WalRecordsCheck& check_records);
 
 // The objects of `stream` in `backend`, sorted by seq. Names in wal/ that
 // are not wal object names are Corruption.
@@ -68,6 +76,7 @@ Result<std::vector<WalName>> ListWal(Backend& backend, std::string_view stream);
 Result<std::vector<std::vector<WalName>>> ListWalStreams(Backend& backend);
 
 // Reads and decodes wal/<name.name> (DecodeWalObject); NotFound when missing.
-Result<WalObject> ReadWalObject(Backend& backend, const MasterKey& key, const WalName& name);
+Result<WalObject> ReadWalObject(Backend& backend, const MasterKey& key, const WalName& name,
+                                const WalRecordsCheck& check_records);
 
 }  // namespace pb::repo

@@ -36,7 +36,7 @@ std::string Range(uint64_t from, uint64_t to) { return std::to_string(from) + "-
 
 }  // namespace
 
-Result<WalCheck> CheckWal(Repository* repo, bool read_data) {
+Result<WalCheck> CheckWal(Repository* repo, bool read_data, const WalRecordsCheck& check_records) {
   auto streams = ListWalStreams(repo->backend());
   if (!streams.ok()) return streams.status();
   auto snaps = SnapshotsByStream(repo, /*skip_damaged=*/true);
@@ -69,7 +69,7 @@ Result<WalCheck> CheckWal(Repository* repo, bool read_data) {
       }
       prev_last = name.last_seq;
       if (!read_data && name.last_seq < needed_from) continue;
-      auto obj = ReadWalObject(repo->backend(), repo->key(), name);
+      auto obj = ReadWalObject(repo->backend(), repo->key(), name, check_records);
       ++check.opened;
       if (!obj.ok()) {
         check.problems.push_back("wal/" + name.name + ": " + obj.status().message());

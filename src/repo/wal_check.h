@@ -8,6 +8,7 @@
 
 #include "common/status.h"
 #include "repo/repository.h"
+#include "repo/wal.h"
 
 namespace pb::repo {
 
@@ -23,9 +24,10 @@ struct WalCheck {
 // snapshot of the stream's data directory (restore latest would stop
 // there), a note before it. The objects after that snapshot (all of them
 // with `read_data`) are read and checked (DecodeWalObject) and each must
-// continue the chain of the one before. Errors: only when wal/ or
-// snapshots/ cannot be listed.
-Result<WalCheck> CheckWal(Repository* repo, bool read_data);
+// continue the chain of the one before. `check_records` checks each read
+// object's records (wal.h). Errors: only when wal/ or snapshots/ cannot be
+// listed.
+Result<WalCheck> CheckWal(Repository* repo, bool read_data, const WalRecordsCheck& check_records);
 
 // The names of the wal objects that the oldest snapshot of their data
 // directory covers wholly (last seq <= its ledger seq): nothing can need

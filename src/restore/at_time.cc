@@ -6,6 +6,7 @@
 
 #include "common/time_util.h"
 #include "repo/wal.h"
+#include "replicate/shipped_records.h"
 #include "restore/snapshot_journal.h"
 
 namespace pb::restore {
@@ -38,7 +39,7 @@ int64_t ReachableEnd(repo::Repository* repo, const repo::SnapshotRef& newest, co
     next = name.last_seq + 1;
   }
   if (!last) return end;
-  auto obj = repo::ReadWalObject(repo->backend(), repo->key(), *last);
+  auto obj = repo::ReadWalObject(repo->backend(), repo->key(), *last, replicate::CheckShippedRecords);
   return obj.ok() ? std::max(end, obj->last_ts_ms) : end;
 }
 

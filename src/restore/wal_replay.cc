@@ -9,6 +9,7 @@
 #include "common/file_util.h"
 #include "ledger/journal.h"
 #include "repo/wal.h"
+#include "replicate/shipped_records.h"
 
 namespace pb::restore {
 namespace {
@@ -71,7 +72,7 @@ Result<WalReplayReport> ReplayWal(repo::Repository* repo, const std::string& hos
            " (the next object, wal/" + name.name + ", begins at seq " + std::to_string(name.first_seq) + ")");
       break;
     }
-    auto obj = repo::ReadWalObject(repo->backend(), repo->key(), name);
+    auto obj = repo::ReadWalObject(repo->backend(), repo->key(), name, replicate::CheckShippedRecords);
     if (!obj.ok()) {
       lose("wal/" + name.name + " cannot be read: " + obj.status().ToString());
       break;

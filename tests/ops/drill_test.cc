@@ -11,6 +11,7 @@
 #include <fstream>
 #include <thread>
 
+#include "ledger/totals.h"
 #include "repo/local/local_backend.h"
 #include "repo/repository.h"
 #include "repo/snapshot.h"
@@ -165,7 +166,12 @@ TEST_F(DrillTest, JournalThatFailsVerifyFailsTheDrill) {
 }
 
 TEST_F(DrillTest, TotalsThatDifferFromTheServiceFailTheBalancesStep) {
-  std::string id = RewrittenSnapshot([](repo::Snapshot* s) { s->ledger->totals->balance_wei += 1; });
+  std::string id = RewrittenSnapshot([](repo::Snapshot* s) {
+    auto totals = ledger::DecodeTotals(*s->ledger->totals);
+    ASSERT_TRUE(totals.ok()) << totals.status().ToString();
+    totals->balance_wei += 1;
+    s->ledger->totals = ledger::EncodeTotals(*totals);
+  });
   ChildResult r = Drill({id});
   EXPECT_EQ(r.exit_code, 1) << r.Describe();
   EXPECT_NE(r.out.find("FAILED balances"), std::string::npos) << r.out;

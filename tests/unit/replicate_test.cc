@@ -7,6 +7,7 @@
 
 #include "ledger/journal.h"
 #include "replicate/journal_tail.h"
+#include "replicate/shipped_records.h"
 #include "repo/local/local_backend.h"
 #include "repo/wal.h"
 #include "repo_test_util.h"
@@ -65,7 +66,7 @@ TEST(WalObjectTest, RoundTripKeepsEveryFieldAndTheRecordBytes) {
   const repo::MasterKey key = TestKey(7);
   std::string stored = repo::EncodeWalObject(key, obj);
   EXPECT_EQ(stored.find("orch-3"), std::string::npos) << "records must be encrypted";
-  auto back = repo::DecodeWalObject(key, stored, NameOf(obj), "test object");
+  auto back = repo::DecodeWalObject(key, stored, NameOf(obj), "test object", replicate::CheckShippedRecords);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(back->host, obj.host);
   EXPECT_EQ(back->data_dir, obj.data_dir);
@@ -87,27 +88,26 @@ TEST(WalObjectTest, DamageWrongKeyMismatchedNameAndBrokenChainAreCorruption) {
   const repo::MasterKey key = TestKey(7);
   std::string stored = repo::EncodeWalObject(key, obj);
 
+  auto decode = [&](const repo::MasterKey& k, std::string_view bytes, std::string_view name) {
+    return repo::DecodeWalObject(k, bytes, name, "x", replicate::CheckShippedRecords).status().kind();
+  };
   std::string flipped = stored;
   flipped[flipped.size() / 2] ^= 0x01;
-  EXPECT_EQ(repo::DecodeWalObject(key, flipped, NameOf(obj), "x").status().kind(), Status::Kind::kCorruption);
-  EXPECT_EQ(repo::DecodeWalObject(key, stored.substr(0, stored.size() - 1), NameOf(obj), "x").status().kind(),
-            Status::Kind::kCorruption);
-  EXPECT_EQ(repo::DecodeWalObject(TestKey(8), stored, NameOf(obj), "x").status().kind(), Status::Kind::kCorruption);
+  EXPECT_EQ(decode(key, flipped, NameOf(obj)), Status::Kind::kCorruption);
+  EXPECT_EQ(decode(key, stored.substr(0, stored.size() - 1), NameOf(obj)), Status::Kind::kCorruption);
+  EXPECT_EQ(decode(TestKey(8), stored, NameOf(obj)), Status::Kind::kCorruption);
   std::string other_name = repo::WalObjectName(repo::WalStream(obj.host, obj.data_dir), 2, 5);
-  EXPECT_EQ(repo::DecodeWalObject(key, stored, other_name, "x").status().kind(), Status::Kind::kCorruption);
+  EXPECT_EQ(decode(key, stored, other_name), Status::Kind::kCorruption);
 
   repo::WalObject wrong_prev = obj;
   wrong_prev.prev_hash[0] ^= 1;  // not the hash of record 1: the chain does not continue
-  EXPECT_EQ(repo::DecodeWalObject(key, repo::EncodeWalObject(key, wrong_prev), "", "x").status().kind(),
-            Status::Kind::kCorruption);
+  EXPECT_EQ(decode(key, repo::EncodeWalObject(key, wrong_prev), ""), Status::Kind::kCorruption);
   repo::WalObject torn = obj;
   torn.records.pop_back();  // the last record without its newline
-  EXPECT_EQ(repo::DecodeWalObject(key, repo::EncodeWalObject(key, torn), "", "x").status().kind(),
-            Status::Kind::kCorruption);
+  EXPECT_EQ(decode(key, repo::EncodeWalObject(key, torn), ""), Status::Kind::kCorruption);
   repo::WalObject short_run = obj;
   short_run.last_seq = 5;  // claims a record it does not hold
-  EXPECT_EQ(repo::DecodeWalObject(key, repo::EncodeWalObject(key, short_run), "", "x").status().kind(),
-            Status::Kind::kCorruption);
+  EXPECT_EQ(decode(key, repo::EncodeWalObject(key, short_run), ""), Status::Kind::kCorruption);
 }
 
 TEST(WalObjectTest, NamesAreValidRepositoryNamesAndSortBySeq) {

@@ -205,7 +205,7 @@ class DamageTest : public ::testing::Test {
   void ExpectCheckNames(const std::vector<std::string>& needles, std::string_view password = kRepoPassword) {
     auto repo = OpenRepo(repo_, password, /*load_index=*/false);
     ASSERT_TRUE(repo.ok()) << repo.status().ToString();
-    auto report = repo::CheckRepository(repo->get(), /*read_data=*/true, nullptr);
+    auto report = repo::CheckRepository(repo->get(), /*read_data=*/true, nullptr, replicate::CheckShippedRecords);
     ASSERT_TRUE(report.ok()) << report.status().ToString();
     EXPECT_FALSE(report->ok()) << "check found nothing wrong";
     for (const std::string& n : needles) {
@@ -216,7 +216,7 @@ class DamageTest : public ::testing::Test {
   void ExpectCheckClean(std::string_view password = kRepoPassword) {
     auto repo = OpenRepo(repo_, password, /*load_index=*/false);
     ASSERT_TRUE(repo.ok()) << repo.status().ToString();
-    auto report = repo::CheckRepository(repo->get(), /*read_data=*/true, nullptr);
+    auto report = repo::CheckRepository(repo->get(), /*read_data=*/true, nullptr, replicate::CheckShippedRecords);
     ASSERT_TRUE(report.ok()) << report.status().ToString();
     EXPECT_TRUE(report->ok()) << Lines(report->problems);
     EXPECT_TRUE(report->notes.empty()) << Lines(report->notes);

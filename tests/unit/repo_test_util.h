@@ -27,6 +27,7 @@
 #include "repo/crypto.h"
 #include "repo/local/local_backend.h"
 #include "repo/repository.h"
+#include "replicate/shipped_records.h"
 #include "restore/restorer.h"
 
 namespace pb::testing {
@@ -133,7 +134,7 @@ inline std::string Backup(const std::string& repo_dir, const std::string& data_d
 inline Result<repo::CheckReport> Check(const std::string& repo_dir, bool read_data = true) {
   auto repo = OpenRepo(repo_dir, kRepoPassword, /*load_index=*/false);
   if (!repo.ok()) return repo.status();
-  return repo::CheckRepository(repo->get(), read_data, nullptr);
+  return repo::CheckRepository(repo->get(), read_data, nullptr, replicate::CheckShippedRecords);
 }
 
 // What `paymentsctl restore <query> --to <target>` does: open, load the

@@ -2,12 +2,22 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <mutex>
 #include <thread>
 
 #include "common/sha256.h"
 
 namespace pb::repo::s3 {
+namespace {
+
+// How long Write waits before each new look at an object that differs from
+// the bytes it was asked to write (about 1.3 s in all).
+constexpr std::chrono::milliseconds kRecheckWaits[] = {std::chrono::milliseconds(50), std::chrono::milliseconds(200),
+                                                       std::chrono::milliseconds(1000)};
+
+}  // namespace
 
 Result<std::unique_ptr<S3Backend>> S3Backend::Create(Config config, RetryPolicy retry) {
   std::unique_ptr<S3Backend> backend(new S3Backend(std::move(config), retry));
@@ -74,12 +84,20 @@ Result<std::string> S3Backend::Read(std::string_view path) {
 
 Result<std::string> S3Backend::ReadRange(std::string_view path, uint64_t offset, size_t length) {
   PB_RETURN_IF_ERROR(ValidatePath(path));
-  if (length > 0) return client_.GetRange(Key(path), offset, length);
+  // A range whose end does not fit in 64 bits would wrap in the Range
+  // header (a server ignores an invalid one and sends the whole object):
+  // only the size can answer it, as it answers an empty range.
+  if (length > 0 && offset <= UINT64_MAX - length) return client_.GetRange(Key(path), offset, length);
   auto size = Size(path);
   if (!size.ok()) return size.status();
   if (offset > *size) {
     return Status::Corruption(client_.Url(Key(path)) + " is " + std::to_string(*size) + " bytes; offset " +
                               std::to_string(offset) + " lies past its end: run paymentsctl check");
+  }
+  if (length > *size - offset) {
+    return Status::Corruption(client_.Url(Key(path)) + " is " + std::to_string(*size) + " bytes; the range of " +
+                              std::to_string(length) + " bytes at offset " + std::to_string(offset) +
+                              " ends past its end: run paymentsctl check");
   }
   return std::string();
 }
@@ -112,7 +130,20 @@ Status S3Backend::Write(std::string_view path, std::string_view bytes) {
   const std::string key = Key(path);
   const std::string sha256_hex = Sha256Hex(bytes);
   auto existing = client_.Head(key);
-  if (existing.ok()) return AcceptExisting(key, *existing, bytes, sha256_hex);
+  if (existing.ok()) {
+    // A server whose PUT is not atomic (s3rver, some S3-compatible stores)
+    // shows the object of a concurrent writer of the same bytes before it
+    // is whole: only a difference that lasts is a conflict.
+    Status st = AcceptExisting(key, *existing, bytes, sha256_hex);
+    for (auto wait : kRecheckWaits) {
+      if (st.kind() != Status::Kind::kConflict) break;
+      std::this_thread::sleep_for(wait);
+      existing = client_.Head(key);
+      if (!existing.ok()) return existing.status();
+      st = AcceptExisting(key, *existing, bytes, sha256_hex);
+    }
+    return st;
+  }
   if (existing.status().kind() != Status::Kind::kNotFound) return existing.status();
   if (bytes.size() > kMultipartThreshold) return WriteMultipart(key, bytes, sha256_hex);
   return client_.Put(key, bytes, sha256_hex);

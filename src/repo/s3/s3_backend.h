@@ -29,7 +29,9 @@ inline constexpr int kReaders = 4;
 // one is aborted). Every object carries the SHA-256 of its bytes in
 // x-amz-meta-sha256; reads check it and the length, so a damaged or
 // truncated object is Corruption, never data. Write-once is enforced by a
-// HEAD before the PUT (same size and SHA-256: Ok; else Conflict). S3 has no
+// HEAD before the PUT (same size and SHA-256: Ok; else, when that still holds
+// after three more looks over about 1.3 s, Conflict: a server whose PUT is
+// not atomic shows a concurrent writer's object before it is whole). S3 has no
 // rename, so two processes racing to create the same *different* file can
 // both succeed; the repository only writes content-addressed names (and
 // config once, at init), where this cannot happen.

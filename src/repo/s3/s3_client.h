@@ -60,7 +60,8 @@ class S3Client {
   // present, its SHA-256 against kSha256Header (Corruption on mismatch).
   Result<std::string> Get(const std::string& key);
   // `length` (> 0) bytes at `offset`. Corruption when the object does not
-  // hold the whole range (416, or a shorter answer): never a short result.
+  // hold the whole range (416, or a shorter answer), naming its size (asked
+  // with a HEAD when the answer does not give it): never a short result.
   Result<std::string> GetRange(const std::string& key, uint64_t offset, uint64_t length);
   // Stores `body` in one request with kSha256Header = sha256_hex.
   Status Put(const std::string& key, std::string_view body, const std::string& sha256_hex);

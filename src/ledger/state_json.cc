@@ -5,6 +5,7 @@
 #include "common/file_util.h"
 #include "common/json_text.h"
 #include "common/time_util.h"
+#include "ledger/datadir.h"
 
 namespace pb::ledger {
 namespace {
@@ -194,7 +195,7 @@ Status LoadWorkload(const std::string& id, element v, LedgerState* state) {
 }  // namespace
 
 StateFilePaths DefaultStateFilePaths(const std::string& dir) {
-  return {dir + "/registry.json", dir + "/balances.json", dir + "/workloads.json"};
+  return {DataPath(dir, kRegistryJson), DataPath(dir, kBalancesJson), DataPath(dir, kWorkloadsJson)};
 }
 
 Status LoadStateFiles(const std::string& dir, LedgerState* state) {

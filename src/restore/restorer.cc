@@ -422,7 +422,8 @@ Status Restorer::Stage(const AtTimeSource& source, RestoreResult* result) {
     if (!has_journal) {
       return Status::InvalidArgument("--at needs a ledger journal, and this snapshot has none (journal/)");
     }
-    auto cut = ledger::CutLedgerAt(temp_, options_.at_ms.value_or(INT64_MAX), /*rebuild_views=*/extended);
+    auto cut = ledger::CutLedgerAt(temp_, options_.at_ms.value_or(INT64_MAX),
+                                   extended ? ledger::RebuildViews::kAlways : ledger::RebuildViews::kOnlyWhenCut);
     if (!cut.ok()) return cut.status();
     // The cut locked the staging directory (released on return): its LOCK file is not data.
     ::unlink((temp_ + "/" + std::string(ledger::kLockFileName)).c_str());

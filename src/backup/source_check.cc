@@ -2,6 +2,7 @@
 
 #include "common/time_util.h"
 #include "ledger/data_dir_probe.h"
+#include "ledger/datadir.h"
 #include "repo/snapshot_select.h"
 
 namespace pb::backup {
@@ -31,7 +32,7 @@ Status CheckBackupSource(const std::string& data_dir, const repo::SnapshotRef* n
   }
   if (guards.allow_regression || !newest || !repo::HoldsJournal(newest->snapshot)) return Status::Ok();
   const repo::SnapshotLedger& before = *newest->snapshot.ledger;
-  auto now = ledger::LastJournalRecord(data_dir + "/journal");
+  auto now = ledger::LastJournalRecord(ledger::JournalDir(data_dir));
   if (!now.ok()) return now.status();
   if (now->seq < before.seq) {
     return Status::InvalidArgument(data_dir + " holds the ledger through seq " + std::to_string(now->seq) + ", but " +
@@ -41,7 +42,7 @@ Status CheckBackupSource(const std::string& data_dir, const repo::SnapshotRef* n
   if (!before.hash) return Status::Ok();
   Digest hash = now->hash;
   if (now->seq != before.seq) {
-    auto found = ledger::JournalRecordHash(data_dir + "/journal", before.seq);
+    auto found = ledger::JournalRecordHash(ledger::JournalDir(data_dir), before.seq);
     if (!found.ok()) return found.status();
     hash = *found;
   }

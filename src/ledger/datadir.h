@@ -24,8 +24,9 @@ namespace pb::ledger {
 
 inline constexpr const char* kJournalDir = "journal";
 inline constexpr const char* kAuditDir = "audit";
-// Which seq the JSON files reflect (see CheckpointMarker).
+// Which seq the JSON files reflect (see CheckpointMarker); in journal/.
 inline constexpr const char* kCheckpointMarker = "journal/CHECKPOINT";
+inline constexpr const char* kCheckpointMarkerName = "CHECKPOINT";
 // The readable mirrors (ledger/mirror.h) and the request log.
 inline constexpr const char* kLedgerEventsLog = "audit/ledger-events.log";
 inline constexpr const char* kRegistryLog = "audit/registry.log";

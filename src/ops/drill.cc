@@ -18,6 +18,7 @@
 #include "common/money.h"
 #include "common/process.h"
 #include "common/sha256.h"
+#include "ledger/datadir.h"
 #include "ledger/totals.h"
 #include "ledger/verify.h"
 #include "ops/http_client.h"
@@ -217,7 +218,7 @@ class Drill {
     ledger::LedgerTotals expected;
     if (restored_.wal.objects > 0) {
       report_.totals_source = "journal";
-      auto scanned = ledger::ScanTotals(data_dir_ + "/journal", restored_.journal_seq);
+      auto scanned = ledger::ScanTotals(ledger::JournalDir(data_dir_), restored_.journal_seq);
       if (!scanned.ok()) return scanned.status();
       expected = *scanned;
     } else if (ledger && ledger->totals) {
@@ -225,7 +226,7 @@ class Drill {
       expected = *ledger->totals;
     } else if (ledger) {
       report_.totals_source = "replay";
-      auto replayed = ledger::ScanTotals(data_dir_ + "/journal", ledger->seq);
+      auto replayed = ledger::ScanTotals(ledger::JournalDir(data_dir_), ledger->seq);
       if (!replayed.ok()) return replayed.status();
       expected = *replayed;
     } else {

@@ -242,7 +242,7 @@ class LedgerHarness {
 
 // The chain point after the last valid record of a data directory's journal.
 inline ledger::ChainPoint JournalEnd(const std::string& data_dir) {
-  auto read = ledger::ReadJournal(data_dir + "/journal", ledger::ChainPoint{}, /*repair=*/false,
+  auto read = ledger::ReadJournal(data_dir + "/journal", ledger::ChainPoint{}, ledger::OnTornTail::kReport,
                                   [](const ledger::Record&, std::string_view) { return Status::Ok(); });
   if (!read.ok()) throw std::runtime_error(read.status().ToString());
   return read->end;
@@ -251,7 +251,7 @@ inline ledger::ChainPoint JournalEnd(const std::string& data_dir) {
 // Every record of a data directory's journal, in order.
 inline std::vector<ledger::Record> JournalRecords(const std::string& data_dir) {
   std::vector<ledger::Record> out;
-  auto read = ledger::ReadJournal(data_dir + "/journal", ledger::ChainPoint{}, /*repair=*/false,
+  auto read = ledger::ReadJournal(data_dir + "/journal", ledger::ChainPoint{}, ledger::OnTornTail::kReport,
                                   [&](const ledger::Record& r, std::string_view) {
                                     out.push_back(r);
                                     return Status::Ok();

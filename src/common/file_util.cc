@@ -151,7 +151,12 @@ Result<size_t> ReadAt(int fd, uint64_t offset, char* buf, size_t length, const s
   while (done < length) {
     ssize_t n = Fs().Pread(fd, buf + done, length - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::FromErrno("read " + what, errno);
+    if (n < 0) {
+      const int err = errno;
+      Status st = Status::FromErrno("read " + what, err);
+      errno = err;  // for callers that give advice by it
+      return st;
+    }
     if (n == 0) break;  // the end of the file
     done += static_cast<size_t>(n);
   }

@@ -74,8 +74,9 @@ Result<ScopedFd> OpenForReading(const std::string& path);
 // Reads up to `length` bytes at `offset` of `fd` into `buf` (pread through
 // Fs()), retrying after EINTR and short reads until `length` bytes are in
 // or the file ends. Returns how many were read: fewer than `length` only
-// when the file ends first. IOError "read <what>: <reason>" on failure.
-// The one read loop: every positional read of a file goes through it.
+// when the file ends first. IOError "read <what>: <reason>" on failure, with
+// errno still set to the reason. The one positional read loop: every read
+// at an offset goes through it.
 Result<size_t> ReadAt(int fd, uint64_t offset, char* buf, size_t length, const std::string& what);
 // ReadAt that needs every byte: IOError naming `what` and the offset when
 // the file ends first (it was truncated or replaced while being read).

@@ -274,7 +274,7 @@ Result<std::string> LocalBackend::ReadOpen(int fd, const std::string& full, uint
   if (offset > size || length > size - offset) return past_end();
   std::string out(length, '\0');
   auto got = ReadAt(fd, offset, out.data(), length, full);
-  if (!got.ok()) return Explain(dir_, got.status());
+  if (!got.ok()) return Fail(dir_, "read", full, errno);  // ReadAt keeps errno
   if (*got < length) return past_end();  // shrank under us
   return out;
 }

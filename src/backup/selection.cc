@@ -46,7 +46,8 @@ bool Selected(std::string_view rel, BackupMode mode) {
 }
 
 std::vector<std::string> ExcludePatterns(BackupMode mode) {
-  std::vector<std::string> out = {"*" + std::string(ledger::kPendingSuffix), "*.tmp", "/" + std::string(replicate::kStatusFileName),
+  std::vector<std::string> out = {"*" + std::string(ledger::kPendingSuffix), "*.tmp",
+                                  "/" + std::string(replicate::kStatusFileName),
                                   "/" + std::string(ledger::kLockFileName),
                                   "/" + std::string(restore::kAsidePrefix) + "*",
                                   "/" + std::string(restore::kMountStagingPrefix) + "*"};

@@ -89,7 +89,9 @@ Result<ChainPoint> LastJournalRecord(const std::string& journal_dir) {
     PB_ASSIGN_OR_RETURN(uint64_t size, SizeOf(fd.get(), it->path));
     PB_ASSIGN_OR_RETURN(LastLine last, FindLastLine(fd.get(), size, kMaxLineBytes, it->path));
     if (last.end > 0) return LastRecordOfSegment(it->path, last.end);
-    if (size > kMaxLineBytes) return Status::Corruption(it->path + " ends in more than 1 MiB without a complete record");
+    if (size > kMaxLineBytes) {
+      return Status::Corruption(it->path + " ends in more than 1 MiB without a complete record");
+    }
     // Empty, or only a torn record: the previous segment holds the last record.
   }
   return ChainPoint{};

@@ -51,7 +51,9 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& data_dir) {
   if (!lock.ok()) return lock.status();
   ledger->lock_ = std::move(lock).value();
   const std::string journal_dir = JournalDir(data_dir);
-  for (const char* sub : {kJournalDir, kAuditDir}) PB_RETURN_IF_ERROR(CheckWritableDir(data_dir, DataPath(data_dir, sub)));
+  for (const char* sub : {kJournalDir, kAuditDir}) {
+    PB_RETURN_IF_ERROR(CheckWritableDir(data_dir, DataPath(data_dir, sub)));
+  }
   std::error_code ec;
   bool has_journal = std::filesystem::exists(journal_dir, ec);
   if (ec) return Status::IOError("cannot look for " + journal_dir + ": " + ec.message());

@@ -139,13 +139,14 @@ VerifyReport VerifyDataDir(const std::string& dir) {
     workloads_at_checkpoint = state.workloads().size();
   };
   capture(0);
-  auto read = ReadJournal(JournalDir(dir), ChainPoint{}, OnTornTail::kReport, [&](const Record& r, std::string_view line) {
+  auto replay = [&](const Record& r, std::string_view line) {
     Status st = state.Apply(r);
     if (!st.ok()) return Status::Corruption("record seq " + std::to_string(r.seq) + ": " + st.message());
     if (marker.ok() && r.seq == marker->point.seq) FromHex(line.substr(0, 64), &hash_at_checkpoint);
     capture(r.seq);
     return Status::Ok();
-  });
+  };
+  auto read = ReadJournal(JournalDir(dir), ChainPoint{}, OnTornTail::kReport, replay);
   if (!read.ok()) {
     report.problems.push_back(read.status().message());
     return report;

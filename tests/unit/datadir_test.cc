@@ -41,8 +41,8 @@ TEST(DataDirNames, SegmentFileNamesRoundTripThroughTheirParse) {
 }
 
 TEST(DataDirNames, NoOtherNameIsASegment) {
-  for (const char* name : {"", "CHECKPOINT", "1.journal", "0000000000000000001.journal", "000000000000000000001.journal",
-                           "0000000000000000000a.journal", "+0000000000000000001.journal",
+  for (const char* name : {"", "CHECKPOINT", "1.journal", "0000000000000000001.journal",
+                           "000000000000000000001.journal", "0000000000000000000a.journal", "+0000000000000000001.journal",
                            "00000000000000000001.journal.tmp", "00000000000000000001.jrnl",
                            "18446744073709551616.journal" /* 2^64 */, "99999999999999999999.journal"}) {
     EXPECT_FALSE(ParseSegmentFileName(name).has_value()) << name;

@@ -222,7 +222,9 @@ void ExpectReadFaultsChangeNothing(FaultKind kind) {
   EXPECT_GE(points, 8u) << "reads do not go through the file-system seam";
 }
 
-TEST(Seam, ShortReadsAtAnyPointGiveTheSameLedgerFilesAndEvents) { ExpectReadFaultsChangeNothing(FaultKind::kShortRead); }
+TEST(Seam, ShortReadsAtAnyPointGiveTheSameLedgerFilesAndEvents) {
+  ExpectReadFaultsChangeNothing(FaultKind::kShortRead);
+}
 
 TEST(Seam, InterruptedReadsAtAnyPointAreRetried) { ExpectReadFaultsChangeNothing(FaultKind::kReadEintr); }
 

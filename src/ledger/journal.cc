@@ -128,11 +128,9 @@ class SegmentLines {
 
 Result<ReadResult> ReadJournal(const std::string& journal_dir, const ChainPoint& start, OnTornTail on_torn,
                                const RecordFn& fn) {
-  auto segments = ListSegments(journal_dir);
-  if (!segments.ok()) return segments.status();
+  PB_ASSIGN_OR_RETURN(const std::vector<Segment> segs, ListSegments(journal_dir));
   ReadResult result;
   result.end = start;
-  const auto& segs = *segments;
   // Begin with the segment holding record max(start.seq, 1).
   const uint64_t anchor = std::max<uint64_t>(start.seq, 1);
   size_t first = 0;

@@ -20,16 +20,15 @@ Status JournalIndex::Refresh() {
 
 Status JournalIndex::Extend(SegmentIndex* seg) {
   for (;;) {
-    auto chunk = ReadFileRange(seg->path, seg->scanned_bytes, 4 << 20);
-    if (!chunk.ok()) return chunk.status();
+    PB_ASSIGN_OR_RETURN(std::string chunk, ReadFileRange(seg->path, seg->scanned_bytes, 4 << 20));
     size_t pos = 0, nl;
-    while ((nl = chunk->find('\n', pos)) != std::string::npos) {
+    while ((nl = chunk.find('\n', pos)) != std::string::npos) {
       if (seg->scanned_records % kStride == 0) seg->offsets.push_back(seg->scanned_bytes + pos);
       ++seg->scanned_records;
       pos = nl + 1;
     }
     seg->scanned_bytes += pos;
-    if (chunk->size() < (4u << 20) || pos == 0) return Status::Ok();
+    if (chunk.size() < (4u << 20) || pos == 0) return Status::Ok();
   }
 }
 
@@ -54,14 +53,13 @@ Result<std::vector<std::string>> JournalIndex::Read(uint64_t after, uint64_t thr
     uint64_t skip = rel % kStride;
     while (out.size() < limit && want <= through && offset < seg.scanned_bytes) {
       const size_t length = static_cast<size_t>(std::min<uint64_t>(seg.scanned_bytes - offset, 1 << 20));
-      auto chunk = ReadFileRange(seg.path, offset, length);
-      if (!chunk.ok()) return chunk.status();
+      PB_ASSIGN_OR_RETURN(std::string chunk, ReadFileRange(seg.path, offset, length));
       size_t pos = 0, nl;
-      while ((nl = chunk->find('\n', pos)) != std::string::npos && out.size() < limit && want <= through) {
+      while ((nl = chunk.find('\n', pos)) != std::string::npos && out.size() < limit && want <= through) {
         if (skip > 0) {
           --skip;
         } else {
-          out.emplace_back(chunk->substr(pos + 65, nl - pos - 65));
+          out.emplace_back(chunk.substr(pos + 65, nl - pos - 65));
           ++want;
         }
         pos = nl + 1;

@@ -126,33 +126,30 @@ Result<CutReport> CutLedgerAt(const std::string& data_dir, int64_t at_ms, Rebuil
                             "directory), and --at needs the journal to know what changed when; restore it "
                             "without --at");
   }
-  auto lock = DataDirLock::Acquire(data_dir, "point-in-time cut");
-  if (!lock.ok()) return lock.status();
-  auto segs = ListSegments(journal_dir);
-  if (!segs.ok()) return segs.status();
+  PB_ASSIGN_OR_RETURN(auto lock, DataDirLock::Acquire(data_dir, "point-in-time cut"));  // held until return
+  PB_ASSIGN_OR_RETURN(const std::vector<Segment> segs, ListSegments(journal_dir));
   LedgerState state;
-  auto cut = FindCut(journal_dir, *segs, at_ms, &state);
-  if (!cut.ok()) return cut.status();
-  if (cut->last.seq == 0 && cut->removed > 0) {
+  PB_ASSIGN_OR_RETURN(const CutPoint cut, FindCut(journal_dir, segs, at_ms, &state));
+  if (cut.last.seq == 0 && cut.removed > 0) {
     return Status::InvalidArgument("--at " + FormatIso8601(at_ms) + " is before the first journal record: the "
-                                   "journal starts at " + FormatIso8601(cut->first_ts_ms) + "; choose a later --at");
+                                   "journal starts at " + FormatIso8601(cut.first_ts_ms) + "; choose a later --at");
   }
-  CutReport report{cut->last.seq, cut->last_ts_ms, cut->first_ts_ms, cut->removed, 0};
-  if (cut->removed == 0 && views == RebuildViews::kOnlyWhenCut) return report;
+  CutReport report{cut.last.seq, cut.last_ts_ms, cut.first_ts_ms, cut.removed, 0};
+  if (cut.removed == 0 && views == RebuildViews::kOnlyWhenCut) return report;
 
   PB_RETURN_IF_ERROR(RemoveFile(DataPath(data_dir, kCheckpointMarker)));
   PB_RETURN_IF_ERROR(FsyncDir(journal_dir));
-  for (const char* name : kMirrorLogs) PB_RETURN_IF_ERROR(CutMirror(DataPath(data_dir, name), cut->last.seq, at_ms));
+  for (const char* name : kMirrorLogs) PB_RETURN_IF_ERROR(CutMirror(DataPath(data_dir, name), cut.last.seq, at_ms));
   // Newest first, each deletion durable before the next: the journal stays a
   // gap-free prefix of itself at every step.
-  for (size_t i = segs->size(); i-- > cut->segment + 1;) {
-    const std::string& path = (*segs)[i].path;
+  for (size_t i = segs.size(); i-- > cut.segment + 1;) {
+    const std::string& path = segs[i].path;
     if (Fs().Unlink(path.c_str()) != 0) return Status::FromErrno("remove " + path, errno);
     PB_RETURN_IF_ERROR(FsyncDir(journal_dir));
     ++report.segments_removed;
   }
-  PB_RETURN_IF_ERROR(TruncateFile((*segs)[cut->segment].path, cut->keep_bytes));
-  PB_RETURN_IF_ERROR(RebuildCheckpoint(data_dir, state, cut->last));
+  PB_RETURN_IF_ERROR(TruncateFile(segs[cut.segment].path, cut.keep_bytes));
+  PB_RETURN_IF_ERROR(RebuildCheckpoint(data_dir, state, cut.last));
   return report;
 }
 

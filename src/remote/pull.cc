@@ -70,12 +70,9 @@ Result<TransferStats> PullDataDir(SshSession* session, const std::string& stagin
   bool consistent = false;
   for (int attempt = 0; attempt < kGroupAttempts && !consistent; ++attempt) {
     if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    auto stats = RunRsync(session, list_args, src, dst, group);
-    if (!stats.ok()) return stats.status();
-    total += *stats;
-    auto ok = GroupConsistent(staging_dir);
-    if (!ok.ok()) return ok.status();
-    consistent = *ok;
+    PB_ASSIGN_OR_RETURN(const TransferStats stats, RunRsync(session, list_args, src, dst, group));
+    total += stats;
+    PB_ASSIGN_OR_RETURN(consistent, GroupConsistent(staging_dir));
   }
   if (!consistent) {
     return Status::Unavailable("journal/CHECKPOINT and the JSON files on " + t.name +
@@ -83,25 +80,23 @@ Result<TransferStats> PullDataDir(SshSession* session, const std::string& stagin
                                " pulls (a checkpoint was being published each time); run the backup again");
   }
   // 2. The mirror logs: never ahead of the journal pulled after them.
-  auto mirrors = RunRsync(session, list_args, src, dst, Lines({ledger::kLedgerEventsLog, ledger::kRegistryLog}));
-  if (!mirrors.ok()) return mirrors.status();
-  total += *mirrors;
+  const std::string mirror_logs = Lines({ledger::kLedgerEventsLog, ledger::kRegistryLog});
+  PB_ASSIGN_OR_RETURN(const TransferStats mirrors, RunRsync(session, list_args, src, dst, mirror_logs));
+  total += mirrors;
   // 3. The journal segments.
   if (has_journal) {
     std::vector<std::string> args = Excludes(mode);
     args.insert(args.end(), {"--delete", "--exclude=/" + std::string(ledger::kCheckpointMarkerName)});
-    auto segs = RunRsync(session, args, src + journal + "/", dst + journal + "/");
-    if (!segs.ok()) return segs.status();
-    total += *segs;
+    PB_ASSIGN_OR_RETURN(const TransferStats segs, RunRsync(session, args, src + journal + "/", dst + journal + "/"));
+    total += segs;
   }
   // 4. Everything else the mode selects.
   std::vector<std::string> args = Excludes(mode);
   args.insert(args.end(), {"--delete", "--exclude=/" + journal + "/"});
   for (const char* name : ledger::kStateFiles) args.push_back("--exclude=/" + std::string(name));
   for (const char* name : ledger::kMirrorLogs) args.push_back("--exclude=/" + std::string(name));
-  auto rest = RunRsync(session, args, src, dst);
-  if (!rest.ok()) return rest.status();
-  total += *rest;
+  PB_ASSIGN_OR_RETURN(const TransferStats rest, RunRsync(session, args, src, dst));
+  total += rest;
   PB_RETURN_IF_ERROR(seal());
   return total;
 }

@@ -35,9 +35,8 @@ Status JournalTail::SeekAfterShipped(const repo::WalObject& shipped) {
   auto first_seq = ledger::ParseSegmentFileName(shipped.segment);
   if (!first_seq) return Status::Corruption("a shipped wal object names \"" + shipped.segment + "\", not a segment");
   const std::string path = ledger::SegmentPath(journal_dir_, *first_seq);
-  auto bytes = ReadFrom(path, shipped.offset, shipped.records.size());
-  if (!bytes.ok()) return bytes.status();
-  if (*bytes != shipped.records) {
+  PB_ASSIGN_OR_RETURN(const std::string bytes, ReadFrom(path, shipped.offset, shipped.records.size()));
+  if (bytes != shipped.records) {
     return Status::Corruption(path + " does not hold, at byte offset " + std::to_string(shipped.offset) +
                               ", the records " + std::to_string(shipped.first_seq) + "-" +
                               std::to_string(shipped.last_seq) + " the repository already has from this data "
@@ -52,19 +51,17 @@ Status JournalTail::SeekAfterShipped(const repo::WalObject& shipped) {
 }
 
 Status JournalTail::SeekAfterSeq(uint64_t seq) {
-  auto segs = ledger::ListSegments(journal_dir_);
-  if (!segs.ok()) return segs.status();
-  if (segs->empty()) return Status::NotFound(journal_dir_ + " has no journal segment yet");
+  PB_ASSIGN_OR_RETURN(const std::vector<ledger::Segment> segs, ledger::ListSegments(journal_dir_));
+  if (segs.empty()) return Status::NotFound(journal_dir_ + " has no journal segment yet");
   size_t i = 0;
-  while (i + 1 < segs->size() && (*segs)[i + 1].first_seq <= std::max<uint64_t>(seq, 1)) ++i;
-  const ledger::Segment& seg = (*segs)[i];
+  while (i + 1 < segs.size() && segs[i + 1].first_seq <= std::max<uint64_t>(seq, 1)) ++i;
+  const ledger::Segment& seg = segs[i];
   segment_first_seq_ = seg.first_seq;
   offset_ = 0;
   point_ = ledger::ChainPoint{seg.first_seq - 1, Digest{}};
   if (seq + 1 == seg.first_seq && seg.first_seq == 1) return Status::Ok();
-  auto content = ReadFile(seg.path);
-  if (!content.ok()) return content.status();
-  std::string_view rest = *content;
+  PB_ASSIGN_OR_RETURN(const std::string content, ReadFile(seg.path));
+  std::string_view rest = content;
   bool first = seg.first_seq > 1;
   while (point_.seq < seq) {
     size_t nl = rest.find('\n');

@@ -81,19 +81,21 @@ class Drill {
         report_.recovery_ms = report_.steps[0].ms + report_.steps[1].ms + report_.steps[2].ms;
         passed = Step("stop", [&] { return Stop(); }) && Step("verify", [&] { return Verify(); });
       }
-      Step("cleanup", [&] { return Cleanup(); }, /*even_if_interrupted=*/true);
+      Step("cleanup", [&] { return Cleanup(); }, OnInterrupt::kRunAnyway);
     }
     return std::move(report_);
   }
 
  private:
-  // Runs one timed step; `fn` returns its detail or the failure. After an
-  // interruption only a step `even_if_interrupted` runs.
+  // Whether a step runs after an interruption (cleanup does).
+  enum class OnInterrupt { kSkip, kRunAnyway };
+  // Runs one timed step; `fn` returns its detail or the failure.
   template <typename Fn>
-  bool Step(const std::string& name, Fn fn, bool even_if_interrupted = false) {
+  bool Step(const std::string& name, Fn fn, OnInterrupt on_interrupt = OnInterrupt::kSkip) {
     int64_t start = SteadyMs();
-    Result<std::string> r =
-        Interrupted() && !even_if_interrupted ? Result<std::string>(InterruptedStatus()) : fn();
+    Result<std::string> r = Interrupted() && on_interrupt == OnInterrupt::kSkip
+                                ? Result<std::string>(InterruptedStatus())
+                                : fn();
     DrillStep step{name, SteadyMs() - start, r.ok(), r.ok() ? *r : r.status().message()};
     report_.steps.push_back(std::move(step));
     return r.ok();

@@ -13,6 +13,8 @@
 
 namespace pb::ledger {
 
+// Segment names and ListSegments are ledger/datadir.h's.
+
 // A new segment starts once the current one passes this size.
 inline constexpr uint64_t kSegmentRollBytes = 64ull << 20;
 

@@ -16,7 +16,7 @@ std::string RecordingFileOps::PathOf(int fd) const {
 }
 
 int RecordingFileOps::Open(const char* path, int flags, mode_t mode) {
-  int fd = inner_->Open(path, flags, mode);
+  int fd = ForwardingFileOps::Open(path, flags, mode);
   if (fd < 0) return fd;
   {
     std::lock_guard lock(mu_);
@@ -26,38 +26,29 @@ int RecordingFileOps::Open(const char* path, int flags, mode_t mode) {
   return fd;
 }
 
-ssize_t RecordingFileOps::Read(int fd, void* buf, size_t size) { return inner_->Read(fd, buf, size); }
-ssize_t RecordingFileOps::Pread(int fd, void* buf, size_t size, off_t offset) {
-  return inner_->Pread(fd, buf, size, offset);
-}
-ssize_t RecordingFileOps::Write(int fd, const void* data, size_t size) { return inner_->Write(fd, data, size); }
-ssize_t RecordingFileOps::Pwrite(int fd, const void* data, size_t size, off_t offset) {
-  return inner_->Pwrite(fd, data, size, offset);
-}
-
 int RecordingFileOps::Fsync(int fd) {
   Record("fsync " + PathOf(fd));
-  return inner_->Fsync(fd);
+  return ForwardingFileOps::Fsync(fd);
 }
 
 int RecordingFileOps::Fdatasync(int fd) {
   Record("fdatasync " + PathOf(fd));
-  return inner_->Fdatasync(fd);
+  return ForwardingFileOps::Fdatasync(fd);
 }
 
 int RecordingFileOps::Ftruncate(int fd, off_t size) {
   Record("ftruncate " + PathOf(fd) + " " + std::to_string(size));
-  return inner_->Ftruncate(fd, size);
+  return ForwardingFileOps::Ftruncate(fd, size);
 }
 
 int RecordingFileOps::Rename(const char* from, const char* to) {
   Record(std::string("rename ") + from + " " + to);
-  return inner_->Rename(from, to);
+  return ForwardingFileOps::Rename(from, to);
 }
 
 int RecordingFileOps::Unlink(const char* path) {
   Record(std::string("unlink ") + path);
-  return inner_->Unlink(path);
+  return ForwardingFileOps::Unlink(path);
 }
 
 std::vector<std::string> RecordingFileOps::calls() const {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "common/file_ops.h"
+#include "support/file_ops_decorators.h"
 
 namespace pb::testing {
 
@@ -18,16 +18,12 @@ namespace pb::testing {
 // "rename <from> <to>", "unlink <path>"; a descriptor is named by the path
 // it was opened with. Thread-safe. Install with SetFileOpsForTesting();
 // uninstall before it dies.
-class RecordingFileOps : public FileOps {
+class RecordingFileOps : public ForwardingFileOps {
  public:
   // `inner` (not owned) does the work; nullptr: the POSIX implementation.
-  explicit RecordingFileOps(FileOps* inner = nullptr) : inner_(inner ? inner : &posix_) {}
+  explicit RecordingFileOps(FileOps* inner = nullptr) : ForwardingFileOps(inner) {}
 
   int Open(const char* path, int flags, mode_t mode) override;
-  ssize_t Read(int fd, void* buf, size_t size) override;
-  ssize_t Pread(int fd, void* buf, size_t size, off_t offset) override;
-  ssize_t Write(int fd, const void* data, size_t size) override;
-  ssize_t Pwrite(int fd, const void* data, size_t size, off_t offset) override;
   int Fsync(int fd) override;
   int Fdatasync(int fd) override;
   int Ftruncate(int fd, off_t size) override;
@@ -43,8 +39,6 @@ class RecordingFileOps : public FileOps {
   void Record(std::string call);
   std::string PathOf(int fd) const;
 
-  FileOps posix_;
-  FileOps* const inner_;
   mutable std::mutex mu_;
   std::map<int, std::string> paths_;  // fd -> path it was opened with
   std::vector<std::string> calls_;

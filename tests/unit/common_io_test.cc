@@ -18,6 +18,7 @@
 #include "common/file_ops.h"
 #include "common/file_util.h"
 #include "support/fault_file_ops.h"
+#include "support/file_ops_decorators.h"
 #include "support/recording_file_ops.h"
 #include "test_util.h"
 
@@ -29,14 +30,9 @@ using testing::FaultKind;
 using testing::FaultKindName;
 using testing::ReadAll;
 using testing::RecordingFileOps;
+using testing::ScopedFileOps;
 using testing::TempDir;
 using testing::WriteAll;
-
-class ScopedFileOps {
- public:
-  explicit ScopedFileOps(FileOps* ops) { SetFileOpsForTesting(ops); }
-  ~ScopedFileOps() { SetFileOpsForTesting(nullptr); }
-};
 
 std::string Pattern(size_t n) {
   std::string out(n, '\0');

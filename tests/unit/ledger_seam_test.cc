@@ -20,6 +20,7 @@
 #include "ledger/datadir.h"
 #include "ledger/ledger.h"
 #include "support/fault_file_ops.h"
+#include "support/file_ops_decorators.h"
 #include "support/recording_file_ops.h"
 #include "test_util.h"
 
@@ -27,49 +28,19 @@ namespace pb::ledger {
 namespace {
 
 using testing::AppendAll;
-using testing::Eth;
 using testing::FaultFileOps;
 using testing::FaultKind;
 using testing::FaultKindName;
 using testing::FirstSegment;
-using testing::LedgerHarness;
 using testing::ReadAll;
 using testing::RecordingFileOps;
+using testing::ScopedFileOps;
 using testing::SnapshotTree;
 using testing::TempDir;
 using testing::WriteAll;
+using testing::WriteCheckpointedLedger;
 
-// Installs a FileOps for the life of the scope.
-class ScopedFileOps {
- public:
-  explicit ScopedFileOps(FileOps* ops) { SetFileOpsForTesting(ops); }
-  ~ScopedFileOps() { SetFileOpsForTesting(nullptr); }
-};
-
-// A data directory the service wrote: a checkpoint at seq 4, records 5..8
-// after it, the mirrors complete. Returns its last seq.
-uint64_t WriteLedger(const std::string& dir) {
-  {
-    LedgerHarness h(dir);
-    EXPECT_TRUE(h.Open().ok());
-    h.Register("orch-1");
-    h.Register("orch-2");
-    h.Credit("w-1", "orch-1", "0.25");
-    EXPECT_TRUE(h.WaitDurable(h.Credit("w-2", "orch-2", "1")));
-    EXPECT_TRUE(h.Shutdown().ok());
-  }
-  LedgerHarness h(dir);
-  EXPECT_TRUE(h.Open().ok());
-  h.Credit("w-3", "orch-1", "0.5");
-  h.Adjust("orch-2", "-0.5", "payout");
-  h.Credit("w-4", "orch-2", "2");
-  uint64_t last = h.Credit("w-5", "orch-1", "0.000001");
-  EXPECT_TRUE(h.WaitDurable(last));
-  h.Crash();
-  return last;
-}
-
-// Index of the first record containing `what` (calls.size() when none).
+// Index of the first record equal to `what` at or after `from` (calls.size() when none).
 size_t IndexOf(const std::vector<std::string>& calls, const std::string& what, size_t from = 0) {
   for (size_t i = from; i < calls.size(); ++i) {
     if (calls[i] == what) return i;
@@ -85,7 +56,8 @@ std::string Dump(const std::vector<std::string>& calls) {
 
 TEST(Seam, ATornJournalTailIsCutAndTheCutFsyncedBeforeTheLedgerOpens) {
   TempDir tmp;
-  const uint64_t last = WriteLedger(tmp.path());
+  WriteCheckpointedLedger(tmp.path());
+  const uint64_t last = testing::JournalEnd(tmp.path()).seq;
   const std::string seg = FirstSegment(tmp.path());
   const uint64_t good = std::filesystem::file_size(seg);
   AppendAll(seg, "{\"seq\":99,\"ts\":\"20");  // a crash mid-write
@@ -105,7 +77,7 @@ TEST(Seam, ATornJournalTailIsCutAndTheCutFsyncedBeforeTheLedgerOpens) {
 
 TEST(Seam, ATornMirrorLineIsCutAndTheCutFsynced) {
   TempDir tmp;
-  WriteLedger(tmp.path());
+  WriteCheckpointedLedger(tmp.path());
   const std::string events = DataPath(tmp.path(), kLedgerEventsLog);
   const uint64_t good = std::filesystem::file_size(events);
   AppendAll(events, "{\"timestamp\":\"2026-");
@@ -123,7 +95,7 @@ TEST(Seam, ATornMirrorLineIsCutAndTheCutFsynced) {
 
 TEST(Seam, MissingMirrorLinesAreAppendedThroughTheSeam) {
   TempDir tmp;
-  WriteLedger(tmp.path());
+  WriteCheckpointedLedger(tmp.path());
   const std::string events = DataPath(tmp.path(), kLedgerEventsLog);
   const std::string complete = ReadAll(events);
   const auto lines = testing::SplitLines(complete);
@@ -140,7 +112,7 @@ TEST(Seam, MissingMirrorLinesAreAppendedThroughTheSeam) {
 
 TEST(Seam, LeftoversOfAnUncommittedCheckpointAreRemovedThroughTheSeam) {
   TempDir tmp;
-  WriteLedger(tmp.path());
+  WriteCheckpointedLedger(tmp.path());
   const std::string marker_ckpt = DataPath(tmp.path(), kCheckpointMarker) + kPendingSuffix;
   const std::string balances_ckpt = DataPath(tmp.path(), kBalancesJson) + kPendingSuffix;
   WriteAll(marker_ckpt, "{}\n");
@@ -198,7 +170,7 @@ Opened OpenCopy(const std::string& dir, FileOps* ops) {
 // reads, and compares each run with a run without faults.
 void ExpectReadFaultsChangeNothing(FaultKind kind) {
   TempDir tmp;
-  WriteLedger(tmp.path());
+  WriteCheckpointedLedger(tmp.path());
   AppendAll(FirstSegment(tmp.path()), "{\"torn");
   AppendAll(DataPath(tmp.path(), kRegistryLog), "{\"torn");
   const Opened expected = OpenCopy(tmp.path(), nullptr);

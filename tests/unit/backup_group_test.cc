@@ -47,52 +47,56 @@ std::string MarkerWithout(const std::string& text, const std::string& name) {
   return out;
 }
 
-TEST(BackupCheckpointGroup, AMarkerLackingAFilesDigestIsCorruptionNamingItNotAGroupThatKeptChanging) {
-  TempDir repo_dir, data;
-  InitRepo(repo_dir.path());
-  WriteCheckpointedLedger(data.path());
-  const std::string marker = ledger::DataPath(data.path(), ledger::kCheckpointMarker);
+// A repository and a data directory the service wrote (checkpoint at seq 4,
+// journal through seq 6).
+class BackupOfALedger : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    InitRepo(repo_dir_.path());
+    WriteCheckpointedLedger(data_.path());
+    end_ = testing::JournalEnd(data_.path());
+  }
+  Result<BackupResult> BackUp() { return backup::BackUp(repo_dir_.path(), data_.path()); }
+
+  TempDir repo_dir_, data_;
+  ledger::ChainPoint end_;
+};
+
+TEST_F(BackupOfALedger, AMarkerLackingAFilesDigestIsCorruptionNamingItNotAGroupThatKeptChanging) {
+  const std::string marker = ledger::DataPath(data_.path(), ledger::kCheckpointMarker);
+  const std::string good = ReadAll(marker);
   for (const char* name : ledger::kStateFiles) {
-    const std::string good = ReadAll(marker);
     WriteAll(marker, MarkerWithout(good, name));
     simdjson::dom::parser parser;
     ASSERT_EQ(parser.parse(simdjson::padded_string(ReadAll(marker))).error(), simdjson::SUCCESS) << ReadAll(marker);
-    auto result = BackUp(repo_dir.path(), data.path());
+    auto result = BackUp();
     ASSERT_FALSE(result.ok()) << name;
     EXPECT_EQ(result.status().kind(), Status::Kind::kCorruption) << name << ": " << result.status().ToString();
     EXPECT_NE(result.status().message().find(marker + " is not a valid checkpoint marker"), std::string::npos)
         << result.status().message();
-    WriteAll(marker, good);
   }
-  EXPECT_TRUE(BackUp(repo_dir.path(), data.path()).ok()) << "the intact marker backs up";
+  WriteAll(marker, good);
+  EXPECT_TRUE(BackUp().ok()) << "the intact marker backs up";
 }
 
-TEST(BackupCheckpointGroup, TheSnapshotRecordsTheCheckpointAndTheJournalsLastRecord) {
-  TempDir repo_dir, data;
-  InitRepo(repo_dir.path());
-  WriteCheckpointedLedger(data.path());
-  const ledger::ChainPoint end = testing::JournalEnd(data.path());
-  auto result = BackUp(repo_dir.path(), data.path());
+TEST_F(BackupOfALedger, TheSnapshotRecordsTheCheckpointAndTheJournalsLastRecord) {
+  auto result = BackUp();
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   ASSERT_TRUE(result->snapshot.ledger.has_value());
   EXPECT_EQ(result->snapshot.ledger->checkpoint_seq, 4u);
-  EXPECT_EQ(result->snapshot.ledger->seq, end.seq);
-  EXPECT_EQ(result->snapshot.ledger->hash, end.hash);
+  EXPECT_EQ(result->snapshot.ledger->seq, end_.seq);
+  EXPECT_EQ(result->snapshot.ledger->hash, end_.hash);
 }
 
-TEST(BackupJournal, AFileNamedLikeASegmentBeyondTwoToThe64IsAPlainFileNotTheJournalsEnd) {
-  TempDir repo_dir, data;
-  InitRepo(repo_dir.path());
-  WriteCheckpointedLedger(data.path());
-  const ledger::ChainPoint end = testing::JournalEnd(data.path());
-  auto before = BackUp(repo_dir.path(), data.path());
+TEST_F(BackupOfALedger, AFileNamedLikeASegmentBeyondTwoToThe64IsAPlainFileNotTheJournalsEnd) {
+  auto before = BackUp();
   ASSERT_TRUE(before.ok()) << before.status().ToString();
   // Sorts after every real segment; the service (ListSegments) ignores it.
-  WriteAll(ledger::DataPath(data.path(), "journal/18446744073709551616.journal"), "not a record\n");
-  auto result = BackUp(repo_dir.path(), data.path());
+  WriteAll(ledger::DataPath(data_.path(), "journal/18446744073709551616.journal"), "not a record\n");
+  auto result = BackUp();
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   ASSERT_TRUE(result->snapshot.ledger.has_value());
-  EXPECT_EQ(result->snapshot.ledger->seq, end.seq);
+  EXPECT_EQ(result->snapshot.ledger->seq, end_.seq);
   EXPECT_EQ(result->snapshot.stats.files, before->snapshot.stats.files + 1) << "backed up as a plain file";
 }
 

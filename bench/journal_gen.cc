@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
     std::cerr << (made.ok() ? lock.status() : made).ToString() << "\n";
     return 1;
   }
-  std::string journal_dir = data_dir + "/journal";
+  std::string journal_dir = JournalDir(data_dir);
   ChainPoint point;
   // Orchestrators in registration order, with their balances.
   std::vector<std::string> orch_ids;
@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
       std::cerr << journal_dir << " has no segments to append to\n";
       return 2;
     }
-    auto read = ReadJournal(journal_dir, ChainPoint{}, /*repair=*/false, [&](const Record& r, std::string_view) {
+    auto read = ReadJournal(journal_dir, ChainPoint{}, OnTornTail::kReport, [&](const Record& r, std::string_view) {
       switch (r.type) {
         case RecordType::kRegister:
         case RecordType::kImportOrchestrator:
@@ -118,7 +118,7 @@ int main(int argc, char** argv) {
   uint64_t lines_first = first_new_seq;
   // The readable mirrors a running service would have written alongside.
   std::string events, registry;
-  if (st.ok()) st = MakeDirs(data_dir + "/audit");
+  if (st.ok()) st = MakeDirs(DataPath(data_dir, kAuditDir));
   int64_t ts = NowMillis();
   auto add = [&](Record r) {
     r.seq = point.seq + 1;
@@ -159,11 +159,11 @@ int main(int argc, char** argv) {
   }
   if (st.ok() && !lines.empty()) st = writer.AppendDurably(lines_first, lines);
   if (append) {
-    if (st.ok()) st = AppendToFile(data_dir + "/" + kLedgerEventsLog, events);
-    if (st.ok()) st = AppendToFile(data_dir + "/" + kRegistryLog, registry);
+    if (st.ok()) st = AppendToFile(DataPath(data_dir, kLedgerEventsLog), events);
+    if (st.ok()) st = AppendToFile(DataPath(data_dir, kRegistryLog), registry);
   } else {
-    if (st.ok()) st = WriteFileAtomic(data_dir + "/" + kLedgerEventsLog, events);
-    if (st.ok()) st = WriteFileAtomic(data_dir + "/" + kRegistryLog, registry);
+    if (st.ok()) st = WriteFileAtomic(DataPath(data_dir, kLedgerEventsLog), events);
+    if (st.ok()) st = WriteFileAtomic(DataPath(data_dir, kRegistryLog), registry);
   }
   if (!st.ok()) {
     std::cerr << st.ToString() << "\n";

@@ -11,7 +11,6 @@
 #include <deque>
 #include <future>
 #include <map>
-#include <simdjson.h>
 #include <span>
 #include <thread>
 #include <unordered_map>
@@ -22,7 +21,7 @@
 #include "common/file_util.h"
 #include "common/log.h"
 #include "common/time_util.h"
-#include "ledger/data_dir_probe.h"
+#include "ledger/datadir.h"
 #include "ledger/totals.h"
 #include "repo/lock.h"
 #include "repo/snapshot_select.h"
@@ -89,6 +88,8 @@ class Archiver {
   // True when every blob of the parent's `file` is in the index.
   bool AllIndexed(const Node& file) const;
   Status BackupCheckpointGroup();
+  // Stores journal/CHECKPOINT as read (`text`), the last file of the group.
+  Status BackupMarker(const std::string& marker_path, const std::string& text);
   Status BackupJournal();
   // Starts the scan that gives the snapshot's ledger totals in a
   // background thread, overlapping the backup of the remaining files, unless
@@ -314,10 +315,9 @@ Status Archiver::BackupFile(const std::string& abs, const Node* parent, ReadKind
   if (!S_ISREG(st.st_mode)) return Status::InvalidArgument(abs + " is no longer a regular file");
   ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
   uint64_t end = static_cast<uint64_t>(st.st_size);
-  if (kind == ReadKind::kLog) {
-    auto line_end = LastLineEnd(fd.get(), end, abs);
-    if (!line_end.ok()) return line_end.status();
-    end = *line_end;
+  if (kind == ReadKind::kLog) {  // a torn last line is not data
+    PB_ASSIGN_OR_RETURN(ledger::LastLine last, ledger::FindLastLine(fd.get(), end, UINT64_MAX, abs));
+    end = last.end;
   }
   *fs = FileState{};
   Node& node = fs->node;
@@ -363,10 +363,10 @@ Status Archiver::BackupRel(const std::string& rel, ReadKind kind, Sha256* hash, 
 }
 
 Status Archiver::BackupCheckpointGroup() {
-  std::string marker_path = Abs(std::string(kCheckpointMarker));
+  const std::string marker_path = Abs(ledger::kCheckpointMarker);
   if (!FileExists(marker_path)) {
-    for (std::string_view name : kCheckpointFiles) {
-      if (FileExists(Abs(std::string(name)))) PB_RETURN_IF_ERROR(BackupRel(std::string(name), ReadKind::kPlain, nullptr, false));
+    for (const char* name : ledger::kStateFiles) {
+      if (FileExists(Abs(name))) PB_RETURN_IF_ERROR(BackupRel(name, ReadKind::kPlain, nullptr, false));
     }
     return Status::Ok();
   }
@@ -376,81 +376,68 @@ Status Archiver::BackupCheckpointGroup() {
       PB_RETURN_IF_ERROR(pipeline_.Drain());
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    auto before = ReadFile(marker_path);
-    if (!before.ok()) return before.status();
-    simdjson::dom::parser parser;
-    simdjson::dom::object files;
-    uint64_t seq = 0;
-    simdjson::padded_string padded(*before);
-    auto doc = parser.parse(padded);
-    if (doc["files"].get_object().get(files) != simdjson::SUCCESS || doc["seq"].get_uint64().get(seq) != simdjson::SUCCESS) {
+    PB_ASSIGN_OR_RETURN(std::string before, ReadFile(marker_path));
+    auto marker = ledger::ParseCheckpointMarker(before, marker_path);
+    if (!marker.ok()) {
       return Status::Corruption(marker_path + " is not a valid checkpoint marker; run `paymentsctl verify --data-dir " +
                                 options_.data_dir + "` and repair the data directory before backing it up");
     }
+    // The group is consistent when the bytes backed up are the ones CHECKPOINT
+    // names and CHECKPOINT did not change meanwhile.
     bool consistent = true;
-    for (std::string_view name : kCheckpointFiles) {
-      std::string_view expected;
-      if (files[name].get_string().get(expected) != simdjson::SUCCESS) {
-        consistent = false;
-        continue;
-      }
+    for (size_t i = 0; i < ledger::kStateFileCount; ++i) {
       Sha256 hash;
-      PB_RETURN_IF_ERROR(BackupRel(std::string(name), ReadKind::kPlain, &hash, true));
-      if (ToHex(hash.Finish()) != expected) consistent = false;
+      PB_RETURN_IF_ERROR(BackupRel(ledger::kStateFiles[i], ReadKind::kPlain, &hash, true));
+      if (ToHex(hash.Finish()) != marker->file_sha[i]) consistent = false;
     }
-    auto after = ReadFile(marker_path);
-    if (!after.ok()) return after.status();
-    if (!consistent || *after != *before) continue;
-    FileState& fs = files_[std::string(kCheckpointMarker)];
-    struct stat st;
-    if (::lstat(marker_path.c_str(), &st) != 0) return Status::FromErrno("stat " + marker_path, errno);
-    fs = FileState{};
-    fs.node.name = "CHECKPOINT";
-    SetEntryMeta(st, &fs.node);
-    fs.node.ctime_ns = Nanos(st.st_ctim);
-    fs.node.inode = st.st_ino;
-    fs.node.size = before->size();
-    // Read whole, like every file of the group: count it so that
-    // files = unchanged + grown + read whole.
-    ++result_.files_read;
-    result_.bytes_read += before->size();
-    if (!before->empty()) {
-      std::string chunk = pipeline_.TakeBuffer();
-      chunk.assign(*before);
-      PB_RETURN_IF_ERROR(Emit(std::move(chunk), &fs));
-    }
-    ledger_ = repo::SnapshotLedger{seq, seq};
+    PB_ASSIGN_OR_RETURN(std::string after, ReadFile(marker_path));
+    if (!consistent || after != before) continue;
+    PB_RETURN_IF_ERROR(BackupMarker(marker_path, before));
+    ledger_ = repo::SnapshotLedger{marker->point.seq, marker->point.seq};
     return Status::Ok();
   }
   return Status::Unavailable("journal/CHECKPOINT and the JSON files kept changing for 10 s (the service was "
                              "publishing a checkpoint every time); run the backup again");
 }
 
+Status Archiver::BackupMarker(const std::string& marker_path, const std::string& text) {
+  FileState& fs = files_[ledger::kCheckpointMarker];
+  struct stat st;
+  if (::lstat(marker_path.c_str(), &st) != 0) return Status::FromErrno("stat " + marker_path, errno);
+  fs = FileState{};
+  fs.node.name = ledger::kCheckpointMarkerName;
+  SetEntryMeta(st, &fs.node);
+  fs.node.ctime_ns = Nanos(st.st_ctim);
+  fs.node.inode = st.st_ino;
+  fs.node.size = text.size();
+  // Read whole, like every file of the group: count it so that
+  // files = unchanged + grown + read whole.
+  ++result_.files_read;
+  result_.bytes_read += text.size();
+  if (text.empty()) return Status::Ok();
+  std::string chunk = pipeline_.TakeBuffer();
+  chunk.assign(text);
+  return Emit(std::move(chunk), &fs);
+}
+
 Status Archiver::BackupJournal() {
-  std::string dir = Abs(std::string(kJournalDir));
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return errno == ENOENT ? Status::Ok() : Status::FromErrno("open directory " + dir, errno);
-  std::vector<std::string> segments;
-  while (struct dirent* e = ::readdir(d)) {
-    std::string rel = std::string(kJournalDir) + "/" + e->d_name;
-    if (IsJournalSegment(rel)) segments.push_back(rel);
-  }
-  ::closedir(d);
-  std::sort(segments.begin(), segments.end());
-  if (!dirs_.count(std::string(kJournalDir))) {
-    struct stat st;
-    if (::lstat(dir.c_str(), &st) != 0) return Status::FromErrno("stat " + dir, errno);
-    dirs_[std::string(kJournalDir)] = st;
+  const std::string dir = Abs(ledger::kJournalDir);
+  struct stat st;
+  if (::lstat(dir.c_str(), &st) != 0) return errno == ENOENT ? Status::Ok() : Status::FromErrno("stat " + dir, errno);
+  dirs_.try_emplace(ledger::kJournalDir, st);
+  PB_ASSIGN_OR_RETURN(auto listed, ledger::ListSegments(dir));
+  std::vector<std::string> segments;  // data-directory-relative, by first seq
+  for (const ledger::Segment& seg : listed) {
+    segments.push_back(std::string(ledger::kJournalDir) + "/" + ledger::SegmentFileName(seg.first_seq));
   }
   for (const std::string& rel : segments) PB_RETURN_IF_ERROR(BackupRel(rel, ReadKind::kLog, nullptr, true));
   for (auto it = segments.rbegin(); it != segments.rend(); ++it) {
     uint64_t end = files_[*it].node.size;
     if (end == 0) continue;
-    auto last = ledger::LastRecordOfSegment(Abs(*it), end);
-    if (!last.ok()) return last.status();
+    PB_ASSIGN_OR_RETURN(ledger::ChainPoint last, ledger::LastRecordOfSegment(Abs(*it), end));
     if (!ledger_) ledger_ = repo::SnapshotLedger{};
-    ledger_->seq = last->seq;
-    ledger_->hash = last->hash;
+    ledger_->seq = last.seq;
+    ledger_->hash = last.hash;
     break;
   }
   return Status::Ok();
@@ -459,7 +446,7 @@ Status Archiver::BackupJournal() {
 bool Archiver::JournalSameAsParent() const {
   size_t segments = 0;
   for (const auto& [rel, fs] : files_) {
-    if (!IsJournalSegment(rel)) continue;
+    if (!ledger::IsJournalSegment(rel)) continue;
     ++segments;
     auto parent = parent_files_.find(rel);
     if (parent == parent_files_.end() || parent->second.content.size() != fs.content.size()) return false;
@@ -469,7 +456,7 @@ bool Archiver::JournalSameAsParent() const {
     }
   }
   size_t parent_segments = 0;
-  for (const auto& [rel, node] : parent_files_) parent_segments += IsJournalSegment(rel) ? 1 : 0;
+  for (const auto& [rel, node] : parent_files_) parent_segments += ledger::IsJournalSegment(rel) ? 1 : 0;
   return segments == parent_segments;
 }
 
@@ -480,7 +467,7 @@ bool Archiver::ParentTotalsAtSameSeq() const {
 
 void Archiver::StartTotals() {
   if (!ledger_ || ParentTotalsAtSameSeq()) return;
-  totals_ = std::async(std::launch::async, ledger::ScanTotals, Abs(std::string(kJournalDir)), ledger_->seq);
+  totals_ = std::async(std::launch::async, ledger::ScanTotals, Abs(ledger::kJournalDir), ledger_->seq);
 }
 
 void Archiver::RecordTotals() {
@@ -488,7 +475,7 @@ void Archiver::RecordTotals() {
     ledger_->totals = parent_ledger_->totals;
     return;
   }
-  auto totals = totals_.valid() ? totals_.get() : ledger::ScanTotals(Abs(std::string(kJournalDir)), ledger_->seq);
+  auto totals = totals_.valid() ? totals_.get() : ledger::ScanTotals(Abs(ledger::kJournalDir), ledger_->seq);
   if (!totals.ok()) {
     spdlog::warn("the snapshot records no ledger totals ({}); run `paymentsctl verify --data-dir {}`",
             totals.status().message(), options_.data_dir);
@@ -551,8 +538,8 @@ Result<BackupResult> Archiver::Run() {
 
   // The consistent order of docs/repository-format.md.
   PB_RETURN_IF_ERROR(BackupCheckpointGroup());
-  for (std::string_view log : kMirrorLogs) {
-    std::string rel(log);
+  for (const char* log : ledger::kMirrorLogs) {
+    const std::string rel = log;
     if (std::find(walked_files_.begin(), walked_files_.end(), rel) != walked_files_.end()) {
       PB_RETURN_IF_ERROR(BackupRel(rel, ReadKind::kLog, nullptr, false));
     }
@@ -560,7 +547,7 @@ Result<BackupResult> Archiver::Run() {
   PB_RETURN_IF_ERROR(BackupJournal());
   StartTotals();
   for (const std::string& rel : walked_files_) {
-    if (files_.count(rel) || IsJournalSegment(rel)) continue;
+    if (files_.count(rel) || ledger::IsJournalSegment(rel)) continue;
     PB_RETURN_IF_ERROR(BackupRel(rel, ReadKind::kPlain, nullptr, false));
   }
   std::optional<Node> env;

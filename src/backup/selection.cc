@@ -1,8 +1,7 @@
 #include "backup/selection.h"
 
-#include <cctype>
-
 #include "ledger/data_dir_lock.h"
+#include "ledger/datadir.h"
 #include "replicate/status.h"
 #include "restore/placement.h"
 
@@ -30,7 +29,7 @@ bool ParseMode(std::string_view text, BackupMode* out) {
 }
 
 bool Selected(std::string_view rel, BackupMode mode) {
-  if (EndsWith(rel, ".ckpt") || EndsWith(rel, ".tmp")) return false;
+  if (EndsWith(rel, ledger::kPendingSuffix) || EndsWith(rel, ".tmp")) return false;
   if (rel == replicate::kStatusFileName) return false;  // the replicator's, not the data's
   if (rel == ledger::kLockFileName) return false;         // the running writer's, not the data's
   // What an in-place restore on a mount point keeps inside the data
@@ -40,33 +39,23 @@ bool Selected(std::string_view rel, BackupMode mode) {
     return false;
   }
   if (mode == BackupMode::kEssential &&
-      (StartsWith(rel, "audit/payments-audit.log") || StartsWith(rel, "audit/docker.db"))) {
+      (StartsWith(rel, ledger::kAccessLog) || StartsWith(rel, "audit/docker.db"))) {
     return false;
   }
   return true;
 }
 
 std::vector<std::string> ExcludePatterns(BackupMode mode) {
-  std::vector<std::string> out = {"*.ckpt", "*.tmp", "/" + std::string(replicate::kStatusFileName),
+  std::vector<std::string> out = {"*" + std::string(ledger::kPendingSuffix), "*.tmp",
+                                  "/" + std::string(replicate::kStatusFileName),
                                   "/" + std::string(ledger::kLockFileName),
                                   "/" + std::string(restore::kAsidePrefix) + "*",
                                   "/" + std::string(restore::kMountStagingPrefix) + "*"};
   if (mode == BackupMode::kEssential) {
-    out.push_back("/audit/payments-audit.log*");
+    out.push_back("/" + std::string(ledger::kAccessLog) + "*");
     out.push_back("/audit/docker.db*");
   }
   return out;
-}
-
-bool IsJournalSegment(std::string_view rel) {
-  constexpr std::string_view kPrefix = "journal/", kSuffix = ".journal";
-  if (!StartsWith(rel, kPrefix) || !EndsWith(rel, kSuffix)) return false;
-  std::string_view digits = rel.substr(kPrefix.size(), rel.size() - kPrefix.size() - kSuffix.size());
-  if (digits.size() != 20) return false;
-  for (char c : digits) {
-    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
-  }
-  return true;
 }
 
 }  // namespace pb::backup

@@ -27,12 +27,8 @@ bool Selected(std::string_view rel, BackupMode mode);
 // directory, so a pull over SSH never transfers what the backup skips.
 std::vector<std::string> ExcludePatterns(BackupMode mode);
 
-// The files a consistent backup reads first, in this order.
-inline constexpr std::string_view kCheckpointMarker = "journal/CHECKPOINT";
-inline constexpr std::string_view kCheckpointFiles[] = {"registry.json", "balances.json", "workloads.json"};
-inline constexpr std::string_view kMirrorLogs[] = {"audit/ledger-events.log", "audit/registry.log"};
-inline constexpr std::string_view kJournalDir = "journal";
-// True for a journal segment "journal/<20 digits>.journal".
-bool IsJournalSegment(std::string_view rel);
+// A consistent backup reads the checkpoint group first (ledger/datadir.h's
+// kStateFiles, then kCheckpointMarker), then kMirrorLogs, then the journal
+// segments (IsJournalSegment), then the rest.
 
 }  // namespace pb::backup

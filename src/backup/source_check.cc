@@ -2,6 +2,7 @@
 
 #include "common/time_util.h"
 #include "ledger/data_dir_probe.h"
+#include "ledger/datadir.h"
 #include "repo/snapshot_select.h"
 
 namespace pb::backup {
@@ -31,22 +32,19 @@ Status CheckBackupSource(const std::string& data_dir, const repo::SnapshotRef* n
   }
   if (guards.allow_regression || !newest || !repo::HoldsJournal(newest->snapshot)) return Status::Ok();
   const repo::SnapshotLedger& before = *newest->snapshot.ledger;
-  auto now = ledger::LastJournalRecord(data_dir + "/journal");
-  if (!now.ok()) return now.status();
-  if (now->seq < before.seq) {
-    return Status::InvalidArgument(data_dir + " holds the ledger through seq " + std::to_string(now->seq) + ", but " +
+  PB_ASSIGN_OR_RETURN(const ledger::ChainPoint now, ledger::LastJournalRecord(ledger::JournalDir(data_dir)));
+  if (now.seq < before.seq) {
+    return Status::InvalidArgument(data_dir + " holds the ledger through seq " + std::to_string(now.seq) + ", but " +
                                    Named(*newest) + " holds it through seq " + std::to_string(before.seq) +
                                    kRegressionAdvice);
   }
   if (!before.hash) return Status::Ok();
-  Digest hash = now->hash;
-  if (now->seq != before.seq) {
-    auto found = ledger::JournalRecordHash(data_dir + "/journal", before.seq);
-    if (!found.ok()) return found.status();
-    hash = *found;
+  Digest hash = now.hash;
+  if (now.seq != before.seq) {
+    PB_ASSIGN_OR_RETURN(hash, ledger::JournalRecordHash(ledger::JournalDir(data_dir), before.seq));
   }
   if (hash != *before.hash) {
-    return Status::InvalidArgument(data_dir + " holds the ledger through seq " + std::to_string(now->seq) +
+    return Status::InvalidArgument(data_dir + " holds the ledger through seq " + std::to_string(now.seq) +
                                    ", but its record " + std::to_string(before.seq) + " is not the one " +
                                    Named(*newest) + " holds (hash " + ToHex(hash).substr(0, 16) + "… instead of " +
                                    ToHex(*before.hash).substr(0, 16) + "…)" + kRegressionAdvice);

@@ -48,6 +48,11 @@ Status TruncateFile(const std::string& path, uint64_t size) {
   return Status::Ok();
 }
 
+Status RemoveFile(const std::string& path) {
+  if (Fs().Unlink(path.c_str()) != 0 && errno != ENOENT) return Status::FromErrno("remove " + path, errno);
+  return Status::Ok();
+}
+
 std::string DirName(const std::string& path) {
   auto parent = std::filesystem::path(path).parent_path();
   return parent.empty() ? "." : parent.string();
@@ -56,7 +61,7 @@ std::string DirName(const std::string& path) {
 AtomicFileWriter::~AtomicFileWriter() {
   if (fd_ >= 0) {
     ::close(fd_);
-    ::unlink(temp_path_.c_str());
+    Fs().Unlink(temp_path_.c_str());
   }
 }
 
@@ -109,7 +114,7 @@ Status AtomicFileWriter::Commit() {
   fd_ = -1;
   if (Fs().Rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
     Status st = Status::FromErrno("rename " + temp_path_ + " to " + final_path_, errno);
-    ::unlink(temp_path_.c_str());
+    Fs().Unlink(temp_path_.c_str());
     return st;
   }
   return FsyncDir(DirName(final_path_));
@@ -123,25 +128,55 @@ Status WriteFileAtomic(const std::string& path, std::string_view content) {
 }
 
 Status ReadChunks(const std::string& path, const std::function<void(std::string_view)>& fn) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return Status::NotFound(path + " does not exist");
-    return Status::FromErrno("open " + path, errno);
-  }
+  PB_ASSIGN_OR_RETURN(ScopedFd fd, OpenForReading(path));
   std::string buf(1 << 20, '\0');
   for (;;) {
-    ssize_t n = ::read(fd, buf.data(), buf.size());
+    ssize_t n = Fs().Read(fd.get(), buf.data(), buf.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return Status::FromErrno("read " + path, err);
-    }
-    if (n == 0) break;
+    if (n < 0) return Status::FromErrno("read " + path, errno);
+    if (n == 0) return Status::Ok();
     fn(std::string_view(buf.data(), static_cast<size_t>(n)));
   }
-  ::close(fd);
-  return Status::Ok();
+}
+
+Result<ScopedFd> OpenForReading(const std::string& path) {
+  ScopedFd fd(Fs().Open(path.c_str(), O_RDONLY | O_CLOEXEC, 0));
+  if (fd.get() >= 0) return fd;
+  if (errno == ENOENT) return Status::NotFound(path + " does not exist");
+  return Status::FromErrno("open " + path, errno);
+}
+
+Result<size_t> ReadAt(int fd, uint64_t offset, char* buf, size_t length, const std::string& what) {
+  size_t done = 0;
+  while (done < length) {
+    ssize_t n = Fs().Pread(fd, buf + done, length - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      Status st = Status::FromErrno("read " + what, err);
+      errno = err;  // for callers that give advice by it
+      return st;
+    }
+    if (n == 0) break;  // the end of the file
+    done += static_cast<size_t>(n);
+  }
+  return done;
+}
+
+Status ReadExact(int fd, uint64_t offset, char* buf, size_t length, const std::string& what) {
+  PB_ASSIGN_OR_RETURN(size_t got, ReadAt(fd, offset, buf, length, what));
+  if (got == length) return Status::Ok();
+  return Status::IOError(what + " ends at byte " + std::to_string(offset + got) + ", before the " +
+                         std::to_string(length) + " bytes at offset " + std::to_string(offset) +
+                         " were read: it became shorter while it was being read (truncated or replaced)");
+}
+
+Result<std::string> ReadFileRange(const std::string& path, uint64_t offset, size_t length) {
+  PB_ASSIGN_OR_RETURN(ScopedFd fd, OpenForReading(path));
+  std::string out(length, '\0');
+  PB_ASSIGN_OR_RETURN(size_t got, ReadAt(fd.get(), offset, out.data(), length, path));
+  out.resize(got);
+  return out;
 }
 
 Result<std::string> ReadFile(const std::string& path) {
@@ -164,6 +199,15 @@ Status MakeDirs(const std::string& dir) {
 
 ScopedFd::~ScopedFd() {
   if (fd_ >= 0) ::close(fd_);
+}
+
+ScopedFd& ScopedFd::operator=(ScopedFd&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.fd_;
+    other.fd_ = -1;
+  }
+  return *this;
 }
 
 Status PwriteAll(int fd, uint64_t offset, std::string_view data, const std::string& what) {

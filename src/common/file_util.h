@@ -48,13 +48,18 @@ class AtomicFileWriter {
   uint64_t written_back_ = 0;  // bytes already pushed to the disk
 };
 
-// Cuts `path` to its first `size` bytes and fsyncs it.
+// Cuts `path` to its first `size` bytes and fsyncs it (through Fs()), so
+// the cut survives a crash.
 Status TruncateFile(const std::string& path, uint64_t size);
-// Owns a file descriptor and closes it when destroyed. Not copyable.
+// Removes `path` (through Fs()); a missing file is not an error.
+Status RemoveFile(const std::string& path);
+// Owns a file descriptor and closes it when destroyed. Movable, not copyable.
 class ScopedFd {
  public:
   explicit ScopedFd(int fd) : fd_(fd) {}
   ~ScopedFd();
+  ScopedFd(ScopedFd&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  ScopedFd& operator=(ScopedFd&& other) noexcept;
   ScopedFd(const ScopedFd&) = delete;
   ScopedFd& operator=(const ScopedFd&) = delete;
   int get() const { return fd_; }
@@ -63,11 +68,28 @@ class ScopedFd {
   int fd_;
 };
 
+// Opens `path` read-only (through Fs()). NotFound "<path> does not exist"
+// when it is missing; IOError naming it otherwise.
+Result<ScopedFd> OpenForReading(const std::string& path);
+// Reads up to `length` bytes at `offset` of `fd` into `buf` (pread through
+// Fs()), retrying after EINTR and short reads until `length` bytes are in
+// or the file ends. Returns how many were read: fewer than `length` only
+// when the file ends first. IOError "read <what>: <reason>" on failure, with
+// errno still set to the reason. The one positional read loop: every read
+// at an offset goes through it.
+Result<size_t> ReadAt(int fd, uint64_t offset, char* buf, size_t length, const std::string& what);
+// ReadAt that needs every byte: IOError naming `what` and the offset when
+// the file ends first (it was truncated or replaced while being read).
+Status ReadExact(int fd, uint64_t offset, char* buf, size_t length, const std::string& what);
+// Up to `length` bytes of the file `path` from `offset` (fewer at its end).
+Result<std::string> ReadFileRange(const std::string& path, uint64_t offset, size_t length);
+
 // fsyncs the directory so a rename or create inside it is durable.
 Status FsyncDir(const std::string& dir);
 // Parent directory of `path` ("." when it has none).
 std::string DirName(const std::string& path);
-// Calls fn with successive pieces (up to 1 MiB) of the file's bytes.
+// Calls fn with successive pieces (up to 1 MiB) of the file's bytes, read
+// in order (read(2) through Fs(), so pipes and devices work too).
 Status ReadChunks(const std::string& path, const std::function<void(std::string_view)>& fn);
 // Reads a whole file.
 Result<std::string> ReadFile(const std::string& path);

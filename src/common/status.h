@@ -69,3 +69,16 @@ class Result {
     ::pb::Status _st = (expr);            \
     if (!_st.ok()) return _st;            \
   } while (0)
+
+// Evaluates `expr` (a Result<T>) once; on error returns its Status from the
+// enclosing function (which returns a Status or any Result<U>), otherwise
+// moves the value into `lhs`, which may declare a variable:
+//   PB_ASSIGN_OR_RETURN(auto segments, ListSegments(dir));
+// A statement, not an expression: not inside a bare if/else without braces.
+#define PB_ASSIGN_OR_RETURN(lhs, expr) PB_ASSIGN_OR_RETURN_IMPL_(PB_CONCAT_(_pb_result_, __LINE__), lhs, expr)
+#define PB_CONCAT_INNER_(a, b) a##b
+#define PB_CONCAT_(a, b) PB_CONCAT_INNER_(a, b)
+#define PB_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
+  auto tmp = (expr);                              \
+  if (!tmp.ok()) return tmp.status();             \
+  lhs = std::move(tmp).value()

@@ -4,17 +4,14 @@
 #include <string>
 
 #include "common/status.h"
-#include "ledger/journal.h"
+#include "ledger/datadir.h"
 #include "ledger/state.h"
 
 namespace pb::ledger {
 
-// The checkpoint protocol of docs/journal-format.md ("Checkpoints").
-
-struct CheckpointMarker {
-  ChainPoint point;
-  std::string registry_sha, balances_sha, workloads_sha;
-};
+// The checkpoint protocol of docs/journal-format.md ("Checkpoints"). The
+// names, the CHECKPOINT marker (CheckpointMarker, ReadCheckpointMarker) and
+// the match check are ledger/datadir.h's.
 
 // Step 1: writes registry.json.ckpt, balances.json.ckpt, workloads.json.ckpt
 // and journal/CHECKPOINT.ckpt for `image` (the state after `point`), all
@@ -31,9 +28,6 @@ Status CommitCheckpoint(const std::string& data_dir);
 // when a JSON file no longer matches it (that file is moved aside to
 // "<name>.stale-<seq>" and the caller replays the journal from seq 1).
 Result<CheckpointMarker> RecoverCheckpoint(const std::string& data_dir);
-
-// Reads journal/CHECKPOINT without changing anything.
-Result<CheckpointMarker> ReadCheckpointMarker(const std::string& data_dir);
 
 // When the checkpoint in journal/CHECKPOINT was written (the file's
 // modification time), in ms since the epoch. NotFound when there is none.

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "common/file_util.h"
 #include "common/process.h"
 #include "common/time_util.h"
 
@@ -20,9 +21,10 @@ constexpr size_t kMaxHolderBytes = 512;
 // Who holds the lock, from LOCK's first line (control characters dropped).
 std::string HolderOf(int fd) {
   char buf[kMaxHolderBytes];
-  ssize_t n = ::pread(fd, buf, sizeof buf, 0);
+  auto read = ReadAt(fd, 0, buf, sizeof buf, "LOCK");
+  const size_t n = read.ok() ? *read : 0;  // unreadable: shown as not written yet
   std::string line;
-  for (ssize_t i = 0; i < n && buf[i] != '\n'; ++i) {
+  for (size_t i = 0; i < n && buf[i] != '\n'; ++i) {
     if (static_cast<unsigned char>(buf[i]) >= 0x20) line.push_back(buf[i]);
   }
   return line.empty() ? "a process that has not written its name into LOCK yet" : line;

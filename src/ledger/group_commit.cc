@@ -29,11 +29,11 @@ Status GroupCommitter::Start(const std::string& data_dir, uint64_t durable_seq, 
   durable_seq_ = durable_seq;
   mirrored_seq_ = durable_seq;
   callbacks_ = std::move(callbacks);
-  PB_RETURN_IF_ERROR(writer_.Open(data_dir + "/journal", durable_seq + 1));
-  PB_RETURN_IF_ERROR(MakeDirs(data_dir + "/audit"));
+  PB_RETURN_IF_ERROR(writer_.Open(JournalDir(data_dir), durable_seq + 1));
+  PB_RETURN_IF_ERROR(MakeDirs(DataPath(data_dir, kAuditDir)));
   for (auto [fd, name] : {std::pair{&events_fd_, kLedgerEventsLog}, std::pair{&registry_fd_, kRegistryLog},
-                          std::pair{&access_fd_, "audit/payments-audit.log"}}) {
-    std::string path = data_dir + "/" + name;
+                          std::pair{&access_fd_, kAccessLog}}) {
+    std::string path = DataPath(data_dir, name);
     *fd = Fs().Open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (*fd < 0) return Status::FromErrno("open " + path, errno);
   }
@@ -81,7 +81,7 @@ Status GroupCommitter::WriteBatch(Pending& batch) {
     if (st.ok()) st = WriteAll(registry_fd_, batch.registry, kRegistryLog);
     if (!st.ok()) SetMirrorsFailed(st);
   }
-  (void)WriteAll(access_fd_, batch.access, "audit/payments-audit.log");
+  (void)WriteAll(access_fd_, batch.access, kAccessLog);
   return Status::Ok();
 }
 

@@ -6,42 +6,13 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
-#include <filesystem>
 
 #include "common/file_ops.h"
 #include "common/file_util.h"
 #include "common/log.h"
 
 namespace pb::ledger {
-
-std::string SegmentPath(const std::string& journal_dir, uint64_t first_seq) {
-  char name[40];
-  std::snprintf(name, sizeof name, "%020llu.journal", static_cast<unsigned long long>(first_seq));
-  return journal_dir + "/" + name;
-}
-
-bool IsSegmentName(std::string_view name) {
-  return name.size() == 28 && name.substr(20) == ".journal" &&
-         std::all_of(name.begin(), name.begin() + 20, [](char c) { return c >= '0' && c <= '9'; });
-}
-
-Result<std::vector<Segment>> ListSegments(const std::string& journal_dir) {
-  std::vector<Segment> out;
-  std::error_code ec;
-  for (std::filesystem::directory_iterator it(journal_dir, ec), end; !ec && it != end; it.increment(ec)) {
-    std::string name = it->path().filename().string();
-    if (!IsSegmentName(name)) continue;
-    uint64_t first_seq = 0;
-    auto [stop, parse_error] = std::from_chars(name.data(), name.data() + 20, first_seq);
-    if (parse_error != std::errc() || stop != name.data() + 20) continue;  // beyond 2^64
-    out.push_back({first_seq, it->path().string()});
-  }
-  if (ec) return Status::IOError("list " + journal_dir + ": " + ec.message());
-  std::sort(out.begin(), out.end(), [](const Segment& a, const Segment& b) { return a.first_seq < b.first_seq; });
-  return out;
-}
 
 namespace {
 
@@ -105,15 +76,11 @@ class SegmentLines {
     bool complete = false;
     bool final = false;     // nothing follows it in the file
   };
-  ~SegmentLines() {
-    if (fd_ >= 0) ::close(fd_);
-  }
   Status Open(const std::string& path) {
     path_ = path;
-    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) return Status::FromErrno("open " + path, errno);
+    PB_ASSIGN_OR_RETURN(fd_, OpenForReading(path));
     struct stat st;
-    if (::fstat(fd_, &st) != 0) return Status::FromErrno("stat " + path, errno);
+    if (::fstat(fd_.get(), &st) != 0) return Status::FromErrno("stat " + path, errno);
     size_ = static_cast<uint64_t>(st.st_size);
     return Status::Ok();
   }
@@ -145,17 +112,13 @@ class SegmentLines {
     // Up to 4 MiB, no more than the file holds (a small segment needs no big buffer).
     const size_t want = static_cast<size_t>(std::min<uint64_t>(4 << 20, size_ - (base_ + old)));
     buf_.resize(old + want);
-    ssize_t n;
-    do {
-      n = ::pread(fd_, buf_.data() + old, want, static_cast<off_t>(base_ + old));
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) return Status::FromErrno("read " + path_, errno);
-    buf_.resize(old + static_cast<size_t>(n));
-    if (n == 0) size_ = base_ + old;  // the file shrank under us: stop here
+    PB_ASSIGN_OR_RETURN(size_t n, ReadAt(fd_.get(), base_ + old, buf_.data() + old, want, path_));
+    buf_.resize(old + n);
+    if (n < want) size_ = base_ + old + n;  // the file shrank under us: stop there
     return Status::Ok();
   }
   std::string path_;
-  int fd_ = -1;
+  ScopedFd fd_{-1};
   uint64_t size_ = 0, base_ = 0;
   std::string buf_;
   size_t pos_ = 0;
@@ -163,13 +126,11 @@ class SegmentLines {
 
 }  // namespace
 
-Result<ReadResult> ReadJournal(const std::string& journal_dir, const ChainPoint& start, bool repair,
+Result<ReadResult> ReadJournal(const std::string& journal_dir, const ChainPoint& start, OnTornTail on_torn,
                                const RecordFn& fn) {
-  auto segments = ListSegments(journal_dir);
-  if (!segments.ok()) return segments.status();
+  PB_ASSIGN_OR_RETURN(const std::vector<Segment> segs, ListSegments(journal_dir));
   ReadResult result;
   result.end = start;
-  const auto& segs = *segments;
   // Begin with the segment holding record max(start.seq, 1).
   const uint64_t anchor = std::max<uint64_t>(start.seq, 1);
   size_t first = 0;
@@ -230,12 +191,10 @@ Result<ReadResult> ReadJournal(const std::string& journal_dir, const ChainPoint&
           uint64_t bytes = lines.size() - l.offset;
           result.torn = true;
           result.tail = {path, l.offset, bytes};
-          if (repair) {
+          if (on_torn == OnTornTail::kCut) {
             spdlog::warn("journal: cutting a torn last record in {} at byte offset {} ({} bytes): {}", path, l.offset,
                          bytes, why);
-            if (::truncate(path.c_str(), static_cast<off_t>(l.offset)) != 0) {
-              return Status::FromErrno("truncate " + path, errno);
-            }
+            PB_RETURN_IF_ERROR(TruncateFile(path, l.offset));
           }
           break;
         }

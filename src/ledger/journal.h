@@ -8,33 +8,15 @@
 
 #include "common/sha256.h"
 #include "common/status.h"
+#include "ledger/datadir.h"
 #include "ledger/record.h"
 
 namespace pb::ledger {
 
+// Segment names and ListSegments are ledger/datadir.h's.
+
 // A new segment starts once the current one passes this size.
 inline constexpr uint64_t kSegmentRollBytes = 64ull << 20;
-
-struct Segment {
-  uint64_t first_seq = 0;
-  std::string path;
-};
-
-// True for a segment's file name, "<20 digits>.journal" (the digits are
-// its first seq, so names sort by seq).
-bool IsSegmentName(std::string_view name);
-
-// Segments of `journal_dir`, sorted by first seq. Files that are not
-// "<20 digits>.journal" are ignored.
-Result<std::vector<Segment>> ListSegments(const std::string& journal_dir);
-std::string SegmentPath(const std::string& journal_dir, uint64_t first_seq);
-
-// Where the chain is picked up: after record `seq` whose hash is `hash`
-// (seq 0 with an all-zero hash is the start of the journal).
-struct ChainPoint {
-  uint64_t seq = 0;
-  Digest hash{};
-};
 
 struct TornTail {
   std::string path;
@@ -58,12 +40,17 @@ Status CheckChainedLine(std::string_view line, ChainPoint* point, Record* record
 // A non-ok Status stops the read and is returned.
 using RecordFn = std::function<Status(const Record& record, std::string_view line)>;
 
+// What ReadJournal does with a torn tail: only report it (readers), or also
+// cut it off (the service's start-up: TruncateFile, fsynced before the
+// journal is appended to again).
+enum class OnTornTail { kReport, kCut };
+
 // Reads and checks the journal in `journal_dir` from `start` on: line syntax,
 // seq continuity, segment names, hash chain. A damaged final line of the last
-// segment is reported as a torn tail (and truncated when `repair`); any other
+// segment is reported as a torn tail (and cut off per `on_torn`); any other
 // damage is Corruption naming the file, seq and byte offset.
 // When start.seq > 0 the record `start.seq` must exist and have `start.hash`.
-Result<ReadResult> ReadJournal(const std::string& journal_dir, const ChainPoint& start, bool repair,
+Result<ReadResult> ReadJournal(const std::string& journal_dir, const ChainPoint& start, OnTornTail on_torn,
                                const RecordFn& fn);
 
 // Appends encoded lines to the newest segment and makes them durable.

@@ -1,38 +1,18 @@
 #include "ledger/journal_index.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 
-#include "ledger/journal.h"
+#include "common/file_util.h"
+#include "ledger/datadir.h"
 
 namespace pb::ledger {
-namespace {
-
-// Reads up to `len` bytes at `offset`.
-Result<std::string> ReadAt(const std::string& path, uint64_t offset, size_t len) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::FromErrno("open " + path, errno);
-  std::string buf(len, '\0');
-  ssize_t n = ::pread(fd, buf.data(), len, static_cast<off_t>(offset));
-  int err = errno;
-  ::close(fd);
-  if (n < 0) return Status::FromErrno("read " + path, err);
-  buf.resize(static_cast<size_t>(n));
-  return buf;
-}
-
-}  // namespace
 
 Status JournalIndex::Refresh() {
-  auto listed = ListSegments(dir_);
-  if (!listed.ok()) return listed.status();
-  for (size_t i = segments_.size(); i < listed->size(); ++i) {
+  PB_ASSIGN_OR_RETURN(auto listed, ListSegments(dir_));
+  for (size_t i = segments_.size(); i < listed.size(); ++i) {
     SegmentIndex seg;
-    seg.first_seq = (*listed)[i].first_seq;
-    seg.path = (*listed)[i].path;
+    seg.first_seq = listed[i].first_seq;
+    seg.path = listed[i].path;
     segments_.push_back(std::move(seg));
   }
   return Status::Ok();
@@ -40,16 +20,15 @@ Status JournalIndex::Refresh() {
 
 Status JournalIndex::Extend(SegmentIndex* seg) {
   for (;;) {
-    auto chunk = ReadAt(seg->path, seg->scanned_bytes, 4 << 20);
-    if (!chunk.ok()) return chunk.status();
+    PB_ASSIGN_OR_RETURN(std::string chunk, ReadFileRange(seg->path, seg->scanned_bytes, 4 << 20));
     size_t pos = 0, nl;
-    while ((nl = chunk->find('\n', pos)) != std::string::npos) {
+    while ((nl = chunk.find('\n', pos)) != std::string::npos) {
       if (seg->scanned_records % kStride == 0) seg->offsets.push_back(seg->scanned_bytes + pos);
       ++seg->scanned_records;
       pos = nl + 1;
     }
     seg->scanned_bytes += pos;
-    if (chunk->size() < (4u << 20) || pos == 0) return Status::Ok();
+    if (chunk.size() < (4u << 20) || pos == 0) return Status::Ok();
   }
 }
 
@@ -73,14 +52,14 @@ Result<std::vector<std::string>> JournalIndex::Read(uint64_t after, uint64_t thr
     uint64_t offset = seg.offsets[rel / kStride];
     uint64_t skip = rel % kStride;
     while (out.size() < limit && want <= through && offset < seg.scanned_bytes) {
-      auto chunk = ReadAt(seg.path, offset, static_cast<size_t>(std::min<uint64_t>(seg.scanned_bytes - offset, 1 << 20)));
-      if (!chunk.ok()) return chunk.status();
+      const size_t length = static_cast<size_t>(std::min<uint64_t>(seg.scanned_bytes - offset, 1 << 20));
+      PB_ASSIGN_OR_RETURN(std::string chunk, ReadFileRange(seg.path, offset, length));
       size_t pos = 0, nl;
-      while ((nl = chunk->find('\n', pos)) != std::string::npos && out.size() < limit && want <= through) {
+      while ((nl = chunk.find('\n', pos)) != std::string::npos && out.size() < limit && want <= through) {
         if (skip > 0) {
           --skip;
         } else {
-          out.emplace_back(chunk->substr(pos + 65, nl - pos - 65));
+          out.emplace_back(chunk.substr(pos + 65, nl - pos - 65));
           ++want;
         }
         pos = nl + 1;

@@ -37,7 +37,7 @@ uint64_t JournalBytes(const std::string& journal_dir) {
 
 }  // namespace
 
-Ledger::Ledger(std::string data_dir) : data_dir_(std::move(data_dir)), index_(data_dir_ + "/journal") {}
+Ledger::Ledger(std::string data_dir) : data_dir_(std::move(data_dir)), index_(JournalDir(data_dir_)) {}
 
 Ledger::~Ledger() {
   committer_.Stop();  // lets a waiting checkpoint thread finish
@@ -50,17 +50,18 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& data_dir) {
   auto lock = DataDirLock::Acquire(data_dir, "payments-backend");
   if (!lock.ok()) return lock.status();
   ledger->lock_ = std::move(lock).value();
-  for (const char* sub : {"/journal", "/audit"}) PB_RETURN_IF_ERROR(CheckWritableDir(data_dir, data_dir + sub));
+  const std::string journal_dir = JournalDir(data_dir);
+  for (const char* sub : {kJournalDir, kAuditDir}) {
+    PB_RETURN_IF_ERROR(CheckWritableDir(data_dir, DataPath(data_dir, sub)));
+  }
   std::error_code ec;
-  bool has_journal = std::filesystem::exists(data_dir + "/journal", ec);
-  if (ec) return Status::IOError("cannot look for " + data_dir + "/journal: " + ec.message());
+  bool has_journal = std::filesystem::exists(journal_dir, ec);
+  if (ec) return Status::IOError("cannot look for " + journal_dir + ": " + ec.message());
   if (!has_journal) {
-    bool python_era = FileExists(data_dir + "/registry.json") || FileExists(data_dir + "/balances.json") ||
-                      FileExists(data_dir + "/workloads.json");
-    if (python_era) {
+    if (HasStateFiles(data_dir)) {  // Python era
       PB_RETURN_IF_ERROR(ledger->Adopt());
     } else {
-      PB_RETURN_IF_ERROR(MakeDirs(data_dir + "/journal"));
+      PB_RETURN_IF_ERROR(MakeDirs(journal_dir));
       PB_RETURN_IF_ERROR(FsyncDir(data_dir));
     }
   }
@@ -79,10 +80,10 @@ Status Ledger::Recover() {
     return marker.status();
   }
   checkpoint_seq_ = start.seq;
-  state_.ReserveWorkloads(JournalBytes(data_dir_ + "/journal") / kTypicalRecordBytes + state_.workloads().size());
+  state_.ReserveWorkloads(JournalBytes(JournalDir(data_dir_)) / kTypicalRecordBytes + state_.workloads().size());
   MirrorCatchUp mirrors;
   PB_RETURN_IF_ERROR(mirrors.Open(data_dir_, start.seq));
-  auto read = ReadJournal(data_dir_ + "/journal", start, /*repair=*/true, [&](const Record& r, std::string_view) {
+  auto read = ReadJournal(JournalDir(data_dir_), start, OnTornTail::kCut, [&](const Record& r, std::string_view) {
     Status st = state_.Apply(r);
     if (!st.ok()) {
       return Status::Corruption("journal record seq " + std::to_string(r.seq) + " cannot be replayed: " +
@@ -106,17 +107,17 @@ Status Ledger::Adopt() {
   if (!loaded.ok()) {
     return Status::InvalidArgument("cannot adopt the Python-era data directory: " + loaded.message());
   }
-  std::string keep = data_dir_ + "/adopted-python-era";
+  std::string keep = DataPath(data_dir_, kAdoptedDir);
   PB_RETURN_IF_ERROR(MakeDirs(keep));
-  for (const char* name : {"registry.json", "balances.json", "workloads.json"}) {
+  for (const char* name : kStateFiles) {
     std::error_code ec;
-    if (FileExists(data_dir_ + "/" + name)) {
-      std::filesystem::copy_file(data_dir_ + "/" + name, keep + "/" + name,
+    if (FileExists(DataPath(data_dir_, name))) {
+      std::filesystem::copy_file(DataPath(data_dir_, name), DataPath(keep, name),
                                  std::filesystem::copy_options::overwrite_existing, ec);
       if (ec) return Status::IOError("copy " + std::string(name) + " to " + keep + ": " + ec.message());
     }
   }
-  std::string staging = data_dir_ + "/journal.adopting";
+  std::string staging = DataPath(data_dir_, kAdoptingJournalDir);
   std::error_code ec;
   std::filesystem::remove_all(staging, ec);
   if (ec) return Status::IOError("remove " + staging + " (left by an interrupted adoption): " + ec.message());
@@ -161,7 +162,7 @@ Status Ledger::Adopt() {
     PB_RETURN_IF_ERROR(add(std::move(r)));
   }
   if (!lines.empty()) PB_RETURN_IF_ERROR(writer.AppendDurably(lines_first, lines));
-  if (Fs().Rename(staging.c_str(), (data_dir_ + "/journal").c_str()) != 0) {
+  if (Fs().Rename(staging.c_str(), JournalDir(data_dir_).c_str()) != 0) {
     return Status::FromErrno("rename " + staging + " to journal", errno);
   }
   PB_RETURN_IF_ERROR(FsyncDir(data_dir_));

@@ -64,38 +64,35 @@ void AppendMirrorLine(const Record& r, std::string* ledger_events, std::string* 
 }
 
 Result<uint64_t> RepairMirror(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno == ENOENT ? Result<uint64_t>(uint64_t{0}) : Status::FromErrno("open " + path, errno);
-  struct stat st;
-  ::fstat(fd, &st);
-  uint64_t size = static_cast<uint64_t>(st.st_size);
-  uint64_t from = size > (1 << 16) ? size - (1 << 16) : 0;
-  std::string tail(size - from, '\0');
-  ssize_t n = ::pread(fd, tail.data(), tail.size(), static_cast<off_t>(from));
-  ::close(fd);
-  if (n < 0) return Status::FromErrno("read " + path, errno);
-  tail.resize(static_cast<size_t>(n));
-  size_t end = tail.rfind('\n');
-  size_t good = end == std::string::npos ? 0 : end + 1;
-  if (good != tail.size() && (end != std::string::npos || from == 0)) {
-    spdlog::warn("mirror: cutting a torn last line of {} ({} bytes)", path, tail.size() - good);
-    if (::truncate(path.c_str(), static_cast<off_t>(from + good)) != 0) return Status::FromErrno("truncate " + path, errno);
+  constexpr uint64_t kTailBytes = 1 << 16;  // a mirror line is far shorter
+  LastLine last;
+  uint64_t size = 0;
+  {
+    auto fd = OpenForReading(path);
+    if (!fd.ok()) return fd.status().kind() == Status::Kind::kNotFound ? Result<uint64_t>(uint64_t{0}) : fd.status();
+    struct stat st;
+    if (::fstat(fd->get(), &st) != 0) return Status::FromErrno("stat " + path, errno);
+    size = static_cast<uint64_t>(st.st_size);
+    PB_ASSIGN_OR_RETURN(last, FindLastLine(fd->get(), size, kTailBytes, path));
   }
-  if (end == std::string::npos) return uint64_t{0};
-  size_t start = tail.rfind('\n', end == 0 ? 0 : end - 1);
-  start = (start == std::string::npos || end == 0) ? 0 : start + 1;
+  // What follows the last '\n' is torn; with no '\n' in the tail, only a
+  // file shorter than the tail is torn whole.
+  if (last.end < size && (last.end > 0 || size <= kTailBytes)) {
+    spdlog::warn("mirror: cutting a torn last line of {} ({} bytes)", path, size - last.end);
+    PB_RETURN_IF_ERROR(TruncateFile(path, last.end));
+  }
+  if (!last.text) return uint64_t{0};
   simdjson::dom::parser parser;
   uint64_t seq = 0;
-  if (parser.parse(simdjson::padded_string(tail.substr(start, end - start)))["seq"].get_uint64().get(seq) !=
-      simdjson::SUCCESS) {
+  if (parser.parse(simdjson::padded_string(*last.text))["seq"].get_uint64().get(seq) != simdjson::SUCCESS) {
     return uint64_t{0};  // a Python-era line: none of our records were mirrored yet
   }
   return seq;
 }
 
 Status SyncMirrors(const std::string& data_dir) {
-  for (const char* name : {kLedgerEventsLog, kRegistryLog}) {
-    std::string path = data_dir + "/" + name;
+  for (const char* name : kMirrorLogs) {
+    std::string path = DataPath(data_dir, name);
     int fd = Fs().Open(path.c_str(), O_RDONLY | O_CLOEXEC, 0);
     if (fd < 0) {
       if (errno == ENOENT) continue;
@@ -113,12 +110,10 @@ Status MirrorCatchUp::Open(const std::string& data_dir, uint64_t checkpoint_seq)
   data_dir_ = data_dir;
   // No directory is created here: a start-up that then finds corruption must
   // leave the data directory as it was. Flush() creates audit/ when needed.
-  auto events_seq = RepairMirror(data_dir + "/" + kLedgerEventsLog);
-  if (!events_seq.ok()) return events_seq.status();
-  auto registry_seq = RepairMirror(data_dir + "/" + kRegistryLog);
-  if (!registry_seq.ok()) return registry_seq.status();
-  events_after_ = std::max(*events_seq, checkpoint_seq);
-  registry_after_ = std::max(*registry_seq, checkpoint_seq);
+  PB_ASSIGN_OR_RETURN(uint64_t events_seq, RepairMirror(DataPath(data_dir, kLedgerEventsLog)));
+  PB_ASSIGN_OR_RETURN(uint64_t registry_seq, RepairMirror(DataPath(data_dir, kRegistryLog)));
+  events_after_ = std::max(events_seq, checkpoint_seq);
+  registry_after_ = std::max(registry_seq, checkpoint_seq);
   return Status::Ok();
 }
 
@@ -135,13 +130,11 @@ Status MirrorCatchUp::Offer(const Record& r) {
 Status MirrorCatchUp::Flush() {
   for (auto [name, text] : {std::pair{kLedgerEventsLog, &events_}, std::pair{kRegistryLog, &registry_}}) {
     if (text->empty()) continue;
-    PB_RETURN_IF_ERROR(MakeDirs(data_dir_ + "/audit"));
-    std::string path = data_dir_ + "/" + name;
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd < 0) return Status::FromErrno("open " + path, errno);
-    Status st = WriteAll(fd, *text, path);
-    ::close(fd);
-    PB_RETURN_IF_ERROR(st);
+    PB_RETURN_IF_ERROR(MakeDirs(DataPath(data_dir_, kAuditDir)));
+    std::string path = DataPath(data_dir_, name);
+    ScopedFd fd(Fs().Open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+    if (fd.get() < 0) return Status::FromErrno("open " + path, errno);
+    PB_RETURN_IF_ERROR(WriteAll(fd.get(), *text, path));
     spdlog::info("mirror: appended {} bytes to {} from the journal", text->size(), path);
     text->clear();
   }

@@ -4,16 +4,15 @@
 #include <string>
 
 #include "common/status.h"
+#include "ledger/datadir.h"
 #include "ledger/record.h"
 
 namespace pb::ledger {
 
-// The readable mirrors audit/ledger-events.log and audit/registry.log:
-// JSON lines with the Python-era field names plus "seq". Not authoritative;
-// see docs/journal-format.md ("Readable mirrors").
-
-inline constexpr const char* kLedgerEventsLog = "audit/ledger-events.log";
-inline constexpr const char* kRegistryLog = "audit/registry.log";
+// The readable mirrors audit/ledger-events.log and audit/registry.log
+// (kLedgerEventsLog, kRegistryLog of ledger/datadir.h): JSON lines with the
+// Python-era field names plus "seq". Not authoritative; see
+// docs/journal-format.md ("Readable mirrors").
 
 enum class MirrorLog { kNone, kLedgerEvents, kRegistry };
 // Which mirror a record of this type has a line in (imports have none: the
@@ -25,7 +24,7 @@ MirrorLog MirrorLogOf(RecordType type);
 void AppendMirrorLine(const Record& r, std::string* ledger_events, std::string* registry_log);
 
 // Position of a mirror file: the seq of its last complete line (0 when it
-// has none of ours). A torn last line is cut off.
+// has none of ours). A torn last line is cut off (fsynced).
 Result<uint64_t> RepairMirror(const std::string& path);
 
 // fdatasyncs both mirrors (they are appended without fsync); a missing one

@@ -8,10 +8,12 @@
 #include <fstream>
 #include <vector>
 
+#include "common/file_ops.h"
 #include "common/file_util.h"
 #include "common/time_util.h"
 #include "ledger/checkpoint.h"
 #include "ledger/data_dir_lock.h"
+#include "ledger/datadir.h"
 #include "ledger/journal.h"
 #include "ledger/mirror.h"
 #include "ledger/state.h"
@@ -36,7 +38,7 @@ Result<CutPoint> FindCut(const std::string& journal_dir, const std::vector<Segme
   CutPoint cut;
   size_t seg = 0;
   uint64_t end = 0;  // where the current record ends in its segment
-  auto read = ReadJournal(journal_dir, ChainPoint{}, /*repair=*/false, [&](const Record& r, std::string_view line) {
+  auto read = ReadJournal(journal_dir, ChainPoint{}, OnTornTail::kReport, [&](const Record& r, std::string_view line) {
     while (seg + 1 < segs.size() && segs[seg + 1].first_seq <= r.seq) {
       ++seg;
       end = 0;
@@ -101,7 +103,7 @@ Status CutMirror(const std::string& path, uint64_t last_seq, int64_t at_ms) {
 Status RebuildCheckpoint(const std::string& data_dir, const LedgerState& state, const ChainPoint& point) {
   MirrorCatchUp mirrors;
   PB_RETURN_IF_ERROR(mirrors.Open(data_dir, 0));
-  auto read = ReadJournal(data_dir + "/journal", ChainPoint{}, /*repair=*/false,
+  auto read = ReadJournal(JournalDir(data_dir), ChainPoint{}, OnTornTail::kReport,
                           [&](const Record& r, std::string_view) { return mirrors.Offer(r); });
   if (!read.ok()) return read.status();
   PB_RETURN_IF_ERROR(mirrors.Flush());
@@ -112,8 +114,8 @@ Status RebuildCheckpoint(const std::string& data_dir, const LedgerState& state, 
 
 }  // namespace
 
-Result<CutReport> CutLedgerAt(const std::string& data_dir, int64_t at_ms, bool rebuild_views) {
-  const std::string journal_dir = data_dir + "/journal";
+Result<CutReport> CutLedgerAt(const std::string& data_dir, int64_t at_ms, RebuildViews views) {
+  const std::string journal_dir = JournalDir(data_dir);
   std::error_code ec;
   bool has_journal = std::filesystem::is_directory(journal_dir, ec);
   if (ec && ec != std::errc::no_such_file_or_directory) {
@@ -124,36 +126,30 @@ Result<CutReport> CutLedgerAt(const std::string& data_dir, int64_t at_ms, bool r
                             "directory), and --at needs the journal to know what changed when; restore it "
                             "without --at");
   }
-  auto lock = DataDirLock::Acquire(data_dir, "point-in-time cut");
-  if (!lock.ok()) return lock.status();
-  auto segs = ListSegments(journal_dir);
-  if (!segs.ok()) return segs.status();
+  PB_ASSIGN_OR_RETURN(auto lock, DataDirLock::Acquire(data_dir, "point-in-time cut"));  // held until return
+  PB_ASSIGN_OR_RETURN(const std::vector<Segment> segs, ListSegments(journal_dir));
   LedgerState state;
-  auto cut = FindCut(journal_dir, *segs, at_ms, &state);
-  if (!cut.ok()) return cut.status();
-  if (cut->last.seq == 0 && cut->removed > 0) {
+  PB_ASSIGN_OR_RETURN(const CutPoint cut, FindCut(journal_dir, segs, at_ms, &state));
+  if (cut.last.seq == 0 && cut.removed > 0) {
     return Status::InvalidArgument("--at " + FormatIso8601(at_ms) + " is before the first journal record: the "
-                                   "journal starts at " + FormatIso8601(cut->first_ts_ms) + "; choose a later --at");
+                                   "journal starts at " + FormatIso8601(cut.first_ts_ms) + "; choose a later --at");
   }
-  CutReport report{cut->last.seq, cut->last_ts_ms, cut->first_ts_ms, cut->removed, 0};
-  if (cut->removed == 0 && !rebuild_views) return report;
+  CutReport report{cut.last.seq, cut.last_ts_ms, cut.first_ts_ms, cut.removed, 0};
+  if (cut.removed == 0 && views == RebuildViews::kOnlyWhenCut) return report;
 
-  const std::string marker = journal_dir + "/CHECKPOINT";
-  if (::unlink(marker.c_str()) != 0 && errno != ENOENT) return Status::FromErrno("remove " + marker, errno);
+  PB_RETURN_IF_ERROR(RemoveFile(DataPath(data_dir, kCheckpointMarker)));
   PB_RETURN_IF_ERROR(FsyncDir(journal_dir));
-  for (const char* name : {kLedgerEventsLog, kRegistryLog}) {
-    PB_RETURN_IF_ERROR(CutMirror(data_dir + "/" + name, cut->last.seq, at_ms));
-  }
+  for (const char* name : kMirrorLogs) PB_RETURN_IF_ERROR(CutMirror(DataPath(data_dir, name), cut.last.seq, at_ms));
   // Newest first, each deletion durable before the next: the journal stays a
   // gap-free prefix of itself at every step.
-  for (size_t i = segs->size(); i-- > cut->segment + 1;) {
-    const std::string& path = (*segs)[i].path;
-    if (::unlink(path.c_str()) != 0) return Status::FromErrno("remove " + path, errno);
+  for (size_t i = segs.size(); i-- > cut.segment + 1;) {
+    const std::string& path = segs[i].path;
+    if (Fs().Unlink(path.c_str()) != 0) return Status::FromErrno("remove " + path, errno);
     PB_RETURN_IF_ERROR(FsyncDir(journal_dir));
     ++report.segments_removed;
   }
-  PB_RETURN_IF_ERROR(TruncateFile((*segs)[cut->segment].path, cut->keep_bytes));
-  PB_RETURN_IF_ERROR(RebuildCheckpoint(data_dir, state, cut->last));
+  PB_RETURN_IF_ERROR(TruncateFile(segs[cut.segment].path, cut.keep_bytes));
+  PB_RETURN_IF_ERROR(RebuildCheckpoint(data_dir, state, cut.last));
   return report;
 }
 

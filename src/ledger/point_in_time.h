@@ -18,6 +18,10 @@ struct CutReport {
   uint64_t segments_removed = 0;  // segment files deleted whole
 };
 
+// Whether CutLedgerAt rebuilds the mirrors and the checkpoint when `at_ms`
+// removes no record (see below).
+enum class RebuildViews { kOnlyWhenCut, kAlways };
+
 // Cuts the ledger in `data_dir` back to its state as of `at_ms` (ms since the
 // epoch): keeps the journal records before the first one whose ts is after
 // `at_ms` (records are in ts order by construction; if they are not, later
@@ -41,8 +45,8 @@ struct CutReport {
 //      fsynced, and a checkpoint of the kept state is written and committed
 //      (registry.json, balances.json, workloads.json, journal/CHECKPOINT).
 // Afterwards VerifyDataDir(data_dir) passes. When `at_ms` is at or after the
-// last record nothing is changed, the checkpoint included, unless
-// `rebuild_views`: then steps 1 and 4 run all the same (after records were
+// last record nothing is changed, the checkpoint included, unless `views`
+// is kAlways: then steps 1 and 4 run all the same (after records were
 // appended to a restored journal, so the mirrors and the checkpoint cover
 // them).
 //
@@ -52,6 +56,7 @@ struct CutReport {
 // the first record; Corruption from the journal reader or the replay naming
 // the file, seq and byte offset. An IOError during the steps leaves one of
 // the states described above.
-Result<CutReport> CutLedgerAt(const std::string& data_dir, int64_t at_ms, bool rebuild_views = false);
+Result<CutReport> CutLedgerAt(const std::string& data_dir, int64_t at_ms,
+                              RebuildViews views = RebuildViews::kOnlyWhenCut);
 
 }  // namespace pb::ledger

@@ -44,6 +44,13 @@ Result<Record> DecodeBody(std::string_view body);
 // SHA-256(prev || body): the chain hash of a record.
 Digest ChainHash(const Digest& prev, std::string_view body);
 
+// A position in the chain: after record `seq` whose hash is `hash` (seq 0
+// with an all-zero hash is the start of the journal).
+struct ChainPoint {
+  uint64_t seq = 0;
+  Digest hash{};
+};
+
 // "<hash hex> <body>\n", the full journal line.
 std::string EncodeLine(const Digest& hash, std::string_view body);
 

@@ -5,6 +5,7 @@
 #include "common/file_util.h"
 #include "common/json_text.h"
 #include "common/time_util.h"
+#include "ledger/datadir.h"
 
 namespace pb::ledger {
 namespace {
@@ -162,7 +163,7 @@ Status ForEachMember(const std::string& path, const std::string& name, Fn fn) {
 
 Status LoadWorkload(const std::string& id, element v, LedgerState* state) {
   simdjson::dom::object obj;
-  if (v.get_object().get(obj) != simdjson::SUCCESS) return FileError("workloads.json", id, "not a JSON object");
+  if (v.get_object().get(obj) != simdjson::SUCCESS) return FileError(kWorkloadsJson, id, "not a JSON object");
   Workload w;
   uint64_t seq = 0;
   if (obj["seq"].get_uint64().get(seq) != simdjson::SUCCESS) {  // adopted Python-era record
@@ -175,13 +176,13 @@ Status LoadWorkload(const std::string& id, element v, LedgerState* state) {
   if (obj["orchestrator_id"].get_string().get(orch) != simdjson::SUCCESS ||
       obj["amount"].get_string().get(amount) != simdjson::SUCCESS ||
       obj["credited_at"].get_string().get(credited_at) != simdjson::SUCCESS) {
-    return FileError("workloads.json", id, "lacks orchestrator_id, amount or credited_at");
+    return FileError(kWorkloadsJson, id, "lacks orchestrator_id, amount or credited_at");
   }
   auto wei = ParseEth(amount);
   auto ms = ParseIso8601(credited_at);
-  if (!wei.ok() || !ms.ok()) return FileError("workloads.json", id, "has a malformed amount or credited_at");
+  if (!wei.ok() || !ms.ok()) return FileError(kWorkloadsJson, id, "has a malformed amount or credited_at");
   const Orchestrator* o = state->FindOrchestrator(orch);
-  if (o == nullptr) return FileError("workloads.json", id, "names an orchestrator missing from registry.json");
+  if (o == nullptr) return FileError(kWorkloadsJson, id, "names an orchestrator missing from registry.json");
   w.orchestrator_id = &o->id;
   w.amount = *wei;
   w.credited_at_ms = *ms;
@@ -194,7 +195,7 @@ Status LoadWorkload(const std::string& id, element v, LedgerState* state) {
 }  // namespace
 
 StateFilePaths DefaultStateFilePaths(const std::string& dir) {
-  return {dir + "/registry.json", dir + "/balances.json", dir + "/workloads.json"};
+  return {DataPath(dir, kRegistryJson), DataPath(dir, kBalancesJson), DataPath(dir, kWorkloadsJson)};
 }
 
 Status LoadStateFiles(const std::string& dir, LedgerState* state) {
@@ -202,24 +203,24 @@ Status LoadStateFiles(const std::string& dir, LedgerState* state) {
 }
 
 Status LoadStateFiles(const StateFilePaths& paths, LedgerState* state) {
-  PB_RETURN_IF_ERROR(ForEachMember(paths.registry, "registry.json", [&](const std::string& id, element v) {
-    if (!v.is_object()) return FileError("registry.json", id, "not a JSON object");
+  PB_RETURN_IF_ERROR(ForEachMember(paths.registry, kRegistryJson, [&](const std::string& id, element v) {
+    if (!v.is_object()) return FileError(kRegistryJson, id, "not a JSON object");
     auto o = ParseRegistryEntry(id, simdjson::minify(v));
-    if (!o.ok()) return FileError("registry.json", id, o.status().message());
-    if (state->FindOrchestrator(id) != nullptr) return FileError("registry.json", id, "appears twice");
+    if (!o.ok()) return FileError(kRegistryJson, id, o.status().message());
+    if (state->FindOrchestrator(id) != nullptr) return FileError(kRegistryJson, id, "appears twice");
     state->LoadOrchestrator(std::move(o.value()));
     return Status::Ok();
   }));
-  PB_RETURN_IF_ERROR(ForEachMember(paths.balances, "balances.json", [&](const std::string& id, element v) {
+  PB_RETURN_IF_ERROR(ForEachMember(paths.balances, kBalancesJson, [&](const std::string& id, element v) {
     std::string raw = v.is_string() ? std::string(std::string_view(v)) : simdjson::minify(v);
     auto wei = ParseLegacyEth(raw);
-    if (!wei.ok()) return FileError("balances.json", id, wei.status().message());
-    if (*wei < 0) return FileError("balances.json", id, "balance is negative");
+    if (!wei.ok()) return FileError(kBalancesJson, id, wei.status().message());
+    if (*wei < 0) return FileError(kBalancesJson, id, "balance is negative");
     state->LoadBalance(id, *wei);
     return Status::Ok();
   }));
-  return ForEachMember(paths.workloads, "workloads.json", [&](const std::string& id, element v) {
-    if (state->FindWorkload(id) != nullptr) return FileError("workloads.json", id, "appears twice");
+  return ForEachMember(paths.workloads, kWorkloadsJson, [&](const std::string& id, element v) {
+    if (state->FindWorkload(id) != nullptr) return FileError(kWorkloadsJson, id, "appears twice");
     return LoadWorkload(id, v, state);
   });
 }

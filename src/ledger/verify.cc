@@ -6,12 +6,11 @@
 #include <fstream>
 #include <map>
 #include <set>
-#include <tuple>
 
 #include "common/file_util.h"
 #include "common/json_text.h"
-#include "ledger/checkpoint.h"
 #include "ledger/data_dir_probe.h"
+#include "ledger/datadir.h"
 #include "ledger/journal.h"
 #include "ledger/state.h"
 #include "ledger/state_json.h"
@@ -36,7 +35,7 @@ void VerifyPythonEra(const std::string& dir, VerifyReport* report) {
   }
   report->orchestrators = state.orchestrators().size();
   report->workloads = state.workloads().size();
-  std::ifstream events(dir + "/audit/ledger-events.log");
+  std::ifstream events(DataPath(dir, kLedgerEventsLog));
   std::set<std::string> credited;
   simdjson::dom::parser parser;
   std::string line;
@@ -52,6 +51,61 @@ void VerifyPythonEra(const std::string& dir, VerifyReport* report) {
       report->problems.push_back("audit/ledger-events.log line " + std::to_string(line_no) + ": workload '" +
                                  std::string(workload) + "' credited twice");
     }
+  }
+}
+
+// Compares each JSON file with `marker`, adding a problem for each that
+// does not match. Returns the paths to load: a file may still sit under its
+// .ckpt name when the service stopped between publishing CHECKPOINT and the
+// renames (start-up finishes those renames).
+StateFilePaths MatchedStatePaths(const std::string& dir, const CheckpointMarker& marker, VerifyReport* report) {
+  StateFilePaths paths = DefaultStateFilePaths(dir);
+  std::string* path_of[kStateFileCount] = {&paths.registry, &paths.balances, &paths.workloads};
+  const auto matches = MatchCheckpointFiles(dir, marker);
+  for (size_t i = 0; i < kStateFileCount; ++i) {
+    const std::string name = kStateFiles[i];
+    switch (matches[i].match) {
+      case FileMatch::kMatches: break;
+      case FileMatch::kPendingMatches:
+        *path_of[i] += kPendingSuffix;
+        report->notes.push_back(name + kPendingSuffix + " holds the committed checkpoint (the service stopped "
+                                "before renaming it); payments-backend finishes the rename at start-up");
+        break;
+      case FileMatch::kDiffers:
+        report->problems.push_back(name + " does not match journal/CHECKPOINT (content differs: edited or damaged)");
+        break;
+      case FileMatch::kUnreadable:
+        report->problems.push_back(name + " does not match journal/CHECKPOINT (" + matches[i].read_error.message() +
+                                   ")");
+        break;
+    }
+  }
+  return paths;
+}
+
+// Compares the state loaded from the JSON files with the journal's at the
+// checkpoint's `seq` (its balances and its number of workloads).
+void CompareWithJournal(const LedgerState& files_state, const std::map<std::string, Wei>& balances_at_checkpoint,
+                        uint64_t workloads_at_checkpoint, uint64_t seq, VerifyReport* report) {
+  auto file_balances = BalanceMap(files_state);
+  for (const auto& [id, wei] : balances_at_checkpoint) {
+    auto it = file_balances.find(id);
+    if (it == file_balances.end()) {
+      report->problems.push_back("balances.json lacks '" + id + "' (journal: " + FormatEth(wei) + " ETH)");
+    } else if (it->second != wei) {
+      report->problems.push_back("balances.json says '" + id + "' = " + FormatEth(it->second) + " ETH, the journal " +
+                                 FormatEth(wei) + " ETH at seq " + std::to_string(seq));
+    }
+  }
+  for (const auto& [id, wei] : file_balances) {
+    if (!balances_at_checkpoint.count(id)) {
+      report->problems.push_back("balances.json has '" + id + "' which the journal never credited");
+    }
+  }
+  if (files_state.workloads().size() != workloads_at_checkpoint) {
+    report->problems.push_back("workloads.json has " + std::to_string(files_state.workloads().size()) +
+                               " workloads, the journal " + std::to_string(workloads_at_checkpoint) + " at seq " +
+                               std::to_string(seq));
   }
 }
 
@@ -85,13 +139,14 @@ VerifyReport VerifyDataDir(const std::string& dir) {
     workloads_at_checkpoint = state.workloads().size();
   };
   capture(0);
-  auto read = ReadJournal(dir + "/journal", ChainPoint{}, /*repair=*/false, [&](const Record& r, std::string_view line) {
+  auto replay = [&](const Record& r, std::string_view line) {
     Status st = state.Apply(r);
     if (!st.ok()) return Status::Corruption("record seq " + std::to_string(r.seq) + ": " + st.message());
     if (marker.ok() && r.seq == marker->point.seq) FromHex(line.substr(0, 64), &hash_at_checkpoint);
     capture(r.seq);
     return Status::Ok();
-  });
+  };
+  auto read = ReadJournal(JournalDir(dir), ChainPoint{}, OnTornTail::kReport, replay);
   if (!read.ok()) {
     report.problems.push_back(read.status().message());
     return report;
@@ -105,7 +160,7 @@ VerifyReport VerifyDataDir(const std::string& dir) {
                            " bytes, never acknowledged); payments-backend cuts it at start-up");
   }
   if (!marker.ok()) {
-    if (FileExists(dir + "/balances.json")) {
+    if (FileExists(DataPath(dir, kBalancesJson))) {
       report.notes.push_back("no journal/CHECKPOINT: the JSON files are not checked against the journal");
     }
     return report;
@@ -118,52 +173,14 @@ VerifyReport VerifyDataDir(const std::string& dir) {
   if (marker->point.seq > 0 && hash_at_checkpoint != marker->point.hash) {
     report.problems.push_back("journal/CHECKPOINT's hash does not match record seq " + std::to_string(marker->point.seq));
   }
-  // A file may still sit under its .ckpt name when the service stopped between
-  // publishing CHECKPOINT and the renames; start-up finishes those renames.
-  StateFilePaths paths = DefaultStateFilePaths(dir);
-  const std::tuple<const char*, const std::string*, std::string*> files[] = {
-      {"registry.json", &marker->registry_sha, &paths.registry},
-      {"balances.json", &marker->balances_sha, &paths.balances},
-      {"workloads.json", &marker->workloads_sha, &paths.workloads}};
-  for (const auto& [name, sha, path] : files) {
-    auto actual = Sha256File(*path);
-    if (actual.ok() && *actual == *sha) continue;
-    auto pending = Sha256File(*path + ".ckpt");
-    if (pending.ok() && *pending == *sha) {
-      *path += ".ckpt";
-      report.notes.push_back(std::string(name) + ".ckpt holds the committed checkpoint (the service stopped "
-                             "before renaming it); payments-backend finishes the rename at start-up");
-      continue;
-    }
-    report.problems.push_back(std::string(name) + " does not match journal/CHECKPOINT (" +
-                              (actual.ok() ? "content differs: edited or damaged" : actual.status().message()) + ")");
-  }
+  StateFilePaths paths = MatchedStatePaths(dir, *marker, &report);
   LedgerState files_state;
   Status loaded = LoadStateFiles(paths, &files_state);
   if (!loaded.ok()) {
     report.problems.push_back(loaded.message());
     return report;
   }
-  auto file_balances = BalanceMap(files_state);
-  for (const auto& [id, wei] : balances_at_checkpoint) {
-    auto it = file_balances.find(id);
-    if (it == file_balances.end()) {
-      report.problems.push_back("balances.json lacks '" + id + "' (journal: " + FormatEth(wei) + " ETH)");
-    } else if (it->second != wei) {
-      report.problems.push_back("balances.json says '" + id + "' = " + FormatEth(it->second) + " ETH, the journal " +
-                                FormatEth(wei) + " ETH at seq " + std::to_string(marker->point.seq));
-    }
-  }
-  for (const auto& [id, wei] : file_balances) {
-    if (!balances_at_checkpoint.count(id)) {
-      report.problems.push_back("balances.json has '" + id + "' which the journal never credited");
-    }
-  }
-  if (files_state.workloads().size() != workloads_at_checkpoint) {
-    report.problems.push_back("workloads.json has " + std::to_string(files_state.workloads().size()) +
-                              " workloads, the journal " + std::to_string(workloads_at_checkpoint) + " at seq " +
-                              std::to_string(marker->point.seq));
-  }
+  CompareWithJournal(files_state, balances_at_checkpoint, workloads_at_checkpoint, marker->point.seq, &report);
   return report;
 }
 

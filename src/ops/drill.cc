@@ -18,6 +18,7 @@
 #include "common/money.h"
 #include "common/process.h"
 #include "common/sha256.h"
+#include "ledger/datadir.h"
 #include "ledger/totals.h"
 #include "ledger/verify.h"
 #include "ops/http_client.h"
@@ -80,19 +81,21 @@ class Drill {
         report_.recovery_ms = report_.steps[0].ms + report_.steps[1].ms + report_.steps[2].ms;
         passed = Step("stop", [&] { return Stop(); }) && Step("verify", [&] { return Verify(); });
       }
-      Step("cleanup", [&] { return Cleanup(); }, /*even_if_interrupted=*/true);
+      Step("cleanup", [&] { return Cleanup(); }, OnInterrupt::kRunAnyway);
     }
     return std::move(report_);
   }
 
  private:
-  // Runs one timed step; `fn` returns its detail or the failure. After an
-  // interruption only a step `even_if_interrupted` runs.
+  // Whether a step runs after an interruption (cleanup does).
+  enum class OnInterrupt { kSkip, kRunAnyway };
+  // Runs one timed step; `fn` returns its detail or the failure.
   template <typename Fn>
-  bool Step(const std::string& name, Fn fn, bool even_if_interrupted = false) {
+  bool Step(const std::string& name, Fn fn, OnInterrupt on_interrupt = OnInterrupt::kSkip) {
     int64_t start = SteadyMs();
-    Result<std::string> r =
-        Interrupted() && !even_if_interrupted ? Result<std::string>(InterruptedStatus()) : fn();
+    Result<std::string> r = Interrupted() && on_interrupt == OnInterrupt::kSkip
+                                ? Result<std::string>(InterruptedStatus())
+                                : fn();
     DrillStep step{name, SteadyMs() - start, r.ok(), r.ok() ? *r : r.status().message()};
     report_.steps.push_back(std::move(step));
     return r.ok();
@@ -240,7 +243,7 @@ class Drill {
     ledger::LedgerTotals expected;
     if (restored_.wal.objects > 0) {
       report_.totals_source = "journal";
-      auto scanned = ledger::ScanTotals(data_dir_ + "/journal", restored_.journal_seq);
+      auto scanned = ledger::ScanTotals(ledger::JournalDir(data_dir_), restored_.journal_seq);
       if (!scanned.ok()) return scanned.status();
       expected = *scanned;
     } else if (ledger && ledger->totals) {
@@ -253,7 +256,7 @@ class Drill {
       expected = *recorded;
     } else if (ledger) {
       report_.totals_source = "replay";
-      auto replayed = ledger::ScanTotals(data_dir_ + "/journal", ledger->seq);
+      auto replayed = ledger::ScanTotals(ledger::JournalDir(data_dir_), ledger->seq);
       if (!replayed.ok()) return replayed.status();
       expected = *replayed;
     } else {

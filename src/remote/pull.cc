@@ -7,8 +7,7 @@
 #include <thread>
 
 #include "common/file_util.h"
-#include "common/sha256.h"
-#include "ledger/checkpoint.h"
+#include "ledger/datadir.h"
 
 namespace pb::remote {
 
@@ -25,16 +24,9 @@ std::vector<std::string> Excludes(backup::BackupMode mode) {
 // True when the staging copy's JSON files match its journal/CHECKPOINT (or
 // there is no CHECKPOINT).
 Result<bool> GroupConsistent(const std::string& dir) {
-  if (!FileExists(dir + "/" + std::string(backup::kCheckpointMarker))) return true;
   auto marker = ledger::ReadCheckpointMarker(dir);
-  if (!marker.ok()) return marker.status();
-  const std::string* expected[] = {&marker->registry_sha, &marker->balances_sha, &marker->workloads_sha};
-  int i = 0;
-  for (std::string_view name : backup::kCheckpointFiles) {
-    auto content = ReadFile(dir + "/" + std::string(name));
-    if (!content.ok() || Sha256Hex(*content) != *expected[i++]) return false;
-  }
-  return true;
+  if (!marker.ok()) return marker.status().kind() == Status::Kind::kNotFound ? Result<bool>(true) : marker.status();
+  return ledger::AllMatch(ledger::MatchCheckpointFiles(dir, *marker));
 }
 
 std::string Lines(std::initializer_list<std::string_view> names) {
@@ -48,7 +40,7 @@ std::string Lines(std::initializer_list<std::string_view> names) {
 Result<TransferStats> PullDataDir(SshSession* session, const std::string& staging_dir, backup::BackupMode mode) {
   const Target& t = session->target();
   // One remote command: exit 3 without data/, 4 with data/ but no journal/.
-  const std::string journal(backup::kJournalDir);
+  const std::string journal(ledger::kJournalDir);
   auto probe = session->Run({"sh", "-c", "[ -d \"$1\" ] || exit 3; [ -d \"$1/$2\" ] || exit 4", "pctl", t.DataDir(),
                              journal});
   if (!probe.ok()) return probe.status();
@@ -73,17 +65,14 @@ Result<TransferStats> PullDataDir(SshSession* session, const std::string& stagin
   const std::vector<std::string> list_args = {"--files-from=-", "--delete-missing-args"};
 
   // 1. The checkpoint group, until it is one consistent set.
-  std::string group = Lines({backup::kCheckpointMarker, backup::kCheckpointFiles[0], backup::kCheckpointFiles[1],
-                             backup::kCheckpointFiles[2]});
+  std::string group = Lines({ledger::kCheckpointMarker, ledger::kRegistryJson, ledger::kBalancesJson,
+                             ledger::kWorkloadsJson});
   bool consistent = false;
   for (int attempt = 0; attempt < kGroupAttempts && !consistent; ++attempt) {
     if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    auto stats = RunRsync(session, list_args, src, dst, group);
-    if (!stats.ok()) return stats.status();
-    total += *stats;
-    auto ok = GroupConsistent(staging_dir);
-    if (!ok.ok()) return ok.status();
-    consistent = *ok;
+    PB_ASSIGN_OR_RETURN(const TransferStats stats, RunRsync(session, list_args, src, dst, group));
+    total += stats;
+    PB_ASSIGN_OR_RETURN(consistent, GroupConsistent(staging_dir));
   }
   if (!consistent) {
     return Status::Unavailable("journal/CHECKPOINT and the JSON files on " + t.name +
@@ -91,25 +80,23 @@ Result<TransferStats> PullDataDir(SshSession* session, const std::string& stagin
                                " pulls (a checkpoint was being published each time); run the backup again");
   }
   // 2. The mirror logs: never ahead of the journal pulled after them.
-  auto mirrors = RunRsync(session, list_args, src, dst, Lines({backup::kMirrorLogs[0], backup::kMirrorLogs[1]}));
-  if (!mirrors.ok()) return mirrors.status();
-  total += *mirrors;
+  const std::string mirror_logs = Lines({ledger::kLedgerEventsLog, ledger::kRegistryLog});
+  PB_ASSIGN_OR_RETURN(const TransferStats mirrors, RunRsync(session, list_args, src, dst, mirror_logs));
+  total += mirrors;
   // 3. The journal segments.
   if (has_journal) {
     std::vector<std::string> args = Excludes(mode);
-    args.insert(args.end(), {"--delete", "--exclude=/CHECKPOINT"});
-    auto segs = RunRsync(session, args, src + journal + "/", dst + journal + "/");
-    if (!segs.ok()) return segs.status();
-    total += *segs;
+    args.insert(args.end(), {"--delete", "--exclude=/" + std::string(ledger::kCheckpointMarkerName)});
+    PB_ASSIGN_OR_RETURN(const TransferStats segs, RunRsync(session, args, src + journal + "/", dst + journal + "/"));
+    total += segs;
   }
   // 4. Everything else the mode selects.
   std::vector<std::string> args = Excludes(mode);
   args.insert(args.end(), {"--delete", "--exclude=/" + journal + "/"});
-  for (std::string_view name : backup::kCheckpointFiles) args.push_back("--exclude=/" + std::string(name));
-  for (std::string_view name : backup::kMirrorLogs) args.push_back("--exclude=/" + std::string(name));
-  auto rest = RunRsync(session, args, src, dst);
-  if (!rest.ok()) return rest.status();
-  total += *rest;
+  for (const char* name : ledger::kStateFiles) args.push_back("--exclude=/" + std::string(name));
+  for (const char* name : ledger::kMirrorLogs) args.push_back("--exclude=/" + std::string(name));
+  PB_ASSIGN_OR_RETURN(const TransferStats rest, RunRsync(session, args, src, dst));
+  total += rest;
   PB_RETURN_IF_ERROR(seal());
   return total;
 }

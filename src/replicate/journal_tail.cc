@@ -1,8 +1,6 @@
 #include "replicate/journal_tail.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -13,9 +11,8 @@ namespace pb::replicate {
 namespace {
 
 // Up to `length` bytes of `path` from `offset` (fewer at its end).
-Result<std::string> ReadAt(const std::string& path, uint64_t offset, size_t length) {
-  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return Status::FromErrno("open " + path, errno);
+Result<std::string> ReadFrom(const std::string& path, uint64_t offset, size_t length) {
+  PB_ASSIGN_OR_RETURN(ScopedFd fd, OpenForReading(path));
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) return Status::FromErrno("stat " + path, errno);
   const uint64_t size = static_cast<uint64_t>(st.st_size);
@@ -25,32 +22,21 @@ Result<std::string> ReadAt(const std::string& path, uint64_t offset, size_t leng
                               "replaced after it was shipped");
   }
   std::string out(static_cast<size_t>(std::min<uint64_t>(length, size - offset)), '\0');
-  size_t done = 0;
-  while (done < out.size()) {
-    ssize_t n = ::pread(fd.get(), out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::FromErrno("read " + path, errno);
-    if (n == 0) break;
-    done += static_cast<size_t>(n);
-  }
+  PB_ASSIGN_OR_RETURN(size_t done, pb::ReadAt(fd.get(), offset, out.data(), out.size(), path));
   out.resize(done);
   return out;
 }
 
-std::string SegmentFileName(uint64_t first_seq) {
-  std::string path = ledger::SegmentPath("", first_seq);
-  return path.substr(1);  // without the leading '/'
-}
-
 }  // namespace
 
-std::string JournalTail::SegmentName() const { return SegmentFileName(segment_first_seq_); }
+std::string JournalTail::SegmentName() const { return ledger::SegmentFileName(segment_first_seq_); }
 
 Status JournalTail::SeekAfterShipped(const repo::WalObject& shipped) {
-  const std::string path = journal_dir_ + "/" + shipped.segment;
-  auto bytes = ReadAt(path, shipped.offset, shipped.records.size());
-  if (!bytes.ok()) return bytes.status();
-  if (*bytes != shipped.records) {
+  auto first_seq = ledger::ParseSegmentFileName(shipped.segment);
+  if (!first_seq) return Status::Corruption("a shipped wal object names \"" + shipped.segment + "\", not a segment");
+  const std::string path = ledger::SegmentPath(journal_dir_, *first_seq);
+  PB_ASSIGN_OR_RETURN(const std::string bytes, ReadFrom(path, shipped.offset, shipped.records.size()));
+  if (bytes != shipped.records) {
     return Status::Corruption(path + " does not hold, at byte offset " + std::to_string(shipped.offset) +
                               ", the records " + std::to_string(shipped.first_seq) + "-" +
                               std::to_string(shipped.last_seq) + " the repository already has from this data "
@@ -58,26 +44,24 @@ Status JournalTail::SeekAfterShipped(const repo::WalObject& shipped) {
                               "backup, or replaced). Nothing is shipped; move the data directory's wal objects "
                               "aside or replicate to a new repository");
   }
-  segment_first_seq_ = std::stoull(shipped.segment.substr(0, 20));
+  segment_first_seq_ = *first_seq;
   offset_ = shipped.offset + shipped.records.size();
   point_ = ledger::ChainPoint{shipped.last_seq, shipped.last_hash};
   return Status::Ok();
 }
 
 Status JournalTail::SeekAfterSeq(uint64_t seq) {
-  auto segs = ledger::ListSegments(journal_dir_);
-  if (!segs.ok()) return segs.status();
-  if (segs->empty()) return Status::NotFound(journal_dir_ + " has no journal segment yet");
+  PB_ASSIGN_OR_RETURN(const std::vector<ledger::Segment> segs, ledger::ListSegments(journal_dir_));
+  if (segs.empty()) return Status::NotFound(journal_dir_ + " has no journal segment yet");
   size_t i = 0;
-  while (i + 1 < segs->size() && (*segs)[i + 1].first_seq <= std::max<uint64_t>(seq, 1)) ++i;
-  const ledger::Segment& seg = (*segs)[i];
+  while (i + 1 < segs.size() && segs[i + 1].first_seq <= std::max<uint64_t>(seq, 1)) ++i;
+  const ledger::Segment& seg = segs[i];
   segment_first_seq_ = seg.first_seq;
   offset_ = 0;
   point_ = ledger::ChainPoint{seg.first_seq - 1, Digest{}};
   if (seq + 1 == seg.first_seq && seg.first_seq == 1) return Status::Ok();
-  auto content = ReadFile(seg.path);
-  if (!content.ok()) return content.status();
-  std::string_view rest = *content;
+  PB_ASSIGN_OR_RETURN(const std::string content, ReadFile(seg.path));
+  std::string_view rest = content;
   bool first = seg.first_seq > 1;
   while (point_.seq < seq) {
     size_t nl = rest.find('\n');
@@ -111,11 +95,11 @@ Status JournalTail::SeekAfterSeq(uint64_t seq) {
 Result<repo::WalObject> JournalTail::Peek(size_t max_bytes) {
   repo::WalObject batch;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    const std::string path = journal_dir_ + "/" + SegmentName();
+    const std::string path = ledger::SegmentPath(journal_dir_, segment_first_seq_);
     size_t want = std::max<size_t>(max_bytes, 64 << 10);
     std::string bytes;
     for (;;) {
-      auto read = ReadAt(path, offset_, want);
+      auto read = ReadFrom(path, offset_, want);
       if (!read.ok()) return read.status();
       bytes = std::move(read.value());
       if (bytes.find('\n') != std::string::npos || bytes.size() < want) break;
@@ -162,7 +146,7 @@ Result<repo::WalObject> JournalTail::Peek(size_t max_bytes) {
 
 void JournalTail::Advance(const repo::WalObject& batch) {
   if (batch.records.empty()) return;
-  segment_first_seq_ = std::stoull(batch.segment.substr(0, 20));
+  segment_first_seq_ = ledger::ParseSegmentFileName(batch.segment).value_or(segment_first_seq_);  // Peek named it
   offset_ = batch.offset + batch.records.size();
   point_ = ledger::ChainPoint{batch.last_seq, batch.last_hash};
 }

@@ -7,6 +7,7 @@
 #include "backup/archiver.h"
 #include "common/log.h"
 #include "common/time_util.h"
+#include "ledger/datadir.h"
 #include "repo/lock.h"
 #include "repo/snapshot_select.h"
 #include "repo/wal.h"
@@ -24,7 +25,7 @@ Replicator::Replicator(std::unique_ptr<repo::Repository> repo, ReplicatorOptions
       options_(std::move(options)),
       host_(repo::HostName()),
       stream_(repo::WalStream(host_, options_.data_dir)),
-      tail_(options_.data_dir + "/journal") {
+      tail_(ledger::JournalDir(options_.data_dir)) {
   status_.pid = ::getpid();
   status_.host = host_;
   status_.data_dir = options_.data_dir;

@@ -21,6 +21,7 @@
 #include "common/sha256.h"
 #include "ledger/data_dir_lock.h"
 #include "ledger/data_dir_probe.h"
+#include "ledger/datadir.h"
 #include "ledger/point_in_time.h"
 #include "ledger/verify.h"
 #include "restore/at_time.h"
@@ -417,12 +418,13 @@ Status Restorer::Stage(const AtTimeSource& source, RestoreResult* result) {
     result->wal = *wal;
     extended = wal->objects > 0;
   }
-  bool has_journal = FileExists(temp_ + "/journal");
+  bool has_journal = FileExists(ledger::JournalDir(temp_));
   if (options_.at_ms || extended) {
     if (!has_journal) {
       return Status::InvalidArgument("--at needs a ledger journal, and this snapshot has none (journal/)");
     }
-    auto cut = ledger::CutLedgerAt(temp_, options_.at_ms.value_or(INT64_MAX), /*rebuild_views=*/extended);
+    auto cut = ledger::CutLedgerAt(temp_, options_.at_ms.value_or(INT64_MAX),
+                                   extended ? ledger::RebuildViews::kAlways : ledger::RebuildViews::kOnlyWhenCut);
     if (!cut.ok()) return cut.status();
     // The cut locked the staging directory (released on return): its LOCK file is not data.
     ::unlink((temp_ + "/" + std::string(ledger::kLockFileName)).c_str());

@@ -4,6 +4,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ledger/datadir.h"
 #include "ledger/journal.h"
 #include "ledger/record.h"
 
@@ -63,7 +64,7 @@ Result<JournalEdges> ReadJournalEdges(repo::Repository* repo, const repo::Snapsh
   if (!root.ok()) return root.status();
   const Node* journal = nullptr;
   for (const Node& node : root->nodes) {
-    if (node.name == "journal" && node.type == repo::NodeType::kDir) journal = &node;
+    if (node.name == ledger::kJournalDir && node.type == repo::NodeType::kDir) journal = &node;
   }
   if (!journal) return Status::NotFound(what + " holds no journal/");
   auto tree = repo->LoadTree(journal->tree);

@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "common/file_util.h"
+#include "ledger/datadir.h"
 #include "ledger/journal.h"
 #include "repo/wal.h"
 #include "replicate/shipped_records.h"
@@ -34,7 +35,7 @@ Status AppendAt(const std::string& path, uint64_t offset, std::string_view bytes
 
 Result<WalReplayReport> ReplayWal(repo::Repository* repo, const std::string& host, const std::string& recorded_dir,
                                   const std::string& data_dir, std::optional<int64_t> until_ms) {
-  const std::string journal_dir = data_dir + "/journal";
+  const std::string journal_dir = ledger::JournalDir(data_dir);
   WalReplayReport report;
   ledger::ChainPoint point;
   // A snapshot taken before the service ran has no journal/: the shipped
@@ -42,7 +43,7 @@ Result<WalReplayReport> ReplayWal(repo::Repository* repo, const std::string& hos
   const bool had_journal = FileExists(journal_dir);
   if (had_journal) {
     int64_t last_ts_ms = 0;
-    auto end = ledger::ReadJournal(journal_dir, ledger::ChainPoint{}, /*repair=*/false,
+    auto end = ledger::ReadJournal(journal_dir, ledger::ChainPoint{}, ledger::OnTornTail::kReport,
                                    [&](const ledger::Record& r, std::string_view) {
                                      last_ts_ms = r.ts_ms;
                                      return Status::Ok();
@@ -97,7 +98,7 @@ Result<WalReplayReport> ReplayWal(repo::Repository* repo, const std::string& hos
                                 std::to_string(point.seq) + " has another hash than the snapshot's (records of "
                                 "another journal were shipped under the same host and data directory)");
     }
-    if (offset == 0 && obj->segment != ledger::SegmentPath("", point.seq + 1).substr(1)) {
+    if (offset == 0 && obj->segment != ledger::SegmentFileName(point.seq + 1)) {
       return Status::Corruption("wal/" + name.name + " starts segment " + obj->segment + " but its first record is " +
                                 std::to_string(point.seq + 1));
     }

@@ -14,6 +14,8 @@ const char* FaultKindName(FaultKind kind) {
     case FaultKind::kFsyncEio: return "fsync_eio";
     case FaultKind::kEnospc: return "enospc";
     case FaultKind::kRenameFails: return "rename_fails";
+    case FaultKind::kShortRead: return "short_read";
+    case FaultKind::kReadEintr: return "read_eintr";
   }
   return "?";
 }
@@ -53,6 +55,28 @@ ssize_t FaultFileOps::WriteBudget(int fd, size_t size) {
   }
   if (!short_write || size < 2) return static_cast<ssize_t>(size);
   return static_cast<ssize_t>(size / 2);
+}
+
+ssize_t FaultFileOps::ReadBudget(int fd, size_t size) {
+  std::lock_guard lock(mu_);
+  if (Hit(FaultKind::kReadEintr, paths_[fd])) {
+    errno = EINTR;
+    return -1;
+  }
+  if (size >= 2 && Hit(FaultKind::kShortRead, paths_[fd])) return static_cast<ssize_t>(size / 2);
+  return static_cast<ssize_t>(size);
+}
+
+ssize_t FaultFileOps::Read(int fd, void* buf, size_t size) {
+  ssize_t budget = ReadBudget(fd, size);
+  if (budget < 0) return budget;
+  return FileOps::Read(fd, buf, static_cast<size_t>(budget));
+}
+
+ssize_t FaultFileOps::Pread(int fd, void* buf, size_t size, off_t offset) {
+  ssize_t budget = ReadBudget(fd, size);
+  if (budget < 0) return budget;
+  return FileOps::Pread(fd, buf, static_cast<size_t>(budget), offset);
 }
 
 ssize_t FaultFileOps::Write(int fd, const void* data, size_t size) {

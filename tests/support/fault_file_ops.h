@@ -1,5 +1,5 @@
 // Test-only: a FileOps (common/file_ops.h) that injects one planned I/O fault
-// into the service's durable writes and counts what it did.
+// into the service's reads or durable writes and counts what it did.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +16,8 @@ enum class FaultKind {
   kFsyncEio,     // fsync/fdatasync fails with EIO and the unsynced bytes are lost
   kEnospc,       // a write stores part of its bytes; it and every later write fail with ENOSPC
   kRenameFails,  // rename fails with EIO and renames nothing
+  kShortRead,    // a read or pread returns only part of what it could (no error)
+  kReadEintr,    // a read or pread fails with EINTR and reads nothing
 };
 const char* FaultKindName(FaultKind kind);
 
@@ -35,6 +37,8 @@ class FaultFileOps : public FileOps {
   explicit FaultFileOps(FaultPlan plan) : plan_(std::move(plan)) {}
 
   int Open(const char* path, int flags, mode_t mode) override;
+  ssize_t Read(int fd, void* buf, size_t size) override;
+  ssize_t Pread(int fd, void* buf, size_t size, off_t offset) override;
   ssize_t Write(int fd, const void* data, size_t size) override;
   ssize_t Pwrite(int fd, const void* data, size_t size, off_t offset) override;
   int Fsync(int fd) override;
@@ -49,6 +53,8 @@ class FaultFileOps : public FileOps {
   bool Hit(FaultKind kind, const std::string& path);
   // Decides how many bytes of a write to `fd` go through; -1 with errno set to fail it.
   ssize_t WriteBudget(int fd, size_t size);
+  // The same for a read of `size` bytes from `fd`.
+  ssize_t ReadBudget(int fd, size_t size);
   // fsync (or fdatasync when `data_only`) through the real implementation.
   int Sync(int fd, bool data_only);
 

@@ -244,7 +244,7 @@ TEST(JournalFile, ReadJournalReplaysEveryRecordInOrder) {
   auto lines = SplitLines(ReadAll(FirstSegment(tmp.path())));
   std::vector<Record> seen;
   std::vector<std::string> seen_lines;
-  auto read = ReadJournal(tmp.Sub("journal"), ChainPoint{}, /*repair=*/false,
+  auto read = ReadJournal(tmp.Sub("journal"), ChainPoint{}, OnTornTail::kReport,
                           [&](const Record& r, std::string_view line) {
                             seen.push_back(r);
                             seen_lines.emplace_back(line);
@@ -278,7 +278,7 @@ TEST(JournalFile, ReadJournalFromAChainPointReplaysOnlyLaterRecords) {
   ChainPoint start{3, {}};
   ASSERT_TRUE(FromHex(lines[2].substr(0, 64), &start.hash));
   std::vector<uint64_t> seqs;
-  auto read = ReadJournal(tmp.Sub("journal"), start, false, [&](const Record& r, std::string_view) {
+  auto read = ReadJournal(tmp.Sub("journal"), start, OnTornTail::kReport, [&](const Record& r, std::string_view) {
     seqs.push_back(r.seq);
     return Status::Ok();
   });
@@ -287,7 +287,7 @@ TEST(JournalFile, ReadJournalFromAChainPointReplaysOnlyLaterRecords) {
   EXPECT_EQ(read->end.seq, n);
 
   start.hash[0] ^= 1;  // a checkpoint hash that does not match record 3
-  auto mismatch = ReadJournal(tmp.Sub("journal"), start, false, [](const Record&, std::string_view) {
+  auto mismatch = ReadJournal(tmp.Sub("journal"), start, OnTornTail::kReport, [](const Record&, std::string_view) {
     return Status::Ok();
   });
   ASSERT_FALSE(mismatch.ok());

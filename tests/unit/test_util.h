@@ -240,9 +240,31 @@ class LedgerHarness {
   std::function<void(uint64_t)> on_durable_;
 };
 
+// A directory the service wrote: orch-1 and orch-2 registered and credited,
+// an orderly shutdown (a checkpoint at seq 4), then a credit and a payout
+// (seq 5 and 6) and a crash: the checkpoint is behind the journal, and the
+// mirrors are complete.
+inline void WriteCheckpointedLedger(const std::string& dir) {
+  {
+    LedgerHarness h(dir);
+    ASSERT_TRUE(h.Open().ok());
+    h.Register("orch-1");
+    h.Register("orch-2");
+    h.Credit("w-1", "orch-1", "0.000123");
+    h.Credit("w-2", "orch-2", "1");
+    ASSERT_TRUE(h.Shutdown().ok());  // checkpoint at seq 4
+  }
+  LedgerHarness h(dir);
+  ASSERT_TRUE(h.Open().ok());
+  h.Credit("w-3", "orch-1", "2");
+  uint64_t seq = h.Adjust("orch-2", "-0.5", "payout");
+  ASSERT_TRUE(h.WaitDurable(seq));
+  h.Crash();  // seq 6, checkpoint still at 4
+}
+
 // The chain point after the last valid record of a data directory's journal.
 inline ledger::ChainPoint JournalEnd(const std::string& data_dir) {
-  auto read = ledger::ReadJournal(data_dir + "/journal", ledger::ChainPoint{}, /*repair=*/false,
+  auto read = ledger::ReadJournal(data_dir + "/journal", ledger::ChainPoint{}, ledger::OnTornTail::kReport,
                                   [](const ledger::Record&, std::string_view) { return Status::Ok(); });
   if (!read.ok()) throw std::runtime_error(read.status().ToString());
   return read->end;
@@ -251,7 +273,7 @@ inline ledger::ChainPoint JournalEnd(const std::string& data_dir) {
 // Every record of a data directory's journal, in order.
 inline std::vector<ledger::Record> JournalRecords(const std::string& data_dir) {
   std::vector<ledger::Record> out;
-  auto read = ledger::ReadJournal(data_dir + "/journal", ledger::ChainPoint{}, /*repair=*/false,
+  auto read = ledger::ReadJournal(data_dir + "/journal", ledger::ChainPoint{}, ledger::OnTornTail::kReport,
                                   [&](const ledger::Record& r, std::string_view) {
                                     out.push_back(r);
                                     return Status::Ok();

@@ -21,7 +21,7 @@ using testing::TempDir;
 // checked): the oracle of the scan.
 LedgerTotals ReplayedTotals(const std::string& journal_dir, uint64_t through_seq) {
   LedgerState state;
-  auto read = ReadJournal(journal_dir, ChainPoint{}, /*repair=*/false, [&](const Record& r, std::string_view) {
+  auto read = ReadJournal(journal_dir, ChainPoint{}, OnTornTail::kReport, [&](const Record& r, std::string_view) {
     return r.seq <= through_seq ? state.Apply(r) : Status::Ok();
   });
   EXPECT_TRUE(read.ok()) << read.status().ToString();

@@ -21,25 +21,7 @@ using testing::SnapshotTree;
 using testing::SplitLines;
 using testing::TempDir;
 using testing::WriteAll;
-
-// A clean directory: records, a checkpoint, more records after it.
-void WriteCleanDir(const std::string& dir) {
-  {
-    LedgerHarness h(dir);
-    ASSERT_TRUE(h.Open().ok());
-    h.Register("orch-1");
-    h.Register("orch-2");
-    h.Credit("w-1", "orch-1", "0.000123");
-    h.Credit("w-2", "orch-2", "1");
-    ASSERT_TRUE(h.Shutdown().ok());  // checkpoint at seq 4
-  }
-  LedgerHarness h(dir);
-  ASSERT_TRUE(h.Open().ok());
-  h.Credit("w-3", "orch-1", "2");
-  uint64_t seq = h.Adjust("orch-2", "-0.5", "payout");
-  ASSERT_TRUE(h.WaitDurable(seq));
-  h.Crash();  // seq 6, checkpoint still at 4
-}
+using testing::WriteCheckpointedLedger;
 
 bool AnyContains(const std::vector<std::string>& list, std::string_view needle) {
   for (const auto& s : list) {
@@ -50,7 +32,7 @@ bool AnyContains(const std::vector<std::string>& list, std::string_view needle) 
 
 TEST(Verify, ACleanDirectoryIsOk) {
   TempDir tmp;
-  WriteCleanDir(tmp.path());
+  WriteCheckpointedLedger(tmp.path());
   const auto before = SnapshotTree(tmp.path());
   auto report = VerifyDataDir(tmp.path());
   EXPECT_TRUE(report.ok()) << VerifyReportText(report);
@@ -83,7 +65,7 @@ TEST(Verify, AMissingDirectoryIsAProblem) {
 
 TEST(Verify, DetectsAnEditedJournalRecordEvenBeforeTheCheckpoint) {
   TempDir tmp;
-  WriteCleanDir(tmp.path());
+  WriteCheckpointedLedger(tmp.path());
   const std::string seg = testing::FirstSegment(tmp.path());
   auto lines = SplitLines(ReadAll(seg));
   // Record 3 (covered by the checkpoint): credit w-1 of 0.000123 ETH -> 0.000923 ETH.
@@ -103,7 +85,7 @@ TEST(Verify, DetectsAnEditedJournalRecordEvenBeforeTheCheckpoint) {
 
 TEST(Verify, DetectsBalancesJsonThatDoesNotMatchTheCheckpoint) {
   TempDir tmp;
-  WriteCleanDir(tmp.path());
+  WriteCheckpointedLedger(tmp.path());
   WriteAll(tmp.Sub("balances.json"), "{\n  \"orch-1\": \"5\",\n  \"orch-2\": \"1\"\n}\n");
   auto report = VerifyDataDir(tmp.path());
   EXPECT_FALSE(report.ok());
@@ -114,7 +96,7 @@ TEST(Verify, DetectsBalancesJsonThatDoesNotMatchTheCheckpoint) {
 
 TEST(Verify, DetectsAWorkloadCountThatDoesNotMatchTheCheckpoint) {
   TempDir tmp;
-  WriteCleanDir(tmp.path());
+  WriteCheckpointedLedger(tmp.path());
   WriteAll(tmp.Sub("workloads.json"), "{}\n");
   auto report = VerifyDataDir(tmp.path());
   EXPECT_FALSE(report.ok());
@@ -181,7 +163,7 @@ TEST(Verify, DetectsARecordedBalanceThatReplayDoesNotReproduce) {
 
 TEST(Verify, ATornTailIsANoteNotAProblemAndIsNotCut) {
   TempDir tmp;
-  WriteCleanDir(tmp.path());
+  WriteCheckpointedLedger(tmp.path());
   const std::string seg = testing::FirstSegment(tmp.path());
   const std::string good = ReadAll(seg);
   testing::AppendAll(seg, "0123abcd {\"seq\":7,\"ts\":");
@@ -228,7 +210,7 @@ TEST(Verify, APythonEraLogWithDistinctCreditsAndOtherEventsIsOk) {
 
 TEST(Verify, TheJsonReportCarriesTheVerdictProblemsAndNotes) {
   TempDir tmp;
-  WriteCleanDir(tmp.path());
+  WriteCheckpointedLedger(tmp.path());
   WriteAll(tmp.Sub("balances.json"), "{}\n");
   auto report = VerifyDataDir(tmp.path());
   std::string json = VerifyReportJson(report);

@@ -273,14 +273,9 @@ Result<std::string> LocalBackend::ReadOpen(int fd, const std::string& full, uint
   };
   if (offset > size || length > size - offset) return past_end();
   std::string out(length, '\0');
-  size_t done = 0;
-  while (done < length) {
-    ssize_t n = ::pread(fd, out.data() + done, length - done, static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Fail(dir_, "read", full, errno);
-    if (n == 0) return past_end();  // shrank under us
-    done += static_cast<size_t>(n);
-  }
+  auto got = ReadAt(fd, offset, out.data(), length, full);
+  if (!got.ok()) return Fail(dir_, "read", full, errno);  // ReadAt keeps errno
+  if (*got < length) return past_end();  // shrank under us
   return out;
 }
 

@@ -2,7 +2,9 @@
 # make bench-api: durable workload credits over HTTP with wrk (64 connections)
 # at two history sizes, plus start-up (journal replay) time and peak RSS.
 # Usage: bench/bench_api.sh BIN_DIR
-#   (env: SIZES="10000 1000000" RUNS=3 SECONDS_PER_RUN=5 CHECKPOINT_INTERVAL=5)
+#   (env: SIZES="10000 1000000" RUNS=3 SECONDS_PER_RUN=5 CHECKPOINT_INTERVAL=5
+#    SLOW_READERS=1000: at the first size, credits again while that many clients
+#    hold a 1000-workload page unread; 0 skips the row)
 set -euo pipefail
 
 bin_dir=$(cd "${1:?usage: bench_api.sh BIN_DIR}" && pwd)
@@ -12,9 +14,12 @@ runs=${RUNS:-3}
 secs=${SECONDS_PER_RUN:-5}
 # Background checkpoints run during the measurement (the service's default is 30 s).
 checkpoint_interval=${CHECKPOINT_INTERVAL:-5}
+slow_readers=${SLOW_READERS:-1000}
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-api.XXXXXX")
 pid=""
+readers_pid=""
 cleanup() {
+  if [ -n "$readers_pid" ]; then kill -9 "$readers_pid" 2>/dev/null || true; fi
   if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
@@ -62,6 +67,19 @@ for n in $sizes; do
     rates+=("$rate $p50 $p99")
   done
   mid=$(printf '%s\n' "${rates[@]}" | sort -g | sed -n "$(( (runs + 1) / 2 ))p")
+  if [ "$n" = "${sizes%% *}" ] && [ "$slow_readers" -gt 0 ]; then
+    # The same credits while clients that never read hold large replies
+    # (issue 16): the write timeout and the reply budget keep them cheap.
+    python3 "$here/slow_readers.py" "$port" "$slow_readers" "/api/workloads?offset=0&limit=1000" \
+      >"$work/readers" 2>&1 &
+    readers_pid=$!
+    for _ in $(seq 1 600); do [ -s "$work/readers" ] && break; sleep 0.05; done
+    out=$(wrk -t2 -c64 -d"${secs}s" --latency -s "$here/credit.lua" "http://127.0.0.1:$port/")
+    kill -TERM "$readers_pid"; wait "$readers_pid" || true; readers_pid=""
+    slow_row=$(printf '%s readers: %s credits/s, p50 %s ms, p99 %s ms (%s non-2xx)' "$(head -1 "$work/readers")" \
+      "$(echo "$out" | awk '/Requests\/sec/ {print $2}')" "$(echo "$out" | awk '$1=="50%" {print $2}' | to_ms)" \
+      "$(echo "$out" | awk '$1=="99%" {print $2}' | to_ms)" "$(echo "$out" | awk '/Non-2xx/ {print $NF}' | grep . || echo 0)")
+  fi
   rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
   end_workloads=$(curl -fs "http://127.0.0.1:$port/health" | grep -o '"workloads":[0-9]*' | cut -d: -f2)
   kill -TERM "$pid"
@@ -90,6 +108,7 @@ if [ "$first" != "$last" ]; then
   ratio=$(awk -v a="${rate_at[$last]}" -v b="${rate_at[$first]}" 'BEGIN {printf "%.3f", a / b}')
   printf '  %-40s %-16s %s\n' "throughput at $last vs $first >= 0.85x" "${ratio}x" "$(verdict "$ratio >= 0.85")"
 fi
+[ -n "${slow_row:-}" ] && echo "with slow readers at ${sizes%% *} workloads: $slow_row"
 echo "(peak RSS is the process's high-water mark at the end, holding end_workloads workloads)"
 echo "(median of $runs runs of ${secs}s each, wrk -t2 -c64, one durable credit per request, background"
 echo " checkpoint every ${checkpoint_interval}s during the runs; $(nproc) cores)"

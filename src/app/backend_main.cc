@@ -190,6 +190,7 @@ int Run(int argc, char** argv) {
   (*ledger)->committer().SetObserver(metrics.get());
   api.SetMetrics(metrics.get());
   pb::server::HttpServer server(ledger->get(), &api, options);
+  metrics->AddServerStats([&server] { return server.stats(); });
   pb::Status st = server.Listen();
   if (!st.ok()) {
     spdlog::critical("{}", st.ToString());

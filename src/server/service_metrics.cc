@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <memory>
+#include <utility>
+#include <vector>
 
 #include "common/time_util.h"
 #include "ledger/checkpoint.h"
@@ -103,6 +106,45 @@ void ServiceMetrics::AddReplicationMetrics(std::function<replicate::ReplicationS
                           const int64_t ms = (*status)().last_snapshot_ms;
                           return ms > 0 ? One(static_cast<double>(ms) / 1000.0) : Samples{};
                         });
+}
+
+void ServiceMetrics::AddServerStats(std::function<ServerStats()> read) {
+  auto stats = std::make_shared<std::function<ServerStats()>>(std::move(read));
+  auto labelled = [stats](std::vector<std::pair<std::string, uint64_t ServerStats::*>> fields) {
+    return [stats, fields = std::move(fields)] {
+      const ServerStats s = (*stats)();
+      Samples out;
+      for (const auto& [label, field] : fields) out.push_back({{label}, static_cast<double>(s.*field)});
+      return out;
+    };
+  };
+  registry_.AddFunc(Type::kGauge, "payments_http_open_connections", "Client connections open now.",
+                    [stats] { return static_cast<double>((*stats)().open_connections); });
+  registry_.AddFunc(Type::kCounter, "payments_http_connections_accepted_total",
+                    "Client connections admitted (refusals over the cap not included).",
+                    [stats] { return static_cast<double>((*stats)().accepted_total); });
+  registry_.AddFunc(Type::kCounter, "payments_http_accept_pauses_total",
+                    "Times accepting paused because the process ran out of descriptors.",
+                    [stats] { return static_cast<double>((*stats)().accept_pauses); });
+  registry_.AddCallback(Type::kCounter, "payments_http_refused_total",
+                        "Connections or requests refused with 503: over --max-connections (over_cap) or over "
+                        "--max-reply-memory-mib (reply_memory).",
+                        {"reason"},
+                        labelled({{"over_cap", &ServerStats::refused_over_cap},
+                                  {"reply_memory", &ServerStats::refused_reply_memory}}));
+  registry_.AddCallback(Type::kCounter, "payments_http_closed_total",
+                        "Connections the server closed because a client was too slow or idle, by reason.",
+                        {"reason"},
+                        labelled({{"idle", &ServerStats::closed_idle},
+                                  {"header_timeout", &ServerStats::closed_header_timeout},
+                                  {"body_timeout", &ServerStats::closed_body_timeout},
+                                  {"write_timeout", &ServerStats::closed_write_timeout}}));
+  registry_.AddCallback(Type::kCounter, "payments_http_rejected_total",
+                        "Malformed requests the transport answered itself, by status.", {"status"},
+                        labelled({{"400", &ServerStats::rejected_400},
+                                  {"408", &ServerStats::rejected_408},
+                                  {"413", &ServerStats::rejected_413},
+                                  {"431", &ServerStats::rejected_431}}));
 }
 
 void ServiceMetrics::RecordRequest(std::string_view route, std::string_view method, int status, int64_t micros) {

@@ -13,6 +13,7 @@
 #include "ledger/ledger.h"
 #include "metrics/registry.h"
 #include "replicate/status.h"
+#include "server/server_stats.h"
 
 namespace pb::server {
 
@@ -35,6 +36,11 @@ class ServiceMetrics : public ledger::CommitObserver {
   // For metrics that other parts keep themselves, added as callbacks read
   // at render time (metrics::Registry::AddFunc).
   metrics::Registry& registry() { return registry_; }
+
+  // The transport's connection counters (HttpServer::stats()), read at
+  // every render: open connections, refusals, closes by timeout and the
+  // requests the transport answered itself, by status.
+  void AddServerStats(std::function<ServerStats()> read);
 
   // One answered request: `route` its template (RouteTemplate in api.h),
   // `method` as received (methods the API does not know count as "other",

@@ -98,6 +98,28 @@ TEST_F(ServiceMetricsTest, GroupCommitReportsTheDurableSeqAndEveryBatch) {
   EXPECT_EQ(Value("payments_build_info{version=\"1.2.3\",commit=\"abc123\"}"), 1);
 }
 
+TEST_F(ServiceMetricsTest, TheTransportsConnectionCountersAreRenderedAsTheyAreAtScrapeTime) {
+  Open();
+  ServerStats stats;
+  metrics_->AddServerStats([&stats] { return stats; });
+  EXPECT_EQ(Value("payments_http_open_connections"), 0);
+  stats.open_connections = 7;
+  stats.accepted_total = 12;
+  stats.refused_over_cap = 3;
+  stats.refused_reply_memory = 2;
+  stats.closed_write_timeout = 4;
+  stats.closed_idle = 5;
+  stats.rejected_431 = 1;
+  EXPECT_EQ(Value("payments_http_open_connections"), 7);
+  EXPECT_EQ(Value("payments_http_connections_accepted_total"), 12);
+  EXPECT_EQ(Value("payments_http_refused_total{reason=\"over_cap\"}"), 3);
+  EXPECT_EQ(Value("payments_http_refused_total{reason=\"reply_memory\"}"), 2);
+  EXPECT_EQ(Value("payments_http_closed_total{reason=\"write_timeout\"}"), 4);
+  EXPECT_EQ(Value("payments_http_closed_total{reason=\"idle\"}"), 5);
+  EXPECT_EQ(Value("payments_http_closed_total{reason=\"header_timeout\"}"), 0);
+  EXPECT_EQ(Value("payments_http_rejected_total{status=\"431\"}"), 1);
+}
+
 TEST_F(ServiceMetricsTest, JournalFailedTurnsToOneAfterAFailedFdatasync) {
   pb::testing::FaultFileOps ops({pb::testing::FaultKind::kFsyncEio, 1, "journal/0"});
   struct Installed {

@@ -6,7 +6,7 @@
 #include "metrics/exposition.h"
 #include "metrics/registry.h"
 #include "metrics/textfile.h"
-#include "repo/s3/s3_config.h"
+#include "repo/location.h"
 
 namespace pb::cli {
 namespace {
@@ -32,7 +32,7 @@ void AddMetricsFileOption(CLI::App* cmd, std::string* path) {
           "FILE.prom"));
 }
 
-std::string RepoLabel(const std::string& repo) { return repo::s3::IsS3Url(repo) ? repo : AbsoluteDir(repo); }
+std::string RepoLabel(const std::string& repo) { return repo::IsRemote(repo::Location{repo}) ? repo : AbsoluteDir(repo); }
 
 int RunJob(const std::string& job, const std::string& path, const JobLabels& labels,
            const std::function<int(JobReport*)>& body) {

@@ -54,7 +54,8 @@ pb::server::Request Decode(std::string_view chunk) {
 
 void Check(pb::ledger::Ledger* ledger, pb::server::Api* api, const pb::server::Request& request) {
   const uint64_t before = ledger->last_seq();
-  const pb::server::Reply reply = api->Handle(request);
+  pb::server::Reply reply = api->Handle(request);
+  pb::server::RenderNow(&reply);
   const int status = reply.response.status;
   if (status < 200 || status > 599) Fail("status " + std::to_string(status), request);
   if (status >= 400 && ledger->last_seq() != before) Fail("a refused request changed the ledger", request);

@@ -63,7 +63,8 @@ class Ledger {
   // Drains the journal, stops the committer and writes a final checkpoint.
   Status Shutdown();
 
-  // Bodies of durable records after `after` (at most `limit`).
+  // Bodies of durable records after `after` (at most `limit`). One thread
+  // at a time (the server's render thread, Reply::render in server/).
   Result<std::vector<std::string>> Events(uint64_t after, uint64_t durable, size_t limit) {
     return index_.Read(after, durable, limit);
   }

@@ -2,7 +2,10 @@
 
 #include <openssl/crypto.h>
 
+#include <memory>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "common/json_text.h"
 #include "common/time_util.h"
@@ -50,6 +53,18 @@ Target SplitTarget(std::string_view target) {
   return {target.substr(0, q), q == std::string_view::npos ? std::string_view() : target.substr(q + 1)};
 }
 
+Response OkResponse(std::string body) {
+  Response response;
+  response.body = std::move(body);
+  return response;
+}
+
+// Estimates of a page's body (Reply::render_bytes): its envelope, and one
+// entry (ids and addresses are at most a few hundred bytes; an adopted
+// Python-era workload may be longer, and is counted when rendered).
+constexpr size_t kPageBaseBytes = 256;
+constexpr size_t kPageEntryBytes = 384;
+
 #define PB_TAKE(var, expr)                          \
   auto var##_r = (expr);                            \
   if (!var##_r.ok()) return FromStatus(var##_r.status()); \
@@ -81,6 +96,14 @@ Reply Api::Read(std::string body) const {
   Reply reply;
   reply.response.body = std::move(body);
   reply.wait_seq = ledger_->last_seq();
+  return reply;
+}
+
+Reply Api::DeferredRead(size_t entries, std::function<Response()> render) const {
+  Reply reply;
+  reply.wait_seq = ledger_->last_seq();
+  reply.render = std::move(render);
+  reply.render_bytes = kPageBaseBytes + entries * kPageEntryBytes;
   return reply;
 }
 
@@ -207,9 +230,17 @@ Reply Api::ListOrchestrators(std::string_view query) {
   PB_TAKE(page, ParsePage(query));
   const auto& state = ledger_->state();
   const auto& all = state.orchestrators();
-  return Read(PageJson("orchestrators", false, page, all.size(), [&](uint64_t i, std::string* out) {
-    *out += ledger::OrchestratorJson(all[i], state.Balance(all[i].id), true);
-  }));
+  const uint64_t total = all.size(), end = PageEnd(page, total);
+  // Copied: an orchestrator and its balance change in place.
+  auto entries = std::make_shared<std::vector<std::pair<ledger::Orchestrator, Wei>>>();
+  entries->reserve(end - page.offset);
+  for (uint64_t i = page.offset; i < end; ++i) entries->emplace_back(all[i], state.Balance(all[i].id));
+  return DeferredRead(entries->size(), [page, total, entries] {
+    return OkResponse(PageJson("orchestrators", false, page, total, [&](uint64_t i, std::string* out) {
+      const auto& [o, balance] = (*entries)[i - page.offset];
+      *out += ledger::OrchestratorJson(o, balance, true);
+    }));
+  });
 }
 
 Reply Api::GetOrchestrator(const std::string& id) {
@@ -258,8 +289,16 @@ std::string Api::RenderWorkload(const Record& r) const {
 Reply Api::ListWorkloads(std::string_view query) {
   PB_TAKE(page, ParsePage(query));
   const auto& all = ledger_->state().workloads();
-  return Read(PageJson("workloads", false, page, all.size(),
-                       [&](uint64_t i, std::string* out) { *out += ledger::WorkloadJson(all[i]); }));
+  const uint64_t total = all.size(), end = PageEnd(page, total);
+  // Pointers: workloads never move and never change (ledger::StableVector).
+  auto entries = std::make_shared<std::vector<const ledger::Workload*>>();
+  entries->reserve(end - page.offset);
+  for (uint64_t i = page.offset; i < end; ++i) entries->push_back(&all[i]);
+  return DeferredRead(entries->size(), [page, total, entries] {
+    return OkResponse(PageJson("workloads", false, page, total, [&](uint64_t i, std::string* out) {
+      *out += ledger::WorkloadJson(*(*entries)[i - page.offset]);
+    }));
+  });
 }
 
 Reply Api::GetWorkload(const std::string& id) {
@@ -279,30 +318,43 @@ Reply Api::WorkloadSummary() {
 }
 
 Reply Api::LedgerEvents(std::string_view query) {
+  PB_CHECK(CheckQueryKeys(query, {"after_seq", "limit"}));
   PB_TAKE(after, QueryUInt(query, "after_seq", 0, 0, UINT64_MAX >> 1));
   PB_TAKE(limit, QueryUInt(query, "limit", kDefaultPageLimit, 1, kMaxPageLimit));
   const uint64_t durable = durable_seq();
-  PB_TAKE(events, ledger_->Events(after, durable, limit));
-  std::string out = "{\"events\":[";
-  for (size_t i = 0; i < events.size(); ++i) {
-    if (i) out.push_back(',');
-    out += events[i];
-  }
-  const uint64_t next = after + events.size();
-  out += "],\"next_after_seq\":" + std::to_string(next) + ",\"more\":" + (next < durable ? "true" : "false") + "}";
-  Reply reply;
-  reply.response.body = std::move(out);
+  ledger::Ledger* ledger = ledger_;
+  Reply reply = DeferredRead(limit, [ledger, after, durable, limit]() -> Response {
+    auto events = ledger->Events(after, durable, limit);
+    if (!events.ok()) return FromStatus(events.status()).response;
+    std::string out = "{\"events\":[";
+    for (size_t i = 0; i < events->size(); ++i) {
+      if (i) out.push_back(',');
+      out += (*events)[i];
+    }
+    const uint64_t next = after + events->size();
+    out += "],\"next_after_seq\":" + std::to_string(next) + ",\"more\":" + (next < durable ? "true" : "false") + "}";
+    return OkResponse(std::move(out));
+  });
+  reply.wait_seq = 0;  // it shows durable records only
   return reply;
 }
 
 Reply Api::Balances(std::string_view query) {
   PB_TAKE(page, ParsePage(query));
   const auto& all = ledger_->state().balances();
-  return Read(PageJson("balances", true, page, all.size(), [&](uint64_t i, std::string* out) {
-    AppendJsonString(out, all[i].first);
-    out->push_back(':');
-    AppendJsonString(out, FormatEth(all[i].second));
-  }));
+  const uint64_t total = all.size(), end = PageEnd(page, total);
+  // Copied: balances change in place.
+  auto entries = std::make_shared<std::vector<std::pair<std::string, Wei>>>();
+  entries->reserve(end - page.offset);
+  for (uint64_t i = page.offset; i < end; ++i) entries->push_back(all[i]);
+  return DeferredRead(entries->size(), [page, total, entries] {
+    return OkResponse(PageJson("balances", true, page, total, [&](uint64_t i, std::string* out) {
+      const auto& [id, balance] = (*entries)[i - page.offset];
+      AppendJsonString(out, id);
+      out->push_back(':');
+      AppendJsonString(out, FormatEth(balance));
+    }));
+  });
 }
 
 Reply Api::Adjust(const Request& r) {

@@ -14,7 +14,9 @@ namespace pb::server {
 class ServiceMetrics;
 
 // The JSON API: routing, authorization, validation and the mapping of
-// requests onto ledger records. Single-threaded (the event loop's thread).
+// requests onto ledger records. Single-threaded (the event loop's thread),
+// except the pages of list routes, which it returns to be rendered on the
+// server's render thread (Reply::render).
 // Bad input yields a 4xx with {"error":{"kind":…,"message":…}} and changes
 // nothing.
 class Api {
@@ -67,6 +69,9 @@ class Api {
   std::string RenderAdjustment(const ledger::Record& r) const;
   // A read: answered once everything it may show is durable.
   Reply Read(std::string body) const;
+  // A read of `entries` list entries (at most) whose body `render` makes off
+  // the event loop (Reply::render), from what it captured now.
+  Reply DeferredRead(size_t entries, std::function<Response()> render) const;
   bool Authorized(const Request& r) const;
 
   ledger::Ledger* ledger_;

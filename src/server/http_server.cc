@@ -2,6 +2,7 @@
 
 #include <boost/asio.hpp>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "common/json_text.h"
@@ -59,12 +60,20 @@ void HttpServer::Impl::Deliver(Reply reply, std::function<void(Response)> send) 
   if (api->failed()) {
     return send(ErrorReply(503, "unavailable", "the journal failed; restart the service").response);
   }
-  waiters.push_back({reply.wait_seq, [send = std::move(send), response = std::move(reply.response)](bool durable) mutable {
+  // A page rendered meanwhile may wait for less than the newest waiter:
+  // it waits as long, which keeps the queue in order.
+  const uint64_t seq = waiters.empty() ? reply.wait_seq : std::max(reply.wait_seq, waiters.back().seq);
+  waiters.push_back({seq, [send = std::move(send), response = std::move(reply.response)](bool durable) mutable {
                        if (durable) return send(std::move(response));
                        send(ErrorReply(503, "unavailable", "the journal failed before this change was durable; "
                                                            "it may be lost. Restart the service")
                                 .response);
                      }});
+}
+
+void HttpServer::Impl::Render(std::function<void()> job) {
+  if (options.render_executor) return options.render_executor(std::move(job));
+  asio::post(render_thread, std::move(job));
 }
 
 void HttpServer::Impl::OnDurable(uint64_t seq) {
@@ -107,6 +116,10 @@ bool HttpServer::Impl::TakeReplyMemory(size_t bytes) {
 
 void HttpServer::Impl::ReturnReplyMemory(size_t bytes) {
   if (bytes > kSmallReplyBytes) reply_memory -= bytes;
+}
+
+void HttpServer::Impl::ForceReplyMemory(size_t bytes) {
+  if (bytes > kSmallReplyBytes) reply_memory += bytes;
 }
 
 void HttpServer::Impl::Count(uint64_t ServerStats::*field, uint64_t n) {
@@ -237,6 +250,9 @@ void HttpServer::Run() {
   spdlog::info("listening on {}:{} (at most {} connections)", impl->options.host, port(),
                impl->options.limits.max_connections);
   impl->ioc.run();
+  // No page is still being rendered from the ledger once Run returns.
+  impl->render_thread.stop();
+  impl->render_thread.join();
   if (!impl->access_log.empty()) impl->ledger->committer().EnqueueAccessLog(impl->access_log);
   spdlog::info("connections: {}", FormatServerStats(impl->Stats()));
 }

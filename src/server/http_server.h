@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -50,6 +51,10 @@ struct ServerOptions {
   ConnectionLimits limits;
   // A new journal segment starts once the current one passes this size.
   uint64_t journal_segment_bytes = ledger::kSegmentRollBytes;
+  // Where the pages of list routes are rendered (Reply::render): empty, on
+  // the server's own render thread. A test may pass an executor that holds
+  // the jobs; it must run them one at a time, in order.
+  std::function<void(std::function<void()> job)> render_executor;
 };
 
 // HTTP/1.1 keep-alive server on one event-loop thread (Boost.Beast + Asio).
@@ -57,6 +62,8 @@ struct ServerOptions {
 // durable (group commit); one line per request goes to payments-audit.log,
 // malformed requests included (400, 408, 413, 431, with a JSON error body).
 // HEAD is answered on every route as GET would be, without the body.
+// Pages of list routes are rendered on a second thread (Reply::render), so a
+// large page never holds the event loop.
 class HttpServer {
  public:
   HttpServer(ledger::Ledger* ledger, Api* api, ServerOptions options);

@@ -6,7 +6,7 @@ const std::string& OpenApiDocument() {
   static const std::string kDoc = R"JSON({
   "openapi": "3.0.3",
   "info": {"title": "payments-backend", "version": "1.0.0",
-           "description": "Durable payments ledger. Amounts are decimal ETH strings with at most 18 places. Every 2xx answer to a POST is on disk (journal, fsync) before it is sent. When PAYMENTS_API_ADMIN_TOKEN is set, every /api/ route needs the X-Admin-Token header. Request bodies are one JSON object in UTF-8; a key given twice (at any depth) is refused with 400. List routes are paged: a request without paging parameters gets the first page (offset 0, limit 100); the next page is at next_offset (null on the last page), or for events at next_after_seq while more is true."},
+           "description": "Durable payments ledger. Amounts are decimal ETH strings with at most 18 places. Every 2xx answer to a POST is on disk (journal, fsync) before it is sent. When PAYMENTS_API_ADMIN_TOKEN is set, every /api/ route needs the X-Admin-Token header. Request bodies are one JSON object in UTF-8; a key given twice (at any depth) is refused with 400. List routes are paged: a request without paging parameters gets the first page (offset 0, limit 100); the next page is at next_offset (null on the last page), or for events at next_after_seq while more is true; a query parameter a list route does not take is a 400 naming it. Pages are rendered off the request loop and count against the reply memory (--max-reply-memory-mib): when it is full, 503 busy."},
   "components": {
     "securitySchemes": {"adminToken": {"type": "apiKey", "in": "header", "name": "X-Admin-Token"}},
     "parameters": {

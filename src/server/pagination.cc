@@ -8,6 +8,7 @@ namespace pb::server {
 
 Result<Page> ParsePage(std::string_view query) {
   Page page;
+  if (Status st = CheckQueryKeys(query, {"offset", "limit"}); !st.ok()) return st;
   auto offset = QueryUInt(query, "offset", 0, 0, kMaxPageOffset);
   if (!offset.ok()) return offset.status();
   auto limit = QueryUInt(query, "limit", kDefaultPageLimit, 1, kMaxPageLimit);
@@ -19,7 +20,7 @@ Result<Page> ParsePage(std::string_view query) {
 
 std::string PageJson(std::string_view member, bool as_object, const Page& page, uint64_t total,
                      const std::function<void(uint64_t index, std::string* out)>& append_entry) {
-  const uint64_t end = std::min(total, page.offset + page.limit);
+  const uint64_t end = PageEnd(page, total);
   std::string out = "{\"";
   out.append(member);
   out += as_object ? "\":{" : "\":[";

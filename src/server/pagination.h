@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -25,8 +26,14 @@ struct Page {
 
 // `offset` (0..kMaxPageOffset, default 0) and `limit` (1..kMaxPageLimit,
 // default kDefaultPageLimit) from a query string; InvalidArgument naming the
-// parameter and its range otherwise (see QueryUInt).
+// parameter and its range otherwise (see QueryUInt), or naming a parameter
+// that is neither.
 Result<Page> ParsePage(std::string_view query);
+
+// One past the last index of `page` in a list of `total` entries.
+inline uint64_t PageEnd(const Page& page, uint64_t total) {
+  return page.offset >= total ? page.offset : std::min(total, page.offset + page.limit);
+}
 
 // The JSON reply for one page of a list of `total` entries:
 //   {"<member>":[…],"total":T,"offset":O,"limit":L,"next_offset":N|null}

@@ -34,7 +34,11 @@ struct HttpServer::Impl {
   void Tick();
   void OnDurable(uint64_t seq);
   void OnFailure(const Status& st);
+  // Sends reply.response through `send` once reply.wait_seq is durable.
+  // REQUIRES: reply.render is empty.
   void Deliver(Reply reply, std::function<void(Response)> send);
+  // Runs `job` on the render thread (or options.render_executor).
+  void Render(std::function<void()> job);
   // The one place a finished request is recorded: a line of
   // audit/payments-audit.log (method and path "-" when the request line
   // could not be read).
@@ -44,6 +48,9 @@ struct HttpServer::Impl {
   // counted when `bytes` more fit, or are small (kSmallReplyBytes).
   bool TakeReplyMemory(size_t bytes);
   void ReturnReplyMemory(size_t bytes);
+  // Counts `bytes` (when not small) whatever the limit: a rendered page
+  // that came out larger than the estimate it was admitted with.
+  void ForceReplyMemory(size_t bytes);
 
   // Counters (thread-safe against stats()).
   void Count(uint64_t ServerStats::*field, uint64_t n = 1);
@@ -66,6 +73,9 @@ struct HttpServer::Impl {
   std::deque<Waiter> waiters;
   std::string access_log;
   int64_t last_checkpoint_us = MonotonicMicros();
+  // Declared after the io_context: joined (Run's end, or destruction)
+  // before the handlers it posts are destroyed.
+  boost::asio::thread_pool render_thread{1};
 };
 
 }  // namespace pb::server

@@ -180,8 +180,41 @@ class Session : public std::enable_shared_from_this<Session> {
     request.body = std::move(req.body());
     auto token = req.find("X-Admin-Token");
     if (token != req.end()) request.admin_token = std::string(token->value());
-    server_->Deliver(server_->api->Handle(request),
-                     [self = shared_from_this()](Response response) { self->Answer(std::move(response)); });
+    Reply reply = server_->api->Handle(request);
+    if (reply.render) return RenderThenDeliver(std::move(reply));
+    server_->Deliver(std::move(reply), [self = shared_from_this()](Response response) { self->Answer(std::move(response)); });
+  }
+
+  // A page is rendered on the render thread with its reply memory taken
+  // first (at the estimate, then at what it really occupies), so a page
+  // refused for memory costs nothing to build.
+  void RenderThenDeliver(Reply reply) {
+    if (!server_->TakeReplyMemory(reply.render_bytes)) return RefuseForReplyMemory();
+    held_ = reply.render_bytes;
+    server_->Render([self = shared_from_this(), reply = std::move(reply)]() mutable {
+      RenderNow(&reply);
+      asio::post(self->socket_.get_executor(), [self, reply = std::move(reply)]() mutable {
+        self->OnRendered(std::move(reply));
+      });
+    });
+  }
+
+  void OnRendered(Reply reply) {
+    if (closed_) return;
+    ReturnReplyMemory();
+    held_ = reply.response.body.capacity();
+    server_->ForceReplyMemory(held_);
+    server_->Deliver(std::move(reply), [self = shared_from_this()](Response response) {
+      self->Write(std::move(response));
+    });
+  }
+
+  void RefuseForReplyMemory() {
+    server_->Count(&ServerStats::refused_reply_memory);
+    Write(ErrorReply(503, "busy",
+                     "large replies waiting for slow clients fill the reply memory "
+                     "(--max-reply-memory-mib); retry in a moment")
+              .response);
   }
 
   // A large GET reply waits for its client only while the reply memory
@@ -190,15 +223,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (closed_) return;
     if (!head_ && method_ == "GET") {
       // What the reply really occupies until it is sent.
-      if (server_->TakeReplyMemory(response.body.capacity())) {
-        held_ = response.body.capacity();
-      } else {
-        server_->Count(&ServerStats::refused_reply_memory);
-        response = ErrorReply(503, "busy",
-                              "large replies waiting for slow clients fill the reply memory "
-                              "(--max-reply-memory-mib); retry in a moment")
-                       .response;
-      }
+      if (!server_->TakeReplyMemory(response.body.capacity())) return RefuseForReplyMemory();
+      held_ = response.body.capacity();
     }
     Write(std::move(response));
   }

@@ -124,4 +124,20 @@ Result<uint64_t> QueryUInt(std::string_view query, std::string_view key, uint64_
   return value;
 }
 
+Status CheckQueryKeys(std::string_view query, std::initializer_list<std::string_view> known) {
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view key = query.substr(0, std::min(amp, query.find('=')));
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      std::string names;
+      for (std::string_view k : known) names += (names.empty() ? "" : ", ") + std::string(k);
+      return Status::InvalidArgument("unknown query parameter '" + std::string(key.substr(0, 64)) +
+                                     "'; this route takes " + names);
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return Status::Ok();
+}
+
 }  // namespace pb::server

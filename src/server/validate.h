@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <initializer_list>
 #include <string_view>
 
 #include "common/status.h"
@@ -36,5 +37,9 @@ Result<std::string> PercentDecode(std::string_view segment);
 // is given more than once (a proxy could read another one than we do).
 Result<uint64_t> QueryUInt(std::string_view query, std::string_view key, uint64_t fallback, uint64_t min,
                            uint64_t max);
+
+// InvalidArgument naming the first parameter of `query` whose name is not
+// in `known` (a typo such as "limt" would otherwise give the default page).
+Status CheckQueryKeys(std::string_view query, std::initializer_list<std::string_view> known);
 
 }  // namespace pb::server

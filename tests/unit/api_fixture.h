@@ -96,7 +96,9 @@ class ApiTest : public ::testing::Test {
     r.target = target;
     r.body = body;
     r.admin_token = token;
-    return api_->Handle(r);
+    Reply reply = api_->Handle(r);
+    RenderNow(&reply);
+    return reply;
   }
   // Like the server: the answer leaves once its records are durable.
   Reply Post(const std::string& target, const std::string& body) {

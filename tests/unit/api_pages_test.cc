@@ -211,15 +211,28 @@ TEST_F(ApiPages, BadPagingParametersAre400NamingTheParameterAndItsRange) {
   EXPECT_EQ(Snap(), before);
 }
 
-TEST_F(ApiPages, UnknownQueryParametersAreIgnoredAndTheBoundsAreAccepted) {
+TEST_F(ApiPages, TheBoundsAreAcceptedAndUnknownQueryParametersAre400NamingThem) {
   Grow(0, 10);
   for (const auto& route : kListRoutes) {
-    for (const std::string query : {"?limit=1", "?limit=1000", "?offset=0", "?x=1&limit=2", "?limitx=9999&offset=0"}) {
+    for (const std::string query : {"?limit=1", "?limit=1000", "?offset=0", "?offset=3&limit=2"}) {
       PageSeen page = Fetch(route, query);
       EXPECT_EQ(page.status, 200) << route.path << query << ": " << page.body;
     }
     EXPECT_EQ(Fetch(route, "?offset=007&limit=001").ids, std::vector<std::string>{Expected(route, 7)}) << route.path;
+    // A typo would otherwise answer the default page as if it were asked for.
+    for (const auto& [query, name] : std::vector<std::pair<std::string, std::string>>{
+             {"?limt=5", "limt"}, {"?x=1&limit=2", "x"}, {"?offset=0&limitx=9999", "limitx"}, {"?after_seq=3", "after_seq"}}) {
+      Reply reply = Get(route.path + query);
+      EXPECT_EQ(reply.response.status, 400) << route.path << query << ": " << reply.response.body;
+      ExpectErrorShape(reply);
+      const std::string message = ErrorMessage(reply);
+      EXPECT_NE(message.find("unknown query parameter '" + name + "'"), std::string::npos) << message;
+      EXPECT_NE(message.find("offset, limit"), std::string::npos) << message;
+    }
   }
+  Reply events = Get("/api/ledger/events?offset=5");
+  EXPECT_EQ(events.response.status, 400) << events.response.body;
+  EXPECT_NE(ErrorMessage(events).find("after_seq, limit"), std::string::npos) << events.response.body;
 }
 
 TEST_F(ApiPages, EventsSayWhetherMoreDurableRecordsFollow) {

@@ -611,7 +611,9 @@ TEST(ApiAdopted, ADenylistedOrchestratorIsNotCredited) {
   EXPECT_EQ(reply.response.status, 422);
   EXPECT_NE(reply.response.body.find("denylisted"), std::string::npos) << reply.response.body;
   EXPECT_EQ(h->last_seq(), last);
-  EXPECT_EQ(api.Handle({"GET", "/api/balances", "", ""}).response.body,
+  Reply balances = api.Handle({"GET", "/api/balances", "", ""});
+  RenderNow(&balances);
+  EXPECT_EQ(balances.response.body,
             R"({"balances":{"orch-bad":"0.0000001"},"total":1,"offset":0,"limit":100,"next_offset":null})");
 }
 

@@ -81,7 +81,11 @@ class Service {
     return api_->durable_seq() >= reply.wait_seq ? reply.response.status : 503;
   }
 
-  server::Response Get(const std::string& target) { return api_->Handle({"GET", target, "", ""}).response; }
+  server::Response Get(const std::string& target) {
+    server::Reply reply = api_->Handle({"GET", target, "", ""});
+    server::RenderNow(&reply);
+    return reply.response;
+  }
   ledger::Ledger& ledger() { return *ledger_; }
 
  private:

@@ -5,6 +5,7 @@
 #include "common/json_text.h"
 #include "common/time_util.h"
 #include "repo/json_fields.h"
+#include "repo/tree_json.h"
 #include "repo/snapshot_select.h"
 
 namespace pb::repo {

@@ -1,5 +1,8 @@
 #include "repo/tree.h"
 
+#include "repo/json_fields.h"
+#include "repo/tree_json.h"
+
 namespace pb::repo {
 namespace {
 

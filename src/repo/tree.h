@@ -3,8 +3,6 @@
 // relies on (names that cannot leave their directory, sizes that add up).
 #pragma once
 
-#include <simdjson.h>
-
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -14,9 +12,10 @@
 #include "common/json_text.h"
 #include "common/sha256.h"
 #include "common/status.h"
-#include "repo/json_fields.h"
 
 namespace pb::repo {
+
+class JsonFields;  // repo/json_fields.h
 
 enum class NodeType { kFile, kDir, kSymlink };
 
@@ -67,10 +66,8 @@ Status ValidateNodeName(std::string_view name);
 void AppendEntryMetaJson(JsonObject* o, uint32_t mode, int64_t mtime_ns, const std::optional<Owner>& owner);
 Status DecodeEntryMeta(const JsonFields& f, uint32_t* mode, int64_t* mtime_ns, std::optional<Owner>* owner);
 
-// Appends the JSON object of one node.
+// Appends the JSON object of one node (repo/tree_json.h decodes one).
 void AppendNodeJson(std::string* out, const Node& node);
-// Parses and validates one node object (name, type, sizes). `what` names it.
-Result<Node> DecodeNode(simdjson::dom::object obj, const std::string& what);
 
 // The JSON of a tree. REQUIRES: nodes sorted by name, names unique.
 std::string EncodeTree(const Tree& tree);

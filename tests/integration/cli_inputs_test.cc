@@ -10,6 +10,7 @@
 // password file read without end, would fail for memory and say so, instead
 // of taking the machine's memory; the tests see from the message that
 // neither happened.
+#include <simdjson.h>
 #include <sys/stat.h>
 #include <unistd.h>
 

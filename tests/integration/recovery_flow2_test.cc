@@ -5,6 +5,7 @@
 // host, path, mode, seq and journal; --host/--path/--tag filter; forget
 // works per group and keeps the longest ledger; a replicator started on a
 // fresh directory at the real one's path does not become its `latest`.
+#include <simdjson.h>
 #include <signal.h>
 
 #include <filesystem>

@@ -5,6 +5,7 @@
 // directory; a restore of a snapshot without journal says what it verified
 // or warns; doctor exits 1 on a missing or old snapshot, a stalled
 // replication, and entries not owned by the compose file's user.
+#include <simdjson.h>
 #include <sys/stat.h>
 #include <unistd.h>
 

@@ -5,6 +5,7 @@
 // back healthy on data that passes `paymentsctl verify`, holding every credit
 // acknowledged before the backup started, with balances equal to the sum of
 // the credits it holds. The time of each step is printed and recorded.
+#include <simdjson.h>
 #include <signal.h>
 
 #include <atomic>

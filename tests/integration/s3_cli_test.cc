@@ -4,6 +4,7 @@
 // the faults of object storage — the server killed mid-backup and restarted,
 // 5xx answers (passing and permanent), a truncated object under a pack name.
 #include <gtest/gtest.h>
+#include <simdjson.h>
 #include <unistd.h>
 
 #include <atomic>

@@ -2,6 +2,7 @@
 // the real binary, with the recording fake AWS CLI (tests/ops/fake-aws) first
 // on PATH. The instance metadata service is never asked (PAYMENTS_NO_IMDS).
 #include <gtest/gtest.h>
+#include <simdjson.h>
 
 #include <sys/stat.h>
 #include <unistd.h>

@@ -3,6 +3,7 @@
 // verify and totals that differ fail non-zero; the temporary copy is gone in
 // every case.
 #include <gtest/gtest.h>
+#include <simdjson.h>
 
 #include <signal.h>
 #include <sys/stat.h>

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <simdjson.h>
 
 #include <chrono>
 #include <set>
@@ -14,53 +13,10 @@
 
 #include "support/child_runner.h"
 #include "support/data_files.h"
+#include "support/json_doc.h"
 #include "support/test_support.h"
 
 namespace pb::integration {
-
-// One JSON document printed by paymentsctl --json. Accessors give UINT64_MAX
-// / "" / false when a field is absent or has another type.
-class JsonDoc {
- public:
-  explicit JsonDoc(const std::string& text) : padded_(text) {
-    ok_ = parser_.parse(padded_).get(root_) == simdjson::SUCCESS;
-  }
-  JsonDoc(const JsonDoc&) = delete;
-  JsonDoc& operator=(const JsonDoc&) = delete;
-
-  bool ok() const { return ok_; }
-  simdjson::dom::element root() const { return root_; }
-  uint64_t UInt(std::string_view key) const {
-    uint64_t v = 0;
-    return ok_ && root_[key].get_uint64().get(v) == simdjson::SUCCESS ? v : UINT64_MAX;
-  }
-  std::string Str(std::string_view key) const {
-    std::string_view v;
-    return ok_ && root_[key].get_string().get(v) == simdjson::SUCCESS ? std::string(v) : "";
-  }
-  bool Bool(std::string_view key) const {
-    bool v = false;
-    return ok_ && root_[key].get_bool().get(v) == simdjson::SUCCESS && v;
-  }
-  // When the document is an array of objects: the string `key` of each
-  // that has one, in order.
-  std::vector<std::string> Strings(std::string_view key) const {
-    std::vector<std::string> out;
-    simdjson::dom::array items;
-    if (!ok_ || root_.get_array().get(items) != simdjson::SUCCESS) return out;
-    for (auto item : items) {
-      std::string_view v;
-      if (item[key].get_string().get(v) == simdjson::SUCCESS) out.emplace_back(v);
-    }
-    return out;
-  }
-
- private:
-  simdjson::padded_string padded_;
-  simdjson::dom::parser parser_;
-  simdjson::dom::element root_;
-  bool ok_ = false;
-};
 
 class BackupTest : public ::testing::Test {
  protected:
@@ -126,15 +82,11 @@ class BackupTest : public ::testing::Test {
       return paths;
     }
     JsonDoc doc(r.out);
-    simdjson::dom::array items;
-    if (!doc.ok() || doc.root().get_array().get(items) != simdjson::SUCCESS) {
+    if (!doc.IsArray()) {
       ADD_FAILURE() << "ls --json is not a JSON array: " << r.out;
       return paths;
     }
-    for (auto item : items) {
-      std::string_view path;
-      if (item["path"].get_string().get(path) == simdjson::SUCCESS) paths.emplace(path);
-    }
+    for (std::string& path : doc.Strings("path")) paths.insert(std::move(path));
     return paths;
   }
 

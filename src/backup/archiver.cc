@@ -42,9 +42,9 @@ class Archiver {
   // consistent order, then the .env; parts gains the ledger and the .env.
   // Returns the walk, for the trees.
   Result<DataDirListing> SaveFiles(const ParentFiles& parent, FileSet* files, FileSaver* saver, SnapshotParts* parts);
-  // What is left after the ledger files, in walk order (journal segments
-  // are the ledger reader's: a file the walk found that looks like one but
-  // was not listed by it is saved here as a plain file).
+  // The walked files the ledger reader did not save, in walk order,
+  // except journal segments (a segment the walk found and the reader's
+  // listing did not was removed meanwhile).
   Status SaveOtherFiles(const DataDirListing& listing, FileSet* files);
   // The .env file of options_, outside the data directory's tree.
   Result<std::optional<repo::Node>> SaveEnv(FileSaver* saver);

@@ -1,6 +1,10 @@
 // backup/: the backup itself — walks the data directory in the consistent
 // order, reuses what the parent snapshot already holds, chunks and stores
-// the rest, builds the trees and writes the snapshot.
+// the rest, builds the trees and writes the snapshot. archiver.cc runs the
+// stages, one file each: walker (what to back up), parent_files and
+// file_saver (one file's content), ledger_reader (the checkpoint group and
+// the journal, read consistently), tree_builder, snapshot_assembly (totals
+// and the snapshot).
 #pragma once
 
 #include <cstdint>
@@ -45,10 +49,14 @@ struct BackupResult {
   std::string snapshot_id;
   repo::Snapshot snapshot;
   std::string parent_id;  // empty when there was none
-  uint64_t files_unchanged = 0;
-  uint64_t files_grown = 0;  // read from their last chunk on
-  uint64_t files_read = 0;   // read whole
-  uint64_t bytes_read = 0;
+  // How each file of the snapshot was saved: exactly one of the three, so
+  // files_unchanged + files_grown + files_read == snapshot.stats.files (the
+  // .env is none of them; a file read again because the checkpoint changed
+  // counts once).
+  uint64_t files_unchanged = 0;  // the parent's content, not read
+  uint64_t files_grown = 0;      // appended to: read from the start of its last chunk in the parent
+  uint64_t files_read = 0;       // read whole (new, changed, --force-read, or the checkpoint group)
+  uint64_t bytes_read = 0;       // bytes read to be stored (a group read again counts again)
 };
 
 // Backs up options.data_dir into `repo` and writes the snapshot. The parent

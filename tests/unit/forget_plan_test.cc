@@ -85,7 +85,9 @@ TEST(KeepWithin, KeepsWhatIsStrictlyNewerThanTheNewestMinusTheDuration) {
   Ids kept, removed;
   for (const RetentionDecision& d : *decisions) {
     (d.keep ? kept : removed).push_back(d.id);
-    if (d.keep) EXPECT_EQ(d.reasons, Ids{"within 7d"}) << d.id;
+    if (d.keep) {
+      EXPECT_EQ(d.reasons, Ids{"within 7d"}) << d.id;
+    }
   }
   EXPECT_EQ(kept, (Ids{"new", "day", "edge"}));
   EXPECT_EQ(removed, (Ids{"exact", "old"}));  // exactly 7 days older than the newest: not within

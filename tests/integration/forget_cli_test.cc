@@ -13,7 +13,6 @@
 #include "common/sha256.h"
 #include "repo/compress.h"
 #include "repo/crypto.h"
-#include "repo/local/local_backend.h"
 #include "repo/repository.h"
 #include "support/backup_fixture.h"
 
@@ -81,18 +80,6 @@ class ForgetCli : public BackupTest {
     EXPECT_EQ(r.exit_code, 0) << r.Describe();
     Ids ids = JsonDoc(r.out).Strings("id");
     return std::set<std::string>(ids.begin(), ids.end());
-  }
-
-  // The repository opened in-process, to store snapshots a test needs.
-  std::unique_ptr<repo::Repository> OpenInProcess() {
-    auto backend = repo::LocalBackend::Open(Repo());
-    if (!backend.ok()) {
-      ADD_FAILURE() << backend.status().ToString();
-      return nullptr;
-    }
-    auto opened = repo::Repository::Open(std::move(backend).value(), kRepoPassword);
-    if (!opened.ok()) ADD_FAILURE() << opened.status().ToString();
-    return opened.ok() ? std::move(opened).value() : nullptr;
   }
 
   repo::Snapshot Load(repo::Repository* repo, const std::string& id) {

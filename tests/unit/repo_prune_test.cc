@@ -1,5 +1,5 @@
-// Prune (repo/prune.h) after forget: a dry run reports and changes nothing;
-// then packs no snapshot needs are removed, packs partly needed are
+// Prune (repo/prune.h) after forget (its plan alone: prune_plan_test.cc):
+// packs no snapshot needs are removed, packs partly needed are
 // rewritten with only their needed blobs, packs no index lists (left by an
 // interrupted backup) are removed, and the remaining snapshots still restore
 // byte-identically from a repository that checks clean.
@@ -24,24 +24,6 @@ TEST_F(PruneTest, NothingForgottenNothingPruned) {
   EXPECT_EQ(report->keep.size(), 4u);
   EXPECT_EQ(List(repo_, "data"), std::set<std::string>(packs_.begin(), packs_.end()));
   for (size_t i = 0; i < 4; ++i) ExpectRestores(i);
-}
-
-TEST_F(PruneTest, DryRunReportsAndChangesNothing) {
-  Forget(0);
-  Forget(1);
-  std::string orphan = WriteOrphanPack();
-  auto before = RepoFiles(repo_);
-  auto report = RunPrune(/*dry_run=*/true);
-  ASSERT_TRUE(report.ok()) << report.status().ToString();
-  EXPECT_EQ(report->packs_removed(), 2u);  // P2 and the orphan
-  EXPECT_EQ(report->rewrite.size(), 1u);  // P1
-  EXPECT_EQ(report->keep.size(), 2u);  // P3, P4
-  EXPECT_EQ(report->blobs_removed, 5u);  // b, c, tree 1 of P1; x, tree 2 of P2
-  EXPECT_GT(report->bytes_freed, 500u << 10);
-  EXPECT_GT(report->bytes_copied, 300u << 10);  // a.bin's blob, to be copied
-  EXPECT_LT(report->bytes_copied, 310u << 10);
-  EXPECT_EQ(RepoFiles(repo_), before);
-  EXPECT_TRUE(List(repo_, "data").count(orphan));
 }
 
 TEST_F(PruneTest, RemovesUnusedRewritesPartlyUsedAndKeepsTheRest) {

@@ -62,8 +62,9 @@ Result<ForgetPlan> PlanForgetByIds(const std::vector<SnapshotRef>& all, const st
     }
   }
   if (!failures.empty()) {
-    std::string message = "nothing was removed: ";
-    for (size_t i = 0; i < failures.size(); ++i) message += (i ? "; " : "") + failures[i];
+    std::string message = "nothing was removed: " + std::to_string(failures.size()) + " of the " +
+                          std::to_string(ids.size()) + " ids name no single snapshot:";
+    for (const std::string& failure : failures) message += "\n  " + failure;
     return all_not_found ? Status::NotFound(message) : Status::InvalidArgument(message);
   }
   ForgetPlan plan;

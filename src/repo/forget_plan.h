@@ -49,8 +49,8 @@ Result<ForgetPlan> PlanForgetByPolicy(const std::vector<SnapshotRef>& all, const
 // decided `remove` with no reason; an id naming a snapshot another id
 // already named adds nothing. Every id is resolved before anything is
 // decided: when any is unknown, ambiguous, too short, outside the filter or
-// `latest`, the result is an error naming each such id and saying that
-// nothing was removed (NotFound when every failure is NotFound, else
+// `latest`, the result is an error saying that nothing was removed, then
+// one line per such id saying what is wrong with it (NotFound when every failure is NotFound, else
 // InvalidArgument). InvalidArgument also for an empty `ids`.
 Result<ForgetPlan> PlanForgetByIds(const std::vector<SnapshotRef>& all, const std::vector<std::string>& ids,
                                    const SnapshotFilter& filter);

@@ -170,6 +170,7 @@ TEST(ForgetPlanByIds, EveryBadIdIsNamedNotOnlyTheFirst) {
   ASSERT_FALSE(plan.ok());
   EXPECT_EQ(plan.status().kind(), Kind::kInvalidArgument);
   const std::string& m = plan.status().message();
+  EXPECT_EQ(m.rfind("nothing was removed: 4 of the 5 ids name no single snapshot:\n  ", 0), 0u) << m;
   for (const char* named : {"\"ffff\"", "\"aaaa\"", "\"ab\"", "`latest`"}) {
     EXPECT_NE(m.find(named), std::string::npos) << named << " in: " << m;
   }

@@ -1,8 +1,8 @@
 // repo/: the encrypted, deduplicated backup repository. This header owns the
 // retention decision of `paymentsctl forget --keep-*`: given the snapshots and
 // a policy, which snapshots to keep, which to remove, and why. It is pure
-// (no repository, no clock, no I/O); the command loads the snapshots, calls
-// DecideRetention, prints the reasons and only then deletes.
+// (no repository, no clock, no I/O); repo/forget_plan.h applies it to each
+// group of snapshots and makes the plan forget prints and then carries out.
 //
 // SEMANTICS (those of `restic forget`; doc/060_forget.rst in restic).
 //
@@ -56,8 +56,8 @@
 // --keep-tag (restic's "a,b" meaning "both tags" is not supported; several
 // keep_tags are ORed), and no extra "oldest" snapshot when there are fewer
 // buckets than N (restic >= 0.17 additionally keeps the oldest snapshot then;
-// here a bucket keeps only its newest). Grouping by host or path, if wanted,
-// is the caller's job: apply the decision to each group separately.
+// here a bucket keeps only its newest). The snapshots given are one group:
+// repo/forget_plan.h groups them by host and data directory.
 #pragma once
 
 #include <cstdint>

@@ -1,157 +1,164 @@
-// paymentsctl forget [--prune].
-#include <algorithm>
+// paymentsctl forget [ID...] [--keep-*] [--prune] [--dry-run] [--json]:
+// RunForget plans (repo/forget_plan.h; repo/prune.h with --prune), carries
+// the plan out unless --dry-run, and returns it as the report that
+// ForgetText and ForgetJson render.
 #include <iostream>
-#include <map>
 #include <memory>
+#include <optional>
 
+#include "cli/prune_command.h"
 #include "cli/repo_access.h"
 #include "cli/repo_commands.h"
 #include "cli/snapshot_options.h"
 #include "common/json_text.h"
 #include "common/time_util.h"
+#include "repo/forget_plan.h"
 #include "repo/prune.h"
 #include "repo/retention.h"
-#include "repo/snapshot_select.h"
 
 namespace pb::cli {
+namespace {
+
+struct ForgetOptions : RepoOptions {
+  repo::RetentionPolicy policy;  // keep_within_hours comes from keep_within
+  std::string keep_within;       // --keep-within as given, "" when absent
+  SnapshotFilterOptions filter;
+  std::vector<std::string> ids;
+  bool prune = false;
+  bool dry_run = false;
+  bool json = false;
+};
+
+struct ForgetReport {
+  bool dry_run = false;
+  repo::ForgetPlan plan;
+  std::optional<repo::PrunePlan> prune;  // with --prune
+};
+
+// The policy opts give: --keep-* with --keep-within read. InvalidArgument
+// for a --keep-within that is not a duration, for ids and a policy both,
+// and for a policy that keeps nothing when no id is given.
+Result<repo::RetentionPolicy> PolicyOf(const ForgetOptions& opts) {
+  repo::RetentionPolicy policy = opts.policy;
+  if (!opts.keep_within.empty()) {
+    PB_ASSIGN_OR_RETURN(policy.keep_within_hours, repo::ParseKeepWithin(opts.keep_within));
+  }
+  if (!opts.ids.empty() && !policy.empty()) {
+    return Status::InvalidArgument("give either snapshot ids or --keep-* options, not both");
+  }
+  if (opts.ids.empty()) PB_RETURN_IF_ERROR(repo::ValidateRetentionPolicy(policy));
+  return policy;
+}
+
+// Plans what to forget (and with --prune what to prune, before anything is
+// removed: a repository prune cannot read loses no snapshot either), then,
+// unless --dry-run, removes the snapshots and prunes.
+Status RunForget(const ForgetOptions& opts, ForgetReport* report) {
+  PB_ASSIGN_OR_RETURN(repo::RetentionPolicy policy, PolicyOf(opts));
+  // Prune reads every snapshot's trees, which are blobs: it needs the index.
+  PB_ASSIGN_OR_RETURN(OpenedRepo opened, OpenRepo(opts, opts.prune ? repo::LockMode::kExclusive : repo::LockMode::kAppend,
+                                                  "forget", /*load_index=*/opts.prune));
+  PB_ASSIGN_OR_RETURN(std::vector<repo::SnapshotRef> all, opened.repo->ListSnapshots());
+  const repo::SnapshotFilter filter = opts.filter.Filter();
+  PB_ASSIGN_OR_RETURN(report->plan, opts.ids.empty() ? repo::PlanForgetByPolicy(all, filter, policy)
+                                                     : repo::PlanForgetByIds(all, opts.ids, filter));
+  report->dry_run = opts.dry_run;
+  if (opts.prune) {
+    PB_ASSIGN_OR_RETURN(report->prune, repo::PlanPrune(opened.repo.get(), report->plan.remove));
+  }
+  if (opts.dry_run) return Status::Ok();
+  PB_RETURN_IF_ERROR(repo::ExecuteForget(opened.repo.get(), report->plan));
+  return report->prune ? repo::ExecutePrune(opened.repo.get(), *report->prune) : Status::Ok();
+}
+
+std::string Joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+// Per group: a heading, then "keep"/"remove", the short id, the time and
+// the reasons of each snapshot; then the count and the prune plan.
+std::string ForgetText(const ForgetReport& r) {
+  std::string out;
+  for (const repo::GroupRetention& g : r.plan.groups) {
+    out += repo::DescribeGroup(g.group) + " (" + r.plan.policy + "):\n";
+    for (const repo::RetentionDecision& d : g.decisions) {
+      out += std::string(d.keep ? "  keep   " : "  remove ") + d.id.substr(0, 8) + "  " + FormatIso8601(d.time_ms) +
+             (d.keep ? "  " + Joined(d.reasons) : "") + "\n";
+    }
+  }
+  out += (r.dry_run ? "would remove " : "removed ") + std::to_string(r.plan.remove.size()) + " snapshot(s)" +
+         (r.dry_run ? " (--dry-run: nothing was removed)" : "") + "\n";
+  if (r.prune) out += PrunePlanText(*r.prune, r.dry_run);
+  return out;
+}
+
+std::string ForgetJson(const ForgetReport& r) {
+  std::string snapshots = "[";
+  for (const repo::GroupRetention& g : r.plan.groups) {
+    for (const repo::RetentionDecision& d : g.decisions) {
+      if (snapshots.size() > 1) snapshots.push_back(',');
+      JsonObject(&snapshots)
+          .Str("id", d.id)
+          .Bool("keep", d.keep)
+          .Raw("reasons", JsonStringArray(d.reasons))
+          .Str("short_id", d.id.substr(0, 8))
+          .Str("time", FormatIso8601(d.time_ms))
+          .Str("host", g.group.host)
+          .Str("data_dir", g.group.data_dir)
+          .Close();
+    }
+  }
+  snapshots.push_back(']');
+  std::string out;
+  JsonObject(&out)
+      .Bool("ok", true)
+      .Bool("dry_run", r.dry_run)
+      .Str("policy", r.plan.policy)
+      .Raw("snapshots", snapshots)
+      .UInt("removed", r.plan.remove.size())
+      .Raw("removed_ids", JsonStringArray(r.plan.remove))
+      .Raw("prune", r.prune ? PrunePlanJson(*r.prune) : "null")
+      .Close();
+  return out;
+}
+
+}  // namespace
 
 void AddForgetCommand(CLI::App* app, int* exit_code) {
-  struct Options : RepoOptions {
-    repo::RetentionPolicy policy;
-    SnapshotFilterOptions filter;
-    std::vector<std::string> ids;
-    bool prune = false;
-    bool dry_run = false;
-    bool json = false;
-  };
-  auto opts = std::make_shared<Options>();
+  auto opts = std::make_shared<ForgetOptions>();
   CLI::App* cmd = app->add_subcommand(
       "forget",
       "remove snapshots by a retention policy, per data directory (host and path), never the one holding a data "
-      "directory's longest ledger; or the snapshots named by id; --prune frees their data");
+      "directory's longest ledger; or the snapshots named by id; --dry-run prints the plan; --prune frees their data");
   AddRepoOptions(cmd, opts.get());
-  cmd->add_option("snapshot", opts->ids, "snapshot ids (unique prefixes) to remove, instead of a --keep-* policy");
+  cmd->add_option("snapshot", opts->ids,
+                  "snapshot ids (unique prefixes) to remove, instead of a --keep-* policy; one that is unknown or "
+                  "ambiguous removes nothing");
   AddSnapshotFilterOptions(cmd, &opts->filter);
   cmd->add_option("--keep-last", opts->policy.keep_last, "keep the N newest snapshots");
+  cmd->add_option("--keep-within", opts->keep_within,
+                  "keep every snapshot newer than the group's newest snapshot minus DURATION (days and/or hours: 7d, "
+                  "36h, 2d12h)");
   cmd->add_option("--keep-hourly", opts->policy.keep_hourly, "keep the newest snapshot of each of the last N hours");
   cmd->add_option("--keep-daily", opts->policy.keep_daily, "... of each of the last N days");
   cmd->add_option("--keep-weekly", opts->policy.keep_weekly, "... of each of the last N ISO weeks");
   cmd->add_option("--keep-monthly", opts->policy.keep_monthly, "... of each of the last N months");
   cmd->add_option("--keep-yearly", opts->policy.keep_yearly, "... of each of the last N years");
   cmd->add_option("--keep-tag", opts->policy.keep_tags, "keep every snapshot with this tag (repeatable)");
-  cmd->add_flag("--prune", opts->prune, "then delete the data no remaining snapshot uses");
-  cmd->add_flag("--dry-run", opts->dry_run, "only print what would be removed");
-  cmd->add_flag("--json", opts->json, "print the result as JSON");
+  cmd->add_flag("--prune", opts->prune, "then delete the data no remaining snapshot uses (as `paymentsctl prune`)");
+  cmd->add_flag("--dry-run", opts->dry_run,
+                "only print the plan: each snapshot kept (and why) or removed, and with --prune what prune would do");
+  cmd->add_flag("--json", opts->json, "print the plan (or what was done) as JSON");
   cmd->callback([opts, exit_code] {
-    if (!opts->ids.empty() && !opts->policy.empty()) {
-      *exit_code = ReportError("forget", Status::InvalidArgument(
-                                             "give either snapshot ids or --keep-* options, not both"));
+    ForgetReport report;
+    Status st = RunForget(*opts, &report);
+    if (!st.ok()) {
+      *exit_code = ReportError("forget", st);
       return;
     }
-    Status valid = opts->ids.empty() ? repo::ValidateRetentionPolicy(opts->policy) : Status::Ok();
-    if (!valid.ok()) {
-      *exit_code = ReportError("forget", valid);
-      return;
-    }
-    // Prune reads every snapshot's trees, which are blobs: it needs the index.
-    auto opened = OpenRepo(*opts, opts->prune ? repo::LockMode::kExclusive : repo::LockMode::kAppend, "forget",
-                           /*load_index=*/opts->prune);
-    if (!opened.ok()) {
-      *exit_code = ReportError("forget", opened.status());
-      return;
-    }
-    auto all = opened->repo->ListSnapshots();
-    if (!all.ok()) {
-      *exit_code = ReportError("forget", all.status());
-      return;
-    }
-    std::vector<repo::GroupRetention> groups;
-    if (opts->ids.empty()) {
-      auto decided = repo::DecideRetentionPerGroup(*all, opts->filter.Filter(), opts->policy);
-      if (!decided.ok()) {
-        *exit_code = ReportError("forget", decided.status());
-        return;
-      }
-      groups = std::move(decided).value();
-    } else {
-      std::map<repo::SnapshotGroup, std::vector<repo::RetentionDecision>> named;
-      for (const std::string& id : opts->ids) {
-        auto found = id == "latest" ? Result<repo::SelectedSnapshot>(Status::InvalidArgument(
-                                          "forget removes snapshots named by id, not `latest`"))
-                                    : repo::SelectSnapshot(*all, id, opts->filter.Filter(), std::nullopt);
-        if (!found.ok()) {
-          *exit_code = ReportError("forget", found.status());
-          return;
-        }
-        const repo::SnapshotRef& s = found->snapshot;
-        named[repo::GroupOf(s.snapshot)].push_back({s.id, s.snapshot.time_ms, false, {}});
-      }
-      for (auto& [group, decisions] : named) groups.push_back({group, std::move(decisions)});
-    }
-    const std::string policy = opts->ids.empty() ? repo::DescribePolicy(opts->policy) : "named by id";
-    std::vector<std::string> removed;
-    std::string decisions_json = "[";
-    for (const repo::GroupRetention& g : groups) {
-      if (!opts->json) std::cout << repo::DescribeGroup(g.group) << " (" << policy << "):\n";
-      for (const repo::RetentionDecision& d : g.decisions) {
-        std::string reasons;
-        for (const std::string& r : d.reasons) reasons += (reasons.empty() ? "" : ", ") + r;
-        if (!opts->json) {
-          std::cout << "  " << (d.keep ? "keep   " : "remove ") << d.id.substr(0, 8) << "  " << FormatIso8601(d.time_ms)
-                    << (d.keep ? "  " + reasons : "") << "\n";
-        } else {
-          if (decisions_json.size() > 1) decisions_json.push_back(',');
-          JsonObject(&decisions_json).Str("id", d.id).Bool("keep", d.keep).Str("reasons", reasons).Close();
-        }
-        if (!d.keep && std::find(removed.begin(), removed.end(), d.id) == removed.end()) removed.push_back(d.id);
-      }
-    }
-    decisions_json.push_back(']');
-    if (!opts->dry_run) {
-      for (const std::string& id : removed) {
-        Status st = opened->repo->backend().Remove(repo::PathOf("snapshots", id));
-        if (!st.ok()) {
-          *exit_code = ReportError("forget", st);
-          return;
-        }
-      }
-    }
-    std::string prune_json = "null";
-    if (opts->prune) {
-      auto report = repo::Prune(opened->repo.get(), opts->dry_run);
-      if (!report.ok()) {
-        *exit_code = ReportError("forget --prune", report.status());
-        return;
-      }
-      prune_json.clear();
-      JsonObject(&prune_json)
-          .UInt("packs_removed", report->packs_removed)
-          .UInt("packs_rewritten", report->packs_rewritten)
-          .UInt("packs_kept", report->packs_kept)
-          .UInt("blobs_removed", report->blobs_removed)
-          .UInt("bytes_freed", report->bytes_freed)
-          .UInt("bytes_copied", report->bytes_copied)
-          .UInt("wal_removed", report->wal_removed)
-          .Close();
-      if (!opts->json) {
-        std::cout << (opts->dry_run ? "would prune: " : "pruned: ") << report->packs_removed << " pack(s) removed, "
-                  << report->packs_rewritten << " rewritten, " << report->packs_kept << " kept; "
-                  << HumanBytes(report->bytes_freed) << " freed; " << report->wal_removed
-                  << " wal object(s) removed\n";
-      }
-    }
-    if (opts->json) {
-      std::string out;
-      JsonObject(&out)
-          .Bool("dry_run", opts->dry_run)
-          .Raw("snapshots", decisions_json)
-          .UInt("removed", removed.size())
-          .Raw("prune", prune_json)
-          .Close();
-      std::cout << out << "\n";
-    } else {
-      std::cout << (opts->dry_run ? "would remove " : "removed ") << removed.size() << " snapshot(s)\n";
-    }
+    std::cout << (opts->json ? ForgetJson(report) + "\n" : ForgetText(report));
   });
 }
 

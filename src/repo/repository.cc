@@ -230,4 +230,13 @@ Result<std::vector<SnapshotRef>> Repository::ListSnapshots(std::vector<std::stri
   return out;
 }
 
+Status Repository::RemoveSnapshot(std::string_view id) {
+  Digest digest;
+  if (!FromHex(id, &digest)) {
+    return Status::InvalidArgument("\"" + std::string(id) + "\" is not a snapshot id (64 hex digits)");
+  }
+  Status st = backend_->Remove(PathOf("snapshots", id));
+  return st.kind() == Status::Kind::kNotFound ? Status::Ok() : st;
+}
+
 }  // namespace pb::repo

@@ -108,6 +108,12 @@ class Repository {
   // their messages appended to it (readers use this; forget and prune must not).
   Result<std::vector<SnapshotRef>> ListSnapshots(std::vector<std::string>* damaged = nullptr);
 
+  // Removes the snapshot file snapshots/<id> (forget; the data it used stays
+  // until a prune). Ok also when it is already gone (a concurrent forget
+  // removed it). Errors: InvalidArgument when `id` is not a full snapshot id
+  // (64 hex digits); backend errors.
+  Status RemoveSnapshot(std::string_view id);
+
  private:
   explicit Repository(std::unique_ptr<Backend> backend) : backend_(std::move(backend)) {}
   // The blobs `ids` at `locs` (one pack, increasing offsets, non-empty):

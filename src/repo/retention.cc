@@ -116,8 +116,8 @@ std::string QuotedList(const std::vector<std::string>& tags) {
 }  // namespace
 
 bool RetentionPolicy::empty() const {
-  return keep_last == 0 && keep_hourly == 0 && keep_daily == 0 && keep_weekly == 0 && keep_monthly == 0 &&
-         keep_yearly == 0 && keep_tags.empty();
+  return keep_last == 0 && keep_within_hours == 0 && keep_hourly == 0 && keep_daily == 0 && keep_weekly == 0 &&
+         keep_monthly == 0 && keep_yearly == 0 && keep_tags.empty();
 }
 
 Status ValidateRetentionPolicy(const RetentionPolicy& policy) {
@@ -130,10 +130,38 @@ Status ValidateRetentionPolicy(const RetentionPolicy& policy) {
   return Status::Ok();
 }
 
-Result<std::vector<RetentionDecision>> DecideRetention(const std::vector<RetentionSnapshot>& snapshots,
-                                                       const RetentionPolicy& policy) {
-  PB_RETURN_IF_ERROR(ValidateRetentionPolicy(policy));
+Result<uint32_t> ParseKeepWithin(std::string_view text) {
+  constexpr uint64_t kMaxHours = uint64_t{100} * 366 * 24;
+  auto refuse = [&] {
+    return Status::InvalidArgument("--keep-within \"" + std::string(text) +
+                                   "\" is not a duration: give days and/or hours, e.g. 7d, 36h or 2d12h (months "
+                                   "and years are not accepted: use days, or --keep-monthly/--keep-yearly)");
+  };
+  uint64_t hours = 0;
+  size_t i = 0;
+  for (char unit : {'d', 'h'}) {
+    size_t digits = 0;
+    uint64_t value = 0;
+    while (i + digits < text.size() && text[i + digits] >= '0' && text[i + digits] <= '9' && digits < 9) {
+      value = value * 10 + static_cast<uint64_t>(text[i + digits] - '0');
+      ++digits;
+    }
+    if (digits == 0 || i + digits >= text.size() || text[i + digits] != unit) continue;  // this unit is absent
+    hours += unit == 'd' ? value * 24 : value;
+    i += digits + 1;
+  }
+  if (i == 0 || i != text.size() || hours == 0 || hours > kMaxHours) return refuse();
+  return static_cast<uint32_t>(hours);
+}
 
+std::string FormatKeepWithin(uint32_t hours) {
+  return hours % 24 == 0 ? std::to_string(hours / 24) + "d" : std::to_string(hours) + "h";
+}
+
+namespace {
+
+// InvalidArgument when an id is empty or appears twice.
+Status CheckIds(const std::vector<RetentionSnapshot>& snapshots) {
   std::unordered_set<std::string_view> ids;
   for (const RetentionSnapshot& s : snapshots) {
     if (s.id.empty()) return Status::InvalidArgument("a snapshot without id was given to forget");
@@ -141,6 +169,39 @@ Result<std::vector<RetentionDecision>> DecideRetention(const std::vector<Retenti
       return Status::InvalidArgument("snapshot " + s.id + " was given to forget twice");
     }
   }
+  return Status::Ok();
+}
+
+// Adds the reasons of the calendar rules (hourly ... yearly) to `decisions`,
+// which are in the order of `ranked`.
+void ApplyCalendarRules(const std::vector<const RetentionSnapshot*>& ranked, const RetentionPolicy& policy,
+                        std::vector<RetentionDecision>* decisions) {
+  const std::array<std::pair<Period, uint32_t>, 5> calendar = {{{Period::kHour, policy.keep_hourly},
+                                                                {Period::kDay, policy.keep_daily},
+                                                                {Period::kWeek, policy.keep_weekly},
+                                                                {Period::kMonth, policy.keep_monthly},
+                                                                {Period::kYear, policy.keep_yearly}}};
+  for (const auto& [period, count] : calendar) {
+    uint32_t buckets_kept = 0;
+    std::optional<int64_t> current;  // key of the bucket of the previous snapshot
+    // Bucket keys never increase along the ranking, so one bucket's snapshots
+    // are adjacent and the first of them is its newest.
+    for (size_t i = 0; i < ranked.size() && buckets_kept < count; ++i) {
+      Bucket bucket = BucketOf(period, ranked[i]->time_ms);
+      if (current == bucket.key) continue;
+      current = bucket.key;
+      (*decisions)[i].reasons.push_back(std::move(bucket.label));
+      ++buckets_kept;
+    }
+  }
+}
+
+}  // namespace
+
+Result<std::vector<RetentionDecision>> DecideRetention(const std::vector<RetentionSnapshot>& snapshots,
+                                                       const RetentionPolicy& policy) {
+  PB_RETURN_IF_ERROR(ValidateRetentionPolicy(policy));
+  PB_RETURN_IF_ERROR(CheckIds(snapshots));
 
   // The ranking: newest first, equal times by id ascending.
   std::vector<const RetentionSnapshot*> ranked;
@@ -158,25 +219,12 @@ Result<std::vector<RetentionDecision>> DecideRetention(const std::vector<Retenti
   }
 
   for (size_t i = 0; i < ranked.size() && i < policy.keep_last; ++i) decisions[i].reasons.push_back("last");
-
-  const std::array<std::pair<Period, uint32_t>, 5> calendar = {{{Period::kHour, policy.keep_hourly},
-                                                                {Period::kDay, policy.keep_daily},
-                                                                {Period::kWeek, policy.keep_weekly},
-                                                                {Period::kMonth, policy.keep_monthly},
-                                                                {Period::kYear, policy.keep_yearly}}};
-  for (const auto& [period, count] : calendar) {
-    uint32_t buckets_kept = 0;
-    std::optional<int64_t> current;  // key of the bucket of the previous snapshot
-    // Bucket keys never increase along the ranking, so one bucket's snapshots
-    // are adjacent and the first of them is its newest.
-    for (size_t i = 0; i < ranked.size() && buckets_kept < count; ++i) {
-      Bucket bucket = BucketOf(period, ranked[i]->time_ms);
-      if (current == bucket.key) continue;
-      current = bucket.key;
-      decisions[i].reasons.push_back(std::move(bucket.label));
-      ++buckets_kept;
-    }
+  if (policy.keep_within_hours > 0 && !ranked.empty()) {
+    const int64_t after = ranked[0]->time_ms - int64_t{policy.keep_within_hours} * kMillisPerHour;
+    const std::string reason = "within " + FormatKeepWithin(policy.keep_within_hours);
+    for (size_t i = 0; i < ranked.size() && ranked[i]->time_ms > after; ++i) decisions[i].reasons.push_back(reason);
   }
+  ApplyCalendarRules(ranked, policy, &decisions);
 
   for (size_t i = 0; i < ranked.size(); ++i) {
     const std::vector<std::string>& tags = ranked[i]->tags;
@@ -207,8 +255,9 @@ std::string DescribePolicy(const RetentionPolicy& policy) {
     out += part;
     first = false;
   };
-  const std::array<std::pair<const char*, uint32_t>, 6> counts = {{{"last", policy.keep_last},
-                                                                   {"hourly", policy.keep_hourly},
+  if (policy.keep_last > 0) add("last " + std::to_string(policy.keep_last));
+  if (policy.keep_within_hours > 0) add("within " + FormatKeepWithin(policy.keep_within_hours));
+  const std::array<std::pair<const char*, uint32_t>, 5> counts = {{{"hourly", policy.keep_hourly},
                                                                    {"daily", policy.keep_daily},
                                                                    {"weekly", policy.keep_weekly},
                                                                    {"monthly", policy.keep_monthly},

@@ -1,8 +1,8 @@
 // repo/: the encrypted, deduplicated backup repository. This header owns the
 // retention decision of `paymentsctl forget --keep-*`: given the snapshots and
 // a policy, which snapshots to keep, which to remove, and why. It is pure
-// (no repository, no clock, no I/O); the command loads the snapshots, calls
-// DecideRetention, prints the reasons and only then deletes.
+// (no repository, no clock, no I/O); repo/forget_plan.h applies it to each
+// group of snapshots and makes the plan forget prints and then carries out.
 //
 // SEMANTICS (those of `restic forget`; doc/060_forget.rst in restic).
 //
@@ -13,6 +13,11 @@
 // Rules. A snapshot is kept when at least one rule keeps it (the rules are
 // ORed) and removed otherwise; it records every rule that keeps it.
 //   keep_last N     the N first snapshots of the ranking.       reason "last"
+//   keep_within D   every snapshot strictly newer than the newest snapshot's
+//                   time minus D (restic's --keep-within: relative to the
+//                   newest snapshot given, never to the clock, so a group
+//                   whose backups stopped keeps its last D of history).
+//                   D in whole hours; reason "within 7d" / "within 36h"
 //   keep_hourly N   walking the ranking, the first snapshot of each of the first
 //   keep_daily N    N distinct calendar buckets met, i.e. the newest snapshot
 //   keep_weekly N   in each of the N most recent hours/days/weeks/months/years
@@ -29,30 +34,35 @@
 //   month "monthly 2026-11"
 //   year  "yearly 2026"
 // The reason strings above are the exact text in RetentionDecision::reasons,
-// listed in the order last, hourly, daily, weekly, monthly, yearly, then tags
-// in policy order.
+// listed in the order last, within, hourly, daily, weekly, monthly, yearly,
+// then tags in policy order.
 //
 // Safety. The decision refuses (InvalidArgument, nothing decided) rather than
 // let a mistake delete every snapshot:
-//   - a policy with all counts 0 and no tag ("give at least one --keep-*");
+//   - a policy with all counts 0, no --keep-within and no tag ("give at
+//     least one --keep-*");
 //   - a non-empty input of which the policy would keep nothing, which only a
 //     tags-only policy whose tags no snapshot carries can cause (restic also
 //     refuses to forget the last snapshot of a group this way);
 //   - an empty tag, an empty snapshot id, or the same id twice (each would
 //     silently change what is counted).
-// With any count >= 1 the newest snapshot is always kept.
+// With any count >= 1, or keep_within, the newest snapshot is always kept.
 //
-// Deliberate differences from restic: no --keep-within* options, no
+// Deliberate differences from restic: --keep-within takes days and hours
+// only (7d, 36h, 2d12h; restic also takes months and years, and its "m" is
+// months, which would read as minutes elsewhere in paymentsctl: give 30d, or
+// use --keep-monthly), no --keep-within-hourly/daily/..., no
 // "unlimited" (pass a count larger than the number of snapshots), one tag per
 // --keep-tag (restic's "a,b" meaning "both tags" is not supported; several
 // keep_tags are ORed), and no extra "oldest" snapshot when there are fewer
 // buckets than N (restic >= 0.17 additionally keeps the oldest snapshot then;
-// here a bucket keeps only its newest). Grouping by host or path, if wanted,
-// is the caller's job: apply the decision to each group separately.
+// here a bucket keeps only its newest). The snapshots given are one group:
+// repo/forget_plan.h groups them by host and data directory.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -70,6 +80,7 @@ struct RetentionSnapshot {
 // calendar buckets that have a snapshot (the others); 0 means "rule off".
 struct RetentionPolicy {
   uint32_t keep_last = 0;
+  uint32_t keep_within_hours = 0;  // 0: off (ParseKeepWithin reads --keep-within)
   uint32_t keep_hourly = 0;
   uint32_t keep_daily = 0;
   uint32_t keep_weekly = 0;
@@ -104,8 +115,17 @@ Status ValidateRetentionPolicy(const RetentionPolicy& policy);
 Result<std::vector<RetentionDecision>> DecideRetention(const std::vector<RetentionSnapshot>& snapshots,
                                                        const RetentionPolicy& policy);
 
+// Reads --keep-within: a positive number of days and/or hours, "7d", "36h",
+// "2d12h", at most 100 years. InvalidArgument naming the accepted forms
+// otherwise (a bare number, minutes, months, years, 0, a sign).
+Result<uint32_t> ParseKeepWithin(std::string_view text);
+
+// The duration of `hours` as ParseKeepWithin reads it back: "7d" when whole
+// days, else "36h".
+std::string FormatKeepWithin(uint32_t hours);
+
 // One line for messages, naming the active rules in the order above, e.g.
-// `keep last 3, daily 7, weekly 4, tag "release"`; the empty policy is
+// `keep last 3, within 7d, daily 7, weekly 4, tag "release"`; the empty policy is
 // "keep nothing (no --keep-* option)". Tags are quoted with JSON escaping.
 std::string DescribePolicy(const RetentionPolicy& policy);
 

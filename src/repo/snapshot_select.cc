@@ -140,6 +140,10 @@ const SnapshotRef* NewestOfGroup(const std::vector<SnapshotRef>& all, const Snap
   return newest;
 }
 
+const SnapshotRef* LongestLedgerOfGroup(const std::vector<SnapshotRef>& all, const SnapshotGroup& group) {
+  return Longest(Members(all, group));
+}
+
 std::string ListGroups(const std::vector<SnapshotRef>& all) {
   std::map<SnapshotGroup, std::vector<const SnapshotRef*>> groups;
   for (const SnapshotRef& s : all) groups[GroupOf(s.snapshot)].push_back(&s);
@@ -170,28 +174,6 @@ Result<SelectedSnapshot> SelectSnapshot(const std::vector<SnapshotRef>& all, std
                             PickHint(SnapshotFilter{}));
   }
   return SelectLatest(all, matching, filter, target);
-}
-
-Result<std::vector<GroupRetention>> DecideRetentionPerGroup(const std::vector<SnapshotRef>& all,
-                                                            const SnapshotFilter& filter,
-                                                            const RetentionPolicy& policy) {
-  std::map<SnapshotGroup, std::vector<RetentionSnapshot>> groups;
-  for (const SnapshotRef& s : FilterSnapshots(all, filter)) {
-    groups[GroupOf(s.snapshot)].push_back({s.id, s.snapshot.time_ms, s.snapshot.tags});
-  }
-  std::vector<GroupRetention> out;
-  for (const auto& [group, snapshots] : groups) {
-    auto decisions = DecideRetention(snapshots, policy);
-    if (!decisions.ok()) return decisions.status();
-    const SnapshotRef* longest = Longest(Members(all, group));
-    for (RetentionDecision& d : *decisions) {
-      if (d.id != longest->id || !HoldsJournal(longest->snapshot)) continue;
-      d.keep = true;
-      d.reasons.push_back("highest ledger seq of its group");
-    }
-    out.push_back(GroupRetention{group, std::move(decisions).value()});
-  }
-  return out;
 }
 
 }  // namespace pb::repo

@@ -1,9 +1,10 @@
 // repo/: which snapshot a command means. This header owns snapshot identity
 // (the group: host + data directory), the filters every command that takes
-// a snapshot accepts (--host, --path, --tag), the choice of `latest`, and
-// forget's policy applied per group (docs/repository-format.md, "Snapshot
-// groups and `latest`"). It is pure: no repository, no clock, no I/O; the
-// commands list the snapshots, call it, and print what it says.
+// a snapshot accepts (--host, --path, --tag) and the choice of `latest`
+// (docs/repository-format.md, "Snapshot groups and `latest`"); forget's
+// plan per group builds on it (repo/forget_plan.h). It is pure: no
+// repository, no clock, no I/O; the commands list the snapshots, call it,
+// and print what it says.
 #pragma once
 
 #include <compare>
@@ -14,7 +15,6 @@
 #include <vector>
 
 #include "common/status.h"
-#include "repo/retention.h"
 #include "repo/snapshot.h"
 
 namespace pb::repo {
@@ -59,6 +59,10 @@ std::vector<SnapshotRef> FilterSnapshots(const std::vector<SnapshotRef>& all, co
 // nullptr when the group has none.
 const SnapshotRef* NewestOfGroup(const std::vector<SnapshotRef>& all, const SnapshotGroup& group);
 
+// The snapshot of `group` in `all` with the highest ledger seq (the newest
+// among equals), or nullptr when the group has none.
+const SnapshotRef* LongestLedgerOfGroup(const std::vector<SnapshotRef>& all, const SnapshotGroup& group);
+
 // One line per group of `all` (sorted by host, then path): the group, its
 // snapshot count, its newest snapshot and the highest ledger seq it holds,
 // e.g. "host web-1, path /data: 3 snapshot(s), newest 1a2b3c4d
@@ -91,20 +95,5 @@ struct SelectedSnapshot {
 // NotFound when nothing matches (the message lists the groups there are).
 Result<SelectedSnapshot> SelectSnapshot(const std::vector<SnapshotRef>& all, std::string_view query,
                                         const SnapshotFilter& filter, const std::optional<SnapshotGroup>& target);
-
-// forget's decision: `policy` (DecideRetention) applied to the snapshots of
-// `all` that `filter` matches, each group separately, and then the group's
-// snapshot with the highest ledger seq (over the whole group; ties: the
-// newest; only when it holds a journal record) kept whatever the policy says, with the reason "highest ledger seq
-// of its group": a policy never removes the longest ledger a group has
-// (forget by id can). Groups come sorted; an empty group is left out.
-// Errors: DecideRetention's, for the first group that has one.
-struct GroupRetention {
-  SnapshotGroup group;
-  std::vector<RetentionDecision> decisions;  // newest first
-};
-Result<std::vector<GroupRetention>> DecideRetentionPerGroup(const std::vector<SnapshotRef>& all,
-                                                            const SnapshotFilter& filter,
-                                                            const RetentionPolicy& policy);
 
 }  // namespace pb::repo

@@ -14,15 +14,11 @@ struct StreamSnapshots {
   bool any = false;
 };
 
-// Per wal stream: the ledger seqs of the oldest and newest snapshots of its
-// data directory. `skip_damaged`: damaged snapshot files are left out (check
-// reports them itself); otherwise they are an error (prune deletes nothing).
-Result<std::map<std::string, StreamSnapshots>> SnapshotsByStream(Repository* repo, bool skip_damaged) {
-  std::vector<std::string> damaged;
-  auto all = repo->ListSnapshots(skip_damaged ? &damaged : nullptr);
-  if (!all.ok()) return all.status();
+// Per wal stream: the ledger seqs of the oldest and newest of `all` (sorted
+// oldest first) of its data directory.
+std::map<std::string, StreamSnapshots> SnapshotsByStream(const std::vector<SnapshotRef>& all) {
   std::map<std::string, StreamSnapshots> out;
-  for (const SnapshotRef& s : *all) {  // oldest first
+  for (const SnapshotRef& s : all) {  // oldest first
     StreamSnapshots& e = out[WalStream(s.snapshot.host, s.snapshot.data_dir)];
     uint64_t seq = s.snapshot.ledger ? s.snapshot.ledger->seq : 0;
     if (!e.any) e.oldest_seq = seq;
@@ -39,11 +35,13 @@ std::string Range(uint64_t from, uint64_t to) { return std::to_string(from) + "-
 Result<WalCheck> CheckWal(Repository* repo, bool read_data, const WalRecordsCheck& check_records) {
   auto streams = ListWalStreams(repo->backend());
   if (!streams.ok()) return streams.status();
-  auto snaps = SnapshotsByStream(repo, /*skip_damaged=*/true);
-  if (!snaps.ok()) return snaps.status();
+  // Damaged snapshot files are left out: check reports them itself.
+  std::vector<std::string> damaged;
+  PB_ASSIGN_OR_RETURN(std::vector<SnapshotRef> all, repo->ListSnapshots(&damaged));
+  std::map<std::string, StreamSnapshots> snaps = SnapshotsByStream(all);
   WalCheck check;
   for (const std::vector<WalName>& names : *streams) {
-    const StreamSnapshots& snap = (*snaps)[names.front().stream];
+    const StreamSnapshots& snap = snaps[names.front().stream];
     check.objects += names.size();
     if (!snap.any) check.notes.push_back("wal stream " + names.front().stream + " has no snapshot to restore it onto");
     const uint64_t needed_from = snap.newest_seq + 1;  // restore latest applies records from here on
@@ -86,15 +84,14 @@ Result<WalCheck> CheckWal(Repository* repo, bool read_data, const WalRecordsChec
   return check;
 }
 
-Result<std::vector<std::string>> WalObjectsToPrune(Repository* repo) {
+Result<std::vector<std::string>> WalObjectsToPrune(Repository* repo, const std::vector<SnapshotRef>& snapshots) {
   auto streams = ListWalStreams(repo->backend());
   if (!streams.ok()) return streams.status();
-  auto snaps = SnapshotsByStream(repo, /*skip_damaged=*/false);
-  if (!snaps.ok()) return snaps.status();
+  const std::map<std::string, StreamSnapshots> snaps = SnapshotsByStream(snapshots);
   std::vector<std::string> out;
   for (const std::vector<WalName>& names : *streams) {
-    auto it = snaps->find(names.front().stream);
-    if (it == snaps->end()) continue;
+    auto it = snaps.find(names.front().stream);
+    if (it == snaps.end()) continue;
     for (const WalName& name : names) {
       if (name.last_seq <= it->second.oldest_seq) out.push_back(name.name);
     }

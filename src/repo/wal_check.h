@@ -29,9 +29,11 @@ struct WalCheck {
 // listed.
 Result<WalCheck> CheckWal(Repository* repo, bool read_data, const WalRecordsCheck& check_records);
 
-// The names of the wal objects that the oldest snapshot of their data
-// directory covers wholly (last seq <= its ledger seq): nothing can need
-// them. Streams without any snapshot keep everything.
-Result<std::vector<std::string>> WalObjectsToPrune(Repository* repo);
+// The names of the wal objects that the oldest of `snapshots` (the ones
+// that remain, sorted oldest first as ListSnapshots returns them) of their
+// data directory covers wholly (last seq <= its ledger seq): nothing can
+// need them. Streams without any snapshot keep
+// everything. Errors: when wal/ cannot be listed or holds a foreign name.
+Result<std::vector<std::string>> WalObjectsToPrune(Repository* repo, const std::vector<SnapshotRef>& snapshots);
 
 }  // namespace pb::repo

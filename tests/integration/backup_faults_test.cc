@@ -28,21 +28,6 @@ class RepoFaults : public BackupTest {
     InitRepo();
   }
 
-  // The repository opened in this process, as another paymentsctl would.
-  std::unique_ptr<repo::Repository> OpenInProcess() {
-    auto backend = repo::LocalBackend::Open(Repo());
-    if (!backend.ok()) {
-      ADD_FAILURE() << backend.status().ToString();
-      return nullptr;
-    }
-    auto opened = repo::Repository::Open(std::move(backend).value(), kRepoPassword);
-    if (!opened.ok()) {
-      ADD_FAILURE() << opened.status().ToString();
-      return nullptr;
-    }
-    return std::move(opened).value();
-  }
-
   std::string data_;
 };
 

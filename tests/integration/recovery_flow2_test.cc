@@ -160,7 +160,7 @@ TEST_F(RecoveryFlow2, ForgetAppliesItsPolicyPerDataDirectoryAndNeverRemovesTheLo
   ASSERT_EQ(forget.exit_code, 0) << forget.Describe();
   JsonDoc doc(forget.out);
   EXPECT_EQ(doc.UInt("removed"), 0u) << forget.out;  // d2's only snapshot, d1's newest and d1's longest
-  EXPECT_NE(forget.out.find("\"id\":\"" + longest + "\",\"keep\":true,\"reasons\":\"highest ledger seq of its group\""),
+  EXPECT_NE(forget.out.find("\"id\":\"" + longest + "\",\"keep\":true,\"reasons\":[\"highest ledger seq of its group\"]"),
             std::string::npos)
       << forget.out;
   EXPECT_NE(Ctl({"snapshots"}).out.find("3 snapshot(s) of 2 data directories"), std::string::npos);

@@ -1,5 +1,6 @@
-// repo::SelectSnapshot and DecideRetentionPerGroup: which snapshot `latest`
-// and forget mean, in groups of host + data directory (pure, no I/O).
+// repo::SelectSnapshot: which snapshot `latest` and an id mean, in groups of
+// host + data directory (pure, no I/O); forget's plan per group is
+// forget_plan_test.cc's.
 #include "repo/snapshot_select.h"
 
 #include <gtest/gtest.h>
@@ -82,22 +83,6 @@ TEST(SnapshotSelect, AnIdOutsideTheFilterIsNamedAsSuch) {
   auto r = SelectSnapshot(TwoGroups(), "cccc", SnapshotFilter{"", "/d1", {}}, std::nullopt);
   ASSERT_EQ(r.status().kind(), Kind::kNotFound);
   EXPECT_NE(r.status().message().find("does not match --path /d1"), std::string::npos) << r.status().message();
-}
-
-TEST(SnapshotSelect, ForgetDecidesPerGroupAndKeepsEachGroupsLongestLedger) {
-  std::vector<SnapshotRef> all = {Snap("aaaa", 1000, "h", "/d1", 500), Snap("bbbb", 2000, "h", "/d1", 20),
-                                  Snap("cccc", 3000, "h", "/d2", 0), Snap("dddd", 500, "h", "/d2", 0)};
-  RetentionPolicy keep_last;
-  keep_last.keep_last = 1;
-  auto groups = DecideRetentionPerGroup(all, {}, keep_last);
-  ASSERT_TRUE(groups.ok()) << groups.status().ToString();
-  ASSERT_EQ(groups->size(), 2u);
-  EXPECT_EQ((*groups)[0].group.data_dir, "/d1");
-  for (const RetentionDecision& d : (*groups)[0].decisions) EXPECT_TRUE(d.keep) << d.id;
-  EXPECT_EQ((*groups)[0].decisions[1].reasons, std::vector<std::string>{"highest ledger seq of its group"});
-  // d2 holds no journal: the policy alone decides.
-  EXPECT_TRUE((*groups)[1].decisions[0].keep);
-  EXPECT_FALSE((*groups)[1].decisions[1].keep);
 }
 
 }  // namespace

@@ -6,11 +6,14 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "repo/local/local_backend.h"
+#include "repo/repository.h"
 #include "support/child_runner.h"
 #include "support/data_files.h"
 #include "support/json_doc.h"
@@ -88,6 +91,22 @@ class BackupTest : public ::testing::Test {
     }
     for (std::string& path : doc.Strings("path")) paths.insert(std::move(path));
     return paths;
+  }
+
+  // The repository opened in this process, as another paymentsctl would;
+  // nullptr (and a test failure) when it does not open.
+  std::unique_ptr<repo::Repository> OpenInProcess() {
+    auto backend = repo::LocalBackend::Open(Repo());
+    if (!backend.ok()) {
+      ADD_FAILURE() << backend.status().ToString();
+      return nullptr;
+    }
+    auto opened = repo::Repository::Open(std::move(backend).value(), kRepoPassword);
+    if (!opened.ok()) {
+      ADD_FAILURE() << opened.status().ToString();
+      return nullptr;
+    }
+    return std::move(opened).value();
   }
 
   // check --read-data --json; fails the test unless it reports no damage.

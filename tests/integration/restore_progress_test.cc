@@ -1,0 +1,92 @@
+// paymentsctl restore on a terminal (issue 17): the progress line covers the
+// shipped journal while it is applied, not only the snapshot's files, and it
+// is gone when the result is printed.
+#include <signal.h>
+
+#include <filesystem>
+#include <regex>
+#include <thread>
+
+#include "support/backup_fixture.h"
+#include "support/replication_fixture.h"
+#include "support/terminal_child.h"
+#include "support/terminal_screen.h"
+
+namespace pb::integration {
+namespace {
+
+using namespace std::chrono_literals;
+
+class RestoreProgressTest : public ReplicateTest {
+ protected:
+  // Waits (at most 10 s) for the replicator's first snapshot.
+  void WaitForFirstSnapshot() const {
+    const std::string snapshots = target_.repo + "/snapshots";
+    for (int i = 0; i < 200 && std::filesystem::is_empty(snapshots); ++i) std::this_thread::sleep_for(50ms);
+    ASSERT_FALSE(std::filesystem::is_empty(snapshots)) << "no first snapshot";
+  }
+  // Credits `id` and waits (at most 10 s) until the replicator has shipped
+  // it: each credit then ends up in a wal object of its own.
+  void CreditAndWaitShipped(uint16_t port, const std::string& data, const std::string& id) const {
+    HttpClient http(port);
+    ASSERT_TRUE(http.Connect().ok());
+    auto r = http.Post("/api/workloads", CreditBody(id, "orch-1", "0.000001"));
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->status, 201) << r->body;
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    std::string last;
+    while (std::chrono::steady_clock::now() < deadline) {
+      last = ReplicateStatus(data).out;
+      JsonDoc doc(last);
+      if (doc.UInt("journal_seq") != UINT64_MAX && doc.UInt("shipped_seq") == doc.UInt("journal_seq") &&
+          WorkloadIds(data).count(id)) {
+        return;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    FAIL() << id << " was not shipped: " << last;
+  }
+};
+
+TEST_F(RestoreProgressTest, ATerminalShowsTheShippedJournalBeingAppliedThenOnlyTheResult) {
+  const std::string data = dir_.Sub("data");
+  auto backend = StartBackend(data);
+  ASSERT_NE(backend, nullptr);
+  Register(backend->port(), "orch-1");
+  auto replicator = StartReplicator(data, {"--interval", "200ms"});
+  ASSERT_NE(replicator, nullptr);
+  WaitForState(data, "ok");
+  ASSERT_NO_FATAL_FAILURE(WaitForFirstSnapshot());
+  for (const char* id : {"a", "b", "c"}) ASSERT_NO_FATAL_FAILURE(CreditAndWaitShipped(backend->port(), data, id));
+  ::kill(replicator->pid(), SIGTERM);
+  EXPECT_EQ(replicator->Wait(30s).exit_code, 0);
+  EXPECT_EQ(backend->Terminate(), 0);
+
+  TerminalResult r = RunOnTerminal(CtlArgv({"restore", "latest", "--to", dir_.Sub("restored"), "--repo", target_.repo}),
+                                   Env(), 60s);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // The result names the wal objects applied: at least one per credit.
+  std::smatch applied;
+  ASSERT_TRUE(std::regex_search(r.output, applied, std::regex(R"(from (\d+) wal object\(s\))"))) << r.output;
+  const std::string objects = applied[1];
+  EXPECT_GE(std::stoul(objects), 3u) << r.output;
+  // Drawn while they were applied: from none to all of them.
+  EXPECT_NE(r.output.find("applying the shipped journal: 0 / " + objects + " wal object(s), at seq "),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("applying the shipped journal: " + objects + " / " + objects + " wal object(s), at seq "),
+            std::string::npos)
+      << r.output;
+  // Then cleared: the terminal shows the result alone.
+  std::vector<std::string> screen = testing::ScreenLines(r.output);
+  std::string shown;
+  for (const std::string& line : screen) shown += line + "\n";
+  EXPECT_EQ(screen.front().rfind("restored snapshot ", 0), 0u) << shown;
+  EXPECT_EQ(shown.find("wal object(s), at seq"), std::string::npos) << shown;
+  EXPECT_EQ(shown.find(" / "), std::string::npos) << shown;
+  EXPECT_NE(shown.find("\napplied shipped journal records "), std::string::npos) << shown;
+  EXPECT_EQ(WorkloadIds(dir_.Sub("restored")), (std::set<std::string>{"a", "b", "c"}));
+}
+
+}  // namespace
+}  // namespace pb::integration

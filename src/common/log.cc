@@ -3,6 +3,7 @@
 #include <spdlog/sinks/base_sink.h>
 
 #include <cstdio>
+#include <memory>
 #include <mutex>
 
 namespace pb {

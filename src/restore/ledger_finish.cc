@@ -8,6 +8,7 @@
 
 #include "common/file_util.h"
 #include "common/sha256.h"
+#include "ledger/data_dir_lock.h"
 #include "ledger/data_dir_probe.h"
 #include "ledger/datadir.h"
 #include "ledger/point_in_time.h"

@@ -33,12 +33,6 @@ uint64_t LastSeq(const std::string& data_dir) {
 
 class RestoreProgressTest : public ReplicateTest {
  protected:
-  // Waits (at most 10 s) for the replicator's first snapshot.
-  void WaitForFirstSnapshot() const {
-    const std::string snapshots = target_.repo + "/snapshots";
-    for (int i = 0; i < 200 && std::filesystem::is_empty(snapshots); ++i) std::this_thread::sleep_for(50ms);
-    ASSERT_FALSE(std::filesystem::is_empty(snapshots)) << "no first snapshot";
-  }
   // Credits `id` and waits (at most 10 s) until the replicator has shipped
   // it: each credit then ends up in a wal object of its own.
   void CreditAndWaitShipped(uint16_t port, const std::string& data, const std::string& id) const {
@@ -62,17 +56,14 @@ class RestoreProgressTest : public ReplicateTest {
 
 TEST_F(RestoreProgressTest, ATerminalShowsTheShippedJournalBeingAppliedThenTheLogAndTheResultEachOnItsOwnLines) {
   const std::string data = dir_.Sub("data");
-  auto backend = StartBackend(data);
-  ASSERT_NE(backend, nullptr);
-  Register(backend->port(), "orch-1");
-  auto replicator = StartReplicator(data, {"--interval", "200ms"});
-  ASSERT_NE(replicator, nullptr);
-  WaitForState(data, "ok");
-  ASSERT_NO_FATAL_FAILURE(WaitForFirstSnapshot());
-  for (const char* id : {"a", "b", "c"}) ASSERT_NO_FATAL_FAILURE(CreditAndWaitShipped(backend->port(), data, id));
-  ::kill(replicator->pid(), SIGTERM);
-  EXPECT_EQ(replicator->Wait(30s).exit_code, 0);
-  EXPECT_EQ(backend->Terminate(), 0);
+  Replicating running;
+  ASSERT_NO_FATAL_FAILURE(StartReplicating(data, &running));
+  for (const char* id : {"a", "b", "c"}) {
+    ASSERT_NO_FATAL_FAILURE(CreditAndWaitShipped(running.backend->port(), data, id));
+  }
+  ::kill(running.replicator->pid(), SIGTERM);
+  EXPECT_EQ(running.replicator->Wait(30s).exit_code, 0);
+  EXPECT_EQ(running.backend->Terminate(), 0);
 
   TerminalResult r = RunOnTerminal(CtlArgv({"restore", "latest", "--to", dir_.Sub("restored"), "--repo", target_.repo}),
                                    Env(), 60s);

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/password.h"
+#include "common/log.h"
 
 namespace pb::cli {
 
@@ -112,9 +113,11 @@ void ProgressLine::Update(uint64_t done, uint64_t total) {
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
   std::string eta = rate > 0 && total > done ? std::to_string(static_cast<uint64_t>((total - done) / rate)) + " s" : "-";
-  std::cerr << "\r\033[K" << HumanBytes(done) << " / " << HumanBytes(total) << "  "
-            << HumanBytes(static_cast<uint64_t>(rate)) << "/s  ETA " << eta << std::flush;
-  drawn_ = true;
+  Show(HumanBytes(done) + " / " + HumanBytes(total) + "  " + HumanBytes(static_cast<uint64_t>(rate)) + "/s  ETA " + eta);
+}
+
+void ProgressLine::Show(std::string_view text) {
+  if (tty_) DrawStatusLine(text);
 }
 
 std::function<void(uint64_t)> ProgressLine::ByteCounter() {
@@ -125,8 +128,7 @@ std::function<void(uint64_t)> ProgressLine::ByteCounter() {
 }
 
 void ProgressLine::Finish() {
-  if (drawn_) std::cerr << "\r\033[K" << std::flush;
-  drawn_ = false;
+  if (tty_) ClearStatusLine();
 }
 
 }  // namespace pb::cli

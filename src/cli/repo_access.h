@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "common/status.h"
 #include "repo/location.h"
@@ -65,11 +66,14 @@ int ReportError(const std::string& command, const Status& status);
 std::string HumanBytes(uint64_t bytes);
 
 // A single progress line on stderr, redrawn in place, only when stderr is a
-// terminal: "<done> / <total>  <rate>/s  ETA <s>".
+// terminal: "<done> / <total>  <rate>/s  ETA <s>". It is a status line
+// (common/log.h): a log line written meanwhile clears it first.
 class ProgressLine {
  public:
   ProgressLine();
   void Update(uint64_t done, uint64_t total);
+  // Draws `text` instead, for a stage counted in something else than bytes.
+  void Show(std::string_view text);
   // A callback for reports of `n` more bytes read when the total is not
   // known (check, repair): counts them and redraws. Valid while *this is.
   std::function<void(uint64_t)> ByteCounter();
@@ -78,7 +82,6 @@ class ProgressLine {
 
  private:
   bool tty_;
-  bool drawn_ = false;
   uint64_t counted_ = 0;  // ByteCounter's bytes
   std::chrono::steady_clock::time_point start_;
 };

@@ -139,7 +139,12 @@ void AddRestoreCommand(CLI::App* app, int* exit_code) {
     options.apply_wal = opts->wal != 0 ? opts->wal > 0 : opts->snapshot == "latest" || options.at_ms.has_value();
     ProgressLine progress;
     auto result = restore::RunRestore(opened->repo.get(), *snap, options, [&](const restore::RestoreProgress& p) {
-      progress.Update(p.bytes_done, p.bytes_total);
+      if (p.stage == restore::RestoreStage::kFiles) {
+        progress.Update(p.bytes_done, p.bytes_total);
+      } else {
+        progress.Show("applying the shipped journal: " + std::to_string(p.wal.objects_done) + " / " +
+                      std::to_string(p.wal.objects_total) + " wal object(s), at seq " + std::to_string(p.wal.seq));
+      }
     });
     progress.Finish();
     if (!result.ok()) {

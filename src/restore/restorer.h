@@ -4,6 +4,10 @@
 // (restore/ownership.h), the ledger cut back in time on request
 // (restore/at_time.h) and verified, then put in place, so the target is
 // either untouched or complete.
+// The stages: the trees are walked (restore/tree_walker.h) while workers
+// fetch the files' blobs (restore/blob_fetcher.h) and write them
+// (restore/file_writer.h); then the ledger is finished and the .env written
+// (restore/ledger_finish.h), and the staged directory put in place.
 #pragma once
 
 #include <cstdint>
@@ -34,9 +38,14 @@ struct RestoreOptions {
   int workers = 0;     // 0 = one per CPU, or the backend's PreferredReaders when more
 };
 
+// What a restore is doing: writing the snapshot's files, then (with
+// apply_wal) applying the shipped journal.
+enum class RestoreStage { kFiles, kShippedJournal };
 struct RestoreProgress {
-  uint64_t bytes_total = 0;
+  RestoreStage stage = RestoreStage::kFiles;
+  uint64_t bytes_total = 0;  // kFiles: of the snapshot's files
   uint64_t bytes_done = 0;
+  WalReplayProgress wal;     // kShippedJournal
 };
 using RestoreProgressFn = std::function<void(const RestoreProgress&)>;
 
@@ -68,7 +77,9 @@ struct RestoreResult {
 // that is missing or damaged is not an error: the restore stops before it
 // and result.wal says what was lost); IOError naming the path. On any error
 // the staging directory is removed and the target is untouched (unless
-// PlaceStaged says otherwise).
+// PlaceStaged says otherwise). `progress` (may be empty) is called from the
+// calling thread after each entry of the snapshot is created, then while the
+// shipped journal is applied.
 Result<RestoreResult> RunRestore(repo::Repository* repo, const repo::SnapshotRef& snapshot,
                                  const RestoreOptions& options, const RestoreProgressFn& progress);
 

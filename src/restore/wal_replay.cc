@@ -31,10 +31,58 @@ Status AppendAt(const std::string& path, uint64_t offset, std::string_view bytes
   return Status::Ok();
 }
 
+// Where the restored journal ends: its last record's chain point and ts.
+struct JournalEnd {
+  ledger::ChainPoint point;
+  int64_t last_ts_ms = 0;
+};
+
+Result<JournalEnd> ReadJournalEnd(const std::string& journal_dir) {
+  JournalEnd out;
+  auto end = ledger::ReadJournal(journal_dir, ledger::ChainPoint{}, ledger::OnTornTail::kReport,
+                                 [&](const ledger::Record& r, std::string_view) {
+                                   out.last_ts_ms = r.ts_ms;
+                                   return Status::Ok();
+                                 });
+  if (!end.ok()) return end.status();
+  if (end->torn) return Status::Corruption(journal_dir + " of the restored snapshot ends in a torn record");
+  out.point = end->end;
+  return out;
+}
+
+// Appends the records of the shipped object `obj` (wal/`name`) that follow
+// `point`, the journal's last record, to their segment in `journal_dir`,
+// after checking that they continue it.
+Status ApplyObject(const std::string& journal_dir, const std::string& name, const repo::WalObject& obj,
+                   const ledger::ChainPoint& point) {
+  // Skip the records the journal already holds, then check the link.
+  std::string_view rest = obj.records;
+  uint64_t offset = obj.offset;
+  ledger::ChainPoint at{obj.first_seq - 1, obj.prev_hash};
+  while (at.seq < point.seq) {
+    size_t nl = rest.find('\n');
+    ledger::Record record;
+    PB_RETURN_IF_ERROR(ledger::CheckChainedLine(rest.substr(0, nl), &at, &record));  // checked by decoding
+    offset += nl + 1;
+    rest.remove_prefix(nl + 1);
+  }
+  if (at.hash != point.hash) {
+    return Status::Corruption("wal/" + name + " does not continue the restored journal: its record " +
+                              std::to_string(point.seq) + " has another hash than the snapshot's (records of "
+                              "another journal were shipped under the same host and data directory)");
+  }
+  if (offset == 0 && obj.segment != ledger::SegmentFileName(point.seq + 1)) {
+    return Status::Corruption("wal/" + name + " starts segment " + obj.segment + " but its first record is " +
+                              std::to_string(point.seq + 1));
+  }
+  return AppendAt(journal_dir + "/" + obj.segment, offset, rest);
+}
+
 }  // namespace
 
 Result<WalReplayReport> ReplayWal(repo::Repository* repo, const std::string& host, const std::string& recorded_dir,
-                                  const std::string& data_dir, std::optional<int64_t> until_ms) {
+                                  const std::string& data_dir, std::optional<int64_t> until_ms,
+                                  const WalReplayProgressFn& progress) {
   const std::string journal_dir = ledger::JournalDir(data_dir);
   WalReplayReport report;
   ledger::ChainPoint point;
@@ -42,31 +90,27 @@ Result<WalReplayReport> ReplayWal(repo::Repository* repo, const std::string& hos
   // records (from seq 1) start it.
   const bool had_journal = FileExists(journal_dir);
   if (had_journal) {
-    int64_t last_ts_ms = 0;
-    auto end = ledger::ReadJournal(journal_dir, ledger::ChainPoint{}, ledger::OnTornTail::kReport,
-                                   [&](const ledger::Record& r, std::string_view) {
-                                     last_ts_ms = r.ts_ms;
-                                     return Status::Ok();
-                                   });
-    if (!end.ok()) return end.status();
-    if (end->torn) return Status::Corruption(journal_dir + " of the restored snapshot ends in a torn record");
-    point = end->end;
-    if (until_ms && point.seq > 0 && last_ts_ms > *until_ms) {
+    PB_ASSIGN_OR_RETURN(JournalEnd end, ReadJournalEnd(journal_dir));
+    point = end.point;
+    if (until_ms && point.seq > 0 && end.last_ts_ms > *until_ms) {
       report.passed_until = true;
       return report;
     }
   }
 
-  auto names = repo::ListWal(repo->backend(), repo::WalStream(host, recorded_dir));
-  if (!names.ok()) return names.status();
-  if (names->empty()) return report;
+  PB_ASSIGN_OR_RETURN(std::vector<repo::WalName> names,
+                      repo::ListWal(repo->backend(), repo::WalStream(host, recorded_dir)));
+  if (names.empty()) return report;
   if (!had_journal) PB_RETURN_IF_ERROR(MakeDirs(journal_dir));
   auto lose = [&](const std::string& why) {
     report.lost_from = point.seq + 1;
-    report.lost_to = names->back().last_seq;
+    report.lost_to = names.back().last_seq;
     report.lost_reason = why;
   };
-  for (const repo::WalName& name : *names) {
+  WalReplayProgress shown{0, 0, point.seq};
+  for (const repo::WalName& name : names) shown.objects_total += name.last_seq > point.seq;
+  if (progress && shown.objects_total > 0) progress(shown);
+  for (const repo::WalName& name : names) {
     if (name.last_seq <= point.seq) continue;
     if (name.first_seq > point.seq + 1) {
       lose("no wal object holds records " + std::to_string(point.seq + 1) + "-" + std::to_string(name.first_seq - 1) +
@@ -82,31 +126,12 @@ Result<WalReplayReport> ReplayWal(repo::Repository* repo, const std::string& hos
       report.passed_until = true;
       break;
     }
-    // Skip the records the journal already holds, then check the link.
-    std::string_view rest = obj->records;
-    uint64_t offset = obj->offset;
-    ledger::ChainPoint at{obj->first_seq - 1, obj->prev_hash};
-    while (at.seq < point.seq) {
-      size_t nl = rest.find('\n');
-      ledger::Record record;
-      PB_RETURN_IF_ERROR(ledger::CheckChainedLine(rest.substr(0, nl), &at, &record));  // checked by decoding
-      offset += nl + 1;
-      rest.remove_prefix(nl + 1);
-    }
-    if (at.hash != point.hash) {
-      return Status::Corruption("wal/" + name.name + " does not continue the restored journal: its record " +
-                                std::to_string(point.seq) + " has another hash than the snapshot's (records of "
-                                "another journal were shipped under the same host and data directory)");
-    }
-    if (offset == 0 && obj->segment != ledger::SegmentFileName(point.seq + 1)) {
-      return Status::Corruption("wal/" + name.name + " starts segment " + obj->segment + " but its first record is " +
-                                std::to_string(point.seq + 1));
-    }
-    PB_RETURN_IF_ERROR(AppendAt(journal_dir + "/" + obj->segment, offset, rest));
+    PB_RETURN_IF_ERROR(ApplyObject(journal_dir, name.name, *obj, point));
     if (report.first_seq == 0) report.first_seq = point.seq + 1;
     point = ledger::ChainPoint{obj->last_seq, obj->last_hash};
     report.last_seq = point.seq;
     ++report.objects;
+    if (progress) progress(WalReplayProgress{report.objects, shown.objects_total, point.seq});
     if (until_ms && obj->last_ts_ms > *until_ms) {
       report.passed_until = true;
       break;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -26,6 +27,16 @@ struct WalReplayReport {
   bool passed_until = false;
 };
 
+// How far ReplayWal is: wal objects applied of those that follow the
+// restored journal (with until_ms, the replay may stop before the last), and
+// the last record the journal now holds.
+struct WalReplayProgress {
+  uint64_t objects_done = 0;
+  uint64_t objects_total = 0;
+  uint64_t seq = 0;
+};
+using WalReplayProgressFn = std::function<void(const WalReplayProgress&)>;
+
 // Appends to the journal of `data_dir` (a restored snapshot, not in use) the
 // records shipped by the data directory `recorded_dir` of `host` after the
 // journal's last record, in seq order: each run is written to its segment
@@ -36,11 +47,13 @@ struct WalReplayReport {
 // it (passed_until), without applying an object that begins after it (the
 // --at cut does the rest). Stops at the first gap or missing or damaged
 // object and describes it in lost_*: never skips over a gap. The segments written are
-// fsynced.
+// fsynced. `progress` (may be empty) is called before the first object is
+// read, when there is one, and after each object applied.
 // Errors: Corruption when the restored journal itself is damaged, or when a
 // shipped run does not continue it (another journal was shipped under the
 // same host and directory); IOError naming the file.
 Result<WalReplayReport> ReplayWal(repo::Repository* repo, const std::string& host, const std::string& recorded_dir,
-                                  const std::string& data_dir, std::optional<int64_t> until_ms);
+                                  const std::string& data_dir, std::optional<int64_t> until_ms,
+                                  const WalReplayProgressFn& progress);
 
 }  // namespace pb::restore

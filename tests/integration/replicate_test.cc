@@ -45,29 +45,6 @@ class ReplicateCliTest : public ReplicateTest {
     EXPECT_EQ(r.exit_code, 0) << r.Describe();
     return r.out;
   }
-  // Waits (at most 10 s) for the replicator's first snapshot in the local
-  // repository; fails the test when none came.
-  void WaitForFirstSnapshot() const {
-    const std::string snapshots = target_.repo + "/snapshots";
-    for (int i = 0; i < 200 && std::filesystem::is_empty(snapshots); ++i) std::this_thread::sleep_for(50ms);
-    ASSERT_FALSE(std::filesystem::is_empty(snapshots)) << "no first snapshot";
-  }
-  // payments-backend on `data` with orch-1 registered, and `paymentsctl
-  // replicate --interval 200ms` beside it, once that has shipped and taken
-  // its first snapshot.
-  struct Replicating {
-    std::unique_ptr<BackendProcess> backend;
-    std::unique_ptr<Child> replicator;
-  };
-  void StartReplicating(const std::string& data, Replicating* out) {
-    out->backend = StartBackend(data);
-    ASSERT_NE(out->backend, nullptr);
-    Register(out->backend->port(), "orch-1");
-    out->replicator = StartReplicator(data, {"--interval", "200ms"});
-    ASSERT_NE(out->replicator, nullptr);
-    WaitForState(data, "ok");
-    ASSERT_NO_FATAL_FAILURE(WaitForFirstSnapshot());
-  }
   void ExpectAll(const std::vector<Ack>& acks, const std::string& restored) {
     std::set<std::string> ids = WorkloadIds(restored);
     size_t missing = 0;

@@ -23,6 +23,8 @@ namespace {
 
 std::string NameOf(const std::string& kv) { return kv.substr(0, kv.find('=')); }
 
+}  // namespace
+
 std::vector<std::string> ChildEnvironment(const ChildOptions& options) {
   std::vector<std::string> removed = options.unset_env;
   for (const std::string& kv : options.set_env) removed.push_back(NameOf(kv));
@@ -34,6 +36,8 @@ std::vector<std::string> ChildEnvironment(const ChildOptions& options) {
   env.insert(env.end(), options.set_env.begin(), options.set_env.end());
   return env;
 }
+
+namespace {
 
 std::vector<char*> CStrings(std::vector<std::string>& v) {
   std::vector<char*> out;

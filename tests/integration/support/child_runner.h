@@ -24,6 +24,10 @@ struct ChildOptions {
   std::vector<std::string> unset_env;
 };
 
+// The environment a child gets: this process's, with options applied
+// ("NAME=value" each).
+std::vector<std::string> ChildEnvironment(const ChildOptions& options);
+
 struct ChildResult {
   int exit_code = -1;      // exit status, 128+signal when killed
   bool timed_out = false;  // killed by the runner after the deadline

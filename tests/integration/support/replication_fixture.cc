@@ -143,4 +143,22 @@ void ReplicateTest::Register(uint16_t port, const std::string& orchestrator) con
   ASSERT_EQ(r->status / 100, 2) << r->body;
 }
 
+void ReplicateTest::WaitForFirstSnapshot() const {
+  const std::string snapshots = target_.repo + "/snapshots";
+  for (int i = 0; i < 200 && std::filesystem::is_empty(snapshots); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_FALSE(std::filesystem::is_empty(snapshots)) << "no first snapshot";
+}
+
+void ReplicateTest::StartReplicating(const std::string& data, Replicating* out) const {
+  out->backend = StartBackend(data);
+  ASSERT_NE(out->backend, nullptr);
+  Register(out->backend->port(), "orch-1");
+  out->replicator = StartReplicator(data, {"--interval", "200ms"});
+  ASSERT_NE(out->replicator, nullptr);
+  WaitForState(data, "ok");
+  ASSERT_NO_FATAL_FAILURE(WaitForFirstSnapshot());
+}
+
 }  // namespace pb::integration

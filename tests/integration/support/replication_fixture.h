@@ -84,6 +84,17 @@ class ReplicateTest : public ::testing::Test {
   std::unique_ptr<BackendProcess> StartBackend(const std::string& data_dir, std::vector<std::string> extra_args = {}) const;
   // Registers `orchestrator` through the API.
   void Register(uint16_t port, const std::string& orchestrator) const;
+  // Waits (at most 10 s) for the replicator's first snapshot in the
+  // repository, a local one; fails the test when none came.
+  void WaitForFirstSnapshot() const;
+  // payments-backend on `data` with orch-1 registered, and `paymentsctl
+  // replicate --interval 200ms` beside it, once that has shipped and taken
+  // its first snapshot (in a local repository).
+  struct Replicating {
+    std::unique_ptr<BackendProcess> backend;
+    std::unique_ptr<Child> replicator;
+  };
+  void StartReplicating(const std::string& data, Replicating* out) const;
 
   ChildOptions Env() const;
 

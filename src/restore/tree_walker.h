@@ -1,0 +1,64 @@
+// restore/: walking a snapshot's trees into the staging directory (see
+// restorer.h): each directory is created (its owner, mode and time given at
+// the end, deepest first), each symlink created with its owner and time, and
+// each file created with its blobs queued for fetching
+// (restore/blob_fetcher.h), which writes them (restore/file_writer.h).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "common/status.h"
+#include "repo/repository.h"
+#include "restore/blob_fetcher.h"
+#include "restore/file_writer.h"
+#include "restore/ownership.h"
+
+namespace pb::restore {
+
+// Not thread-safe: one thread walks. Every pointer outlives the walker.
+class TreeWalker {
+ public:
+  // `tick` (may be empty) is called after each entry is created.
+  TreeWalker(repo::Repository* repo, WriteContext* files, BlobFetcher* fetcher, OwnerPolicy* policy,
+             std::function<void()> tick)
+      : repo_(repo), files_(files), fetcher_(fetcher), policy_(policy), tick_(std::move(tick)) {}
+
+  // Creates the entries of the tree `id` at `rel` below the staging
+  // directory ("" for its root), recursively.
+  // Errors: the repository's for a tree that is missing or damaged; IOError
+  // naming the path (an entry that exists already included).
+  Status Walk(const Digest& id, const std::string& rel);
+  // Once every file is finished: fsyncs each directory created and gives it
+  // its owner, mode and mtime, deepest first, then fsyncs the staging
+  // directory. IOError naming the path.
+  Status ApplyDirMetadata();
+
+  uint64_t files() const { return files_created_; }
+  // Every path the walked trees list, relative to the staging directory.
+  const std::unordered_set<std::string>& listed() const { return listed_; }
+
+ private:
+  struct DirMeta {
+    std::string rel;
+    uint32_t mode;
+    int64_t mtime_ns;
+    std::optional<repo::Owner> owner;
+  };
+  Status StartFile(const repo::Node& node, const std::string& rel);
+
+  repo::Repository* repo_;
+  WriteContext* files_;
+  BlobFetcher* fetcher_;
+  OwnerPolicy* policy_;
+  std::function<void()> tick_;
+  std::vector<DirMeta> dirs_;
+  std::unordered_set<std::string> listed_;
+  uint64_t files_created_ = 0;
+};
+
+}  // namespace pb::restore

@@ -6,6 +6,8 @@
 // nothing and each bad id is named; --keep-within keeps what is newer than
 // the group's newest snapshot minus the duration; `prune --dry-run` prints
 // its plan.
+#include <simdjson.h>
+
 #include <filesystem>
 #include <map>
 #include <memory>

@@ -52,6 +52,7 @@ void AddReplicateCommand(CLI::App* app, int* exit_code) {
     std::string snapshot_every = "1h";
     bool status = false;
     bool json = false;
+    bool compact = true;
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = app->add_subcommand(
@@ -62,6 +63,9 @@ void AddReplicateCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--interval", opts->interval, "the most a complete record waits before it is in the repository")
       ->capture_default_str();
   cmd->add_option("--snapshot-every", opts->snapshot_every, "time between full snapshots")->capture_default_str();
+  cmd->add_flag("--compact,!--no-compact", opts->compact,
+                "merge what was shipped into levels in the background (the default; --no-compact leaves it to "
+                "`paymentsctl compact`)");
   cmd->add_flag("--status", opts->status, "print the running replicator's status; exit 1 when stalled or stopped");
   cmd->add_flag("--json", opts->json, "with --status: print it as JSON");
   cmd->callback([opts, exit_code] {
@@ -104,6 +108,7 @@ void AddReplicateCommand(CLI::App* app, int* exit_code) {
     options.data_dir = data_dir;
     options.interval = std::chrono::milliseconds(*interval);
     options.snapshot_every = std::chrono::milliseconds(*every);
+    options.compact = opts->compact;
     replicate::Replicator replicator(std::move(repo).value(), options);
     replicator.Start();
     int sig = 0;

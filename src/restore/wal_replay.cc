@@ -10,6 +10,7 @@
 #include "ledger/datadir.h"
 #include "ledger/journal.h"
 #include "repo/wal.h"
+#include "repo/wal_cover.h"
 #include "replicate/shipped_records.h"
 
 namespace pb::restore {
@@ -57,27 +58,34 @@ Result<WalReplayReport> ReplayWal(repo::Repository* repo, const std::string& hos
     }
   }
 
-  auto names = repo::ListWal(repo->backend(), repo::WalStream(host, recorded_dir));
-  if (!names.ok()) return names.status();
-  if (names->empty()) return report;
+  // The stream's cover: merged objects rather than those they hold.
+  repo::WalStreamReader wal(repo->backend(), repo->key(), repo::WalStream(host, recorded_dir),
+                            replicate::CheckShippedRecords);
+  PB_RETURN_IF_ERROR(wal.List());
+  report.listed = wal.listed();
+  if (wal.listed() == 0) return report;
   if (!had_journal) PB_RETURN_IF_ERROR(MakeDirs(journal_dir));
   auto lose = [&](const std::string& why) {
     report.lost_from = point.seq + 1;
-    report.lost_to = names->back().last_seq;
+    report.lost_to = wal.last_named_seq();
     report.lost_reason = why;
   };
-  for (const repo::WalName& name : *names) {
-    if (name.last_seq <= point.seq) continue;
-    if (name.first_seq > point.seq + 1) {
-      lose("no wal object holds records " + std::to_string(point.seq + 1) + "-" + std::to_string(name.first_seq - 1) +
-           " (the next object, wal/" + name.name + ", begins at seq " + std::to_string(name.first_seq) + ")");
+  using Kind = repo::WalStreamReader::Step::Kind;
+  for (;;) {
+    auto step = wal.Next(point.seq);
+    if (!step.ok()) return step.status();
+    report.read = wal.read();
+    if (step->kind == Kind::kEnd) break;
+    if (step->kind == Kind::kGap) {
+      lose("no wal object holds records " + std::to_string(point.seq + 1) + "-" + std::to_string(step->gap_to) +
+           " (the next object, wal/" + step->name + ", begins at seq " + std::to_string(step->gap_to + 1) + ")");
       break;
     }
-    auto obj = repo::ReadWalObject(repo->backend(), repo->key(), name, replicate::CheckShippedRecords);
-    if (!obj.ok()) {
-      lose("wal/" + name.name + " cannot be read: " + obj.status().ToString());
+    if (step->kind == Kind::kUnreadable) {
+      lose("wal/" + step->name + " cannot be read: " + step->error.ToString());
       break;
     }
+    repo::WalObject* obj = &step->object;
     if (until_ms && obj->first_ts_ms > *until_ms) {
       report.passed_until = true;
       break;
@@ -94,12 +102,12 @@ Result<WalReplayReport> ReplayWal(repo::Repository* repo, const std::string& hos
       rest.remove_prefix(nl + 1);
     }
     if (at.hash != point.hash) {
-      return Status::Corruption("wal/" + name.name + " does not continue the restored journal: its record " +
+      return Status::Corruption("wal/" + step->name + " does not continue the restored journal: its record " +
                                 std::to_string(point.seq) + " has another hash than the snapshot's (records of "
                                 "another journal were shipped under the same host and data directory)");
     }
     if (offset == 0 && obj->segment != ledger::SegmentFileName(point.seq + 1)) {
-      return Status::Corruption("wal/" + name.name + " starts segment " + obj->segment + " but its first record is " +
+      return Status::Corruption("wal/" + step->name + " starts segment " + obj->segment + " but its first record is " +
                                 std::to_string(point.seq + 1));
     }
     PB_RETURN_IF_ERROR(AppendAt(journal_dir + "/" + obj->segment, offset, rest));

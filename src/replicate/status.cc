@@ -84,7 +84,7 @@ Result<ReplicationStatus> DecodeStatus(std::string_view json, std::string_view w
   str("last_snapshot_error", &s.last_snapshot_error);
   i64("updated_ms", &s.updated_ms);
   // Written since compaction exists: optional in older files.
-  (void)o["last_compaction_ms"].get_int64().get(s.last_compaction_ms);
+  if (o["last_compaction_ms"].get_int64().get(s.last_compaction_ms) != simdjson::SUCCESS) s.last_compaction_ms = 0;
   std::string_view compaction_error;
   if (o["last_compaction_error"].get_string().get(compaction_error) == simdjson::SUCCESS) {
     s.last_compaction_error = std::string(compaction_error);

@@ -83,10 +83,10 @@ class Planner {
 };
 
 // Reads the level 0 objects among `entries` for their times, at most
-// kMaxLevel0ReadsPerPass (and the newest, always). Sets *known_end to the
-// first entry left unread (entries.size() when none).
-Status ReadTimes(Repository* repo, const WalRecordsCheck& check, std::vector<Entry>* entries, size_t* known_end,
-                 WalCompactionPlan* plan) {
+// kMaxLevel0ReadsPerPass (and the newest, always) and until `stop`. Sets
+// *known_end to the first entry left unread (entries.size() when none).
+Status ReadTimes(Repository* repo, const WalRecordsCheck& check, const std::function<bool()>& stop,
+                 std::vector<Entry>* entries, size_t* known_end, WalCompactionPlan* plan) {
   size_t reads = 0, kept = 0;
   auto learn = [&](Entry& e) -> Status {
     if (e.name->level != 0) {
@@ -109,7 +109,7 @@ Status ReadTimes(Repository* repo, const WalRecordsCheck& check, std::vector<Ent
   };
   *known_end = entries->size();
   for (size_t i = 0; i < entries->size(); ++i) {
-    if ((*entries)[i].name->level == 0 && reads == kMaxLevel0ReadsPerPass) {
+    if ((*entries)[i].name->level == 0 && (reads == kMaxLevel0ReadsPerPass || (stop && stop()))) {
       *known_end = i;
       plan->more = true;
       break;
@@ -128,7 +128,8 @@ int64_t WalWindowMs(int level) {
 }
 
 Result<WalCompactionPlan> PlanWalCompaction(Repository* repo, std::string_view stream,
-                                            const WalRecordsCheck& check_records) {
+                                            const WalRecordsCheck& check_records,
+                                            const std::function<bool()>& stop) {
   auto names = ListWal(repo->backend(), stream);
   if (!names.ok()) return names.status();
   WalCompactionPlan plan;
@@ -140,7 +141,7 @@ Result<WalCompactionPlan> PlanWalCompaction(Repository* repo, std::string_view s
   for (const WalName& n : cover.objects) entries.push_back(Entry{&n, std::nullopt, false});
   if (entries.empty()) return plan;
   size_t known_end = 0;
-  PB_RETURN_IF_ERROR(ReadTimes(repo, check_records, &entries, &known_end, &plan));
+  PB_RETURN_IF_ERROR(ReadTimes(repo, check_records, stop, &entries, &known_end, &plan));
   if (entries.back().ts) {  // else no window can be known to be closed
     Planner planner(&entries, known_end, *entries.back().ts);
     for (int level = kWalTopLevel; level >= 1; --level) planner.PlanLevel(level, &plan.merges);

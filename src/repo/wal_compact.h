@@ -62,10 +62,13 @@ struct WalCompactionPlan {
 // its cover, reads the cover's level 0 objects (at most
 // kMaxLevel0ReadsPerPass, plus the newest) for their times, and plans the
 // removals and the merges, top level first. `check_records` checks the
-// records of each object read (wal.h). Errors: the backend's (listing,
-// reading); damage is in `problems`.
+// records of each object read (wal.h). `stop` (may be empty) is asked
+// between reads: when it says true, the objects not read yet are left to a
+// later pass (`more`). Errors: the backend's (listing, reading); damage is
+// in `problems`.
 Result<WalCompactionPlan> PlanWalCompaction(Repository* repo, std::string_view stream,
-                                            const WalRecordsCheck& check_records);
+                                            const WalRecordsCheck& check_records,
+                                            const std::function<bool()>& stop = {});
 
 struct WalCompactionReport {
   uint64_t merged_objects = 0;   // level 1-4 objects written

@@ -157,7 +157,7 @@ Result<WalCompactionReport> CompactWalStream(Repository* repo, std::string_view 
                                              const std::function<bool()>& stop) {
   WalCompactionReport total;
   while (!(stop && stop())) {
-    auto plan = PlanWalCompaction(repo, stream, check_records);
+    auto plan = PlanWalCompaction(repo, stream, check_records, stop);
     if (!plan.ok()) return plan.status();
     const bool more = plan->more;
     auto pass = ExecuteWalCompaction(repo, std::move(plan.value()), check_records, stop);

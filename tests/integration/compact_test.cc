@@ -11,7 +11,6 @@
 
 #include <filesystem>
 #include <map>
-#include <regex>
 #include <thread>
 
 #include "common/time_util.h"
@@ -37,28 +36,10 @@ class CompactTest : public ReplicateTest {
     t0_ = NowMillis() / kDayMs * kDayMs - 2 * kDayMs;  // a UTC day boundary, in the past
   }
 
-  // bench-journal-gen of `credits` records from ts `ts_ms`; the last seq.
+  // bench-journal-gen of `credits` records from ts `ts_ms`, kStepMs apart; the last seq.
   uint64_t Generate(int credits, int64_t ts_ms, bool append) {
-    std::vector<std::string> argv = {BinPath("bench-journal-gen"), "--data-dir", data_, "--workloads",
-                                     std::to_string(credits), "--ts-ms", std::to_string(ts_ms), "--ts-step-ms",
-                                     std::to_string(kStepMs)};
-    if (append) argv.push_back("--append");
-    ChildResult r = RunChild(argv, {}, 60s);
-    std::smatch m;
-    if (r.exit_code != 0 || !std::regex_search(r.out, m, std::regex(R"(wrote records \d+\.\.(\d+))"))) {
-      ADD_FAILURE() << "bench-journal-gen: " << r.Describe();
-      return 0;
-    }
-    return std::stoull(m[1]);
-  }
-  void WaitShipped(uint64_t seq) {
-    std::string last;
-    for (int i = 0; i < 400; ++i) {
-      last = ReplicateStatus(data_).out;
-      if (JsonDoc(last).UInt("shipped_seq") == seq) return;
-      std::this_thread::sleep_for(50ms);
-    }
-    FAIL() << "seq " << seq << " was not shipped: " << last;
+    return GenerateJournal(data_, credits, append,
+                           {"--ts-ms", std::to_string(ts_ms), "--ts-step-ms", std::to_string(kStepMs)});
   }
   // A journal of 64 registrations and 5 credits at t0 in a snapshot, then
   // kBatches batches shipped one by one in the 30-s window from t0 + 60 s,
@@ -75,7 +56,7 @@ class CompactTest : public ReplicateTest {
       const int64_t ts = b < kBatches ? t0_ + 60'000 + b * 1'000 : t0_ + 100'000;
       const uint64_t last = Generate(kPerBatch, ts, true);
       batch_end_.push_back(last);
-      WaitShipped(last);
+      WaitShipped(data_, last);
     }
     return replicator;
   }

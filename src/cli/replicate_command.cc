@@ -33,9 +33,11 @@ int PrintStatus(const std::string& data_dir, bool json) {
               << "shipped seq:   " << s->shipped_seq << " of " << s->journal_seq << "\n"
               << "last success:  " << Ago(s->last_success_ms, now) << "\n"
               << "last snapshot: " << Ago(s->last_snapshot_ms, now)
-              << (s->last_snapshot_id.empty() ? "" : " " + s->last_snapshot_id.substr(0, 8)) << "\n";
+              << (s->last_snapshot_id.empty() ? "" : " " + s->last_snapshot_id.substr(0, 8)) << "\n"
+              << "last compaction: " << Ago(s->last_compaction_ms, now) << "\n";
     if (!s->last_error.empty()) std::cout << "last error:    " << s->last_error << "\n";
     if (!s->last_snapshot_error.empty()) std::cout << "snapshot error: " << s->last_snapshot_error << "\n";
+    if (!s->last_compaction_error.empty()) std::cout << "compaction error: " << s->last_compaction_error << "\n";
   }
   if (replicate::Healthy(*s)) return 0;
   std::cerr << "paymentsctl replicate --status: replication of " << data_dir << " is " << s->state

@@ -43,6 +43,8 @@ int main(int argc, char** argv) {
   std::string data_dir;
   uint64_t orchestrators = 64, workloads = 10000;
   bool append = false;
+  int64_t ts = NowMillis();
+  int64_t ts_step = 0;
   app.add_option("--data-dir", data_dir, "data directory to create (must not hold a journal unless --append)")
       ->required();
   app.add_option("--orchestrators", orchestrators, "orchestrators bench-0..bench-N-1 (ignored with --append)")
@@ -51,6 +53,9 @@ int main(int argc, char** argv) {
   app.add_flag("--append", append,
                "continue the existing journal: N more credits spread over its orchestrators, "
                "with their mirror lines (the service must not be running)");
+  app.add_option("--ts-ms", ts, "ts of the first record written, ms since 1970 (default: now)");
+  app.add_option("--ts-step-ms", ts_step, "added to the ts after each record (default 0: one ts for all)")
+      ->check(CLI::NonNegativeNumber);
   CLI11_PARSE(app, argc, argv);
 
   Status made = MakeDirs(data_dir);
@@ -119,10 +124,10 @@ int main(int argc, char** argv) {
   // The readable mirrors a running service would have written alongside.
   std::string events, registry;
   if (st.ok()) st = MakeDirs(DataPath(data_dir, kAuditDir));
-  int64_t ts = NowMillis();
   auto add = [&](Record r) {
     r.seq = point.seq + 1;
     r.ts_ms = ts;
+    ts += ts_step;
     std::string body = EncodeBody(r);
     point.hash = ChainHash(point.hash, body);
     point.seq = r.seq;

@@ -27,6 +27,7 @@ int Run(int argc, char** argv) {
   pb::cli::AddCheckCommand(&app, &exit_code);
   pb::cli::AddForgetCommand(&app, &exit_code);
   pb::cli::AddPruneCommand(&app, &exit_code);
+  pb::cli::AddCompactCommand(&app, &exit_code);
   pb::cli::AddRepairCommand(&app, &exit_code);
   pb::cli::AddUnlockCommand(&app, &exit_code);
   pb::cli::AddKeyCommand(&app, &exit_code);

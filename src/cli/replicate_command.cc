@@ -33,9 +33,11 @@ int PrintStatus(const std::string& data_dir, bool json) {
               << "shipped seq:   " << s->shipped_seq << " of " << s->journal_seq << "\n"
               << "last success:  " << Ago(s->last_success_ms, now) << "\n"
               << "last snapshot: " << Ago(s->last_snapshot_ms, now)
-              << (s->last_snapshot_id.empty() ? "" : " " + s->last_snapshot_id.substr(0, 8)) << "\n";
+              << (s->last_snapshot_id.empty() ? "" : " " + s->last_snapshot_id.substr(0, 8)) << "\n"
+              << "last compaction: " << Ago(s->last_compaction_ms, now) << "\n";
     if (!s->last_error.empty()) std::cout << "last error:    " << s->last_error << "\n";
     if (!s->last_snapshot_error.empty()) std::cout << "snapshot error: " << s->last_snapshot_error << "\n";
+    if (!s->last_compaction_error.empty()) std::cout << "compaction error: " << s->last_compaction_error << "\n";
   }
   if (replicate::Healthy(*s)) return 0;
   std::cerr << "paymentsctl replicate --status: replication of " << data_dir << " is " << s->state
@@ -52,6 +54,7 @@ void AddReplicateCommand(CLI::App* app, int* exit_code) {
     std::string snapshot_every = "1h";
     bool status = false;
     bool json = false;
+    bool compact = true;
   };
   auto opts = std::make_shared<Options>();
   CLI::App* cmd = app->add_subcommand(
@@ -62,6 +65,9 @@ void AddReplicateCommand(CLI::App* app, int* exit_code) {
   cmd->add_option("--interval", opts->interval, "the most a complete record waits before it is in the repository")
       ->capture_default_str();
   cmd->add_option("--snapshot-every", opts->snapshot_every, "time between full snapshots")->capture_default_str();
+  cmd->add_flag("--compact,!--no-compact", opts->compact,
+                "merge what was shipped into levels in the background (the default; --no-compact leaves it to "
+                "`paymentsctl compact`)");
   cmd->add_flag("--status", opts->status, "print the running replicator's status; exit 1 when stalled or stopped");
   cmd->add_flag("--json", opts->json, "with --status: print it as JSON");
   cmd->callback([opts, exit_code] {
@@ -104,6 +110,7 @@ void AddReplicateCommand(CLI::App* app, int* exit_code) {
     options.data_dir = data_dir;
     options.interval = std::chrono::milliseconds(*interval);
     options.snapshot_every = std::chrono::milliseconds(*every);
+    options.compact = opts->compact;
     replicate::Replicator replicator(std::move(repo).value(), options);
     replicator.Start();
     int sig = 0;

@@ -15,6 +15,7 @@ void AddRestoreCommand(CLI::App* app, int* exit_code);
 void AddCheckCommand(CLI::App* app, int* exit_code);
 void AddForgetCommand(CLI::App* app, int* exit_code);
 void AddPruneCommand(CLI::App* app, int* exit_code);
+void AddCompactCommand(CLI::App* app, int* exit_code);
 void AddReplicateCommand(CLI::App* app, int* exit_code);
 void AddRepairCommand(CLI::App* app, int* exit_code);
 void AddUnlockCommand(CLI::App* app, int* exit_code);

@@ -167,6 +167,8 @@ void AddRestoreCommand(CLI::App* app, int* exit_code) {
           .Str("env_written", result->env_written)
           .Bool("env_skipped", result->env_skipped)
           .UInt("wal_objects", result->wal.objects)
+          .UInt("wal_objects_listed", result->wal.listed)
+          .UInt("wal_objects_read", result->wal.read)
           .UInt("wal_first_seq", result->wal.first_seq)
           .UInt("wal_last_seq", result->wal.last_seq)
           .UInt("wal_lost_from", result->wal.lost_from)
@@ -198,7 +200,8 @@ void AddRestoreCommand(CLI::App* app, int* exit_code) {
     if (result->env_skipped) std::cout << "the snapshot holds a .env: restore it with --env-to FILE\n";
     if (result->wal.objects > 0) {
       std::cout << "applied shipped journal records " << result->wal.first_seq << "-" << result->wal.last_seq
-                << " from " << result->wal.objects << " wal object(s)\n";
+                << " from " << result->wal.objects << " wal object(s) (of " << result->wal.listed
+                << " listed)\n";
     }
     *exit_code = ReportWalLoss(result->wal);
   });

@@ -11,6 +11,8 @@
 #include "repo/lock.h"
 #include "repo/snapshot_select.h"
 #include "repo/wal.h"
+#include "repo/wal_compact.h"
+#include "repo/wal_cover.h"
 #include "replicate/shipped_records.h"
 
 namespace pb::replicate {
@@ -42,6 +44,7 @@ void Replicator::Start() {
   }
   ship_thread_ = std::thread([this] { ShipLoop(); });
   snapshot_thread_ = std::thread([this] { SnapshotLoop(); });
+  if (options_.compact) compact_thread_ = std::thread([this] { CompactLoop(); });
 }
 
 Status Replicator::Stop() {
@@ -53,6 +56,7 @@ Status Replicator::Stop() {
   cv_.notify_all();
   if (ship_thread_.joinable()) ship_thread_.join();
   if (snapshot_thread_.joinable()) snapshot_thread_.join();
+  if (compact_thread_.joinable()) compact_thread_.join();
   std::lock_guard<std::mutex> lock(mu_);
   if (status_.last_error.empty()) return Status::Ok();
   return Status::Unavailable("the last shipping attempt failed: " + status_.last_error);
@@ -87,7 +91,8 @@ Status Replicator::Resume() {
   if (!names.ok()) return names.status();
   uint64_t wal_seq = 0;
   if (!names->empty()) {
-    auto last = repo::ReadWalObject(repo_->backend(), repo_->key(), names->back(), CheckShippedRecords);
+    const repo::WalName newest = repo::CoverOf(*names).objects.back();  // the highest last seq
+    auto last = repo::ReadWalObject(repo_->backend(), repo_->key(), newest, CheckShippedRecords);
     if (!last.ok()) return last.status();
     PB_RETURN_IF_ERROR(tail_.SeekAfterShipped(*last));
     wal_seq = last->last_seq;
@@ -140,6 +145,12 @@ Status Replicator::ShipDue(bool final, bool* contacted) {
     std::lock_guard<std::mutex> lock(mu_);
     status_.shipped_seq = batch->last_seq;
     status_.last_success_ms = status_.last_contact_ms = NowMillis();
+    const int64_t window = batch->last_ts_ms / repo::WalWindowMs(1);
+    if (window != shipped_window_) {  // a level-1 window closed: the compaction may merge it
+      shipped_window_ = window;
+      compact_due_ = true;
+      cv_.notify_all();
+    }
   }
 }
 
@@ -217,6 +228,42 @@ void Replicator::ShipLoop() {
     status_.state = "stopped";
   }
   Publish(true);
+}
+
+Status Replicator::CompactOnce() {
+  auto lock = repo::RepoLock::Acquire(repo_.get(), repo::LockMode::kAppend, "replicate compaction");
+  if (!lock.ok()) return lock.status();
+  auto report = repo::CompactWalStream(repo_.get(), stream_, CheckShippedRecords, [this] {
+    std::lock_guard<std::mutex> guard(mu_);
+    return stopping_;
+  });
+  if (!report.ok()) return report.status();
+  if (report->merged_objects + report->removed_objects > 0) {
+    spdlog::info("replicate {}: compaction wrote {} merged object(s) ({} records) and removed {}", options_.data_dir,
+                 report->merged_objects, report->records, report->removed_objects);
+  }
+  if (report->problems.empty()) return Status::Ok();
+  return Status::Corruption(report->problems.front() +
+                            (report->problems.size() > 1
+                                 ? " (and " + std::to_string(report->problems.size() - 1) + " more)"
+                                 : std::string()) +
+                            "; run `paymentsctl check`");
+}
+
+void Replicator::CompactLoop() {
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || compact_due_; });
+      if (stopping_) return;
+      compact_due_ = false;
+    }
+    Status st = CompactOnce();
+    if (!st.ok()) spdlog::warn("replicate {}: compaction: {}", options_.data_dir, st.ToString());
+    std::lock_guard<std::mutex> lock(mu_);
+    if (st.ok()) status_.last_compaction_ms = NowMillis();
+    status_.last_compaction_error = st.ok() ? "" : st.ToString();
+  }
 }
 
 Status Replicator::TakeSnapshot() {

@@ -1,9 +1,10 @@
 // replicate/: continuous journal shipping — a Replicator follows a data
 // directory's journal and ships every new complete record into the wal/
 // folder of a repository, takes full snapshots on a schedule, and publishes
-// its status (README "Continuous replication", docs/repository-format.md
-// "Shipped journal"). Used by `paymentsctl replicate` and, in a thread, by
-// `payments-backend --replicate-to`.
+// its status, and compacts what it shipped in the background (README
+// "Continuous replication", docs/repository-format.md "Shipped journal",
+// "Levels and compaction"). Used by `paymentsctl replicate` and, in a
+// thread, by `payments-backend --replicate-to`.
 #pragma once
 
 #include <chrono>
@@ -28,6 +29,10 @@ struct ReplicatorOptions {
   // after it was written, upload included (see ShipDelay).
   std::chrono::milliseconds interval{1000};
   std::chrono::milliseconds snapshot_every{std::chrono::hours(1)};
+  // Compact this data directory's wal objects in a background thread: a
+  // pass at start and whenever a shipped record enters a new level-1 window
+  // (repo/wal_compact.h), under a shared lock taken for the pass.
+  bool compact = true;
 };
 
 // Ship rule: the journal is polled every PollPeriod(interval); the complete
@@ -44,15 +49,16 @@ inline constexpr size_t kMaxWalObjectBytes = size_t{8} << 20;
 
 class Replicator {
  public:
-  // REQUIRES: `repo` is open (unlocked). The replicator takes no lock for
-  // wal objects (they are written once under names no one else writes) and
-  // an exclusive lock only while it takes a snapshot.
+  // REQUIRES: `repo` is open (unlocked). The replicator takes no lock to
+  // ship wal objects (they are written once under names no one else
+  // writes), and a shared (append) lock while it takes a snapshot or runs a
+  // compaction pass.
   Replicator(std::unique_ptr<repo::Repository> repo, ReplicatorOptions options);
   ~Replicator();  // Stop()
   Replicator(const Replicator&) = delete;
   Replicator& operator=(const Replicator&) = delete;
 
-  // Starts the shipping and the snapshot threads. Failures after this
+  // Starts the shipping, snapshot and compaction threads. Failures after this
   // (repository unreachable, a journal that does not match what was
   // shipped) are retried every poll and reported in status(), never thrown.
   void Start();
@@ -67,6 +73,9 @@ class Replicator {
  private:
   void ShipLoop();
   void SnapshotLoop();
+  void CompactLoop();
+  // One compaction of this data directory's stream (passes while more).
+  Status CompactOnce();
   // One poll: resume if needed, then ship what is due (everything when `final`).
   void Poll(bool final);
   Status Resume();
@@ -92,8 +101,11 @@ class Replicator {
   ReplicationStatus status_;
   int64_t last_published_ms_ = 0;
   std::string last_published_state_;
+  bool compact_due_ = true;      // a pass at start
+  int64_t shipped_window_ = -1;  // level-1 window of the last record shipped
   std::thread ship_thread_;
   std::thread snapshot_thread_;
+  std::thread compact_thread_;
 };
 
 }  // namespace pb::replicate

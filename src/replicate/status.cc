@@ -40,6 +40,8 @@ std::string EncodeStatus(const ReplicationStatus& s) {
       .Str("last_snapshot_id", s.last_snapshot_id)
       .Int("last_snapshot_ms", s.last_snapshot_ms)
       .Str("last_snapshot_error", s.last_snapshot_error)
+      .Int("last_compaction_ms", s.last_compaction_ms)
+      .Str("last_compaction_error", s.last_compaction_error)
       .Int("updated_ms", s.updated_ms)
       .Close();
   return out;
@@ -81,6 +83,12 @@ Result<ReplicationStatus> DecodeStatus(std::string_view json, std::string_view w
   i64("last_snapshot_ms", &s.last_snapshot_ms);
   str("last_snapshot_error", &s.last_snapshot_error);
   i64("updated_ms", &s.updated_ms);
+  // Written since compaction exists: optional in older files.
+  if (o["last_compaction_ms"].get_int64().get(s.last_compaction_ms) != simdjson::SUCCESS) s.last_compaction_ms = 0;
+  std::string_view compaction_error;
+  if (o["last_compaction_error"].get_string().get(compaction_error) == simdjson::SUCCESS) {
+    s.last_compaction_error = std::string(compaction_error);
+  }
   if (!ok) return Status::Corruption(std::string(what) + " lacks a field or has one of the wrong type");
   return s;
 }

@@ -31,6 +31,8 @@ struct ReplicationStatus {
   std::string last_snapshot_id;
   int64_t last_snapshot_ms = 0;
   std::string last_snapshot_error;
+  int64_t last_compaction_ms = 0;     // end of the last compaction pass that succeeded
+  std::string last_compaction_error;  // why the last pass failed or left work undone, "" when it did not
   int64_t updated_ms = 0;     // when this was published
 };
 

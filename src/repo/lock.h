@@ -33,8 +33,10 @@ enum class LockMode {
   // prune can make it fail but never lie.
   kRead,
   // Commands that only add write-once files (backup, replicate's
-  // snapshots): shared. A lock file that cannot be read stops them (it may
-  // be a prune's): `paymentsctl unlock` removes it.
+  // snapshots), and compaction, which removes only the wal objects a
+  // durable merged object holds (readers skip those, wal_cover.h): shared.
+  // A lock file that cannot be read stops them (it may be a prune's):
+  // `paymentsctl unlock` removes it.
   kAppend,
   // Commands that delete or replace files (forget --prune, repair, key
   // changes): no other lock at the same time.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <tuple>
 
 #include "common/json_text.h"
 #include "repo/compress.h"
@@ -32,6 +33,19 @@ bool ParseSeq20(std::string_view digits, uint64_t* out) {
   return true;
 }
 
+// A merged name's last ts: 1 to 15 decimal digits without a leading zero
+// (up to year 9999 in ms).
+bool ParseTs(std::string_view digits, int64_t* out) {
+  if (digits.empty() || digits.size() > 15 || (digits.size() > 1 && digits[0] == '0')) return false;
+  int64_t v = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  *out = v;
+  return true;
+}
+
 bool IsSegmentName(std::string_view s) {
   uint64_t seq = 0;
   return s.size() == kSeqDigits + 8 && s.substr(kSeqDigits) == ".journal" && ParseSeq20(s.substr(0, kSeqDigits), &seq);
@@ -50,12 +64,25 @@ std::string WalObjectName(std::string_view stream, uint64_t first_seq, uint64_t 
   return std::string(stream) + "_" + Seq20(first_seq) + "-" + Seq20(last_seq);
 }
 
+std::string MergedWalObjectName(std::string_view stream, uint64_t first_seq, uint64_t last_seq, int level,
+                                int64_t last_ts_ms) {
+  return WalObjectName(stream, first_seq, last_seq) + "_L" + std::to_string(level) + "_" + std::to_string(last_ts_ms);
+}
+
+std::string WalObjectNameOf(const WalObject& obj) {
+  const std::string stream = WalStream(obj.host, obj.data_dir);
+  if (obj.level == 0) return WalObjectName(stream, obj.first_seq, obj.last_seq);
+  return MergedWalObjectName(stream, obj.first_seq, obj.last_seq, obj.level, obj.last_ts_ms);
+}
+
 Result<WalName> ParseWalName(std::string_view name) {
   auto bad = [&] {
-    return Status::InvalidArgument("\"" + std::string(name) + "\" is not a wal object name (<16 hex>_<20 digits>-<20 digits>)");
+    return Status::InvalidArgument("\"" + std::string(name) +
+                                   "\" is not a wal object name (<16 hex>_<20 digits>-<20 digits>, "
+                                   "merged: followed by _L<level 1-" + std::to_string(kWalTopLevel) + ">_<last ts>)");
   };
-  if (name.size() != kStreamDigits + 2 + 2 * kSeqDigits || name[kStreamDigits] != '_' ||
-      name[kStreamDigits + 1 + kSeqDigits] != '-') {
+  constexpr size_t kLevel0Size = kStreamDigits + 2 + 2 * kSeqDigits;
+  if (name.size() < kLevel0Size || name[kStreamDigits] != '_' || name[kStreamDigits + 1 + kSeqDigits] != '-') {
     return bad();
   }
   WalName out;
@@ -66,17 +93,27 @@ Result<WalName> ParseWalName(std::string_view name) {
     return bad();
   }
   if (!ParseSeq20(name.substr(kStreamDigits + 1, kSeqDigits), &out.first_seq) ||
-      !ParseSeq20(name.substr(kStreamDigits + 2 + kSeqDigits), &out.last_seq) || out.first_seq == 0 ||
+      !ParseSeq20(name.substr(kStreamDigits + 2 + kSeqDigits, kSeqDigits), &out.last_seq) || out.first_seq == 0 ||
       out.last_seq < out.first_seq) {
     return bad();
   }
+  if (name.size() == kLevel0Size) return out;
+  const std::string_view merged = name.substr(kLevel0Size);  // "_L<level>_<last ts>"
+  if (merged.size() < 5 || merged.substr(0, 2) != "_L" || merged[2] < '1' || merged[2] > '0' + kWalTopLevel ||
+      merged[3] != '_' || !ParseTs(merged.substr(4), &out.last_ts_ms)) {
+    return bad();
+  }
+  out.level = merged[2] - '0';
   return out;
 }
 
-std::string EncodeWalObject(const MasterKey& key, const WalObject& obj) {
+namespace {
+
+// The header line, "\n" included, of `obj` holding `bytes` of records.
+std::string HeaderLine(const WalObject& obj, size_t bytes) {
   std::string plain;
-  JsonObject(&plain)
-      .UInt("version", 1)
+  JsonObject header(&plain);
+  header.UInt("version", 1)
       .Str("host", obj.host)
       .Str("data_dir", obj.data_dir)
       .Str("segment", obj.segment)
@@ -86,10 +123,25 @@ std::string EncodeWalObject(const MasterKey& key, const WalObject& obj) {
       .Str("prev_hash", ToHex(obj.prev_hash))
       .Int("first_ts_ms", obj.first_ts_ms)
       .Int("last_ts_ms", obj.last_ts_ms)
-      .UInt("bytes", obj.records.size())
-      .Close();
+      .UInt("bytes", bytes);
+  if (obj.level != 0) header.UInt("level", static_cast<uint64_t>(obj.level));
+  header.Close();
   plain += '\n';
+  return plain;
+}
+
+}  // namespace
+
+std::string EncodeWalObject(const MasterKey& key, const WalObject& obj) {
+  std::string plain = HeaderLine(obj, obj.records.size());
   plain += obj.records;
+  return SealFile(key, plain);
+}
+
+std::string EncodeWalObject(const MasterKey& key, WalObject&& obj) {
+  const std::string header = HeaderLine(obj, obj.records.size());
+  std::string plain = std::move(obj.records);
+  plain.insert(0, header);
   return SealFile(key, plain);
 }
 
@@ -104,7 +156,7 @@ Result<WalObject> DecodeWalObject(const MasterKey& key, std::string_view stored,
   if (!obj_json.ok()) return obj_json.status();
   JsonFields f(*obj_json, std::string(what));
   WalObject obj;
-  uint64_t version = 0, bytes = 0;
+  uint64_t version = 0, bytes = 0, level = 0;
   PB_RETURN_IF_ERROR(f.UInt("version", &version));
   if (version != 1) return f.Bad("version " + std::to_string(version) + " is not supported by this paymentsctl");
   PB_RETURN_IF_ERROR(f.Str("host", &obj.host));
@@ -117,6 +169,9 @@ Result<WalObject> DecodeWalObject(const MasterKey& key, std::string_view stored,
   PB_RETURN_IF_ERROR(f.Int("first_ts_ms", &obj.first_ts_ms));
   PB_RETURN_IF_ERROR(f.Int("last_ts_ms", &obj.last_ts_ms));
   PB_RETURN_IF_ERROR(f.UInt("bytes", &bytes));
+  PB_RETURN_IF_ERROR(f.OptUInt("level", &level));
+  if (level > kWalTopLevel) return f.Bad("level " + std::to_string(level) + " is not 0-" + std::to_string(kWalTopLevel));
+  obj.level = static_cast<int>(level);
   if (!IsSegmentName(obj.segment)) return f.Bad("segment \"" + obj.segment + "\" is not <20 digits>.journal");
   if (obj.first_seq == 0 || obj.last_seq < obj.first_seq) return f.Bad("first_seq/last_seq are not a range");
   if (bytes != plain->size() - nl - 1) {
@@ -125,11 +180,13 @@ Result<WalObject> DecodeWalObject(const MasterKey& key, std::string_view stored,
   if (!name.empty()) {
     auto parsed = ParseWalName(name);
     if (!parsed.ok() || parsed->first_seq != obj.first_seq || parsed->last_seq != obj.last_seq ||
-        parsed->stream != WalStream(obj.host, obj.data_dir)) {
-      return f.Bad("its name does not match its header (stream, first_seq, last_seq)");
+        parsed->stream != WalStream(obj.host, obj.data_dir) || parsed->level != obj.level ||
+        (obj.level != 0 && parsed->last_ts_ms != obj.last_ts_ms)) {
+      return f.Bad("its name does not match its header (stream, first_seq, last_seq, level, last_ts_ms)");
     }
   }
-  obj.records = plain->substr(nl + 1);
+  plain->erase(0, nl + 1);  // the records, without a copy of many MiB
+  obj.records = std::move(plain.value());
   Status records = check_records(&obj);
   if (!records.ok()) return f.Bad(records.message());
   return obj;
@@ -146,6 +203,11 @@ Result<std::vector<std::vector<WalName>>> ListWalStreams(Backend& backend) {
     }
     if (streams.empty() || streams.back().back().stream != parsed->stream) streams.emplace_back();
     streams.back().push_back(std::move(parsed.value()));
+  }
+  for (std::vector<WalName>& s : streams) {
+    std::sort(s.begin(), s.end(), [](const WalName& a, const WalName& b) {
+      return std::tie(a.first_seq, a.last_seq, a.level) < std::tie(b.first_seq, b.last_seq, b.level);
+    });
   }
   return streams;
 }

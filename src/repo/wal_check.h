@@ -19,14 +19,17 @@ struct WalCheck {
   std::vector<std::string> notes;
 };
 
-// Checks the wal objects of every stream: the seq ranges their names give
-// follow each other; a gap is a problem when it lies after the newest
+// Checks the wal objects of every stream through its cover (wal_cover.h):
+// a gap between cover objects is a problem when it lies after the newest
 // snapshot of the stream's data directory (restore latest would stop
-// there), a note before it. The objects after that snapshot (all of them
-// with `read_data`) are read and checked (DecodeWalObject) and each must
-// continue the chain of the one before. `check_records` checks each read
-// object's records (wal.h). Errors: only when wal/ or snapshots/ cannot be
-// listed.
+// there), a note before it; an overlapping object is a problem, a redundant
+// one (held by a merged object) a note. The cover objects after that
+// snapshot (all of them with `read_data`, and then the redundant and
+// overlapping ones too) are read and checked (DecodeWalObject), each cover
+// object continuing the chain of the one before. A stream whose object
+// vanishes while it is read (a compaction replaced it) is listed and checked
+// again. `check_records` checks each read object's records (wal.h).
+// Errors: only when wal/ or snapshots/ cannot be listed.
 Result<WalCheck> CheckWal(Repository* repo, bool read_data, const WalRecordsCheck& check_records);
 
 // The names of the wal objects that the oldest of `snapshots` (the ones

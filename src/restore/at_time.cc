@@ -6,6 +6,7 @@
 
 #include "common/time_util.h"
 #include "repo/wal.h"
+#include "repo/wal_cover.h"
 #include "replicate/shipped_records.h"
 #include "restore/snapshot_journal.h"
 
@@ -32,13 +33,14 @@ int64_t ReachableEnd(repo::Repository* repo, const repo::SnapshotRef& newest, co
   if (!names.ok()) return end;
   uint64_t next = edges.last.seq + 1;
   const repo::WalName* last = nullptr;
-  for (const repo::WalName& name : *names) {
-    if (name.last_seq < next) continue;
+  const repo::WalCover cover = repo::CoverOf(*names, next);
+  for (const repo::WalName& name : cover.objects) {
     if (name.first_seq > next) break;
     last = &name;
     next = name.last_seq + 1;
   }
   if (!last) return end;
+  if (last->level != 0) return std::max(end, last->last_ts_ms);  // a merged name carries it
   auto obj = repo::ReadWalObject(repo->backend(), repo->key(), *last, replicate::CheckShippedRecords);
   return obj.ok() ? std::max(end, obj->last_ts_ms) : end;
 }

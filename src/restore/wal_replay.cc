@@ -10,6 +10,7 @@
 #include "ledger/datadir.h"
 #include "ledger/journal.h"
 #include "repo/wal.h"
+#include "repo/wal_cover.h"
 #include "replicate/shipped_records.h"
 
 namespace pb::restore {
@@ -98,41 +99,46 @@ Result<WalReplayReport> ReplayWal(repo::Repository* repo, const std::string& hos
     }
   }
 
-  PB_ASSIGN_OR_RETURN(std::vector<repo::WalName> names,
-                      repo::ListWal(repo->backend(), repo::WalStream(host, recorded_dir)));
-  if (names.empty()) return report;
+  // The stream's cover: merged objects rather than those they hold.
+  repo::WalStreamReader wal(repo->backend(), repo->key(), repo::WalStream(host, recorded_dir),
+                            replicate::CheckShippedRecords);
+  PB_RETURN_IF_ERROR(wal.List());
+  report.listed = wal.listed();
+  if (wal.listed() == 0) return report;
   if (!had_journal) PB_RETURN_IF_ERROR(MakeDirs(journal_dir));
   auto lose = [&](const std::string& why) {
     report.lost_from = point.seq + 1;
-    report.lost_to = names.back().last_seq;
+    report.lost_to = wal.last_named_seq();
     report.lost_reason = why;
   };
-  WalReplayProgress shown{0, 0, point.seq};
-  for (const repo::WalName& name : names) shown.objects_total += name.last_seq > point.seq;
+  WalReplayProgress shown{0, wal.ObjectsAfter(point.seq), point.seq};
   if (progress && shown.objects_total > 0) progress(shown);
-  for (const repo::WalName& name : names) {
-    if (name.last_seq <= point.seq) continue;
-    if (name.first_seq > point.seq + 1) {
-      lose("no wal object holds records " + std::to_string(point.seq + 1) + "-" + std::to_string(name.first_seq - 1) +
-           " (the next object, wal/" + name.name + ", begins at seq " + std::to_string(name.first_seq) + ")");
+  using Kind = repo::WalStreamReader::Step::Kind;
+  for (;;) {
+    PB_ASSIGN_OR_RETURN(repo::WalStreamReader::Step step, wal.Next(point.seq));
+    report.read = wal.read();
+    if (step.kind == Kind::kEnd) break;
+    if (step.kind == Kind::kGap) {
+      lose("no wal object holds records " + std::to_string(point.seq + 1) + "-" + std::to_string(step.gap_to) +
+           " (the next object, wal/" + step.name + ", begins at seq " + std::to_string(step.gap_to + 1) + ")");
       break;
     }
-    auto obj = repo::ReadWalObject(repo->backend(), repo->key(), name, replicate::CheckShippedRecords);
-    if (!obj.ok()) {
-      lose("wal/" + name.name + " cannot be read: " + obj.status().ToString());
+    if (step.kind == Kind::kUnreadable) {
+      lose("wal/" + step.name + " cannot be read: " + step.error.ToString());
       break;
     }
-    if (until_ms && obj->first_ts_ms > *until_ms) {
+    const repo::WalObject& obj = step.object;
+    if (until_ms && obj.first_ts_ms > *until_ms) {
       report.passed_until = true;
       break;
     }
-    PB_RETURN_IF_ERROR(ApplyObject(journal_dir, name.name, *obj, point));
+    PB_RETURN_IF_ERROR(ApplyObject(journal_dir, step.name, obj, point));
     if (report.first_seq == 0) report.first_seq = point.seq + 1;
-    point = ledger::ChainPoint{obj->last_seq, obj->last_hash};
+    point = ledger::ChainPoint{obj.last_seq, obj.last_hash};
     report.last_seq = point.seq;
     ++report.objects;
     if (progress) progress(WalReplayProgress{report.objects, shown.objects_total, point.seq});
-    if (until_ms && obj->last_ts_ms > *until_ms) {
+    if (until_ms && obj.last_ts_ms > *until_ms) {
       report.passed_until = true;
       break;
     }

@@ -14,6 +14,8 @@ namespace pb::restore {
 
 struct WalReplayReport {
   uint64_t objects = 0;     // wal objects read and applied (wholly or partly)
+  uint64_t listed = 0;      // wal objects the stream's listing named (merged or not)
+  uint64_t read = 0;        // wal objects read (applied, passed over after --at T, or damaged)
   uint64_t first_seq = 0;   // records appended, 0/0 when none
   uint64_t last_seq = 0;
   // Records that were shipped but could not be applied (0/0: none): from the
@@ -39,7 +41,8 @@ using WalReplayProgressFn = std::function<void(const WalReplayProgress&)>;
 
 // Appends to the journal of `data_dir` (a restored snapshot, not in use) the
 // records shipped by the data directory `recorded_dir` of `host` after the
-// journal's last record, in seq order: each run is written to its segment
+// journal's last record, in seq order, from the stream's cover (merged
+// objects rather than those they hold, repo/wal_cover.h): each run is written to its segment
 // at its byte offset, after checking that it continues the chain (seq and
 // prev_hash of the journal's last record) and that the segment is exactly
 // that long; a data directory without journal/ gets one when the stream has

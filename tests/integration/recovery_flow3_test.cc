@@ -13,7 +13,6 @@
 #include <signal.h>
 
 #include <filesystem>
-#include <regex>
 #include <thread>
 
 #include "common/file_util.h"
@@ -26,22 +25,6 @@ namespace pb::integration {
 namespace {
 
 using namespace std::chrono_literals;
-
-// bench-journal-gen of `workloads` credits into `data` (appended to its
-// journal when `append`); returns the last seq written, 0 (and a test
-// failure) on error.
-uint64_t Generate(const std::string& data, int workloads, bool append) {
-  std::vector<std::string> argv = {BinPath("bench-journal-gen"), "--data-dir", data, "--workloads",
-                                   std::to_string(workloads)};
-  if (append) argv.push_back("--append");
-  ChildResult r = RunChild(argv, {}, 60s);
-  std::smatch m;
-  if (r.exit_code != 0 || !std::regex_search(r.out, m, std::regex(R"(wrote records \d+\.\.(\d+))"))) {
-    ADD_FAILURE() << "bench-journal-gen: " << r.Describe();
-    return 0;
-  }
-  return std::stoull(m[1]);
-}
 
 // A time T read from the clock, returned once the clock has moved past it:
 // every record written before the call has ts <= T, every record written
@@ -58,13 +41,13 @@ class RecoveryFlow3 : public BackupTest {
  protected:
   void SetUp() override {
     data_ = Sub("data");
-    end1_ = Generate(data_, 300, false);
+    end1_ = GenerateJournal(data_, 300, false);
     InitRepo();
     s1_ = JsonDoc(Backup(data_)).Str("snapshot_id");
     TimeBetweenRecords();
-    end2_ = Generate(data_, 100, true);
+    end2_ = GenerateJournal(data_, 100, true);
     t_ = TimeBetweenRecords();
-    end3_ = Generate(data_, 50, true);
+    end3_ = GenerateJournal(data_, 50, true);
     JsonDoc s2(Backup(data_));
     s2_ = s2.Str("snapshot_id");
     ASSERT_TRUE(end1_ > 0 && end2_ > end1_ && end3_ > end2_ && !s1_.empty() && !s2_.empty());
@@ -120,16 +103,6 @@ TEST_F(RecoveryFlow3, AtOutsideTheReachableRangeIsRefusedNamingTheRangeAndNothin
 // 2, 3 and 4 shipped as wal objects, then batch 3's objects lost.
 class RecoveryFlow3Shipped : public ReplicateTest {
  protected:
-  // Waits (at most 20 s) until the replicator reports `seq` shipped.
-  void WaitShipped(const std::string& data, uint64_t seq) {
-    std::string last;
-    for (int i = 0; i < 400; ++i) {
-      last = ReplicateStatus(data).out;
-      if (JsonDoc(last).UInt("shipped_seq") == seq) return;
-      std::this_thread::sleep_for(50ms);
-    }
-    FAIL() << "seq " << seq << " was not shipped: " << last;
-  }
   ChildResult RestoreAt(const std::string& to, int64_t at) {
     return Ctl({"restore", "latest", "--to", to, "--at", FormatIso8601(at), "--json"});
   }
@@ -137,18 +110,19 @@ class RecoveryFlow3Shipped : public ReplicateTest {
 
 TEST_F(RecoveryFlow3Shipped, AtInAGapOfTheShippedJournalIsRefusedAndBeforeTheGapIsExact) {
   const std::string data = dir_.Sub("data");
-  const uint64_t end1 = Generate(data, 50, false);
-  auto replicator = StartReplicator(data, {"--interval", "200ms"});
+  const uint64_t end1 = GenerateJournal(data, 50, false);
+  // --no-compact: the test removes the objects as shipped (a merge would join batches).
+  auto replicator = StartReplicator(data, {"--interval", "200ms", "--no-compact"});
   ASSERT_NE(replicator, nullptr);
   ASSERT_NO_FATAL_FAILURE(WaitShipped(data, end1));
   const int64_t before_batch2 = TimeBetweenRecords();
-  const uint64_t end2 = Generate(data, 20, true);
+  const uint64_t end2 = GenerateJournal(data, 20, true);
   ASSERT_NO_FATAL_FAILURE(WaitShipped(data, end2));
   const int64_t after_batch2 = TimeBetweenRecords();
-  const uint64_t end3 = Generate(data, 20, true);
+  const uint64_t end3 = GenerateJournal(data, 20, true);
   ASSERT_NO_FATAL_FAILURE(WaitShipped(data, end3));
   const int64_t after_batch3 = TimeBetweenRecords();
-  const uint64_t end4 = Generate(data, 20, true);
+  const uint64_t end4 = GenerateJournal(data, 20, true);
   ASSERT_NO_FATAL_FAILURE(WaitShipped(data, end4));
   ::kill(replicator->pid(), SIGTERM);
   ASSERT_EQ(replicator->Wait(30s).exit_code, 0);

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <regex>
 
 #include "common/time_util.h"
+#include "support/backup_fixture.h"
 
 namespace pb::integration {
 
@@ -104,6 +106,31 @@ std::unique_ptr<Child> ReplicateTest::StartReplicator(const std::string& data_di
   return std::move(child.value());
 }
 
+uint64_t GenerateJournal(const std::string& data_dir, int workloads, bool append,
+                         const std::vector<std::string>& extra) {
+  std::vector<std::string> argv = {BinPath("bench-journal-gen"), "--data-dir", data_dir, "--workloads",
+                                   std::to_string(workloads)};
+  if (append) argv.push_back("--append");
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  ChildResult r = RunChild(argv, {}, std::chrono::seconds(60));
+  std::smatch m;
+  if (r.exit_code != 0 || !std::regex_search(r.out, m, std::regex(R"(wrote records \d+\.\.(\d+))"))) {
+    ADD_FAILURE() << "bench-journal-gen: " << r.Describe();
+    return 0;
+  }
+  return std::stoull(m[1]);
+}
+
+void ReplicateTest::WaitShipped(const std::string& data_dir, uint64_t seq) const {
+  std::string last;
+  for (int i = 0; i < 400; ++i) {
+    last = ReplicateStatus(data_dir).out;
+    if (JsonDoc(last).UInt("shipped_seq") == seq) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  FAIL() << "seq " << seq << " was not shipped: " << last;
+}
+
 ChildResult ReplicateTest::ReplicateStatus(const std::string& data_dir) const {
   return RunChild(CtlArgv({"replicate", "--status", "--json", "--data-dir", data_dir}), Env(), std::chrono::seconds(10));
 }
@@ -155,7 +182,8 @@ void ReplicateTest::StartReplicating(const std::string& data, Replicating* out) 
   out->backend = StartBackend(data);
   ASSERT_NE(out->backend, nullptr);
   Register(out->backend->port(), "orch-1");
-  out->replicator = StartReplicator(data, {"--interval", "200ms"});
+  // --no-compact: the tests remove or count objects as shipped.
+  out->replicator = StartReplicator(data, {"--interval", "200ms", "--no-compact"});
   ASSERT_NE(out->replicator, nullptr);
   WaitForState(data, "ok");
   ASSERT_NO_FATAL_FAILURE(WaitForFirstSnapshot());

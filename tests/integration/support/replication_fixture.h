@@ -63,6 +63,12 @@ class CreditLoad {
 // The workload ids of the credits in DATA/journal (the source of truth).
 std::set<std::string> WorkloadIds(const std::string& data_dir);
 
+// bench-journal-gen of `workloads` credits into `data_dir` (appended to its
+// journal when `append`) with `extra` arguments (e.g. --ts-ms); returns the
+// last seq written, 0 (and a test failure) on error.
+uint64_t GenerateJournal(const std::string& data_dir, int workloads, bool append,
+                         const std::vector<std::string>& extra = {});
+
 class ReplicateTest : public ::testing::Test {
  protected:
   void SetUp() override;
@@ -76,6 +82,9 @@ class ReplicateTest : public ::testing::Test {
   std::unique_ptr<Child> StartReplicator(const std::string& data_dir, std::vector<std::string> extra = {}) const;
   // paymentsctl replicate --status --json --data-dir DIR.
   ChildResult ReplicateStatus(const std::string& data_dir) const;
+  // Polls --status (every 50 ms, at most 20 s) until the replicator reports
+  // `seq` shipped; a test failure otherwise.
+  void WaitShipped(const std::string& data_dir, uint64_t seq) const;
   // Polls --status (every 50 ms, at most `budget`) until its JSON has
   // "state":"<state>"; returns the last output.
   ChildResult WaitForState(const std::string& data_dir, const std::string& state,

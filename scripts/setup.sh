@@ -60,6 +60,7 @@ if [ "${1:-}" = "--bench" ]; then
     restic borgbackup         # the backup tools paymentsctl is compared with
     tar zstd                  # tar | zstd, the baseline archive
     time                      # GNU time (/usr/bin/time -f %M): peak RSS
+    nginx-light               # make bench-api's anchor: a static 200 under the same wrk load
   )
 elif [ $# -gt 0 ]; then
   echo "usage: scripts/setup.sh [--bench]" >&2

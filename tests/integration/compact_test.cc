@@ -7,6 +7,8 @@
 // merged object, inputs left behind by a kill are skipped and removed, and
 // check finds a lost merged object. The replicator also compacts by itself.
 // ctest -R service.Compact
+#include <simdjson.h>
+
 #include <signal.h>
 
 #include <filesystem>

@@ -155,7 +155,7 @@ int ParseAndRun(CLI::App& app, int argc, char** argv, const int* exit_code) {
   const std::string command = CommandPath(*named);
   const auto usage = [&](const std::string& message) {
     const std::string help = "paymentsctl " + (command.empty() ? "" : command + " ") + "--help";
-    return Output(command, output).Finish(Status::InvalidArgument(message + "; see `" + help + "`"), kExitUsage);
+    return Output(command, output).Finish(Status::InvalidArgument(message + " (see `" + help + "`)"), kExitUsage);
   };
   if (!names.ok()) return usage(names.message());
   try {

@@ -21,6 +21,10 @@
 
 namespace pb::cli {
 
+// Whether a command requires a group of options (AddRepoOptions,
+// AddRemoteOptions).
+enum class Presence { kRequired, kOptional };
+
 // "backup", or "key list" for a command under another.
 std::string CommandPath(const CLI::App& cmd);
 

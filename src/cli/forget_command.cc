@@ -54,8 +54,9 @@ void AddForgetCommand(CLI::App* app, int* exit_code) {
       return;
     }
     // Prune reads every snapshot's trees, which are blobs: it needs the index.
-    auto opened = OpenRepo(*opts, opts->prune ? repo::LockMode::kExclusive : repo::LockMode::kAppend, "forget",
-                           /*load_index=*/opts->prune);
+    auto opened = OpenRepo(*opts, {.mode = opts->prune ? repo::LockMode::kExclusive : repo::LockMode::kAppend,
+                                   .operation = "forget",
+                                   .load_index = opts->prune});
     if (!opened.ok()) {
       *exit_code = ReportError("forget", opened.status());
       return;

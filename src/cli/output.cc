@@ -31,6 +31,12 @@ std::string HumanBytes(uint64_t bytes) {
   return buf;
 }
 
+std::string FixedSeconds(double seconds) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.3f", seconds);
+  return buf;
+}
+
 ProgressLine::ProgressLine(bool enabled)
     : enabled_(enabled && ::isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {}
 

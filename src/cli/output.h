@@ -53,8 +53,25 @@ class Report {
   virtual void Text(std::ostream& out) const = 0;
 };
 
+// A report of a few text lines whose JSON members `json` writes (init, key
+// add, ...).
+class LinesReport : public Report {
+ public:
+  LinesReport(std::string text, std::function<void(JsonObject&)> json)
+      : text_(std::move(text)), json_(std::move(json)) {}
+  void Json(JsonObject& o) const override { json_(o); }
+  void Text(std::ostream& out) const override { out << text_ << "\n"; }
+
+ private:
+  std::string text_;
+  std::function<void(JsonObject&)> json_;
+};
+
 // "1.5 GiB", "312 KiB", "17 B".
 std::string HumanBytes(uint64_t bytes);
+// Seconds with millisecond precision ("1.234"): every duration in
+// paymentsctl's JSON is a number of seconds in this form.
+std::string FixedSeconds(double seconds);
 // A JSON array with one element per item, each appended by `write`.
 template <typename T, typename Fn>
 std::string JsonArray(const std::vector<T>& items, Fn write) {
@@ -112,6 +129,7 @@ class Output {
 
   // The run was stopped by `signal`: the exit code becomes 128 + signal.
   void SetInterrupted(int signal) { interrupted_by_ = signal; }
+  bool interrupted() const { return interrupted_by_ != 0; }
 
   // Ends the run and returns its exit code. `status` is the command's
   // outcome: an error is printed as "paymentsctl CMD: KIND: MESSAGE" on

@@ -49,10 +49,10 @@ Result<OpenedRepo> OpenWith(std::unique_ptr<repo::Backend> backend, const std::s
 
 }  // namespace
 
-void AddRepoOptions(CLI::App* cmd, RepoOptions* options, RepoNeed need) {
+void AddRepoOptions(CLI::App* cmd, RepoOptions* options, Presence presence) {
   cmd->add_option("--repo", options->repo, "repository directory, or s3://BUCKET/PREFIX (default: $PAYMENTS_REPO)")
       ->envname("PAYMENTS_REPO")
-      ->required(need == RepoNeed::kRequired);
+      ->required(presence == Presence::kRequired);
   cmd->add_option("--password-file", options->password_file,
                   "file whose first line is the password, a regular file of mode 0600 (default: "
                   "$PAYMENTS_REPO_PASSWORD, else a prompt)");

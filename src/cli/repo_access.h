@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/command_line.h"
 #include "cli/output.h"
 #include "common/status.h"
 #include "repo/location.h"
@@ -22,11 +23,9 @@ namespace pb::cli {
 struct RepoOptions : repo::Location {
   std::string password_file;
 };
-// Whether a command needs its repository.
-enum class RepoNeed { kRequired, kOptional };
-// Adds the options of RepoOptions. With kOptional, options.repo may stay
-// empty.
-void AddRepoOptions(CLI::App* cmd, RepoOptions* options, RepoNeed need = RepoNeed::kRequired);
+// Adds the options of RepoOptions. With Presence::kOptional, options.repo
+// may stay empty.
+void AddRepoOptions(CLI::App* cmd, RepoOptions* options, Presence presence = Presence::kRequired);
 
 // Opens options.repo and unlocks it with the password (file or environment,
 // see secrets::ReadPassword), without taking a lock: for the replicator,

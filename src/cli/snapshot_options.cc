@@ -1,6 +1,7 @@
 #include "cli/snapshot_options.h"
 
 #include "cli/repo_access.h"
+#include "common/time_util.h"
 
 namespace pb::cli {
 
@@ -33,6 +34,14 @@ Result<repo::SnapshotRef> ChooseSnapshot(repo::Repository* repo, const std::stri
   out.Detail("snapshot " + chosen.snapshot.id.substr(0, 8) + " of " + chosen.snapshot.snapshot.host + ":" +
              chosen.snapshot.snapshot.data_dir);
   return std::move(chosen.snapshot);
+}
+
+void SnapshotNameJson(JsonObject& o, const repo::SnapshotRef& s) {
+  o.Str("id", s.id)
+      .Str("short_id", s.id.substr(0, 8))
+      .Str("time", FormatIso8601(s.snapshot.time_ms))
+      .Str("host", s.snapshot.host)
+      .Str("data_dir", s.snapshot.data_dir);
 }
 
 }  // namespace pb::cli

@@ -41,4 +41,8 @@ Result<repo::SnapshotRef> ChooseSnapshot(repo::Repository* repo, const std::stri
                                          const repo::SnapshotFilter& filter,
                                          const std::optional<repo::SnapshotGroup>& target, Output& out);
 
+// The JSON members that name a snapshot, the same in every report: id,
+// short_id, time (ISO 8601 UTC), host, data_dir.
+void SnapshotNameJson(JsonObject& o, const repo::SnapshotRef& s);
+
 }  // namespace pb::cli

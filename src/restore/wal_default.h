@@ -4,6 +4,7 @@
 // and drill, and of what their --help states.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -14,8 +15,9 @@ namespace pb::restore {
 // plus what was shipped after it) or to a time (--at, which may need the
 // shipped records to reach it) applies them; a snapshot named by id is
 // that snapshot alone.
-inline bool AppliesShippedJournal(std::optional<bool> asked, const std::string& snapshot_query, bool at_time) {
-  return asked.value_or(snapshot_query == "latest" || at_time);
+inline bool AppliesShippedJournal(std::optional<bool> asked, const std::string& snapshot_query,
+                                  const std::optional<int64_t>& at_ms) {
+  return asked.value_or(snapshot_query == "latest" || at_ms.has_value());
 }
 
 }  // namespace pb::restore

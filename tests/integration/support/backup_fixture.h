@@ -42,12 +42,17 @@ class JsonDoc {
     bool v = false;
     return ok_ && root_[key].get_bool().get(v) == simdjson::SUCCESS && v;
   }
-  // When the document is an array of objects: the string `key` of each
-  // that has one, in order.
-  std::vector<std::string> Strings(std::string_view key) const {
+  double Number(std::string_view key) const {
+    double v = 0;
+    return ok_ && root_[key].get_double().get(v) == simdjson::SUCCESS ? v : -1;
+  }
+  // The array member `list` of the document (every --json report is an
+  // object; its lists are members such as "snapshots" or "keys"): the
+  // string `key` of each of its objects that has one, in order.
+  std::vector<std::string> Strings(std::string_view list, std::string_view key) const {
     std::vector<std::string> out;
     simdjson::dom::array items;
-    if (!ok_ || root_.get_array().get(items) != simdjson::SUCCESS) return out;
+    if (!ok_ || root_[list].get_array().get(items) != simdjson::SUCCESS) return out;
     for (auto item : items) {
       std::string_view v;
       if (item[key].get_string().get(v) == simdjson::SUCCESS) out.emplace_back(v);
@@ -127,8 +132,8 @@ class BackupTest : public ::testing::Test {
     }
     JsonDoc doc(r.out);
     simdjson::dom::array items;
-    if (!doc.ok() || doc.root().get_array().get(items) != simdjson::SUCCESS) {
-      ADD_FAILURE() << "ls --json is not a JSON array: " << r.out;
+    if (!doc.ok() || doc.root()["entries"].get_array().get(items) != simdjson::SUCCESS) {
+      ADD_FAILURE() << "ls --json has no array of entries: " << r.out;
       return paths;
     }
     for (auto item : items) {

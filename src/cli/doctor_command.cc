@@ -2,7 +2,9 @@
 #include <grp.h>
 #include <pwd.h>
 
+#include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 
 #include "cli/command_line.h"
@@ -44,14 +46,19 @@ struct DoctorCliOptions {
 Result<ops::ServiceUser> ParseOwner(const std::string& owner) {
   const std::string user = owner.substr(0, owner.find(':'));
   const std::string group = owner.find(':') == std::string::npos ? "" : owner.substr(owner.find(':') + 1);
-  auto numeric = [](const std::string& t) { return !t.empty() && t.find_first_not_of("0123456789") == std::string::npos; };
+  // A uid or gid in digits that fits in 32 bits (std::stoul would throw).
+  auto numeric = [](const std::string& t) {
+    uint32_t v = 0;
+    const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    return !t.empty() && ec == std::errc() && end == t.data() + t.size();
+  };
   ops::ServiceUser out;
   out.source = "--owner";
   if (struct passwd* pw = ::getpwnam(user.c_str())) {
     out.uid = pw->pw_uid;
     out.gid = pw->pw_gid;
   } else if (numeric(user)) {
-    out.uid = static_cast<uid_t>(std::stoul(user));
+    out.uid = static_cast<uid_t>(std::strtoul(user.c_str(), nullptr, 10));
     out.gid = static_cast<gid_t>(out.uid);
   } else {
     return Status::InvalidArgument("--owner " + owner + ": " + user + " is neither a user name nor a numeric uid");
@@ -59,7 +66,7 @@ Result<ops::ServiceUser> ParseOwner(const std::string& owner) {
   if (struct group* gr = group.empty() ? nullptr : ::getgrnam(group.c_str())) {
     out.gid = gr->gr_gid;
   } else if (numeric(group)) {
-    out.gid = static_cast<gid_t>(std::stoul(group));
+    out.gid = static_cast<gid_t>(std::strtoul(group.c_str(), nullptr, 10));
   } else if (!group.empty()) {
     return Status::InvalidArgument("--owner " + owner + ": " + group + " is neither a group name nor a numeric gid");
   }

@@ -115,9 +115,10 @@ int Output::Finish(const Status& status, int exit_code) {
     o.Close();
     out_ << doc << "\n";
     out_.flush();
-  } else if (!status.ok()) {
-    Line(Prefix() + (exit_code == kExitUsage ? "usage: " + status.message() : status.ToString()));
   }
+  // The error line on stderr in both modes: with --json, for the operator
+  // and the logs, beside the document a program reads.
+  if (!status.ok()) Line(Prefix() + (exit_code == kExitUsage ? "usage: " + status.message() : status.ToString()));
   if (!status.ok()) return exit_code;
   if (interrupted_by_ != 0) return 128 + interrupted_by_;
   return report_ok_ ? kExitOk : kExitFailed;

@@ -1,7 +1,8 @@
 // cli/: how every paymentsctl command reports (README "Output and exit
 // codes"). A run prints one document on stdout: text for an operator, or
 // with --json one JSON object whose first member is "ok" — errors included,
-// as {"ok":false,"error":{"kind","message"}}. Notes, warnings and the
+// as {"ok":false,"error":{"kind","message"}} (and their line on stderr, as
+// without --json). Notes, warnings and the
 // progress line go to stderr; -q keeps only warnings and errors there, -v
 // adds what the command is doing. Output also decides the exit code.
 #pragma once
@@ -133,8 +134,8 @@ class Output {
 
   // Ends the run and returns its exit code. `status` is the command's
   // outcome: an error is printed as "paymentsctl CMD: KIND: MESSAGE" on
-  // stderr, or with --json as the "error" member of the document (exit 1;
-  // `exit_code` for another code, such as kExitUsage).
+  // stderr and, with --json, also as the "error" member of the document on
+  // stdout (exit 1; `exit_code` for another code, such as kExitUsage).
   int Finish(const Status& status, int exit_code = kExitFailed);
 
  private:

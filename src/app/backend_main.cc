@@ -11,7 +11,6 @@
 #include <memory>
 #include <tuple>
 
-#include "cli/password.h"
 #include "common/log.h"
 #include "common/main_guard.h"
 #include "common/time_util.h"
@@ -19,6 +18,7 @@
 #include "ledger/ledger.h"
 #include "replicate/replicator.h"
 #include "repo/location.h"
+#include "secrets/password.h"
 #include "server/api.h"
 #include "server/http_server.h"
 #include "server/service_metrics.h"
@@ -98,120 +98,155 @@ pb::Result<pb::server::ConnectionLimits> ResolveLimits(const LimitFlags& f) {
   return limits;
 }
 
-int Run(int argc, char** argv) {
-  CLI::App app{"payments-backend: the durable payments ledger service"};
-  app.set_version_flag("--version", pb::VersionLine("payments-backend"),
-                       "print the version and git commit, then exit");
+// Every flag of the service (README.md, "Running the service").
+struct BackendFlags {
   std::string data_dir = EnvOr("PAYMENTS_DATA_DIR", "./data");
   std::string listen = EnvOr("PAYMENTS_LISTEN", "127.0.0.1:8081");
   int checkpoint_interval = 30;
-  app.add_option("--data-dir", data_dir, "data directory (env PAYMENTS_DATA_DIR)")->capture_default_str();
-  app.add_option("--listen", listen, "HOST:PORT to listen on (env PAYMENTS_LISTEN)")->capture_default_str();
-  app.add_option("--checkpoint-interval", checkpoint_interval, "seconds between background JSON checkpoints")
-      ->check(CLI::Range(1, 86400))
-      ->capture_default_str();
   pb::repo::Location replicate_to;
   std::string repo_password_file;
   std::string replicate_interval = "1s";
   std::string snapshot_every = "1h";
-  app.add_option("--replicate-to", replicate_to.repo,
+  LimitFlags limits;
+};
+
+void AddFlags(CLI::App& app, BackendFlags* f) {
+  app.add_option("--data-dir", f->data_dir, "data directory (env PAYMENTS_DATA_DIR)")->capture_default_str();
+  app.add_option("--listen", f->listen, "HOST:PORT to listen on (env PAYMENTS_LISTEN)")->capture_default_str();
+  app.add_option("--checkpoint-interval", f->checkpoint_interval, "seconds between background JSON checkpoints")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  app.add_option("--replicate-to", f->replicate_to.repo,
                  "ship the journal continuously into this repository (password: $PAYMENTS_REPO_PASSWORD or "
                  "--repo-password-file)");
-  app.add_option("--repo-password-file", repo_password_file,
+  app.add_option("--repo-password-file", f->repo_password_file,
                  "file whose first line is the password (a regular file of mode 0600)");
-  app.add_option("--replicate-interval", replicate_interval, "with --replicate-to: the shipping interval (RPO)")
+  app.add_option("--replicate-interval", f->replicate_interval, "with --replicate-to: the shipping interval (RPO)")
       ->capture_default_str();
-  app.add_option("--snapshot-every", snapshot_every, "with --replicate-to: time between full snapshots")
+  app.add_option("--snapshot-every", f->snapshot_every, "with --replicate-to: time between full snapshots")
       ->capture_default_str();
-  LimitFlags limit_flags;
-  AddLimitFlags(app, &limit_flags);
-  CLI11_PARSE(app, argc, argv);
-  std::string token = EnvOr("PAYMENTS_API_ADMIN_TOKEN", "");
+  AddLimitFlags(app, &f->limits);
+}
 
-  auto address = pb::server::ParseListenAddress(listen);
-  if (!address.ok()) {
-    spdlog::critical("{}", address.status().message());
-    return 2;
-  }
+// The server's options from the flags and the admin token; an error is a
+// refusal to start (exit 2) naming what to change.
+pb::Result<pb::server::ServerOptions> ServerOptionsOf(const BackendFlags& f, const std::string& token) {
+  PB_ASSIGN_OR_RETURN(const auto address, pb::server::ParseListenAddress(f.listen));
   pb::server::ServerOptions options;
-  options.host = address->host;
-  options.port = address->port;
-  options.checkpoint_interval_seconds = checkpoint_interval;
-  options.journal_segment_bytes = static_cast<uint64_t>(limit_flags.journal_segment_bytes);
+  options.host = address.host;
+  options.port = address.port;
+  options.checkpoint_interval_seconds = f.checkpoint_interval;
+  options.journal_segment_bytes = static_cast<uint64_t>(f.limits.journal_segment_bytes);
   if (!pb::server::IsLoopbackHost(options.host) && token.empty()) {
-    spdlog::critical("refusing to listen on {}: it is not a loopback address and PAYMENTS_API_ADMIN_TOKEN is not "
-                     "set, so anyone who can reach it could move money. Set PAYMENTS_API_ADMIN_TOKEN, or listen on "
-                     "127.0.0.1",
-                     options.host);
-    return 2;
+    return pb::Status::InvalidArgument(
+        "refusing to listen on " + options.host +
+        ": it is not a loopback address and PAYMENTS_API_ADMIN_TOKEN is not set, so anyone who can reach it could "
+        "move money. Set PAYMENTS_API_ADMIN_TOKEN, or listen on 127.0.0.1");
   }
-  auto limits = ResolveLimits(limit_flags);
-  if (!limits.ok()) {
-    spdlog::critical("{}", limits.status().message());
-    return 2;
-  }
-  options.limits = *limits;
+  PB_ASSIGN_OR_RETURN(options.limits, ResolveLimits(f.limits));
+  return options;
+}
 
-  std::unique_ptr<pb::server::ServiceMetrics> metrics;  // outlives the ledger's committer thread
-  auto ledger = pb::ledger::Ledger::Open(data_dir);
-  if (!ledger.ok()) {
-    spdlog::critical("cannot open {}: {}", data_dir, ledger.status().ToString());
-    return 1;
+// The replicator --replicate-to asks for (not started), or null without
+// it. Errors name the flag: the service does not start (exit 2).
+pb::Result<std::unique_ptr<pb::replicate::Replicator>> ReplicatorOf(const BackendFlags& f) {
+  if (f.replicate_to.repo.empty()) return std::unique_ptr<pb::replicate::Replicator>();
+  const auto failed = [&](const pb::Status& st) {
+    return pb::Status::InvalidArgument("--replicate-to " + f.replicate_to.repo + ": " + st.ToString());
+  };
+  auto interval = pb::ParseDurationMillis(f.replicate_interval);
+  auto every = pb::ParseDurationMillis(f.snapshot_every);
+  auto repo = pb::repo::UnlockRepository(f.replicate_to, [&] {
+    return pb::secrets::ReadPassword(
+        {.file = f.repo_password_file, .file_flag = "--repo-password-file", .program = "payments-backend"});
+  });
+  for (const pb::Status& st : {interval.status(), every.status(), repo.status()}) {
+    if (!st.ok()) return failed(st);
   }
-  pb::server::Api api(ledger->get(), token);
-  std::unique_ptr<pb::replicate::Replicator> replicator;
+  pb::replicate::ReplicatorOptions ro;
+  std::error_code ec;
+  ro.data_dir = std::filesystem::absolute(f.data_dir, ec).lexically_normal().string();
+  if (ec) return failed(pb::Status::IOError("--data-dir " + f.data_dir + ": cannot make the path absolute: " +
+                                            ec.message()));
+  ro.interval = std::chrono::milliseconds(*interval);
+  ro.snapshot_every = std::chrono::milliseconds(*every);
+  return std::make_unique<pb::replicate::Replicator>(std::move(repo).value(), ro);
+}
+
+// Serves until SIGTERM/SIGINT, then shuts the ledger and the replicator
+// down; returns the exit code. *metrics receives the service's metrics: the
+// caller keeps them alive longer than the ledger's committer thread, which
+// reports to them.
+int Serve(pb::ledger::Ledger* ledger, pb::server::Api* api, const pb::server::ServerOptions& options,
+          pb::replicate::Replicator* replicator, std::unique_ptr<pb::server::ServiceMetrics>* metrics_out) {
   std::function<pb::replicate::ReplicationStatus()> replication_status;  // with --replicate-to
-  if (!replicate_to.repo.empty()) {
-    auto interval = pb::ParseDurationMillis(replicate_interval);
-    auto every = pb::ParseDurationMillis(snapshot_every);
-    auto repo = pb::repo::UnlockRepository(
-        replicate_to, [&] { return pb::cli::ReadPassword(repo_password_file, /*confirm=*/false); });
-    for (const pb::Status& st : {interval.status(), every.status(), repo.status()}) {
-      if (!st.ok()) {
-        spdlog::critical("--replicate-to {}: {}", replicate_to.repo, st.ToString());
-        return 2;
-      }
-    }
-    pb::replicate::ReplicatorOptions ro;
-    std::error_code ec;
-    ro.data_dir = std::filesystem::absolute(data_dir, ec).lexically_normal().string();
-    if (ec) {
-      spdlog::critical("--data-dir {}: cannot make the path absolute: {}", data_dir, ec.message());
-      return 1;
-    }
-    ro.interval = std::chrono::milliseconds(*interval);
-    ro.snapshot_every = std::chrono::milliseconds(*every);
-    replicator = std::make_unique<pb::replicate::Replicator>(std::move(repo).value(), ro);
-    replication_status = [r = replicator.get()] { return r->status(); };
-    api.SetReplicationStatus(replication_status);
+  if (replicator != nullptr) {
+    replication_status = [replicator] { return replicator->status(); };
+    api->SetReplicationStatus(replication_status);
   }
-  metrics = std::make_unique<pb::server::ServiceMetrics>(
-      ledger->get(), replication_status, pb::server::BuildInfo{std::string(pb::Version()), std::string(pb::GitCommit())});
-  (*ledger)->committer().SetObserver(metrics.get());
-  api.SetMetrics(metrics.get());
-  pb::server::HttpServer server(ledger->get(), &api, options);
+  auto& metrics = *metrics_out = std::make_unique<pb::server::ServiceMetrics>(
+      ledger, replication_status, pb::server::BuildInfo{std::string(pb::Version()), std::string(pb::GitCommit())});
+  ledger->committer().SetObserver(metrics.get());
+  api->SetMetrics(metrics.get());
+  pb::server::HttpServer server(ledger, api, options);
   metrics->AddServerStats([&server] { return server.stats(); });
   pb::Status st = server.Listen();
   if (!st.ok()) {
     spdlog::critical("{}", st.ToString());
     return 1;
   }
-  if (replicator) replicator->Start();
+  if (replicator != nullptr) replicator->Start();
   server.Run();
-  st = (*ledger)->Shutdown();
+  st = ledger->Shutdown();
   if (!st.ok()) {
     spdlog::error("shutdown: {}", st.ToString());
     return 1;
   }
-  if (replicator) {
+  if (replicator != nullptr) {
     st = replicator->Stop();  // ships the records of the final moments
     if (!st.ok()) {
       spdlog::error("replication: {}", st.ToString());
       return 1;
     }
   }
-  spdlog::info("stopped cleanly at seq {}", (*ledger)->last_seq());
+  spdlog::info("stopped cleanly at seq {}", ledger->last_seq());
   return 0;
+}
+
+// Exit codes: 0 stopped cleanly, 1 failed (the data directory, the port,
+// the shutdown), 2 refused to start on its flags (a usage error, an unsafe
+// --listen, limits that do not fit, an unusable --replicate-to).
+int Run(int argc, char** argv) {
+  CLI::App app{"payments-backend: the durable payments ledger service", "payments-backend"};
+  app.set_version_flag("--version", pb::VersionLine("payments-backend"),
+                       "print the version and git commit, then exit");
+  BackendFlags flags;
+  AddFlags(app, &flags);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);  // prints help, the version, or the error
+    return code == 0 ? 0 : 2;
+  }
+  const std::string token = EnvOr("PAYMENTS_API_ADMIN_TOKEN", "");
+  auto options = ServerOptionsOf(flags, token);
+  if (!options.ok()) {
+    spdlog::critical("{}", options.status().message());
+    return 2;
+  }
+  std::unique_ptr<pb::server::ServiceMetrics> metrics;  // outlives the ledger's committer thread
+  auto ledger = pb::ledger::Ledger::Open(flags.data_dir);
+  if (!ledger.ok()) {
+    spdlog::critical("cannot open {}: {}", flags.data_dir, ledger.status().ToString());
+    return 1;
+  }
+  auto replicator = ReplicatorOf(flags);
+  if (!replicator.ok()) {
+    spdlog::critical("{}", replicator.status().message());
+    return 2;
+  }
+  pb::server::Api api(ledger->get(), token);
+  return Serve(ledger->get(), &api, *options, replicator->get(), &metrics);
 }
 
 }  // namespace

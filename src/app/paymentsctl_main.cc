@@ -1,8 +1,11 @@
-// paymentsctl: the operator's tool. Subcommands live in src/cli/.
+// paymentsctl: the operator's tool. Subcommands live in src/cli/; how the
+// command line becomes one command's run and its exit code is
+// cli/command_line.h.
 #include <CLI/CLI.hpp>
 
 #include <csignal>
 
+#include "cli/command_line.h"
 #include "cli/ops_commands.h"
 #include "cli/remote_commands.h"
 #include "cli/repo_commands.h"
@@ -14,7 +17,7 @@
 namespace {
 
 int Run(int argc, char** argv) {
-  CLI::App app{"paymentsctl: verify, back up, restore and drill the payments backend's data"};
+  CLI::App app{"paymentsctl: verify, back up, restore and drill the payments backend's data", "paymentsctl"};
   app.require_subcommand(1);
   app.set_version_flag("--version", pb::VersionLine("paymentsctl"), "print the version and git commit, then exit");
   int exit_code = 0;
@@ -35,8 +38,7 @@ int Run(int argc, char** argv) {
   pb::cli::AddDeployCommand(&app, &exit_code);
   pb::cli::AddDoctorCommand(&app, &exit_code);
   pb::cli::AddDrillCommand(&app, &exit_code);
-  CLI11_PARSE(app, argc, argv);
-  return exit_code;
+  return pb::cli::ParseAndRun(app, argc, argv, &exit_code);
 }
 
 }  // namespace

@@ -1,111 +1,139 @@
 // paymentsctl backup.
-#include <filesystem>
-#include <iostream>
 #include <memory>
 
 #include "backup/archiver.h"
+#include "cli/command_line.h"
 #include "cli/job_metrics.h"
 #include "cli/remote_commands.h"
 #include "cli/repo_access.h"
 #include "cli/repo_commands.h"
-#include "common/json_text.h"
 
 namespace pb::cli {
 namespace {
 
-struct Options : RepoOptions {
+struct BackupCliOptions : RepoOptions {
   RemoteOptions remote;
   std::string data_dir = "./data";
   std::string mode = "essential";
-  std::string include_env;
+  std::string include_env;      // --include-env FILE; "" with --include-env alone
+  bool env_given = false;       // --include-env was given
+  bool data_dir_given = false;  // --data-dir was given
   std::vector<std::string> tags;
   std::string host;
   bool force_read = false;
   bool allow_empty = false;
   bool allow_regression = false;
-  bool json = false;
   std::string metrics_file;
+  OutputOptions output;
+
+  void Complete(const CLI::App& cmd) {
+    env_given = cmd.count("--include-env") > 0;
+    data_dir_given = cmd.count("--data-dir") > 0;
+  }
 };
 
-// The backup itself; returns the exit code. The snapshot's stored bytes and
-// time go to `report` for --metrics-file.
-int Backup(const Options& opts, bool include_env, bool data_dir_given, JobReport* report) {
-  if (IsRemote(opts.remote)) {
-    if (data_dir_given || !opts.include_env.empty() || !opts.host.empty()) {
-      return ReportError("backup", Status::InvalidArgument(
-                                       "with --inventory the data directory, host name and .env are the target's: "
-                                       "drop --data-dir and --host, give --include-env without a file"));
-    }
-    remote::HostBackupOptions options;
-    backup::ParseMode(opts.mode, &options.mode);
-    options.include_env = include_env;
-    options.tags = opts.tags;
-    options.staging_root = StagingRoot(opts.remote);
-    options.allow_empty = opts.allow_empty;
-    options.allow_regression = opts.allow_regression;
-    RemoteOptions remote = opts.remote;
-    remote.json = opts.json;
-    return RunRemoteBackup(remote, opts, options);
+Status CheckBackup(const BackupCliOptions& o) {
+  if (IsRemote(o.remote) && (o.data_dir_given || !o.include_env.empty() || !o.host.empty())) {
+    return Status::InvalidArgument(
+        "with --inventory the data directory, host name and .env are the target's: drop --data-dir and --host, "
+        "give --include-env without a file");
   }
+  return Status::Ok();
+}
+
+class BackupPrinter : public Report {
+ public:
+  explicit BackupPrinter(const backup::BackupResult& r) : r_(r) {}
+  void Json(JsonObject& o) const override {
+    const repo::Snapshot& s = r_.snapshot;
+    o.Str("snapshot_id", r_.snapshot_id)
+        .Str("parent_id", r_.parent_id)
+        .Str("mode", s.mode)
+        .UInt("files", s.stats.files)
+        .UInt("files_unchanged", r_.files_unchanged)
+        .UInt("files_grown", r_.files_grown)
+        .UInt("files_read", r_.files_read)
+        .UInt("bytes", s.stats.bytes)
+        .UInt("bytes_read", r_.bytes_read)
+        .UInt("new_bytes", s.stats.new_bytes)
+        .UInt("stored_bytes", s.stats.stored_bytes)
+        .Bool("include_env", s.env.has_value());
+    if (s.ledger) o.UInt("journal_seq", s.ledger->seq).UInt("checkpoint_seq", s.ledger->checkpoint_seq);
+  }
+  void Text(std::ostream& out) const override { out << r_.snapshot_id << "\n"; }
+  // What the text adds on stderr (a note: -q leaves it out).
+  std::string Summary() const {
+    const repo::Snapshot& s = r_.snapshot;
+    std::string text = "files: " + std::to_string(s.stats.files) + " (" + std::to_string(r_.files_unchanged) +
+                       " unchanged, " + std::to_string(r_.files_grown) + " appended to, " +
+                       std::to_string(r_.files_read) + " read whole), " + HumanBytes(s.stats.bytes) + "; read " +
+                       HumanBytes(r_.bytes_read) + ", new " + HumanBytes(s.stats.new_bytes) + ", stored " +
+                       HumanBytes(s.stats.stored_bytes);
+    if (s.ledger) text += "\nledger: journal through seq " + std::to_string(s.ledger->seq);
+    return text;
+  }
+
+ private:
+  const backup::BackupResult& r_;
+};
+
+backup::BackupOptions LocalOptions(const BackupCliOptions& o) {
   backup::BackupOptions options;
-  options.data_dir = std::filesystem::absolute(opts.data_dir).lexically_normal().string();
-  if (options.data_dir.size() > 1 && options.data_dir.back() == '/') options.data_dir.pop_back();
-  backup::ParseMode(opts.mode, &options.mode);
-  if (include_env) {
-    std::string env = opts.include_env.empty() ? options.data_dir + "/../.env" : opts.include_env;
-    options.env_file = std::filesystem::absolute(env).lexically_normal().string();
+  options.data_dir = AbsoluteDir(o.data_dir);
+  backup::ParseMode(o.mode, &options.mode);
+  if (o.env_given) {
+    options.env_file = AbsoluteDir(o.include_env.empty() ? options.data_dir + "/../.env" : o.include_env);
   }
-  options.tags = opts.tags;
-  options.host = opts.host;
-  options.force_read = opts.force_read;
-  options.allow_empty = opts.allow_empty;
-  options.allow_regression = opts.allow_regression;
-  auto opened = OpenRepo(opts, repo::LockMode::kAppend, "backup", /*load_index=*/true);
-  if (!opened.ok()) return ReportError("backup", opened.status());
-  ProgressLine progress;
-  auto result = backup::RunBackup(opened->repo.get(), options, [&](const backup::BackupProgress& p) {
-    progress.Update(p.bytes_done, p.bytes_total);
+  options.tags = o.tags;
+  options.host = o.host;
+  options.force_read = o.force_read;
+  options.allow_empty = o.allow_empty;
+  options.allow_regression = o.allow_regression;
+  return options;
+}
+
+// The backup of a local data directory; the snapshot's stored bytes and
+// time go to `report` for --metrics-file.
+Status LocalBackup(const BackupCliOptions& o, Output& out, JobReport* report) {
+  const backup::BackupOptions options = LocalOptions(o);
+  PB_ASSIGN_OR_RETURN(OpenedRepo opened,
+                      OpenRepo(o, {.mode = repo::LockMode::kAppend, .operation = "backup", .load_index = true}, &out));
+  auto result = backup::RunBackup(opened.repo.get(), options, [&](const backup::BackupProgress& p) {
+    out.progress().Update(p.bytes_done, p.bytes_total);
   });
-  progress.Finish();
-  if (!result.ok()) return ReportError("backup", result.status());
+  if (!result.ok()) return result.status();
   const repo::Snapshot& s = result->snapshot;
   report->Set("added_bytes", "Bytes the last successful backup added to the repository (compressed, encrypted).",
               static_cast<double>(s.stats.stored_bytes));
   report->Set("snapshot_timestamp_seconds", "Time of the snapshot the last successful backup wrote (Unix time).",
               static_cast<double>(s.time_ms) / 1000.0);
-  if (opts.json) {
-    std::string out;
-    JsonObject o(&out);
-    o.Str("snapshot_id", result->snapshot_id)
-        .Str("parent_id", result->parent_id)
-        .Str("mode", s.mode)
-        .UInt("files", s.stats.files)
-        .UInt("files_unchanged", result->files_unchanged)
-        .UInt("files_grown", result->files_grown)
-        .UInt("files_read", result->files_read)
-        .UInt("bytes", s.stats.bytes)
-        .UInt("bytes_read", result->bytes_read)
-        .UInt("new_bytes", s.stats.new_bytes)
-        .UInt("stored_bytes", s.stats.stored_bytes)
-        .Bool("include_env", s.env.has_value());
-    if (s.ledger) o.UInt("journal_seq", s.ledger->seq).UInt("checkpoint_seq", s.ledger->checkpoint_seq);
-    o.Close();
-    std::cout << out << "\n";
-    return 0;
-  }
-  std::cerr << "files: " << s.stats.files << " (" << result->files_unchanged << " unchanged, " << result->files_grown
-            << " appended to, " << result->files_read << " read whole), " << HumanBytes(s.stats.bytes) << "; read "
-            << HumanBytes(result->bytes_read) << ", new " << HumanBytes(s.stats.new_bytes) << ", stored "
-            << HumanBytes(s.stats.stored_bytes) << "\n";
-  if (s.ledger) std::cerr << "ledger: journal through seq " << s.ledger->seq << "\n";
-  std::cout << result->snapshot_id << "\n";
-  return 0;
+  const BackupPrinter printer(*result);
+  if (!out.json()) out.Note(printer.Summary());
+  out.Print(printer);
+  return Status::Ok();
+}
+
+Status RunBackup(const BackupCliOptions& o, Output& out) {
+  const JobLabels labels = {{"repo", RepoLabel(o.repo)},
+                            {"data_dir", IsRemote(o.remote) ? "" : AbsoluteDir(o.data_dir)},
+                            {"target", o.remote.target}};
+  return RunJob("backup", o.metrics_file, labels, out, [&](JobReport* report) {
+    if (!IsRemote(o.remote)) return LocalBackup(o, out, report);
+    remote::HostBackupOptions options;
+    backup::ParseMode(o.mode, &options.mode);
+    options.include_env = o.env_given;
+    options.tags = o.tags;
+    options.staging_root = StagingRoot(o.remote);
+    options.allow_empty = o.allow_empty;
+    options.allow_regression = o.allow_regression;
+    return RunRemoteBackup(o.remote, o, options, out);
+  });
 }
 
 }  // namespace
 
 void AddBackupCommand(CLI::App* app, int* exit_code) {
-  auto opts = std::make_shared<Options>();
+  auto opts = std::make_shared<BackupCliOptions>();
   CLI::App* cmd = app->add_subcommand("backup", "back up a data directory; prints the snapshot id");
   AddRepoOptions(cmd, opts.get());
   cmd->add_option("--data-dir", opts->data_dir, "data directory")->capture_default_str();
@@ -126,19 +154,10 @@ void AddBackupCommand(CLI::App* app, int* exit_code) {
   cmd->add_flag("--allow-regression", opts->allow_regression,
                 "back up a ledger that is behind, or another than, the newest snapshot of its data directory");
   cmd->add_flag("--force-read", opts->force_read, "read every file whole instead of trusting unchanged metadata");
-  cmd->add_flag("--json", opts->json, "print the result as JSON");
-  AddRemoteOptions(cmd, &opts->remote, /*required=*/false);
+  AddRemoteOptions(cmd, &opts->remote, Presence::kOptional);
   AddMetricsFileOption(cmd, &opts->metrics_file);
-  cmd->callback([opts, exit_code, cmd] {
-    const bool include_env = cmd->count("--include-env") > 0;
-    const bool data_dir_given = cmd->count("--data-dir") > 0;
-    const JobLabels labels = {{"repo", RepoLabel(opts->repo)},
-                              {"data_dir", IsRemote(opts->remote) ? "" : AbsoluteDir(opts->data_dir)},
-                              {"target", opts->remote.target}};
-    *exit_code = RunJob("backup", opts->metrics_file, labels, [&](JobReport* report) {
-      return Backup(*opts, include_env, data_dir_given, report);
-    });
-  });
+  AddOutputOptions(cmd, &opts->output);
+  Bind(cmd, opts, exit_code, RunBackup, CheckBackup);
 }
 
 }  // namespace pb::cli

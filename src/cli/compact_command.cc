@@ -107,7 +107,7 @@ void AddCompactCommand(CLI::App* app, int* exit_code) {
   cmd->add_flag("--dry-run", opts->dry_run, "print what the next pass would merge and remove; change nothing");
   cmd->add_flag("--json", opts->json, "print the result as JSON");
   cmd->callback([opts, exit_code] {
-    auto opened = OpenRepo(*opts, repo::LockMode::kAppend, "compact", /*load_index=*/false);
+    auto opened = OpenRepo(*opts, {.mode = repo::LockMode::kAppend, .operation = "compact"});
     if (!opened.ok()) {
       *exit_code = ReportError("compact", opened.status());
       return;

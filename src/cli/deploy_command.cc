@@ -1,7 +1,7 @@
 // paymentsctl deploy.
-#include <iostream>
 #include <memory>
 
+#include "cli/command_line.h"
 #include "cli/remote_commands.h"
 #include "cli/remote_options.h"
 #include "cli/repo_access.h"
@@ -9,23 +9,74 @@
 #include "remote/env_file.h"
 
 namespace pb::cli {
+namespace {
+
+struct DeployCliOptions : RemoteOptions {
+  std::string image;
+  bool image_given = false;  // --image was given
+  std::string openapi_path;
+  int timeout_s = 120;
+  std::string backup_out;
+  std::string password_file;
+  std::string backup_mode = "essential";
+  bool backup_include_env = false;
+  bool reset_data = false;
+  bool yes_really_reset_data = false;
+  OutputOptions output;
+
+  void Complete(const CLI::App& cmd) { image_given = cmd.count("--image") > 0; }
+};
+
+Status CheckDeploy(const DeployCliOptions& o) {
+  if (o.reset_data && !o.yes_really_reset_data) {
+    return Status::InvalidArgument(
+        "refusing --reset-data without --yes-really-reset-data: it stops the stack and moves the host's data/ "
+        "aside (to backups/<UTC time>/data). Nothing was done.");
+  }
+  if (o.image_given) PB_RETURN_IF_ERROR(remote::ValidateImage(o.image));
+  return Status::Ok();
+}
+
+remote::DeployOptions DeployOptionsOf(const DeployCliOptions& o) {
+  remote::DeployOptions options;
+  options.ssh = SshOptionsOf(o);
+  options.image = o.image;
+  options.openapi_path = o.openapi_path;
+  options.timeout_s = o.timeout_s;
+  options.reset_data = o.reset_data;
+  options.backup.include_env = o.backup_include_env;
+  options.backup.staging_root = StagingRoot(o);
+  backup::ParseMode(o.backup_mode, &options.backup.mode);
+  return options;
+}
+
+Status RunDeploy(const DeployCliOptions& o, Output& out) {
+  PB_ASSIGN_OR_RETURN(const std::vector<remote::Target> targets, ResolveRemoteTargets(o));
+  remote::DeployOptions options = DeployOptionsOf(o);
+  remote::SharedRepo shared;
+  OpenedRepo opened;
+  if (!o.backup_out.empty()) {
+    const RepoOptions repo_options{{o.backup_out}, o.password_file};
+    PB_ASSIGN_OR_RETURN(opened, OpenOrInitRepo(repo_options, {.mode = repo::LockMode::kAppend,
+                                                              .operation = "deploy backup", .load_index = true},
+                                               &out));
+    if (opened.created) out.Note("created repository " + o.backup_out);
+    shared.repo = opened.repo.get();
+    options.backup_repo = &shared;
+  }
+  const auto reports = remote::ForEachTarget(
+      targets, [&](const remote::Target& t, remote::TargetReport* r) { remote::DeployTarget(t, options, r); });
+  out.Print(TargetsPrinter(reports));
+  return Status::Ok();
+}
+
+}  // namespace
 
 void AddDeployCommand(CLI::App* app, int* exit_code) {
-  struct Options : RemoteOptions {
-    std::string image;
-    std::string openapi_path;
-    int timeout_s = 120;
-    std::string backup_out;
-    std::string password_file;
-    std::string backup_mode = "essential";
-    bool backup_include_env = false;
-    bool reset_data = false;
-    bool yes_really_reset_data = false;
-  };
-  auto opts = std::make_shared<Options>();
+  auto opts = std::make_shared<DeployCliOptions>();
   CLI::App* cmd = app->add_subcommand(
       "deploy", "back up, optionally reset, set the image and restart a host's stack over SSH; rolls back on failure");
-  AddRemoteOptions(cmd, opts.get(), /*required=*/true);
+  AddRemoteOptions(cmd, opts.get(), Presence::kRequired);
   cmd->add_option("--image", opts->image, "image to deploy (PAYMENTS_IMAGE in the host's .env)");
   cmd->add_option("--expect-openapi-path", opts->openapi_path,
                   "path the service's /openapi.json must list for the deploy to count as healthy");
@@ -43,53 +94,8 @@ void AddDeployCommand(CLI::App* app, int* exit_code) {
                 "move data/ aside to backups/<UTC time>/data on the host and start empty (needs "
                 "--yes-really-reset-data)");
   cmd->add_flag("--yes-really-reset-data", opts->yes_really_reset_data, "confirm --reset-data");
-  cmd->add_flag("--json", opts->json, "print the per-host report as JSON");
-  cmd->callback([opts, exit_code, cmd] {
-    if (opts->reset_data && !opts->yes_really_reset_data) {
-      std::cerr << "paymentsctl deploy: refusing --reset-data without --yes-really-reset-data: it stops the stack "
-                   "and moves the host's data/ aside (to backups/<UTC time>/data). Nothing was done.\n";
-      *exit_code = 2;
-      return;
-    }
-    if (cmd->count("--image")) {
-      if (Status st = remote::ValidateImage(opts->image); !st.ok()) {
-        *exit_code = ReportError("deploy", st);
-        return;
-      }
-    }
-    auto targets = ResolveRemoteTargets(*opts);
-    if (!targets.ok()) {
-      *exit_code = ReportError("deploy", targets.status());
-      return;
-    }
-    remote::DeployOptions options;
-    options.ssh = SshOptionsOf(*opts);
-    options.image = opts->image;
-    options.openapi_path = opts->openapi_path;
-    options.timeout_s = opts->timeout_s;
-    options.reset_data = opts->reset_data;
-    options.backup.include_env = opts->backup_include_env;
-    options.backup.staging_root = StagingRoot(*opts);
-    backup::ParseMode(opts->backup_mode, &options.backup.mode);
-    remote::SharedRepo shared;
-    OpenedRepo opened;
-    if (!opts->backup_out.empty()) {
-      RepoOptions ro{{opts->backup_out}, opts->password_file};
-      bool created = false;
-      auto repo = OpenOrInitRepo(ro, repo::LockMode::kAppend, "deploy backup", /*load_index=*/true, &created);
-      if (!repo.ok()) {
-        *exit_code = ReportError("deploy", repo.status());
-        return;
-      }
-      if (created) std::cerr << "created repository " << opts->backup_out << "\n";
-      opened = std::move(*repo);
-      shared.repo = opened.repo.get();
-      options.backup_repo = &shared;
-    }
-    auto reports = remote::ForEachTarget(
-        *targets, [&](const remote::Target& t, remote::TargetReport* r) { remote::DeployTarget(t, options, r); });
-    *exit_code = PrintReports(reports, opts->json);
-  });
+  AddOutputOptions(cmd, &opts->output, "print the per-host report as one JSON object (errors too)");
+  Bind(cmd, opts, exit_code, RunDeploy, CheckDeploy);
 }
 
 }  // namespace pb::cli

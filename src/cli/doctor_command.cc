@@ -2,13 +2,15 @@
 #include <grp.h>
 #include <pwd.h>
 
-#include <iostream>
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 
+#include "cli/command_line.h"
 #include "cli/job_metrics.h"
 #include "cli/ops_commands.h"
 #include "cli/repo_access.h"
-#include "common/json_text.h"
 #include "common/time_util.h"
 #include "ops/aws_root_volume.h"
 #include "ops/doctor.h"
@@ -28,8 +30,15 @@ struct DoctorCliOptions {
   std::string instance_id;
   std::string region;
   bool no_imds = false;
-  bool json = false;
   std::string metrics_file;
+  OutputOptions output;
+
+  Result<int64_t> MaxAgeMs() const {
+    if (max_age_hours > 0) return int64_t{max_age_hours} * 3600000;
+    auto ms = ParseDurationMillis(max_age);
+    if (!ms.ok()) return Status::InvalidArgument("--max-age: " + ms.status().message());
+    return ms;
+  }
 };
 
 // --owner USER[:GROUP]: a name or a number for each; the group defaults to
@@ -37,14 +46,19 @@ struct DoctorCliOptions {
 Result<ops::ServiceUser> ParseOwner(const std::string& owner) {
   const std::string user = owner.substr(0, owner.find(':'));
   const std::string group = owner.find(':') == std::string::npos ? "" : owner.substr(owner.find(':') + 1);
-  auto numeric = [](const std::string& t) { return !t.empty() && t.find_first_not_of("0123456789") == std::string::npos; };
+  // A uid or gid in digits that fits in 32 bits (std::stoul would throw).
+  auto numeric = [](const std::string& t) {
+    uint32_t v = 0;
+    const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    return !t.empty() && ec == std::errc() && end == t.data() + t.size();
+  };
   ops::ServiceUser out;
   out.source = "--owner";
   if (struct passwd* pw = ::getpwnam(user.c_str())) {
     out.uid = pw->pw_uid;
     out.gid = pw->pw_gid;
   } else if (numeric(user)) {
-    out.uid = static_cast<uid_t>(std::stoul(user));
+    out.uid = static_cast<uid_t>(std::strtoul(user.c_str(), nullptr, 10));
     out.gid = static_cast<gid_t>(out.uid);
   } else {
     return Status::InvalidArgument("--owner " + owner + ": " + user + " is neither a user name nor a numeric uid");
@@ -52,22 +66,22 @@ Result<ops::ServiceUser> ParseOwner(const std::string& owner) {
   if (struct group* gr = group.empty() ? nullptr : ::getgrnam(group.c_str())) {
     out.gid = gr->gr_gid;
   } else if (numeric(group)) {
-    out.gid = static_cast<gid_t>(std::stoul(group));
+    out.gid = static_cast<gid_t>(std::strtoul(group.c_str(), nullptr, 10));
   } else if (!group.empty()) {
     return Status::InvalidArgument("--owner " + owner + ": " + group + " is neither a group name nor a numeric gid");
   }
   return out;
 }
 
-ops::Finding SnapshotFinding(const DoctorCliOptions& o, const std::string& data_dir, int64_t max_age_ms) {
-  auto opened = OpenRepo(o.repo, repo::LockMode::kRead, "doctor", /*load_index=*/false);
+ops::Finding SnapshotFinding(const DoctorCliOptions& o, const std::string& data_dir, int64_t max_age_ms, Output& out) {
+  auto opened = OpenRepo(o.repo, {.mode = repo::LockMode::kRead, .operation = "doctor"}, &out);
   if (!opened.ok()) {
     return {ops::Severity::kError, "snapshot-age", "cannot open the repository " + o.repo.repo + ": " +
                                                        opened.status().message(),
             "export PAYMENTS_REPO_PASSWORD=... (or --password-file FILE); paymentsctl snapshots --repo '" +
                 o.repo.repo + "'"};
   }
-  auto snapshots = ReadableSnapshots(opened->repo.get());
+  auto snapshots = ReadableSnapshots(opened->repo.get(), out);
   if (!snapshots.ok()) {
     return {ops::Severity::kError, "snapshot-age", snapshots.status().message(),
             "paymentsctl check --repo '" + o.repo.repo + "'"};
@@ -76,51 +90,62 @@ ops::Finding SnapshotFinding(const DoctorCliOptions& o, const std::string& data_
                                NowMillis(), max_age_ms);
 }
 
-void Print(const std::string& data_dir, const std::vector<ops::Finding>& findings, bool json) {
-  if (json) {
-    std::string list = "[";
-    for (const ops::Finding& f : findings) {
-      if (list.size() > 1) list += ",";
-      JsonObject(&list)
+class DoctorPrinter : public Report {
+ public:
+  DoctorPrinter(const std::string& data_dir, const std::vector<ops::Finding>& findings)
+      : data_dir_(data_dir), findings_(findings) {}
+  // Not ok when a finding is an error.
+  bool ok() const override {
+    for (const ops::Finding& f : findings_) {
+      if (f.severity == ops::Severity::kError) return false;
+    }
+    return true;
+  }
+  void Json(JsonObject& o) const override {
+    o.Str("data_dir", data_dir_).Raw("findings", JsonArray(findings_, [](std::string* out, const ops::Finding& f) {
+      JsonObject(out)
           .Str("severity", ops::SeverityName(f.severity))
           .Str("check", f.check)
           .Str("what", f.what)
           .Str("fix", f.fix)
           .Close();
+    }));
+  }
+  void Text(std::ostream& out) const override {
+    out << "doctor: " << data_dir_ << "\n";
+    char line[64];
+    for (const ops::Finding& f : findings_) {
+      std::snprintf(line, sizeof(line), "  %-5s %-16s ", ops::SeverityName(f.severity), f.check.c_str());
+      out << line << f.what << "\n";
+      if (!f.fix.empty()) out << std::string(25, ' ') << "fix: " << f.fix << "\n";
     }
-    list += "]";
-    std::string out;
-    JsonObject(&out).Str("data_dir", data_dir).Raw("findings", list).Close();
-    std::cout << out << "\n";
-    return;
   }
-  std::cout << "doctor: " << data_dir << "\n";
-  for (const ops::Finding& f : findings) {
-    std::printf("  %-5s %-16s %s\n", ops::SeverityName(f.severity), f.check.c_str(), f.what.c_str());
-    if (!f.fix.empty()) std::printf("  %-5s %-16s fix: %s\n", "", "", f.fix.c_str());
-  }
-  std::fflush(stdout);
+
+ private:
+  const std::string& data_dir_;
+  const std::vector<ops::Finding>& findings_;
+};
+
+Status CheckDoctor(const DoctorCliOptions& o) {
+  PB_RETURN_IF_ERROR(o.MaxAgeMs().status());
+  if (!o.owner.empty()) PB_RETURN_IF_ERROR(ParseOwner(o.owner).status());
+  return Status::Ok();
 }
 
-// The checks; returns the exit code (1 when a finding is an error).
-int Doctor(const DoctorCliOptions& o) {
+// The checks, in order: disk (volume, free space, owners and modes), the
+// newest snapshot with --repo, replication, the EC2 root volume.
+Status Doctor(const DoctorCliOptions& o, Output& out) {
   ops::DiskCheckOptions disk;
   disk.data_dir = AbsoluteDir(o.data_dir);
   disk.min_free_ratio = o.min_free_ratio;
-  auto max_age_ms = o.max_age_hours > 0 ? Result<int64_t>(int64_t{o.max_age_hours} * 3600000)
-                                        : ParseDurationMillis(o.max_age);
-  if (!max_age_ms.ok()) {
-    return ReportError("doctor", Status::InvalidArgument("--max-age: " + max_age_ms.status().message()));
-  }
+  PB_ASSIGN_OR_RETURN(const int64_t max_age_ms, o.MaxAgeMs());
   if (!o.owner.empty()) {
-    auto owner = ParseOwner(o.owner);
-    if (!owner.ok()) return ReportError("doctor", owner.status());
-    disk.owner = *owner;
+    PB_ASSIGN_OR_RETURN(disk.owner, ParseOwner(o.owner));
   } else {
     disk.owner = ops::ComposeServiceUser(disk.data_dir);
   }
   std::vector<ops::Finding> findings = ops::CheckDisk(disk);
-  if (!o.repo.repo.empty()) findings.push_back(SnapshotFinding(o, disk.data_dir, *max_age_ms));
+  if (!o.repo.repo.empty()) findings.push_back(SnapshotFinding(o, disk.data_dir, max_age_ms, out));
   findings.push_back(ops::CheckReplication(disk.data_dir, NowMillis()));
   ops::AwsCheckOptions aws;
   aws.instance_id = o.instance_id;
@@ -128,11 +153,13 @@ int Doctor(const DoctorCliOptions& o) {
   aws.use_imds = !o.no_imds;
   aws.data_on_root = findings.front().check == "volume" && findings.front().severity != ops::Severity::kOk;
   findings.push_back(ops::CheckRootVolume(aws));
-  Print(disk.data_dir, findings, o.json);
-  for (const ops::Finding& f : findings) {
-    if (f.severity == ops::Severity::kError) return 1;
-  }
-  return 0;
+  out.Print(DoctorPrinter(disk.data_dir, findings));
+  return Status::Ok();
+}
+
+Status RunDoctor(const DoctorCliOptions& o, Output& out) {
+  return RunJob("doctor", o.metrics_file, {{"data_dir", AbsoluteDir(o.data_dir)}}, out,
+                [&](JobReport*) { return Doctor(o, out); });
 }
 
 }  // namespace
@@ -142,9 +169,7 @@ void AddDoctorCommand(CLI::App* app, int* exit_code) {
   CLI::App* cmd = app->add_subcommand(
       "doctor", "check a host's data directory and its backups; each finding with the command that fixes it");
   cmd->add_option("--data-dir", o->data_dir, "data directory")->capture_default_str();
-  cmd->add_option("--repo", o->repo.repo, "repository whose newest snapshot of the data directory is checked");
-  cmd->add_option("--password-file", o->repo.password_file,
-                  "file whose first line is the password (default: $PAYMENTS_REPO_PASSWORD)");
+  AddRepoOptions(cmd, &o->repo, Presence::kOptional);
   cmd->add_option("--owner", o->owner,
                   "the service's user, USER[:GROUP] (names or numbers; default: the user: of the compose file beside "
                   "the data directory, else 10001:10001, the container's user)");
@@ -159,12 +184,9 @@ void AddDoctorCommand(CLI::App* app, int* exit_code) {
       ->envname("PAYMENTS_EC2_INSTANCE_ID");
   cmd->add_option("--region", o->region, "AWS region (default: the AWS CLI's)");
   cmd->add_flag("--no-imds", o->no_imds, "never ask the EC2 instance metadata service")->envname("PAYMENTS_NO_IMDS");
-  cmd->add_flag("--json", o->json, "print the findings as JSON");
   AddMetricsFileOption(cmd, &o->metrics_file);
-  cmd->callback([o, exit_code] {
-    *exit_code = RunJob("doctor", o->metrics_file, {{"data_dir", AbsoluteDir(o->data_dir)}},
-                        [&](JobReport*) { return Doctor(*o); });
-  });
+  AddOutputOptions(cmd, &o->output, "print the findings as one JSON object (errors too)");
+  Bind(cmd, o, exit_code, RunDoctor, CheckDoctor);
 }
 
 }  // namespace pb::cli

@@ -56,8 +56,10 @@ Result<repo::RetentionPolicy> PolicyOf(const ForgetOptions& opts) {
 Status RunForget(const ForgetOptions& opts, ForgetReport* report) {
   PB_ASSIGN_OR_RETURN(repo::RetentionPolicy policy, PolicyOf(opts));
   // Prune reads every snapshot's trees, which are blobs: it needs the index.
-  PB_ASSIGN_OR_RETURN(OpenedRepo opened, OpenRepo(opts, opts.prune ? repo::LockMode::kExclusive : repo::LockMode::kAppend,
-                                                  "forget", /*load_index=*/opts.prune));
+  PB_ASSIGN_OR_RETURN(OpenedRepo opened, OpenRepo(opts, {.mode = opts.prune ? repo::LockMode::kExclusive
+                                                                             : repo::LockMode::kAppend,
+                                                                  .operation = "forget",
+                                                                  .load_index = opts.prune}));
   PB_ASSIGN_OR_RETURN(std::vector<repo::SnapshotRef> all, opened.repo->ListSnapshots());
   const repo::SnapshotFilter filter = opts.filter.Filter();
   PB_ASSIGN_OR_RETURN(report->plan, opts.ids.empty() ? repo::PlanForgetByPolicy(all, filter, policy)

@@ -34,12 +34,13 @@ void AddMetricsFileOption(CLI::App* cmd, std::string* path) {
 
 std::string RepoLabel(const std::string& repo) { return repo::IsRemote(repo::Location{repo}) ? repo : AbsoluteDir(repo); }
 
-int RunJob(const std::string& job, const std::string& path, const JobLabels& labels,
-           const std::function<int(JobReport*)>& body) {
+Status RunJob(const std::string& job, const std::string& path, const JobLabels& labels, Output& out,
+              const std::function<Status(JobReport*)>& body) {
   const int64_t started_us = MonotonicMicros();
   JobReport report;
-  const int exit_code = body(&report);
-  if (path.empty()) return exit_code;
+  const Status status = body(&report);
+  if (path.empty()) return status;
+  const bool success = status.ok() && out.report_ok() && !out.interrupted();
   const double duration = static_cast<double>(MonotonicMicros() - started_us) / 1e6;
   const double end = static_cast<double>(NowMillis()) / 1000.0;
 
@@ -56,20 +57,21 @@ int RunJob(const std::string& job, const std::string& path, const JobLabels& lab
   auto set = [&](const std::string& name, std::string help, double value) {
     registry.AddGauge(name, std::move(help), names).Labels(value_views).Set(value);
   };
-  set(prefix + "success", "1 when the last paymentsctl " + job + " succeeded (exit 0), else 0.", exit_code == 0 ? 1 : 0);
+  set(prefix + "success", "1 when the last paymentsctl " + job + " succeeded (exit 0), else 0.", success ? 1 : 0);
   set(prefix + "duration_seconds", "How long the last paymentsctl " + job + " took.", duration);
   set(prefix + "end_timestamp_seconds", "When the last paymentsctl " + job + " ended (Unix time).", end);
   set(last_success, "When a paymentsctl " + job + " last succeeded (Unix time; 0: not known to have succeeded).",
-      exit_code == 0 ? end : previous);
+      success ? end : previous);
   for (const JobReport::Gauge& g : report.gauges()) set(prefix + g.suffix, g.help, g.value);
 
   Status written = metrics::WriteTextfile(path, registry);
-  if (!written.ok()) {
-    return ReportError(job, Status::IOError("the run ended with exit code " + std::to_string(exit_code) +
-                                            " but --metrics-file " + path + " could not be written: " +
-                                            written.message()));
+  if (written.ok()) return status;
+  const std::string what = "--metrics-file " + path + " could not be written: " + written.message();
+  if (!status.ok()) {
+    out.Warn(what);
+    return status;
   }
-  return exit_code;
+  return Status::IOError("the " + job + " " + (success ? "succeeded" : "failed") + " but " + what);
 }
 
 }  // namespace pb::cli

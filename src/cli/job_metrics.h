@@ -13,6 +13,9 @@
 #include <utility>
 #include <vector>
 
+#include "cli/output.h"
+#include "common/status.h"
+
 namespace pb::cli {
 
 // What a job adds to its textfile: gauges named payments_<job>_<suffix>,
@@ -46,16 +49,18 @@ using JobLabels = std::vector<std::pair<std::string, std::string>>;
 // series from any working directory), an s3:// URL as given.
 std::string RepoLabel(const std::string& repo);
 
-// Runs `body` (it returns the exit code and may add gauges) and, when
-// `path` is not empty, writes there, for job "backup", "drill" or "doctor":
-//   payments_<job>_success                      1 when the exit code is 0, else 0
+// Runs `body` (it may add gauges) and, when `path` is not empty, writes
+// there, for job "backup", "drill" or "doctor":
+//   payments_<job>_success                      1 when the run succeeds (exit 0), else 0
 //   payments_<job>_duration_seconds             how long the run took
 //   payments_<job>_end_timestamp_seconds        when it ended (Unix time)
 //   payments_<job>_last_success_timestamp_seconds  this run's end when it
 //       succeeded, else what the file held for the same labels (0: never)
-// and the report's gauges, all with `labels`. Returns the body's exit code,
-// or 1 (with a message on stderr) when the file could not be written.
-int RunJob(const std::string& job, const std::string& path, const JobLabels& labels,
-           const std::function<int(JobReport*)>& body);
+// and the report's gauges, all with `labels`. The run succeeds when `body`
+// returns Ok and `out` printed no report that is not ok and was not
+// interrupted. Returns the body's status; when the file cannot be written,
+// an IOError saying so (or, after a failed body, a warning through `out`).
+Status RunJob(const std::string& job, const std::string& path, const JobLabels& labels, Output& out,
+              const std::function<Status(JobReport*)>& body);
 
 }  // namespace pb::cli

@@ -1,5 +1,6 @@
 // cli/: the operator's checks — paymentsctl doctor and paymentsctl drill
-// (src/ops/). Each callback sets *exit_code: 0 success, 1 failure.
+// (src/ops/). They report through Output (cli/output.h: exit 0 success, 1
+// failure, 2 usage; a drill stopped by signal N exits 128 + N).
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -51,7 +51,8 @@ struct PruneReport {
 // --dry-run, carries it out.
 Status RunPrune(const PruneOptions& opts, PruneReport* report) {
   // Prune reads every snapshot's trees, which are blobs: it needs the index.
-  PB_ASSIGN_OR_RETURN(OpenedRepo opened, OpenRepo(opts, repo::LockMode::kExclusive, "prune", /*load_index=*/true));
+  PB_ASSIGN_OR_RETURN(OpenedRepo opened, OpenRepo(opts, {.mode = repo::LockMode::kExclusive, .operation = "prune",
+                                                                  .load_index = true}));
   PB_ASSIGN_OR_RETURN(report->plan, repo::PlanPrune(opened.repo.get(), {}));
   report->dry_run = opts.dry_run;
   return opts.dry_run ? Status::Ok() : repo::ExecutePrune(opened.repo.get(), report->plan);

@@ -15,14 +15,16 @@ namespace pb::cli {
 
 void AddDeployCommand(CLI::App* app, int* exit_code);
 
-// paymentsctl backup --inventory …: returns the exit code.
-int RunRemoteBackup(const RemoteOptions& remote, const RepoOptions& repo, const remote::HostBackupOptions& options);
+// paymentsctl backup --inventory …: the targets' reports through `out`
+// (not ok when a target failed); errors before any target started.
+Status RunRemoteBackup(const RemoteOptions& remote, const RepoOptions& repo, const remote::HostBackupOptions& options,
+                       Output& out);
 
 // paymentsctl restore --inventory …: `snapshot` is an id prefix or "latest":
 // the newest snapshot of the target's group (host = the target's name, path
 // = its remote_path/data, as its backups record them) unless `filter` names
-// a host or path. Returns the exit code.
-int RunRemoteRestore(const RemoteOptions& remote, const RepoOptions& repo, const std::string& snapshot,
-                     const repo::SnapshotFilter& filter, const remote::HostRestoreOptions& options);
+// a host or path. Reports as RunRemoteBackup.
+Status RunRemoteRestore(const RemoteOptions& remote, const RepoOptions& repo, const std::string& snapshot,
+                        const repo::SnapshotFilter& filter, const remote::HostRestoreOptions& options, Output& out);
 
 }  // namespace pb::cli

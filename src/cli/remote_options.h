@@ -1,5 +1,5 @@
 // cli/: the options every remote command shares (--inventory, --target, SSH)
-// and how their per-target reports are printed.
+// and the report of a run over its targets.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "cli/command_line.h"
+#include "cli/output.h"
 #include "common/status.h"
 #include "remote/inventory.h"
 #include "remote/report.h"
@@ -21,12 +23,12 @@ struct RemoteOptions {
   std::string known_hosts;
   bool accept_new_host_key = false;
   std::string staging_dir;
-  bool json = false;  // shared with the command's own --json
 };
 
 // Adds --inventory, --target, --ssh-key, --known-hosts, --accept-new-host-key
-// and --staging-dir. With `required`, --inventory and --target must be given.
-void AddRemoteOptions(CLI::App* cmd, RemoteOptions* options, bool required);
+// and --staging-dir. With Presence::kRequired, --inventory and --target
+// must be given; else each needs the other.
+void AddRemoteOptions(CLI::App* cmd, RemoteOptions* options, Presence presence);
 // True when --inventory was given (the command then works on hosts).
 inline bool IsRemote(const RemoteOptions& options) { return !options.inventory.empty(); }
 
@@ -36,8 +38,18 @@ remote::SshOptions SshOptionsOf(const RemoteOptions& options);
 // --staging-dir made absolute, or "" for the default.
 std::string StagingRoot(const RemoteOptions& options);
 
-// Prints one summary line per target on stdout (or the JSON document) and
-// returns the exit code: 0 when every target succeeded, 1 otherwise.
-int PrintReports(const std::vector<remote::TargetReport>& reports, bool json);
+// The per-target reports of a run (docs/remote-operations.md, "Output"):
+// one summary line per target, or {"targets":[...]}; ok when every target
+// succeeded.
+class TargetsPrinter : public Report {
+ public:
+  explicit TargetsPrinter(const std::vector<remote::TargetReport>& reports) : reports_(reports) {}
+  bool ok() const override;
+  void Json(JsonObject& o) const override;
+  void Text(std::ostream& out) const override;
+
+ private:
+  const std::vector<remote::TargetReport>& reports_;
+};
 
 }  // namespace pb::cli

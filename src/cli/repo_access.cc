@@ -1,18 +1,58 @@
 #include "cli/repo_access.h"
 
-#include <unistd.h>
-
-#include <cstdio>
 #include <filesystem>
 #include <iostream>
 
-#include "cli/password.h"
-#include "common/log.h"
+#include "secrets/password.h"
 
 namespace pb::cli {
+namespace {
 
-void AddRepoOptions(CLI::App* cmd, RepoOptions* options, bool required) {
-  cmd->add_option("--repo", options->repo, "repository directory, or s3://BUCKET/PREFIX")->required(required);
+void WarnThrough(Output* out, const std::string& text) {
+  if (out != nullptr) {
+    out->Warn(text);
+  } else {
+    std::cerr << "warning: " << text << "\n";
+  }
+}
+
+const char* LockName(repo::LockMode mode) {
+  switch (mode) {
+    case repo::LockMode::kRead: return "shared read";
+    case repo::LockMode::kAppend: return "shared append";
+    case repo::LockMode::kExclusive: return "exclusive";
+  }
+  return "?";
+}
+
+Result<OpenedRepo> OpenWith(std::unique_ptr<repo::Backend> backend, const std::string& password,
+                            const OpenOptions& open, Output* out) {
+  const std::string where = backend->Describe();
+  auto repo = repo::Repository::Open(std::move(backend), password);
+  if (!repo.ok()) return repo.status();
+  OpenedRepo opened;
+  opened.repo = std::move(repo).value();
+  auto lock = repo::RepoLock::Acquire(opened.repo.get(), open.mode, open.operation);
+  if (!lock.ok()) return lock.status();
+  opened.lock = std::move(lock).value();
+  if (out != nullptr) out->Detail("opened " + where + " with a " + LockName(open.mode) + " lock");
+  if (open.load_index) {
+    PB_RETURN_IF_ERROR(opened.repo->LoadIndex());
+    for (const std::string& bad : opened.repo->unreadable_index_files()) {
+      WarnThrough(out, "skipping an index file that cannot be read (" + bad +
+                           "); the blobs it lists count as missing: run `paymentsctl repair` to rebuild the index");
+    }
+    if (out != nullptr) out->Detail("index loaded");
+  }
+  return opened;
+}
+
+}  // namespace
+
+void AddRepoOptions(CLI::App* cmd, RepoOptions* options, Presence presence) {
+  cmd->add_option("--repo", options->repo, "repository directory, or s3://BUCKET/PREFIX (default: $PAYMENTS_REPO)")
+      ->envname("PAYMENTS_REPO")
+      ->required(presence == Presence::kRequired);
   cmd->add_option("--password-file", options->password_file,
                   "file whose first line is the password, a regular file of mode 0600 (default: "
                   "$PAYMENTS_REPO_PASSWORD, else a prompt)");
@@ -24,31 +64,8 @@ void AddRepoOptions(CLI::App* cmd, RepoOptions* options, bool required) {
 }
 
 Result<std::unique_ptr<repo::Repository>> UnlockRepo(const RepoOptions& options) {
-  return repo::UnlockRepository(options, [&] { return ReadPassword(options.password_file, /*confirm=*/false); });
+  return repo::UnlockRepository(options, [&] { return secrets::ReadPassword({.file = options.password_file}); });
 }
-
-namespace {
-
-Result<OpenedRepo> OpenWith(std::unique_ptr<repo::Backend> backend, const std::string& password, repo::LockMode mode,
-                            const std::string& operation, bool load_index) {
-  auto repo = repo::Repository::Open(std::move(backend), password);
-  if (!repo.ok()) return repo.status();
-  OpenedRepo opened;
-  opened.repo = std::move(repo).value();
-  auto lock = repo::RepoLock::Acquire(opened.repo.get(), mode, operation);
-  if (!lock.ok()) return lock.status();
-  opened.lock = std::move(lock).value();
-  if (load_index) {
-    PB_RETURN_IF_ERROR(opened.repo->LoadIndex());
-    for (const std::string& bad : opened.repo->unreadable_index_files()) {
-      std::cerr << "warning: skipping an index file that cannot be read (" << bad
-                << "); the blobs it lists count as missing: run `paymentsctl repair` to rebuild the index\n";
-    }
-  }
-  return opened;
-}
-
-}  // namespace
 
 std::string AbsoluteDir(const std::string& dir) {
   std::string out = std::filesystem::absolute(dir).lexically_normal().string();
@@ -56,79 +73,36 @@ std::string AbsoluteDir(const std::string& dir) {
   return out;
 }
 
-Result<OpenedRepo> OpenRepo(const RepoOptions& options, repo::LockMode mode, const std::string& operation,
-                            bool load_index, std::string* password_out) {
-  auto backend = repo::OpenBackend(options);
-  if (!backend.ok()) return backend.status();
-  auto password = ReadPassword(options.password_file, /*confirm=*/false);
-  if (!password.ok()) return password.status();
-  if (password_out) *password_out = *password;
-  return OpenWith(std::move(backend).value(), *password, mode, operation, load_index);
+Result<OpenedRepo> OpenRepo(const RepoOptions& options, const OpenOptions& open, Output* out) {
+  PB_ASSIGN_OR_RETURN(auto backend, repo::OpenBackend(options));
+  PB_ASSIGN_OR_RETURN(const std::string password, secrets::ReadPassword({.file = options.password_file}));
+  if (open.password != nullptr) *open.password = password;
+  return OpenWith(std::move(backend), password, open, out);
 }
 
-Result<OpenedRepo> OpenOrInitRepo(const RepoOptions& options, repo::LockMode mode, const std::string& operation,
-                                  bool load_index, bool* created) {
-  *created = false;
-  if (!repo::IsVacant(options)) return OpenRepo(options, mode, operation, load_index);
-  auto password = ReadPassword(options.password_file, /*confirm=*/true);
-  if (!password.ok()) return password.status();
-  auto backend = repo::CreateBackend(options);
-  if (!backend.ok()) return backend.status();
-  PB_RETURN_IF_ERROR(repo::Repository::Init(**backend, *password, repo::kDefaultKdf));
-  *created = true;
-  return OpenWith(std::move(backend).value(), *password, mode, operation, load_index);
+Result<OpenedRepo> OpenOrInitRepo(const RepoOptions& options, const OpenOptions& open, Output* out) {
+  if (!repo::IsVacant(options)) return OpenRepo(options, open, out);
+  PB_ASSIGN_OR_RETURN(const std::string password,
+                      secrets::ReadPassword({.file = options.password_file, .confirm = true}));
+  PB_ASSIGN_OR_RETURN(auto backend, repo::CreateBackend(options));
+  PB_RETURN_IF_ERROR(repo::Repository::Init(*backend, password, repo::kDefaultKdf));
+  PB_ASSIGN_OR_RETURN(OpenedRepo opened, OpenWith(std::move(backend), password, open, out));
+  opened.created = true;
+  return opened;
 }
 
-Result<std::vector<repo::SnapshotRef>> ReadableSnapshots(repo::Repository* repo) {
+Result<std::vector<repo::SnapshotRef>> ReadableSnapshots(repo::Repository* repo, Output& out) {
   std::vector<std::string> damaged;
   auto all = repo->ListSnapshots(&damaged);
   for (const std::string& d : damaged) {
-    std::cerr << "warning: skipping a damaged snapshot file (" << d << "); run `paymentsctl check --read-data`\n";
+    out.Warn("skipping a damaged snapshot file (" + d + "); run `paymentsctl check --read-data`");
   }
   return all;
 }
 
 int ReportError(const std::string& command, const Status& status) {
   std::cerr << "paymentsctl " << command << ": " << status.ToString() << "\n";
-  return 1;
-}
-
-std::string HumanBytes(uint64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(bytes);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
-  return buf;
-}
-
-ProgressLine::ProgressLine() : tty_(::isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {}
-
-void ProgressLine::Update(uint64_t done, uint64_t total) {
-  if (!tty_) return;
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
-  std::string eta = rate > 0 && total > done ? std::to_string(static_cast<uint64_t>((total - done) / rate)) + " s" : "-";
-  Show(HumanBytes(done) + " / " + HumanBytes(total) + "  " + HumanBytes(static_cast<uint64_t>(rate)) + "/s  ETA " + eta);
-}
-
-void ProgressLine::Show(std::string_view text) {
-  if (tty_) DrawStatusLine(text);
-}
-
-std::function<void(uint64_t)> ProgressLine::ByteCounter() {
-  return [this](uint64_t n) {
-    counted_ += n;
-    Update(counted_, counted_);
-  };
-}
-
-void ProgressLine::Finish() {
-  if (tty_) ClearStatusLine();
+  return kExitFailed;
 }
 
 }  // namespace pb::cli

@@ -1,6 +1,7 @@
 // cli/: the repository commands of paymentsctl (docs/repository-format.md,
-// README "Backups"). Each registers a subcommand; its callback sets
-// *exit_code: 0 success, 1 failure (message on stderr).
+// README "Backups"). Each registers a subcommand whose callback runs the
+// command through Output (cli/output.h: exit 0 success, 1 failure, 2 usage);
+// `forget` still reports by itself (exit 0 or 1).
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -1,8 +1,7 @@
 #include "cli/snapshot_options.h"
 
-#include <iostream>
-
 #include "cli/repo_access.h"
+#include "common/time_util.h"
 
 namespace pb::cli {
 
@@ -16,15 +15,33 @@ void AddSnapshotFilterOptions(CLI::App* cmd, SnapshotFilterOptions* options) {
   cmd->add_option("--tag", options->tags, "only snapshots with this tag (repeatable: any of them)");
 }
 
+void AddWalOptions(CLI::App* cmd, std::optional<bool>* wal, const std::string& default_help) {
+  auto* with = cmd->add_flag_callback(
+      "--wal", [wal] { *wal = true; },
+      "also apply the journal records shipped after the snapshot by paymentsctl replicate (default: " + default_help +
+          ")");
+  auto* without = cmd->add_flag_callback(
+      "--no-wal", [wal] { *wal = false; }, "restore the snapshot alone, without the journal shipped after it");
+  with->excludes(without);
+}
+
 Result<repo::SnapshotRef> ChooseSnapshot(repo::Repository* repo, const std::string& query,
                                          const repo::SnapshotFilter& filter,
-                                         const std::optional<repo::SnapshotGroup>& target) {
-  auto all = ReadableSnapshots(repo);
-  if (!all.ok()) return all.status();
-  auto chosen = repo::SelectSnapshot(*all, query, filter, target);
-  if (!chosen.ok()) return chosen.status();
-  if (!chosen->note.empty()) std::cerr << chosen->note << "\n";
-  return std::move(chosen->snapshot);
+                                         const std::optional<repo::SnapshotGroup>& target, Output& out) {
+  PB_ASSIGN_OR_RETURN(const std::vector<repo::SnapshotRef> all, ReadableSnapshots(repo, out));
+  PB_ASSIGN_OR_RETURN(repo::SelectedSnapshot chosen, repo::SelectSnapshot(all, query, filter, target));
+  if (!chosen.note.empty()) out.Note(chosen.note);
+  out.Detail("snapshot " + chosen.snapshot.id.substr(0, 8) + " of " + chosen.snapshot.snapshot.host + ":" +
+             chosen.snapshot.snapshot.data_dir);
+  return std::move(chosen.snapshot);
+}
+
+void SnapshotNameJson(JsonObject& o, const repo::SnapshotRef& s) {
+  o.Str("id", s.id)
+      .Str("short_id", s.id.substr(0, 8))
+      .Str("time", FormatIso8601(s.snapshot.time_ms))
+      .Str("host", s.snapshot.host)
+      .Str("data_dir", s.snapshot.data_dir);
 }
 
 }  // namespace pb::cli

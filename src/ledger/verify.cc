@@ -8,7 +8,6 @@
 #include <set>
 
 #include "common/file_util.h"
-#include "common/json_text.h"
 #include "ledger/data_dir_probe.h"
 #include "ledger/datadir.h"
 #include "ledger/journal.h"
@@ -182,24 +181,6 @@ VerifyReport VerifyDataDir(const std::string& dir) {
   }
   CompareWithJournal(files_state, balances_at_checkpoint, workloads_at_checkpoint, marker->point.seq, &report);
   return report;
-}
-
-std::string VerifyReportJson(const VerifyReport& r) {
-  std::string out;
-  JsonObject o(&out);
-  o.Bool("ok", r.ok()).Bool("python_era", r.python_era).UInt("journal_seq", r.journal_seq);
-  o.UInt("checkpoint_seq", r.checkpoint_seq).UInt("orchestrators", r.orchestrators).UInt("workloads", r.workloads);
-  for (auto [key, list] : {std::pair{"problems", &r.problems}, std::pair{"notes", &r.notes}}) {
-    std::string* arr = o.Key(key);
-    arr->push_back('[');
-    for (size_t i = 0; i < list->size(); ++i) {
-      if (i) arr->push_back(',');
-      AppendJsonString(arr, (*list)[i]);
-    }
-    arr->push_back(']');
-  }
-  o.Close();
-  return out + "\n";
 }
 
 std::string VerifyReportText(const VerifyReport& r) {

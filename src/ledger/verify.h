@@ -28,8 +28,8 @@ struct VerifyReport {
 // ledger to vouch for.
 VerifyReport VerifyDataDir(const std::string& data_dir);
 
-// The report as JSON (for --json) or as text lines for an operator.
-std::string VerifyReportJson(const VerifyReport& report);
+// The report as text lines for an operator (paymentsctl verify renders
+// its JSON, cli/verify_command.cc).
 std::string VerifyReportText(const VerifyReport& report);
 
 }  // namespace pb::ledger

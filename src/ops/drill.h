@@ -63,8 +63,4 @@ struct DrillReport {
 // every failure is a failed step with its reason.
 DrillReport RunDrill(repo::Repository* repo, const repo::SnapshotRef& snapshot, const DrillOptions& options);
 
-// The report as text lines for an operator, and as one JSON object.
-std::string DrillReportText(const DrillReport& report);
-std::string DrillReportJson(const DrillReport& report);
-
 }  // namespace pb::ops

@@ -28,12 +28,22 @@ void RestoreToHost(const Target& target, SharedRepo* shared, const repo::Snapsho
     restore::RestoreOptions ro;
     ro.target = local;
     ro.at_ms = options.at_ms;
-    ro.apply_wal = options.at_ms.has_value();  // --at may need the shipped journal to reach its time
+    ro.apply_wal = options.apply_wal;
     std::lock_guard<std::mutex> lock(shared->mu);
     auto result = restore::RunRestore(shared->repo, snapshot, ro, {});
     if (!result.ok()) return result.status();
+    const restore::WalReplayReport& wal = result->wal;
+    if (wal.lost_from != 0) {
+      return Status::Corruption("the shipped records " + std::to_string(wal.lost_from) + "-" +
+                                std::to_string(wal.lost_to) + " could not be applied (" + wal.lost_reason +
+                                "): the host was left as it was; run `paymentsctl check`, or restore without "
+                                "them with --no-wal");
+    }
     return "snapshot " + snapshot.id.substr(0, 8) + ": " + std::to_string(result->files) +
-           " file(s) restored locally and verified, journal through seq " + std::to_string(result->journal_seq);
+           " file(s) restored locally and verified, journal through seq " + std::to_string(result->journal_seq) +
+           (wal.objects > 0 ? " (shipped records " + std::to_string(wal.first_seq) + "-" +
+                                  std::to_string(wal.last_seq) + " applied)"
+                            : "");
   }).ok();
   ok = ok && report->Step("upload", [&]() -> Result<std::string> {
     uploaded = true;

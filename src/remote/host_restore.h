@@ -13,6 +13,9 @@ namespace pb::remote {
 struct HostRestoreOptions {
   SshOptions ssh;
   std::optional<int64_t> at_ms;  // cut the ledger back to this time
+  // Apply the journal records shipped after the snapshot
+  // (restore::RestoreOptions::apply_wal); lost ones fail the restore step.
+  bool apply_wal = false;
   int timeout_s = 120;           // for health
   std::string openapi_path;
   std::string staging_root;  // empty: DefaultStagingRoot()

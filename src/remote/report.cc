@@ -6,7 +6,6 @@
 #include <mutex>
 #include <thread>
 
-#include "common/json_text.h"
 
 namespace pb::remote {
 
@@ -27,12 +26,6 @@ std::string Seconds(double s) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f s", s);
   return buf;
-}
-
-std::string Joined(const std::vector<std::string>& parts, const char* sep) {
-  std::string out;
-  for (const std::string& p : parts) out += (out.empty() ? "" : sep) + p;
-  return out;
 }
 
 }  // namespace
@@ -65,64 +58,6 @@ Status TargetReport::Step(const std::string& name, const std::function<Result<st
     error = result.status().ToString();
   }
   return result.status();
-}
-
-std::string SummaryLine(const TargetReport& r) {
-  double total = 0;
-  for (const StepReport& s : r.steps) total += s.seconds;
-  std::string line = r.target + ": ";
-  if (r.ok) {
-    std::vector<std::string> done;
-    for (const StepReport& s : r.steps) done.push_back(s.step);
-    line += "ok (" + Joined(done, ", ") + "; " + Seconds(total) + ")";
-    if (!r.snapshot_id.empty()) line += ", snapshot " + r.snapshot_id.substr(0, 8);
-    return line;
-  }
-  line += "FAILED at " + r.failed_step + ": " + r.error;
-  if (!r.rolled_back.empty()) {
-    line += "; rolled back: " + Joined(r.rolled_back, ", ") +
-            (r.rollback_healthy ? "; the stack is healthy again" : "; the rolled-back stack is NOT healthy");
-  }
-  return line;
-}
-
-std::string ReportsJson(const std::vector<TargetReport>& reports) {
-  std::string out = "{\"targets\":[";
-  for (size_t i = 0; i < reports.size(); ++i) {
-    const TargetReport& r = reports[i];
-    if (i) out += ",";
-    JsonObject o(&out);
-    o.Str("target", r.target).Bool("ok", r.ok).Str("failed_step", r.failed_step).Str("error", r.error);
-    std::string* rb = o.Key("rolled_back");
-    rb->push_back('[');
-    for (size_t j = 0; j < r.rolled_back.size(); ++j) {
-      if (j) rb->push_back(',');
-      AppendJsonString(rb, r.rolled_back[j]);
-    }
-    rb->push_back(']');
-    o.Bool("rollback_healthy", r.rollback_healthy).Str("snapshot_id", r.snapshot_id);
-    std::string* steps = o.Key("steps");
-    steps->push_back('[');
-    for (size_t j = 0; j < r.steps.size(); ++j) {
-      const StepReport& s = r.steps[j];
-      if (j) steps->push_back(',');
-      char secs[32];
-      std::snprintf(secs, sizeof secs, "%.3f", s.seconds);
-      JsonObject(steps)
-          .Str("step", s.step)
-          .Bool("ok", s.ok)
-          .Raw("seconds", secs)
-          .Raw("started_ms", std::to_string(s.started_ms))
-          .Raw("ended_ms", std::to_string(s.ended_ms))
-          .Raw("remote_commands", std::to_string(s.remote_commands))
-          .Str("detail", s.detail)
-          .Close();
-    }
-    steps->push_back(']');
-    o.Close();
-  }
-  out += "]}";
-  return out;
 }
 
 std::vector<TargetReport> ForEachTarget(const std::vector<Target>& targets,

@@ -47,11 +47,6 @@ struct TargetReport {
   void Log(const std::string& text) const;
 };
 
-// "prod: ok (…)" or "prod: FAILED at health: …; rolled back: …".
-std::string SummaryLine(const TargetReport& report);
-// {"targets":[…]} as in docs/remote-operations.md.
-std::string ReportsJson(const std::vector<TargetReport>& reports);
-
 // Runs `fn` for every target, each on its own thread, and returns the
 // reports in the order of `targets`.
 std::vector<TargetReport> ForEachTarget(const std::vector<Target>& targets,

@@ -121,7 +121,8 @@ TEST_F(RepoFaults, BackupOntoAFullFileSystemFailsWithNoSpaceLeftAndTheRepository
   EXPECT_NE(r.err.find("No space left on device"), std::string::npos) << r.Describe();
   EXPECT_NE(r.out.find("\"ok\":true"), std::string::npos) << r.Describe();
   EXPECT_NE(r.out.find("check=0"), std::string::npos) << r.Describe();
-  EXPECT_NE(r.out.find("[\n]\nsnapshots=0"), std::string::npos) << "a failed backup wrote a snapshot\n" << r.Describe();
+  EXPECT_NE(r.out.find("\"snapshots\":[]}\nsnapshots=0"), std::string::npos) << "a failed backup wrote a snapshot\n"
+                                                                             << r.Describe();
   EXPECT_TRUE(DirEntries(Sub("mnt")).empty()) << "the tmpfs leaked out of its mount namespace";
 }
 

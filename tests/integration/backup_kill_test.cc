@@ -71,7 +71,7 @@ int TemporaryFiles(const std::string& dir) {
 
 // Snapshot ids listed by `snapshots --json`.
 std::vector<std::string> SnapshotIds(const ChildResult& r) {
-  return JsonDoc(r.out).Strings("id");
+  return JsonDoc(r.out).Strings("snapshots", "id");
 }
 
 Status CopyTree(const std::string& from, const std::string& to) {

@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/password.h"
+#include "secrets/password.h"
 #include "common/file_util.h"
 #include "common/sha256.h"
 #include "repo/crypto.h"
@@ -138,7 +138,7 @@ TEST_F(CliInputs, ATamperedKeyFileBesideAGoodOneIsListedAndCheckedButDoesNotLock
   ASSERT_EQ(list.exit_code, 0) << list.Describe();
   JsonDoc doc(list.out);
   simdjson::dom::array keys;
-  ASSERT_EQ(doc.root().get_array().get(keys), simdjson::SUCCESS) << list.out;
+  ASSERT_EQ(doc.root()["keys"].get_array().get(keys), simdjson::SUCCESS) << list.out;
   int listed = 0;
   for (auto key : keys) {
     std::string_view id, problem;
@@ -249,7 +249,7 @@ TEST(PasswordFileAccess, OnlyTheOwnerOrARootSecretForTheGroup) {
                  Case{0640, kRoot, kUser, ""}, Case{0440, kRoot, kUser, ""},
                  Case{0660, kRoot, kUser, "members of its group"}, Case{0644, kRoot, kUser, "other users"},
                  Case{0640, kRoot, kRoot, "members of its group"}, Case{0600, kUser, kRoot, ""}}) {
-    EXPECT_EQ(cli::WhoElseHasAccess(S_IFREG | c.mode, c.owner, c.reader), c.who)
+    EXPECT_EQ(secrets::WhoElseHasAccess(S_IFREG | c.mode, c.owner, c.reader), c.who)
         << std::oct << c.mode << std::dec << " owner " << c.owner << " reader " << c.reader;
   }
 }

@@ -80,7 +80,7 @@ class ForgetCli : public BackupTest {
   std::set<std::string> SnapshotIds() {
     ChildResult r = Ctl({"snapshots", "--json"});
     EXPECT_EQ(r.exit_code, 0) << r.Describe();
-    Ids ids = JsonDoc(r.out).Strings("id");
+    Ids ids = JsonDoc(r.out).Strings("snapshots", "id");
     return std::set<std::string>(ids.begin(), ids.end());
   }
 

@@ -59,7 +59,7 @@ class MetricsTextfile : public BackupTest {
   size_t SnapshotCount() {
     ChildResult r = Ctl({"snapshots", "--json"});
     EXPECT_EQ(r.exit_code, 0) << r.Describe();
-    return JsonDoc(r.out).Strings("id").size();
+    return JsonDoc(r.out).Strings("snapshots", "id").size();
   }
 };
 

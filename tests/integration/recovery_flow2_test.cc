@@ -109,7 +109,7 @@ TEST_F(RecoveryFlow2, SnapshotsShowsHostPathModeLedgerSeqAndJournalPerDataDirect
   ASSERT_EQ(json.exit_code, 0) << json.Describe();
   JsonDoc doc(json.out);
   simdjson::dom::array list;
-  ASSERT_EQ(doc.root().get_array().get(list), simdjson::SUCCESS) << json.out;
+  ASSERT_EQ(doc.root()["snapshots"].get_array().get(list), simdjson::SUCCESS) << json.out;
   ASSERT_EQ(list.size(), 1u) << json.out;
   simdjson::dom::element s = list.at(0);
   std::string_view host, path, mode;

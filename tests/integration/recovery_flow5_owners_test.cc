@@ -126,7 +126,7 @@ TEST_F(RecoveryFlow5Owners, OwnerGivesEveryEntryOneOwner) {
     EXPECT_EQ(meta.mode, original_[rel].mode) << rel;
   }
   ChildResult bad = Restore("latest", Sub("bad"), {"--owner", "10002"});
-  EXPECT_EQ(bad.exit_code, 1) << bad.Describe();
+  EXPECT_EQ(bad.exit_code, 2) << "a bad value is a usage error\n" << bad.Describe();
   EXPECT_NE(bad.err.find("UID:GID"), std::string::npos) << bad.Describe();
 }
 

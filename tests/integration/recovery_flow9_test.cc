@@ -183,7 +183,7 @@ TEST_F(RecoveryFlow9, DoctorExitsOneWhenTheNewestSnapshotIsMissingOrOlderThanMax
   EXPECT_EQ(old.exit_code, 1) << old.Describe();
   EXPECT_EQ(FindingOf(old.out, "snapshot-age").substr(0, 6), "error|") << old.out;
   EXPECT_NE(old.out.find("scheduled backups are not running"), std::string::npos) << old.out;
-  EXPECT_EQ(Doctor(data, {"--max-age", "soon"}).exit_code, 1);
+  EXPECT_EQ(Doctor(data, {"--max-age", "soon"}).exit_code, 2);  // a bad value is a usage error
 }
 
 TEST_F(RecoveryFlow9, DoctorExitsOneWhenReplicationIsStalledOrNoLongerRuns) {

@@ -33,7 +33,7 @@ class RecoveryKeys : public BackupTest {
   std::vector<std::string> KeyIds(const std::string& repo, const std::string& password) {
     ChildResult r = CtlWith(repo, password, {"key", "list", "--json"});
     EXPECT_EQ(r.exit_code, 0) << r.Describe();
-    return JsonDoc(r.out).Strings("id");
+    return JsonDoc(r.out).Strings("keys", "id");
   }
   std::string NewPasswordFile() {
     std::string path = Sub("new-password");

@@ -408,11 +408,11 @@ TEST_F(RemoteDeploy, SeveralTargetsDeployInParallelAndOneFailureDoesNotStopTheOt
   ASSERT_TRUE(ha && hb) << broken.out;
   EXPECT_FALSE(ha->ok);
   EXPECT_FALSE(hb->ok);
-  ASSERT_GE(ha->started_ms, 0) << broken.out;
-  ASSERT_GE(hb->started_ms, 0) << broken.out;
-  EXPECT_TRUE(ha->started_ms < hb->ended_ms && hb->started_ms < ha->ended_ms)
-      << "the two targets' health waits did not overlap: alpha " << ha->started_ms << "-" << ha->ended_ms
-      << " ms, beta " << hb->started_ms << "-" << hb->ended_ms << " ms\n"
+  ASSERT_GE(ha->start_seconds, 0) << broken.out;
+  ASSERT_GE(hb->start_seconds, 0) << broken.out;
+  EXPECT_TRUE(ha->start_seconds < hb->end_seconds && hb->start_seconds < ha->end_seconds)
+      << "the two targets' health waits did not overlap: alpha " << ha->start_seconds << "-" << ha->end_seconds
+      << " s, beta " << hb->start_seconds << "-" << hb->end_seconds << " s\n"
       << broken.out;
   for (TestHost* h : {a, b}) {
     EXPECT_EQ(ReadFileOrEmpty(h->env_file()), WithImage(h->initial_env(), "payments-backend:good-4")) << h->path();

@@ -70,7 +70,7 @@ class S3CliTest : public ::testing::Test {
     EXPECT_EQ(r.exit_code, 0) << r.Describe();
     JsonDoc doc(r.out);
     simdjson::dom::array items;
-    return doc.ok() && doc.root().get_array().get(items) == simdjson::SUCCESS ? items.size() : 0;
+    return doc.ok() && doc.root()["snapshots"].get_array().get(items) == simdjson::SUCCESS ? items.size() : 0;
   }
 
   // Restores `snapshot` to a new directory and expects it equal to `data`.

@@ -113,10 +113,17 @@ TEST_F(DrillTest, JsonReportHasStepsRecoveryTimeAndTotalsSource) {
   EXPECT_EQ(doc.Str("snapshot_id"), snapshot_);
   EXPECT_EQ(doc.Str("totals_source"), "snapshot");
   EXPECT_TRUE(doc.Bool("temp_removed"));
-  EXPECT_NE(doc.UInt("recovery_ms"), UINT64_MAX);
+  EXPECT_GT(doc.Number("recovery_seconds"), 0.0) << r.out;
   simdjson::dom::array steps;
   ASSERT_EQ(doc.root()["steps"].get_array().get(steps), simdjson::SUCCESS);
   EXPECT_EQ(steps.size(), 6u);
+  for (auto step : steps) {  // keyed as the remote reports' steps
+    std::string_view name;
+    double seconds = -1;
+    EXPECT_EQ(step["step"].get_string().get(name), simdjson::SUCCESS) << r.out;
+    EXPECT_EQ(step["seconds"].get_double().get(seconds), simdjson::SUCCESS) << r.out;
+    EXPECT_GE(seconds, 0.0) << r.out;
+  }
   ExpectNoTempLeft(r);
 }
 

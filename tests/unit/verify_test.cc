@@ -3,7 +3,6 @@
 #include "ledger/verify.h"
 
 #include <gtest/gtest.h>
-#include <simdjson.h>
 
 #include <string>
 
@@ -206,22 +205,6 @@ TEST(Verify, APythonEraLogWithDistinctCreditsAndOtherEventsIsOk) {
   auto report = VerifyDataDir(tmp.path());
   EXPECT_TRUE(report.python_era);
   EXPECT_TRUE(report.ok()) << VerifyReportText(report);
-}
-
-TEST(Verify, TheJsonReportCarriesTheVerdictProblemsAndNotes) {
-  TempDir tmp;
-  WriteCheckpointedLedger(tmp.path());
-  WriteAll(tmp.Sub("balances.json"), "{}\n");
-  auto report = VerifyDataDir(tmp.path());
-  std::string json = VerifyReportJson(report);
-  simdjson::dom::parser parser;
-  simdjson::dom::element e;
-  ASSERT_EQ(parser.parse(simdjson::padded_string(json)).get(e), simdjson::SUCCESS) << json;
-  EXPECT_FALSE(bool(e["ok"]));
-  EXPECT_EQ(uint64_t(e["journal_seq"]), 6u);
-  EXPECT_EQ(uint64_t(e["checkpoint_seq"]), 4u);
-  EXPECT_EQ(simdjson::dom::array(e["problems"]).size(), report.problems.size());
-  EXPECT_GT(report.problems.size(), 0u);
 }
 
 }  // namespace

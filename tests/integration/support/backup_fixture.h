@@ -85,11 +85,11 @@ class BackupTest : public ::testing::Test {
       return paths;
     }
     JsonDoc doc(r.out);
-    if (!doc.IsArray()) {
-      ADD_FAILURE() << "ls --json is not a JSON array: " << r.out;
+    if (!doc.HasArray("entries")) {
+      ADD_FAILURE() << "ls --json has no array of entries: " << r.out;
       return paths;
     }
-    for (std::string& path : doc.Strings("path")) paths.insert(std::move(path));
+    for (std::string& path : doc.Strings("entries", "path")) paths.insert(std::move(path));
     return paths;
   }
 

@@ -200,7 +200,7 @@ std::vector<std::string> CtlArgv(const std::vector<std::string>& args) {
 
 ChildOptions CtlEnv(const std::string& password) {
   ChildOptions options;
-  options.unset_env = {"PAYMENTS_REPO_PASSWORD"};
+  options.unset_env = {"PAYMENTS_REPO_PASSWORD", "PAYMENTS_REPO"};
   if (!password.empty()) options.set_env = {"PAYMENTS_REPO_PASSWORD=" + password};
   return options;
 }

@@ -86,7 +86,7 @@ ChildResult RunChild(const std::vector<std::string>& argv, const ChildOptions& o
 inline constexpr const char* kRepoPassword = "correct horse battery staple";
 
 // Writes `password` and a newline to `path` with mode 0600: paymentsctl
-// refuses a password file that others can read (cli/password.h).
+// refuses a password file that others can read (secrets/password.h).
 Status WritePasswordFile(const std::string& path, std::string_view password);
 
 // BinPath("paymentsctl") followed by `args`.

@@ -20,7 +20,10 @@ JsonDoc::~JsonDoc() = default;
 
 bool JsonDoc::ok() const { return impl_->ok; }
 
-bool JsonDoc::IsArray() const { return ok() && impl_->root.is_array(); }
+bool JsonDoc::HasArray(std::string_view list) const {
+  simdjson::dom::array items;
+  return ok() && impl_->root[list].get_array().get(items) == simdjson::SUCCESS;
+}
 
 simdjson::dom::element JsonDoc::root() const { return impl_->root; }
 
@@ -39,10 +42,15 @@ bool JsonDoc::Bool(std::string_view key) const {
   return ok() && impl_->root[key].get_bool().get(v) == simdjson::SUCCESS && v;
 }
 
-std::vector<std::string> JsonDoc::Strings(std::string_view key) const {
+double JsonDoc::Number(std::string_view key) const {
+  double v = 0;
+  return ok() && impl_->root[key].get_double().get(v) == simdjson::SUCCESS ? v : -1;
+}
+
+std::vector<std::string> JsonDoc::Strings(std::string_view list, std::string_view key) const {
   std::vector<std::string> out;
   simdjson::dom::array items;
-  if (!ok() || impl_->root.get_array().get(items) != simdjson::SUCCESS) return out;
+  if (!ok() || impl_->root[list].get_array().get(items) != simdjson::SUCCESS) return out;
   for (auto item : items) {
     std::string_view v;
     if (item[key].get_string().get(v) == simdjson::SUCCESS) out.emplace_back(v);

@@ -15,8 +15,8 @@ class element;
 
 namespace pb::integration {
 
-// Accessors give UINT64_MAX / "" / false when a field is absent or has
-// another type.
+// Accessors give UINT64_MAX / "" / false / -1 when a field is absent or
+// has another type.
 class JsonDoc {
  public:
   explicit JsonDoc(const std::string& text);
@@ -25,15 +25,18 @@ class JsonDoc {
   JsonDoc& operator=(const JsonDoc&) = delete;
 
   bool ok() const;
-  bool IsArray() const;
+  // True when the member `list` is an array.
+  bool HasArray(std::string_view list) const;
   // The parsed document (valid while *this is). REQUIRES: ok().
   simdjson::dom::element root() const;
   uint64_t UInt(std::string_view key) const;
   std::string Str(std::string_view key) const;
   bool Bool(std::string_view key) const;
-  // When the document is an array of objects: the string `key` of each
-  // that has one, in order.
-  std::vector<std::string> Strings(std::string_view key) const;
+  double Number(std::string_view key) const;
+  // The array member `list` of the document (every --json report is an
+  // object; its lists are members such as "snapshots" or "keys"): the
+  // string `key` of each of its objects that has one, in order.
+  std::vector<std::string> Strings(std::string_view list, std::string_view key) const;
 
  private:
   struct Impl;

@@ -32,8 +32,8 @@ struct StepReport {
   std::string step;
   bool ok = false;
   std::string detail;
-  int64_t started_ms = -1;  // -1 when the report has no such member
-  int64_t ended_ms = -1;
+  double start_seconds = -1;  // -1 when the report has no such member
+  double end_seconds = -1;
   int64_t remote_commands = -1;
 };
 

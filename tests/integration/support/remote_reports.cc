@@ -43,9 +43,13 @@ std::map<std::string, TargetReport> ParseTargets(const std::string& json) {
         int64_t v = -1;
         return e[key].get_int64().get(v) == simdjson::SUCCESS ? v : int64_t{-1};
       };
+      auto number = [](simdjson::dom::element e, const char* key) {
+        double v = -1;
+        return e[key].get_double().get(v) == simdjson::SUCCESS ? v : -1.0;
+      };
       for (simdjson::dom::element s : steps) {
-        r.steps.push_back({str(s, "step"), boolean(s, "ok"), str(s, "detail"), integer(s, "started_ms"),
-                           integer(s, "ended_ms"), integer(s, "remote_commands")});
+        r.steps.push_back({str(s, "step"), boolean(s, "ok"), str(s, "detail"), number(s, "start_seconds"),
+                           number(s, "end_seconds"), integer(s, "remote_commands")});
       }
     }
     out[r.target] = std::move(r);

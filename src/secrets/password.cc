@@ -1,4 +1,4 @@
-#include "cli/password.h"
+#include "secrets/password.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -12,11 +12,8 @@
 
 #include "common/file_util.h"
 
-namespace pb::cli {
+namespace pb::secrets {
 namespace {
-
-constexpr const char* kHowTo =
-    "set PAYMENTS_REPO_PASSWORD, give --password-file FILE, or run paymentsctl on a terminal";
 
 Result<std::string> Prompt(int tty, const std::string& question) {
   (void)!::write(tty, question.data(), question.size());
@@ -90,10 +87,13 @@ std::string FirstLine(std::string text) {
   return text;
 }
 
+// How often the terminal prompt asks: twice for a password being set.
+enum class Prompts { kOnce, kTwice };
+
 // The password from `file` (its first line), else from the variable `env`,
-// else asked on the terminal as `what` (twice when `confirm`).
+// else asked on the terminal as `what`.
 Result<std::string> ReadSecret(const std::string& file, const char* env_name, const std::string& what,
-                               const std::string& how_to, bool confirm) {
+                               const std::string& how_to, Prompts prompts) {
   std::string password;
   if (!file.empty()) {
     auto text = ReadPasswordFile(file, what, env_name);
@@ -105,7 +105,7 @@ Result<std::string> ReadSecret(const std::string& file, const char* env_name, co
     int tty = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
     if (tty < 0) return Status::InvalidArgument("no " + what + ": " + how_to);
     auto first = Prompt(tty, what + ": ");
-    if (first.ok() && confirm) {
+    if (first.ok() && prompts == Prompts::kTwice) {
       auto again = Prompt(tty, "repeat the " + what + ": ");
       if (again.ok() && *again != *first) {
         ::close(tty);
@@ -129,14 +129,17 @@ std::string WhoElseHasAccess(mode_t mode, uid_t owner, uid_t euid) {
   return "members of its group";
 }
 
-Result<std::string> ReadPassword(const std::string& password_file, bool confirm) {
-  return ReadSecret(password_file, "PAYMENTS_REPO_PASSWORD", "repository password", kHowTo, confirm);
+Result<std::string> ReadPassword(const PasswordSource& source) {
+  const std::string how_to = "set PAYMENTS_REPO_PASSWORD, give " + source.file_flag + " FILE, or run " +
+                             source.program + " on a terminal";
+  return ReadSecret(source.file, "PAYMENTS_REPO_PASSWORD", "repository password", how_to,
+                    source.confirm ? Prompts::kTwice : Prompts::kOnce);
 }
 
 Result<std::string> ReadNewPassword(const std::string& new_password_file) {
   return ReadSecret(new_password_file, "PAYMENTS_REPO_NEW_PASSWORD", "new repository password",
                     "set PAYMENTS_REPO_NEW_PASSWORD, give --new-password-file FILE, or run paymentsctl on a terminal",
-                    /*confirm=*/true);
+                    Prompts::kTwice);
 }
 
-}  // namespace pb::cli
+}  // namespace pb::secrets

@@ -5,6 +5,8 @@
 // the same names everywhere (lists as lists, modes as octal strings);
 // PAYMENTS_REPO is read like --repo; -q and -v; --help states the real
 // default of --wal; payments-backend names its own flags.
+#include <simdjson.h>
+
 #include <sys/stat.h>
 
 #include <filesystem>

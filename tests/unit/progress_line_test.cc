@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/repo_access.h"
+#include "cli/output.h"
 #include "common/log.h"
 #include "support/terminal_screen.h"
 
@@ -69,7 +69,8 @@ std::string Show(const std::vector<std::string>& lines) {
 TEST(ProgressLineTest, AWarningWhileTheProgressIsShownGetsALineOfItsOwnAndTheProgressComesBackAfterIt) {
   InitLogging();
   StderrOnTerminal terminal;
-  ProgressLine progress;
+  const bool enabled = true;  // as when the run is not -q
+  ProgressLine progress(enabled);
   progress.Update(uint64_t{1} << 20, uint64_t{4} << 20);
   spdlog::warn("could not refresh the repository lock: test");
   progress.Update(uint64_t{2} << 20, uint64_t{4} << 20);

@@ -84,4 +84,11 @@ std::string PathOf(std::string_view folder, std::string_view name) {
   return out;
 }
 
+Status Backend::ReadRangeInto(std::string_view path, uint64_t offset, size_t length, char* out) {
+  auto bytes = ReadRange(path, offset, length);
+  if (!bytes.ok()) return bytes.status();
+  std::copy(bytes->begin(), bytes->end(), out);
+  return Status::Ok();
+}
+
 }  // namespace pb::repo

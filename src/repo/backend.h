@@ -77,6 +77,10 @@ class Backend {
   // its size (the index or the file is damaged); a short read is never
   // returned. length 0 with offset <= size gives "".
   virtual Result<std::string> ReadRange(std::string_view path, uint64_t offset, size_t length) = 0;
+  // ReadRange into out[0, length) (storage of the caller's, e.g. a reused
+  // buffer, so the bytes are not copied again). Same errors; on an error
+  // out's content is unspecified. The default copies ReadRange's result.
+  virtual Status ReadRangeInto(std::string_view path, uint64_t offset, size_t length, char* out);
 
   // The file's size in bytes.
   virtual Result<uint64_t> Size(std::string_view path) = 0;

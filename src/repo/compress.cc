@@ -2,6 +2,7 @@
 
 #include <zstd.h>
 
+#include <algorithm>
 #include <memory>
 #include <new>
 #include <stdexcept>
@@ -61,7 +62,7 @@ std::string Compress(std::string_view data, int level) {
   return out;
 }
 
-Result<std::string> Decompress(std::string_view data, size_t max_size) {
+Result<size_t> DecodedSize(std::string_view data, size_t max_size) {
   if (data.empty()) return Corrupt("empty (no format tag)");
   const auto tag = static_cast<uint8_t>(data[0]);
   std::string_view payload = data.substr(1);
@@ -70,7 +71,7 @@ Result<std::string> Decompress(std::string_view data, size_t max_size) {
       return Corrupt("stored size " + std::to_string(payload.size()) + " is above the limit of " +
                      std::to_string(max_size) + " bytes");
     }
-    return std::string(payload);
+    return payload.size();
   }
   if (tag != kCompressZstd) return Corrupt("unknown format tag " + std::to_string(tag));
 
@@ -93,13 +94,28 @@ Result<std::string> Decompress(std::string_view data, size_t max_size) {
   if (frame != payload.size()) {
     return Corrupt(std::to_string(payload.size() - frame) + " unexpected bytes after the zstd frame");
   }
+  return static_cast<size_t>(size);
+}
 
-  std::string out(static_cast<size_t>(size), '\0');
-  size_t n = ZSTD_decompressDCtx(ThreadDCtx(), out.data(), out.size(), payload.data(), payload.size());
-  if (ZSTD_isError(n)) return Corrupt(std::string("zstd: ") + ZSTD_getErrorName(n));
-  if (n != out.size()) {
-    return Corrupt("zstd frame declares " + std::to_string(out.size()) + " bytes but holds " + std::to_string(n));
+Status DecompressInto(std::string_view data, char* out, size_t size) {
+  std::string_view payload = data.substr(1);
+  if (static_cast<uint8_t>(data[0]) == kCompressStored) {
+    std::copy(payload.begin(), payload.end(), out);
+    return Status::Ok();
   }
+  size_t n = ZSTD_decompressDCtx(ThreadDCtx(), out, size, payload.data(), payload.size());
+  if (ZSTD_isError(n)) return Corrupt(std::string("zstd: ") + ZSTD_getErrorName(n));
+  if (n != size) {
+    return Corrupt("zstd frame declares " + std::to_string(size) + " bytes but holds " + std::to_string(n));
+  }
+  return Status::Ok();
+}
+
+Result<std::string> Decompress(std::string_view data, size_t max_size) {
+  auto size = DecodedSize(data, max_size);
+  if (!size.ok()) return size.status();
+  std::string out(*size, '\0');
+  PB_RETURN_IF_ERROR(DecompressInto(data, out.data(), out.size()));
   return out;
 }
 

@@ -31,4 +31,13 @@ std::string Compress(std::string_view data, int level = 3);
 // input claims.
 Result<std::string> Decompress(std::string_view data, size_t max_size);
 
+// The two halves of Decompress, for callers that decode into storage of
+// their own (restore: a reused buffer, never zeroed). DecodedSize checks
+// everything Decompress checks before decoding and returns the size the
+// data decodes to; DecompressInto then decodes it into out[0, size), where
+// `size` is what DecodedSize returned: Corruption on a zstd decoding error
+// or a frame holding another number of bytes than it declares.
+Result<size_t> DecodedSize(std::string_view data, size_t max_size);
+Status DecompressInto(std::string_view data, char* out, size_t size);
+
 }  // namespace pb::repo

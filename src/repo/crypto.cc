@@ -53,18 +53,23 @@ std::string SealWith(const Key32& key, std::string_view plaintext) {
 }
 
 // Returns false (and leaves *plaintext empty) unless `sealed` authenticates.
+// Verifies `sealed` and decrypts it into out[0, sealed.size() - kSealOverhead)
+// (which may be where its ciphertext is: libsodium checks the tag before it
+// writes, and decrypts in place). False when it does not authenticate.
+bool OpenTo(const Key32& key, std::string_view sealed, char* out) {
+  if (sealed.size() < kSealOverhead) return false;
+  const unsigned char* nonce = Bytes(sealed);
+  unsigned long long written = 0;
+  return crypto_aead_xchacha20poly1305_ietf_decrypt(reinterpret_cast<unsigned char*>(out), &written, nullptr,
+                                                    nonce + kSealNonceBytes, sealed.size() - kSealNonceBytes,
+                                                    nullptr, 0, nonce, key.data()) == 0;
+}
+
 bool OpenWith(const Key32& key, std::string_view sealed, std::string* plaintext) {
   plaintext->clear();
   if (sealed.size() < kSealOverhead) return false;
-  const unsigned char* nonce = Bytes(sealed);
   std::string out(sealed.size() - kSealOverhead, '\0');
-  unsigned long long written = 0;
-  if (crypto_aead_xchacha20poly1305_ietf_decrypt(reinterpret_cast<unsigned char*>(out.data()), &written, nullptr,
-                                                 nonce + kSealNonceBytes, sealed.size() - kSealNonceBytes, nullptr, 0,
-                                                 nonce, key.data()) != 0) {
-    return false;
-  }
-  out.resize(written);
+  if (!OpenTo(key, sealed, out.data())) return false;
   *plaintext = std::move(out);
   return true;
 }
@@ -190,14 +195,27 @@ std::string Seal(const MasterKey& key, std::string_view plaintext) {
   return SealWith(key.encryption, plaintext);
 }
 
+namespace {
+
+Status NotAuthentic(size_t sealed_size) {
+  return Status::Corruption("sealed data (" + std::to_string(sealed_size) +
+                            " bytes) failed authentication: the data was modified or belongs to another repository");
+}
+
+}  // namespace
+
 Result<std::string> Open(const MasterKey& key, std::string_view sealed) {
   InitCrypto();
   std::string plaintext;
-  if (!OpenWith(key.encryption, sealed, &plaintext)) {
-    return Status::Corruption("sealed data (" + std::to_string(sealed.size()) +
-                              " bytes) failed authentication: the data was modified or belongs to another repository");
-  }
+  if (!OpenWith(key.encryption, sealed, &plaintext)) return NotAuthentic(sealed.size());
   return plaintext;
+}
+
+Result<std::string_view> OpenInPlace(const MasterKey& key, char* sealed, size_t size) {
+  InitCrypto();
+  char* ciphertext = sealed + std::min(size, kSealNonceBytes);
+  if (!OpenTo(key.encryption, std::string_view(sealed, size), ciphertext)) return NotAuthentic(size);
+  return std::string_view(ciphertext, size - kSealOverhead);
 }
 
 Digest BlobId(const MasterKey& key, std::string_view plaintext) {

@@ -53,6 +53,10 @@ std::string Seal(const MasterKey& key, std::string_view plaintext);
 // (including input shorter than kSealOverhead) or a different key gives
 // Corruption; nothing is returned unless the whole message authenticates.
 Result<std::string> Open(const MasterKey& key, std::string_view sealed);
+// Open without a copy: decrypts sealed[0, size) where it lies and returns
+// the plaintext, a view into it (the nonce and tag are left in place). On
+// Corruption the bytes are unchanged.
+Result<std::string_view> OpenInPlace(const MasterKey& key, char* sealed, size_t size);
 
 // The id of a blob: HMAC-SHA256(key.blob_id, plaintext). Keyed so that ids
 // stored in the repository reveal nothing about contents to someone without

@@ -71,18 +71,44 @@ Result<std::string> OpenSealedFile(const MasterKey& key, std::string_view stored
   return json;
 }
 
+namespace {
+
+// Decodes the opened (decrypted) blob `plain` into storage from
+// alloc(size), and checks its length and id (OpenBlob's checks).
+template <typename Buffer, typename Alloc>
+Result<Buffer> DecodeBlob(const MasterKey& key, std::string_view plain, const Digest& id, const BlobLocation& loc,
+                          std::string_view what, Alloc alloc) {
+  auto bad = [&](const std::string& detail) { return Status::Corruption(std::string(what) + ": " + detail); };
+  auto size = DecodedSize(plain, MaxBlobSize(loc.type));
+  if (!size.ok()) return bad(size.status().message());
+  if (*size != loc.plain_length) {
+    return bad("holds " + std::to_string(*size) + " bytes, the index says " + std::to_string(loc.plain_length));
+  }
+  Buffer out = alloc(*size);
+  Status decoded = DecompressInto(plain, out.data(), *size);
+  if (!decoded.ok()) return bad(decoded.message());
+  if (BlobId(key, std::string_view(out.data(), *size)) != id) return bad("content does not match its blob id");
+  return out;
+}
+
+Status NotOpened(std::string_view what, const Status& why) {
+  return Status::Corruption(std::string(what) + ": " + why.message());
+}
+
+}  // namespace
+
 Result<std::string> OpenBlob(const MasterKey& key, std::string_view stored, const Digest& id, const BlobLocation& loc,
                              std::string_view what) {
-  auto bad = [&](const std::string& detail) { return Status::Corruption(std::string(what) + ": " + detail); };
   auto plain = Open(key, stored);
-  if (!plain.ok()) return bad(plain.status().message());
-  auto data = Decompress(*plain, MaxBlobSize(loc.type));
-  if (!data.ok()) return bad(data.status().message());
-  if (data->size() != loc.plain_length) {
-    return bad("holds " + std::to_string(data->size()) + " bytes, the index says " + std::to_string(loc.plain_length));
-  }
-  if (BlobId(key, *data) != id) return bad("content does not match its blob id");
-  return data;
+  if (!plain.ok()) return NotOpened(what, plain.status());
+  return DecodeBlob<std::string>(key, *plain, id, loc, what, [](size_t n) { return std::string(n, '\0'); });
+}
+
+Result<PooledBuffer> OpenBlobInPlace(const MasterKey& key, char* stored, size_t size, const Digest& id,
+                                     const BlobLocation& loc, std::string_view what, BufferPool* pool) {
+  auto plain = OpenInPlace(key, stored, size);
+  if (!plain.ok()) return NotOpened(what, plain.status());
+  return DecodeBlob<PooledBuffer>(key, *plain, id, loc, what, [pool](size_t n) { return pool->Acquire(n); });
 }
 
 Status Repository::Init(Backend& backend, std::string_view password, const KdfParams& kdf) {
@@ -156,54 +182,66 @@ Status Repository::LoadIndex() {
   return Status::Ok();
 }
 
-Result<std::string> Repository::ReadBlob(const Digest& id) {
-  const BlobLocation* loc = index_.Find(id);
-  if (!loc) {
-    std::string why = "blob " + ToHex(id) + " is not in the index (the repository lost data";
-    if (!unreadable_index_.empty()) {
-      why += ", or it is listed in an index file that cannot be read: " + unreadable_index_.front();
-      if (unreadable_index_.size() > 1) why += " (and " + std::to_string(unreadable_index_.size() - 1) + " more)";
-      why += "; `paymentsctl repair` rebuilds the index from the packs";
-    }
-    return Status::NotFound(why + ")");
+Status Repository::NotInIndex(const Digest& id) const {
+  std::string why = "blob " + ToHex(id) + " is not in the index (the repository lost data";
+  if (!unreadable_index_.empty()) {
+    why += ", or it is listed in an index file that cannot be read: " + unreadable_index_.front();
+    if (unreadable_index_.size() > 1) why += " (and " + std::to_string(unreadable_index_.size() - 1) + " more)";
+    why += "; `paymentsctl repair` rebuilds the index from the packs";
   }
-  return std::move(ReadPackRange({id}, {loc}).front());
+  return Status::NotFound(why + ")");
 }
 
-std::vector<Result<std::string>> Repository::ReadBlobRun(const std::vector<Digest>& ids) {
+std::string Repository::PackPath(const BlobLocation& loc) const {
+  return PathOf("data", ToHex(index_.PackName(loc.pack)));
+}
+
+Result<std::string> Repository::ReadBlob(const Digest& id) {
+  const BlobLocation* loc = index_.Find(id);
+  if (!loc) return NotInIndex(id);
+  const std::string pack_path = PackPath(*loc);
+  auto stored = backend_->ReadRange(pack_path, loc->offset, loc->length);
+  if (!stored.ok()) return stored.status();
+  return OpenBlob(key_, *stored, id, *loc, pack_path + " blob " + ToHex(id).substr(0, 16));
+}
+
+void Repository::ReadBlobRun(const std::vector<Digest>& ids, BufferPool* pool, const BlobSink& take) {
   std::vector<const BlobLocation*> locs;
   for (const Digest& id : ids) {
     const BlobLocation* loc = index_.Find(id);
     const bool follows = loc && (locs.empty() || (loc->pack == locs[0]->pack &&
                                                   loc->offset >= locs.back()->offset + locs.back()->length));
     if (!follows) {
-      std::vector<Result<std::string>> out;
-      for (const Digest& each : ids) out.push_back(ReadBlob(each));
-      return out;
+      for (size_t i = 0; i < ids.size(); ++i) {
+        const BlobLocation* each = index_.Find(ids[i]);
+        if (!each) {
+          take(i, NotInIndex(ids[i]));
+          continue;
+        }
+        ReadPackRange({ids[i]}, {each}, pool, [&](size_t, Result<PooledBuffer> blob) { take(i, std::move(blob)); });
+      }
+      return;
     }
     locs.push_back(loc);
   }
-  if (locs.empty()) return {};
-  return ReadPackRange(ids, locs);
+  if (!locs.empty()) ReadPackRange(ids, locs, pool, take);
 }
 
-std::vector<Result<std::string>> Repository::ReadPackRange(const std::vector<Digest>& ids,
-                                                           const std::vector<const BlobLocation*>& locs) {
+void Repository::ReadPackRange(const std::vector<Digest>& ids, const std::vector<const BlobLocation*>& locs,
+                               BufferPool* pool, const BlobSink& take) {
   const uint64_t start = locs.front()->offset;
   const uint64_t end = locs.back()->offset + locs.back()->length;
-  const std::string pack_path = PathOf("data", ToHex(index_.PackName(locs.front()->pack)));
-  auto stored = backend_->ReadRange(pack_path, start, end - start);
-  std::vector<Result<std::string>> out;
-  out.reserve(ids.size());
+  const std::string pack_path = PackPath(*locs.front());
+  PooledBuffer stored = pool->Acquire(end - start);
+  const Status read = backend_->ReadRangeInto(pack_path, start, end - start, stored.data());
   for (size_t i = 0; i < ids.size(); ++i) {
-    if (!stored.ok()) {
-      out.push_back(stored.status());
+    if (!read.ok()) {
+      take(i, read);
       continue;
     }
-    std::string_view slice = std::string_view(*stored).substr(locs[i]->offset - start, locs[i]->length);
-    out.push_back(OpenBlob(key_, slice, ids[i], *locs[i], pack_path + " blob " + ToHex(ids[i]).substr(0, 16)));
+    take(i, OpenBlobInPlace(key_, stored.data() + (locs[i]->offset - start), locs[i]->length, ids[i], *locs[i],
+                            pack_path + " blob " + ToHex(ids[i]).substr(0, 16), pool));
   }
-  return out;
 }
 
 Result<Tree> Repository::LoadTree(const Digest& id) {

@@ -3,6 +3,7 @@
 // (docs/repository-format.md).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -10,6 +11,7 @@
 
 #include "common/status.h"
 #include "repo/backend.h"
+#include "repo/buffer_pool.h"
 #include "repo/chunker.h"
 #include "repo/crypto.h"
 #include "repo/index.h"
@@ -41,6 +43,11 @@ Result<std::string> OpenSealedFile(const MasterKey& key, std::string_view stored
 // `what` (the pack and the blob) on any mismatch.
 Result<std::string> OpenBlob(const MasterKey& key, std::string_view stored, const Digest& id, const BlobLocation& loc,
                              std::string_view what);
+// OpenBlob without zeroed or extra copies: decrypts stored[0, size) where it
+// lies (OpenInPlace) and decodes the plaintext into a buffer from `pool`.
+// Same checks and errors.
+Result<PooledBuffer> OpenBlobInPlace(const MasterKey& key, char* stored, size_t size, const Digest& id,
+                                     const BlobLocation& loc, std::string_view what, BufferPool* pool);
 
 class Repository {
  public:
@@ -95,12 +102,18 @@ class Repository {
   // NotFound when the index does not know it (naming the index files
   // LoadIndex skipped, if any).
   Result<std::string> ReadBlob(const Digest& id);
+  // Receives the blobs of ReadBlobRun: the index in `ids`, and the blob's
+  // plaintext or why it cannot be had.
+  using BlobSink = std::function<void(size_t, Result<PooledBuffer>)>;
   // Reads the blobs `ids` with one ranged read of their pack (bytes between
-  // them are read and dropped) and checks each (OpenBlob): one result per
-  // id, a failed read failing all of them. When the index does not place
-  // them in one pack at increasing, non-overlapping offsets, each is read
-  // alone (ReadBlob). Restore uses it to cut the requests to remote storage.
-  std::vector<Result<std::string>> ReadBlobRun(const std::vector<Digest>& ids);
+  // them are read and dropped) into a buffer from `pool`, opens each where
+  // it lies (OpenBlobInPlace) and hands it to `take` as soon as it is
+  // decoded, in order: one call per id, a failed read failing all of them.
+  // When the index does not place them in one pack at increasing,
+  // non-overlapping offsets, each is read alone (with ReadBlob's errors).
+  // Restore uses it to cut the requests to remote storage and to decode
+  // into reused buffers that are never zeroed.
+  void ReadBlobRun(const std::vector<Digest>& ids, BufferPool* pool, const BlobSink& take);
   Result<Tree> LoadTree(const Digest& id);
 
   // Every snapshot, oldest first. Corruption names a damaged snapshot file,
@@ -117,9 +130,14 @@ class Repository {
  private:
   explicit Repository(std::unique_ptr<Backend> backend) : backend_(std::move(backend)) {}
   // The blobs `ids` at `locs` (one pack, increasing offsets, non-empty):
-  // one ranged read, then OpenBlob on each.
-  std::vector<Result<std::string>> ReadPackRange(const std::vector<Digest>& ids,
-                                                 const std::vector<const BlobLocation*>& locs);
+  // one ranged read, then OpenBlobInPlace on each, handed to `take`.
+  void ReadPackRange(const std::vector<Digest>& ids, const std::vector<const BlobLocation*>& locs, BufferPool* pool,
+                     const BlobSink& take);
+  // NotFound for a blob the index does not know (naming the index files
+  // LoadIndex skipped, if any).
+  Status NotInIndex(const Digest& id) const;
+  // "data/<xx>/<pack>" of the pack holding `loc`.
+  std::string PackPath(const BlobLocation& loc) const;
   std::unique_ptr<Backend> backend_;
   MasterKey key_;
   std::string key_file_;

@@ -16,7 +16,7 @@ constexpr uint64_t kMaxRunBytes = uint64_t{8} << 20;
 constexpr uint64_t kMaxRunGap = uint64_t{256} << 10;
 
 // Hands the blob read for `job` (or why it could not be read) to its file.
-void Place(const BlobJob& job, Result<std::string> data) {
+void Place(const BlobJob& job, Result<repo::PooledBuffer> data) {
   if (data.ok() && data->size() != job.length) {
     // Writing it anyway would leave zeros or overwrite the next chunk.
     data = Status::Corruption("blob " + ToHex(job.id).substr(0, 16) + " holds " + std::to_string(data->size()) +
@@ -28,10 +28,17 @@ void Place(const BlobJob& job, Result<std::string> data) {
 
 }  // namespace
 
-BlobFetcher::BlobFetcher(repo::Repository* repo, int workers) : repo_(repo) {
-  if (workers <= 0) {
-    workers = std::max({1, static_cast<int>(std::thread::hardware_concurrency()), repo->backend().PreferredReaders()});
-  }
+int BlobFetcher::WorkerCount(repo::Repository* repo, int workers) {
+  if (workers > 0) return workers;
+  return std::max({1, static_cast<int>(std::thread::hardware_concurrency()), repo->backend().PreferredReaders()});
+}
+
+BlobFetcher::BlobFetcher(repo::Repository* repo, int workers)
+    : repo_(repo),
+      // Each worker holds a run's stored bytes and the blob it decodes, and
+      // its file's writer queues up to kMaxQueuedWrites more.
+      pool_(static_cast<size_t>(WorkerCount(repo, workers)) * (2 + kMaxQueuedWrites)) {
+  workers = WorkerCount(repo, workers);
   for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { Work(); });
 }
 
@@ -86,8 +93,8 @@ void BlobFetcher::Work() {
     std::vector<Digest> ids;
     ids.reserve(run.size());
     for (const BlobJob& job : run) ids.push_back(job.id);
-    std::vector<Result<std::string>> blobs = repo_->ReadBlobRun(ids);
-    for (size_t i = 0; i < run.size(); ++i) Place(run[i], std::move(blobs[i]));
+    repo_->ReadBlobRun(ids, &pool_,
+                       [&run](size_t i, Result<repo::PooledBuffer> blob) { Place(run[i], std::move(blob)); });
   }
 }
 

@@ -3,7 +3,9 @@
 // order; blobs queued one after the other that follow each other in one pack
 // are read as a run, with one request (Repository::ReadBlobRun). Each blob is
 // checked to hold the length its tree gives, then handed to its file
-// (restore/file_writer.h), which writes it.
+// (restore/file_writer.h), which writes it. Blobs are decoded into buffers
+// of the fetcher's pool, sized by this pipeline, so nothing is zeroed and
+// memory is reused rather than faulted in afresh for each blob.
 #pragma once
 
 #include <condition_variable>
@@ -45,12 +47,15 @@ class BlobFetcher {
   void Finish();
 
  private:
+  // `workers`, or the default the constructor documents for 0.
+  static int WorkerCount(repo::Repository* repo, int workers);
   void Work();
   // REQUIRES: mu_ held, jobs_ not empty. Moves the front job, and the jobs
   // after it that continue its run in the same pack, into *run.
   void TakeRun(std::vector<BlobJob>* run);
 
   repo::Repository* repo_;
+  repo::BufferPool pool_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<BlobJob> jobs_;  // guarded by mu_

@@ -12,9 +12,6 @@
 namespace pb::restore {
 namespace {
 
-// Decoded blobs waiting for their file's writer; a worker that would exceed
-// this waits (writing is then the bottleneck), which bounds memory.
-constexpr size_t kMaxQueuedWrites = 4;
 constexpr size_t kMaxReportedFiles = 20;
 
 }  // namespace
@@ -68,7 +65,7 @@ Result<std::shared_ptr<RestoredFile>> RestoredFile::Create(WriteContext* ctx, co
   return file;
 }
 
-void RestoredFile::Place(uint64_t offset, Result<std::string> data) {
+void RestoredFile::Place(uint64_t offset, Result<repo::PooledBuffer> data) {
   if (data.ok()) {
     Write(offset, std::move(data).value());
     return;
@@ -80,7 +77,7 @@ void RestoredFile::Place(uint64_t offset, Result<std::string> data) {
   Done();
 }
 
-void RestoredFile::Write(uint64_t offset, std::string data) {
+void RestoredFile::Write(uint64_t offset, repo::PooledBuffer data) {
   std::unique_lock<std::mutex> lock(mu_);
   writes_cv_.wait(lock, [this] { return writes_.size() < kMaxQueuedWrites; });
   writes_.push_back(PendingWrite{offset, std::move(data)});
@@ -91,7 +88,7 @@ void RestoredFile::Write(uint64_t offset, std::string data) {
     writes_.pop_front();
     lock.unlock();
     writes_cv_.notify_all();
-    Status st = WriteSparse(fd_.get(), w.offset, w.data, ctx_->Path(rel_));
+    Status st = WriteSparse(fd_.get(), w.offset, w.data.view(), ctx_->Path(rel_));
     StartWriteback(fd_.get(), w.offset, w.data.size());
     if (!st.ok()) ctx_->outcome.Failed(st);
     ctx_->bytes_done += w.data.size();

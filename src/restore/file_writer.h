@@ -2,8 +2,9 @@
 // restic's fileswriter.go). A file is created at its final size, then its
 // blobs are written at their offsets in whatever order the fetching workers
 // (restore/blob_fetcher.h) hand them in; after its last blob it is fsynced,
-// given its owner, mode and mtime, and closed. What went wrong is collected
-// as Status values in one WriteOutcome.
+// given its owner, mode and mtime, and closed. A blob is written from the
+// buffer it was decoded into: one copy, into the page cache. What went
+// wrong is collected as Status values in one WriteOutcome.
 #pragma once
 
 #include <atomic>
@@ -18,9 +19,14 @@
 
 #include "common/file_util.h"
 #include "common/status.h"
+#include "repo/buffer_pool.h"
 #include "repo/tree.h"
 
 namespace pb::restore {
+
+// Decoded blobs of one file waiting for its writer; a worker that would
+// exceed this waits (writing is then the bottleneck), which bounds memory.
+inline constexpr size_t kMaxQueuedWrites = 4;
 
 // What writing a restore's files came to. Thread-safe.
 class WriteOutcome {
@@ -71,7 +77,7 @@ class RestoredFile {
   // given its metadata). Waits while 4 blobs of this file wait for its
   // writer, which bounds memory. The call that hands in the last blob (or
   // AllPlaced) finishes the file.
-  void Place(uint64_t offset, Result<std::string> data);
+  void Place(uint64_t offset, Result<repo::PooledBuffer> data);
   // Called once Place has been called, or queued to be called, for every
   // blob (for a file without blobs: at once).
   void AllPlaced() { Done(); }
@@ -79,12 +85,12 @@ class RestoredFile {
  private:
   struct PendingWrite {
     uint64_t offset = 0;
-    std::string data;
+    repo::PooledBuffer data;
   };
   RestoredFile(WriteContext* ctx, std::string rel, ScopedFd fd) : ctx_(ctx), rel_(std::move(rel)), fd_(std::move(fd)) {}
   // Queues the blob; becomes the writer when there is none and writes until
   // the queue is empty. Each written blob counts as Done.
-  void Write(uint64_t offset, std::string data);
+  void Write(uint64_t offset, repo::PooledBuffer data);
   void Done();
   // fsync and metadata, or the file reported damaged; closes it.
   void Finish();

@@ -263,8 +263,8 @@ Result<int> LocalBackend::OpenRegular(const std::string& full, uint64_t* size) c
   return fd;
 }
 
-Result<std::string> LocalBackend::ReadOpen(int fd, const std::string& full, uint64_t size, uint64_t offset,
-                                           size_t length) const {
+Status LocalBackend::ReadOpenInto(int fd, const std::string& full, uint64_t size, uint64_t offset, size_t length,
+                                  char* out) const {
   auto past_end = [&] {
     return Status::Corruption(full + " is " + std::to_string(size) + " bytes; the range of " +
                               std::to_string(length) + " bytes at offset " + std::to_string(offset) +
@@ -272,10 +272,18 @@ Result<std::string> LocalBackend::ReadOpen(int fd, const std::string& full, uint
                               "run paymentsctl check");
   };
   if (offset > size || length > size - offset) return past_end();
-  std::string out(length, '\0');
-  auto got = ReadAt(fd, offset, out.data(), length, full);
+  auto got = ReadAt(fd, offset, out, length, full);
   if (!got.ok()) return Fail(dir_, "read", full, errno);  // ReadAt keeps errno
   if (*got < length) return past_end();  // shrank under us
+  return Status::Ok();
+}
+
+Result<std::string> LocalBackend::ReadOpen(int fd, const std::string& full, uint64_t size, uint64_t offset,
+                                           size_t length) const {
+  // Checked before the string is sized, so a damaged index cannot make it huge.
+  if (offset > size || length > size - offset) return ReadOpenInto(fd, full, size, offset, length, nullptr);
+  std::string out(length, '\0');
+  PB_RETURN_IF_ERROR(ReadOpenInto(fd, full, size, offset, length, out.data()));
   return out;
 }
 
@@ -293,6 +301,16 @@ Result<std::string> LocalBackend::Read(std::string_view path) { return ReadPart(
 
 Result<std::string> LocalBackend::ReadRange(std::string_view path, uint64_t offset, size_t length) {
   return ReadPart(path, offset, length);
+}
+
+Status LocalBackend::ReadRangeInto(std::string_view path, uint64_t offset, size_t length, char* out) {
+  PB_RETURN_IF_ERROR(ValidatePath(path));
+  const std::string full = Full(path);
+  uint64_t size = 0;
+  auto fd = OpenRegular(full, &size);
+  if (!fd.ok()) return fd.status();
+  ScopedFd owned(*fd);
+  return ReadOpenInto(owned.get(), full, size, offset, length, out);
 }
 
 Result<uint64_t> LocalBackend::Size(std::string_view path) {

@@ -38,6 +38,7 @@ class LocalBackend final : public Backend {
   Result<std::vector<std::string>> List(std::string_view folder) override;
   Result<std::string> Read(std::string_view path) override;
   Result<std::string> ReadRange(std::string_view path, uint64_t offset, size_t length) override;
+  Status ReadRangeInto(std::string_view path, uint64_t offset, size_t length, char* out) override;
   Result<uint64_t> Size(std::string_view path) override;
   Status Write(std::string_view path, std::string_view bytes) override;
   Status Remove(std::string_view path) override;
@@ -57,6 +58,9 @@ class LocalBackend final : public Backend {
   // Exactly `length` bytes at `offset` of the open file `fd` of `size`
   // bytes; Corruption when the range ends past the end.
   Result<std::string> ReadOpen(int fd, const std::string& full, uint64_t size, uint64_t offset, size_t length) const;
+  // ReadOpen into out[0, length).
+  Status ReadOpenInto(int fd, const std::string& full, uint64_t size, uint64_t offset, size_t length,
+                      char* out) const;
   // Read (no length: the whole file) and ReadRange.
   Result<std::string> ReadPart(std::string_view path, uint64_t offset, std::optional<size_t> length);
   // Ok(true) if the file at `full` holds exactly `bytes`.

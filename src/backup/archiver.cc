@@ -120,7 +120,7 @@ Result<BackupResult> Archiver::Run() {
   const repo::SnapshotRef* newest = repo::NewestOfGroup(all, RecordedGroup(options_));
   PB_RETURN_IF_ERROR(CheckBackupSource(options_.data_dir, newest, {options_.allow_empty, options_.allow_regression}));
 
-  const ParentFiles parent = ParentFiles::Load(repo_, newest);
+  const ParentFiles parent = ParentFiles::Load(repo_, all, newest);
   FileSaver saver(repo_->key(), std::move(chunker), &pipeline_, &progress_, options_.force_read);
   FileSet files(options_.data_dir, &saver, &parent);
   Result<DataDirListing> listing = SaveFiles(parent, &files, &saver, &parts);

@@ -85,6 +85,8 @@ int Backup(const Options& opts, bool include_env, bool data_dir_given, JobReport
         .UInt("files_read", result->files_read)
         .UInt("bytes", s.stats.bytes)
         .UInt("bytes_read", result->bytes_read)
+        .UInt("bytes_hashed", result->bytes_hashed)
+        .UInt("bytes_chunked", result->bytes_chunked)
         .UInt("new_bytes", s.stats.new_bytes)
         .UInt("stored_bytes", s.stats.stored_bytes)
         .Bool("include_env", s.env.has_value());
@@ -95,7 +97,8 @@ int Backup(const Options& opts, bool include_env, bool data_dir_given, JobReport
   }
   std::cerr << "files: " << s.stats.files << " (" << result->files_unchanged << " unchanged, " << result->files_grown
             << " appended to, " << result->files_read << " read whole), " << HumanBytes(s.stats.bytes) << "; read "
-            << HumanBytes(result->bytes_read) << ", new " << HumanBytes(s.stats.new_bytes) << ", stored "
+            << HumanBytes(result->bytes_read) << " (" << HumanBytes(result->bytes_hashed)
+            << " compared with the parent's chunks), new " << HumanBytes(s.stats.new_bytes) << ", stored "
             << HumanBytes(s.stats.stored_bytes) << "\n";
   if (s.ledger) std::cerr << "ledger: journal through seq " << s.ledger->seq << "\n";
   std::cout << result->snapshot_id << "\n";

@@ -321,6 +321,7 @@ for run in $(seq 1 "$runs"); do
     tool_cmd "$t" incr "$work/repos/$t" "$data" ""
     "${cmd[@]/#full/essential}" >/dev/null  # the same backup with --mode essential
     measure "$t.ess_full" "${cmd[@]}"
+    # bytes_read: the checkpoint JSON files (always read), not the audit log or docker.db.
     printf '  essential->full: %s %.1fs, read %s bytes\n' "$t" "$last_secs" \
       "$(grep -o '"bytes_read":[0-9]*' "$work/step.out" | cut -d: -f2)"
   done

@@ -172,7 +172,8 @@ printf 'generated %.1f MiB in %.1f s\n' "$(echo "$base_bytes / 1048576" | bc -l)
 
 # The change between the full and the incremental backup: CHANGE_PERCENT more
 # audit log and journal records (with their ledger-events lines, a few of them
-# credited over HTTP), and the JSON checkpoints rewritten by the service.
+# credited over HTTP), the JSON checkpoints rewritten by the service, and
+# eight 64 KiB pages of audit/docker.db rewritten in place (as SQLite does).
 change_kib=$((audit_mb * 1024 * change_percent / 100))
 change_records=$((workloads * change_percent / 100))
 http_credits=10
@@ -181,6 +182,11 @@ change_data_dir() {
   "$bin_dir/bench-journal-gen" --data-dir "$dir" --workloads "$change_records" --append >/dev/null
   "$bin_dir/bench-data-gen" audit-log --out "$dir/audit/payments-audit.log" --kib "$change_kib" --append --seed $((100 + run))
   run_service_briefly "$dir" "$http_credits" "$run"
+  local page pages=$((docker_db_mb * 16))
+  for page in 1 2 3 4 5 6 7 8; do
+    dd if=/dev/urandom of="$dir/audit/docker.db" bs=64K count=1 conv=notrunc status=none \
+      seek=$((pages * page / 9 + run))
+  done
   verify_data_dir "$dir"
 }
 
@@ -327,6 +333,17 @@ for run in $(seq 1 "$runs"); do
     rm -rf "$target"
   done
   echo
+  # The runbook's schedule: an essential snapshot (not measured), then the
+  # nightly full of the unchanged data directory.
+  for t in "${order[@]}"; do
+    [[ $t == paymentsctl* ]] || continue
+    tool_cmd "$t" incr "$work/repos/$t" "$data" ""
+    "${cmd[@]/#full/essential}" >/dev/null  # the same backup with --mode essential
+    measure "$t.ess_full" "${cmd[@]}"
+    # bytes_read: the checkpoint JSON files (always read), not the audit log or docker.db.
+    printf '  essential->full: %s %.1fs, read %s bytes\n' "$t" "$last_secs" \
+      "$(grep -o '"bytes_read":[0-9]*' "$work/step.out" | cut -d: -f2)"
+  done
 done
 data_bytes=$(du -sb "$data" | cut -f1)
 
@@ -384,6 +401,11 @@ for t in "${tools[@]}"; do
     "${m[$t.full.cpu]}" "${m[$t.incr.cpu]}" "${m[$t.restore.cpu]}" "${m[$t.restore.primed]}" \
     "$(mib "${m[$t.size_full]}")" "$(mib "${m[$t.size]}")" \
     "$((m[$t.full.rss] / 1024))" "$((m[$t.incr.rss] / 1024))" "$((m[$t.restore.rss] / 1024))"
+done
+for t in "${tools[@]}"; do
+  [[ $t == paymentsctl* ]] || continue
+  printf '%-15s essential->full (full of an unchanged dir after an essential snapshot): %.2f s\n' "$t" \
+    "$(med "${secs[$t.ess_full]}")"
 done
 echo
 echo "settings: restic $(restic version | awk '{print $2}') repository v2, compression auto;" \

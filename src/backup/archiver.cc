@@ -50,7 +50,7 @@ class Archiver {
   Result<std::optional<repo::Node>> SaveEnv(FileSaver* saver);
   // Writes the snapshot of `parts`; the result reported to the caller.
   Result<BackupResult> WriteSnapshot(SnapshotParts parts, const ParentFiles& parent, const FileSet& files,
-                                     uint64_t bytes_read);
+                                     const FileSaver& saver);
 
   repo::Repository* repo_;
   const BackupOptions& options_;
@@ -97,7 +97,7 @@ Result<DataDirListing> Archiver::SaveFiles(const ParentFiles& parent, FileSet* f
 }
 
 Result<BackupResult> Archiver::WriteSnapshot(SnapshotParts parts, const ParentFiles& parent, const FileSet& files,
-                                             uint64_t bytes_read) {
+                                             const FileSaver& saver) {
   BackupResult result;
   result.snapshot = AssembleSnapshot(options_, std::move(parts), parent, files, writer_);
   PB_ASSIGN_OR_RETURN(result.snapshot_id, repo_->SaveFile("snapshots", repo::EncodeSnapshot(result.snapshot)));
@@ -106,7 +106,9 @@ Result<BackupResult> Archiver::WriteSnapshot(SnapshotParts parts, const ParentFi
   result.files_unchanged = counts.unchanged;
   result.files_grown = counts.appended;
   result.files_read = counts.read_whole;
-  result.bytes_read = bytes_read;
+  result.bytes_read = saver.bytes_read();
+  result.bytes_hashed = saver.bytes_hashed();
+  result.bytes_chunked = saver.bytes_chunked();
   return result;
 }
 
@@ -120,7 +122,7 @@ Result<BackupResult> Archiver::Run() {
   const repo::SnapshotRef* newest = repo::NewestOfGroup(all, RecordedGroup(options_));
   PB_RETURN_IF_ERROR(CheckBackupSource(options_.data_dir, newest, {options_.allow_empty, options_.allow_regression}));
 
-  const ParentFiles parent = ParentFiles::Load(repo_, newest);
+  const ParentFiles parent = ParentFiles::Load(repo_, all, newest);
   FileSaver saver(repo_->key(), std::move(chunker), &pipeline_, &progress_, options_.force_read);
   FileSet files(options_.data_dir, &saver, &parent);
   Result<DataDirListing> listing = SaveFiles(parent, &files, &saver, &parts);
@@ -130,7 +132,7 @@ Result<BackupResult> Archiver::Run() {
   }
   PB_ASSIGN_OR_RETURN(parts.tree, BuildTrees(*listing, files.files(), repo_->key(), &writer_));
   PB_RETURN_IF_ERROR(writer_.Flush());
-  return WriteSnapshot(std::move(parts), parent, files, saver.bytes_read());
+  return WriteSnapshot(std::move(parts), parent, files, saver);
 }
 
 }  // namespace

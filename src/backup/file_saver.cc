@@ -50,7 +50,11 @@ Status FileSaver::Save(const std::string& abs, const Node* parent, ReadKind kind
   ++progress_->counts().files_done;
   PB_ASSIGN_OR_RETURN(uint64_t begin, Reuse(fd.get(), abs, parent, hash, fs));
   if (fs->saved_as == SavedAs::kUnchanged) return Status::Ok();
-  return StoreRange(fd.get(), abs, begin, end, static_cast<uint64_t>(st.st_blocks) * 512, fs, hash);
+  const uint64_t allocated = static_cast<uint64_t>(st.st_blocks) * 512;
+  if (fs->saved_as == SavedAs::kReadWhole && parent && !hash && !force_read_ && parent->inode == fs->node.inode) {
+    return SaveInPlace(fd.get(), abs, *parent, end, allocated, fs);
+  }
+  return StoreRange(fd.get(), abs, begin, end, allocated, fs, hash);
 }
 
 Result<uint64_t> FileSaver::Reuse(int fd, const std::string& abs, const Node* parent, Sha256* hash, FileState* fs) {
@@ -89,6 +93,38 @@ Result<bool> FileSaver::PrefixUnchanged(int fd, const std::string& abs, const No
     offset += e.length;
   }
   return true;
+}
+
+Status FileSaver::SaveInPlace(int fd, const std::string& abs, const Node& parent, uint64_t end, uint64_t allocated,
+                              FileState* fs) {
+  uint64_t offset = 0;
+  std::optional<uint64_t> changed_from;  // start of the changed ranges not yet stored
+  for (size_t i = 0; i < parent.content.size(); ++i) {
+    const ContentEntry& e = parent.content[i];
+    // The parent's last chunk may have ended only because the file did.
+    const bool last_and_grown = i + 1 == parent.content.size() && end > parent.size;
+    if (offset + e.length > end || last_and_grown) break;
+    PB_ASSIGN_OR_RETURN(bool same, ChunkUnchanged(fd, abs, offset, e));
+    if (same && changed_from) {
+      PB_RETURN_IF_ERROR(StoreRange(fd, abs, *changed_from, offset, allocated, fs, nullptr));
+      changed_from.reset();
+    }
+    if (same) fs->content.push_back(e);
+    if (!same && !changed_from) changed_from = offset;
+    offset += e.length;
+  }
+  return StoreRange(fd, abs, changed_from.value_or(offset), end, allocated, fs, nullptr);
+}
+
+Result<bool> FileSaver::ChunkUnchanged(int fd, const std::string& abs, uint64_t offset, const ContentEntry& e) {
+  if (e.hole) return false;
+  compare_buf_.resize(static_cast<size_t>(e.length));
+  PB_RETURN_IF_ERROR(ReadExact(fd, offset, compare_buf_.data(), compare_buf_.size(), abs));
+  bytes_hashed_ += e.length;
+  const bool same = repo::BlobId(key_, compare_buf_) == e.blob;
+  if (same) progress_->counts().bytes_done += e.length;
+  progress_->Tick(false);
+  return same;
 }
 
 Status FileSaver::StoreRange(int fd, const std::string& abs, uint64_t begin, uint64_t end, uint64_t allocated,
@@ -143,7 +179,7 @@ Status FileSaver::StoreExtent(int fd, const std::string& abs, uint64_t ext_begin
     }
     off += n;
     progress_->counts().bytes_done += n;
-    bytes_read_ += n;
+    bytes_chunked_ += n;
     progress_->Tick(false);
   }
   if (have_chunk && !chunk.empty()) PB_RETURN_IF_ERROR(Emit(std::move(chunk), fs));
@@ -156,7 +192,7 @@ Status FileSaver::SaveText(const std::string& name, const struct stat& st, const
   SetFileMeta(st, &fs->node);
   fs->node.size = text.size();
   fs->saved_as = SavedAs::kReadWhole;
-  bytes_read_ += text.size();
+  bytes_chunked_ += text.size();
   if (text.empty()) return Status::Ok();
   std::string chunk = pipeline_->TakeBuffer();
   chunk.assign(text);

@@ -53,7 +53,12 @@ class FileSaver {
   // The parent's content is reused when the file has the parent's inode
   // and `hash` is null: all of it when size, mtime and ctime are the
   // parent's; all but its last chunk when the file grew and its first and
-  // last chunks still hash to their blob ids. `hash` (may be null) gets the
+  // last chunks still hash to their blob ids. Otherwise, when it has the
+  // parent's inode and `hash` is null (a file rewritten in place, as SQLite
+  // does), each of the parent's chunk ranges is read and hashed: a range
+  // that still hashes to its blob id is reused, the others (and what lies
+  // past the parent's last chunk) are chunked and stored; the file then
+  // counts as read whole. `hash` (may be null) gets the
   // SHA-256 of every byte saved. The content entries are final only after
   // Drain. NotFound "<abs> disappeared during the backup" when it is gone;
   // InvalidArgument when it is no longer a regular file; IOError naming it.
@@ -64,8 +69,16 @@ class FileSaver {
   // Waits until the content entries of every file saved so far are final;
   // the pipeline's first error, if any.
   Status Drain() { return pipeline_->Drain(); }
-  // Bytes read from the files saved so far (a file saved twice counts twice).
-  uint64_t bytes_read() const { return bytes_read_; }
+  // Bytes read from the files saved so far (a file saved twice counts
+  // twice): bytes_hashed() + bytes_chunked().
+  uint64_t bytes_read() const { return bytes_hashed_ + bytes_chunked_; }
+  // Bytes read and hashed to be compared with the parent's chunks (of files
+  // rewritten in place); a chunk that no longer matches is then chunked
+  // too, and counts in both.
+  uint64_t bytes_hashed() const { return bytes_hashed_; }
+  // Bytes cut into chunks and handed to the pipeline (hashed, compressed
+  // and stored if new).
+  uint64_t bytes_chunked() const { return bytes_chunked_; }
 
  private:
   // Whether the parent's chunks of a grown file still match it: its first
@@ -73,6 +86,13 @@ class FileSaver {
   Result<bool> PrefixUnchanged(int fd, const std::string& abs, const repo::Node& parent);
   // How much of `parent` *fs reuses (see Save); the offset to read from.
   Result<uint64_t> Reuse(int fd, const std::string& abs, const repo::Node* parent, Sha256* hash, FileState* fs);
+  // Saves bytes [0, end) of `fd`, rewritten in place since `parent`: see
+  // Save.
+  Status SaveInPlace(int fd, const std::string& abs, const repo::Node& parent, uint64_t end, uint64_t allocated,
+                     FileState* fs);
+  // Whether bytes [offset, offset + e.length) of `fd` still hash to e.blob
+  // (false for a hole: it is chunked again, which finds holes cheaply).
+  Result<bool> ChunkUnchanged(int fd, const std::string& abs, uint64_t offset, const repo::ContentEntry& e);
   // Saves bytes [begin, end) of `fd`: chunks of its data, holes for the
   // rest. `allocated` is the file's allocated bytes (st_blocks * 512).
   Status StoreRange(int fd, const std::string& abs, uint64_t begin, uint64_t end, uint64_t allocated, FileState* fs,
@@ -89,7 +109,9 @@ class FileSaver {
   ProgressMeter* progress_;
   const bool force_read_;
   std::string buf_;
-  uint64_t bytes_read_ = 0;
+  std::string compare_buf_;
+  uint64_t bytes_hashed_ = 0;
+  uint64_t bytes_chunked_ = 0;
 };
 
 }  // namespace pb::backup

@@ -55,6 +55,8 @@ class BackupPrinter : public Report {
         .UInt("files_read", r_.files_read)
         .UInt("bytes", s.stats.bytes)
         .UInt("bytes_read", r_.bytes_read)
+        .UInt("bytes_hashed", r_.bytes_hashed)
+        .UInt("bytes_chunked", r_.bytes_chunked)
         .UInt("new_bytes", s.stats.new_bytes)
         .UInt("stored_bytes", s.stats.stored_bytes)
         .Bool("include_env", s.env.has_value());
@@ -67,7 +69,8 @@ class BackupPrinter : public Report {
     std::string text = "files: " + std::to_string(s.stats.files) + " (" + std::to_string(r_.files_unchanged) +
                        " unchanged, " + std::to_string(r_.files_grown) + " appended to, " +
                        std::to_string(r_.files_read) + " read whole), " + HumanBytes(s.stats.bytes) + "; read " +
-                       HumanBytes(r_.bytes_read) + ", new " + HumanBytes(s.stats.new_bytes) + ", stored " +
+                       HumanBytes(r_.bytes_read) + " (" + HumanBytes(r_.bytes_hashed) +
+                       " compared with the parent's chunks), new " + HumanBytes(s.stats.new_bytes) + ", stored " +
                        HumanBytes(s.stats.stored_bytes);
     if (s.ledger) text += "\nledger: journal through seq " + std::to_string(s.ledger->seq);
     return text;

@@ -287,14 +287,17 @@ Result<std::string> LocalBackend::ReadOpen(int fd, const std::string& full, uint
   return out;
 }
 
-Result<std::string> LocalBackend::ReadPart(std::string_view path, uint64_t offset, std::optional<size_t> length) {
+Result<LocalBackend::OpenFile> LocalBackend::OpenForRead(std::string_view path) const {
   PB_RETURN_IF_ERROR(ValidatePath(path));
-  const std::string full = Full(path);
-  uint64_t size = 0;
-  auto fd = OpenRegular(full, &size);
-  if (!fd.ok()) return fd.status();
-  ScopedFd owned(*fd);
-  return ReadOpen(owned.get(), full, size, offset, length.value_or(static_cast<size_t>(size)));
+  OpenFile file{ScopedFd(-1), Full(path), 0};
+  PB_ASSIGN_OR_RETURN(int fd, OpenRegular(file.full, &file.size));
+  file.fd = ScopedFd(fd);
+  return file;
+}
+
+Result<std::string> LocalBackend::ReadPart(std::string_view path, uint64_t offset, std::optional<size_t> length) {
+  PB_ASSIGN_OR_RETURN(OpenFile f, OpenForRead(path));
+  return ReadOpen(f.fd.get(), f.full, f.size, offset, length.value_or(static_cast<size_t>(f.size)));
 }
 
 Result<std::string> LocalBackend::Read(std::string_view path) { return ReadPart(path, 0, std::nullopt); }
@@ -304,13 +307,8 @@ Result<std::string> LocalBackend::ReadRange(std::string_view path, uint64_t offs
 }
 
 Status LocalBackend::ReadRangeInto(std::string_view path, uint64_t offset, size_t length, char* out) {
-  PB_RETURN_IF_ERROR(ValidatePath(path));
-  const std::string full = Full(path);
-  uint64_t size = 0;
-  auto fd = OpenRegular(full, &size);
-  if (!fd.ok()) return fd.status();
-  ScopedFd owned(*fd);
-  return ReadOpenInto(owned.get(), full, size, offset, length, out);
+  PB_ASSIGN_OR_RETURN(OpenFile f, OpenForRead(path));
+  return ReadOpenInto(f.fd.get(), f.full, f.size, offset, length, out);
 }
 
 Result<uint64_t> LocalBackend::Size(std::string_view path) {

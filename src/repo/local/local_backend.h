@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/file_util.h"
 #include "repo/backend.h"
 
 namespace pb::repo {
@@ -61,6 +62,13 @@ class LocalBackend final : public Backend {
   // ReadOpen into out[0, length).
   Status ReadOpenInto(int fd, const std::string& full, uint64_t size, uint64_t offset, size_t length,
                       char* out) const;
+  // A repository file opened for reading by path (validated, OpenRegular).
+  struct OpenFile {
+    ScopedFd fd;
+    std::string full;
+    uint64_t size = 0;
+  };
+  Result<OpenFile> OpenForRead(std::string_view path) const;
   // Read (no length: the whole file) and ReadRange.
   Result<std::string> ReadPart(std::string_view path, uint64_t offset, std::optional<size_t> length);
   // Ok(true) if the file at `full` holds exactly `bytes`.

@@ -41,8 +41,8 @@ struct Reply {
   size_t render_bytes = 0;
 };
 
-// Renders a deferred reply on the calling thread: for callers without a
-// render thread (tests, fuzzers).
+// Renders a deferred reply on the calling thread: the server's render
+// thread, or a caller without one (tests, fuzzers).
 inline void RenderNow(Reply* reply) {
   if (!reply->render) return;
   reply->response = reply->render();

@@ -90,6 +90,15 @@ Result<WalReplayReport> ReplayWal(repo::Repository* repo, const std::string& hos
   // A snapshot taken before the service ran has no journal/: the shipped
   // records (from seq 1) start it.
   const bool had_journal = FileExists(journal_dir);
+  // The stream's cover: merged objects rather than those they hold. Listed
+  // first: when nothing was shipped, the restored journal is not read here
+  // (the verify that follows reads it anyway), which a restore would
+  // otherwise wait for.
+  repo::WalStreamReader wal(repo->backend(), repo->key(), repo::WalStream(host, recorded_dir),
+                            replicate::CheckShippedRecords);
+  PB_RETURN_IF_ERROR(wal.List());
+  report.listed = wal.listed();
+  if (wal.listed() == 0 && !until_ms) return report;
   if (had_journal) {
     PB_ASSIGN_OR_RETURN(JournalEnd end, ReadJournalEnd(journal_dir));
     point = end.point;
@@ -98,12 +107,6 @@ Result<WalReplayReport> ReplayWal(repo::Repository* repo, const std::string& hos
       return report;
     }
   }
-
-  // The stream's cover: merged objects rather than those they hold.
-  repo::WalStreamReader wal(repo->backend(), repo->key(), repo::WalStream(host, recorded_dir),
-                            replicate::CheckShippedRecords);
-  PB_RETURN_IF_ERROR(wal.List());
-  report.listed = wal.listed();
   if (wal.listed() == 0) return report;
   if (!had_journal) PB_RETURN_IF_ERROR(MakeDirs(journal_dir));
   auto lose = [&](const std::string& why) {

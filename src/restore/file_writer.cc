@@ -43,8 +43,27 @@ Status WriteOutcome::Verdict(const Status& walked) const {
   return walked.ok() ? first_error_ : walked;
 }
 
+void FileGroup::Add() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++open_;
+}
+
+void FileGroup::Finished() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    --open_;
+  }
+  cv_.notify_all();
+}
+
+void FileGroup::Wait() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] { return open_ == 0; });
+}
+
 Result<std::shared_ptr<RestoredFile>> RestoredFile::Create(WriteContext* ctx, const std::string& rel,
-                                                           const repo::Node& node, std::optional<repo::Owner> owner) {
+                                                           const repo::Node& node, std::optional<repo::Owner> owner,
+                                                           FileGroup* group) {
   ScopedFd fd(::openat(ctx->root_fd, rel.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (fd.get() < 0) return Status::FromErrno("create " + ctx->Path(rel), errno);
   if (::ftruncate(fd.get(), static_cast<off_t>(node.size)) != 0) {
@@ -54,6 +73,8 @@ Result<std::shared_ptr<RestoredFile>> RestoredFile::Create(WriteContext* ctx, co
   file->mode_ = node.mode;
   file->mtime_ns_ = node.mtime_ns;
   file->owner_ = owner;
+  file->group_ = group;
+  if (group) group->Add();
   size_t blobs = 0;
   ctx->bytes_done += node.size;  // holes count as done; blobs are subtracted until written
   for (const repo::ContentEntry& e : node.content) {
@@ -122,6 +143,7 @@ void RestoredFile::Finish() {
     if (!st.ok()) ctx_->outcome.Failed(st);
   }
   fd_ = ScopedFd(-1);
+  if (group_) group_->Finished();
 }
 
 }  // namespace pb::restore

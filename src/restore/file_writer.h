@@ -48,6 +48,22 @@ class WriteOutcome {
   Status first_error_;
 };
 
+// Files that must all be finished before a step may read them (the ledger
+// steps, restore/ledger_finish.h, while the other files are still being
+// written). Thread-safe.
+class FileGroup {
+ public:
+  void Add();       // a file of the group was created
+  void Finished();  // ... and finished (written and given its metadata, or reported damaged)
+  // Returns once every file added has finished.
+  void Wait();
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  size_t open_ = 0;  // guarded by mu_
+};
+
 // The staging directory the files are written in, and where their writing
 // reports. Outlives every RestoredFile.
 struct WriteContext {
@@ -66,9 +82,11 @@ class RestoredFile {
   // Creates `rel` below ctx->root_fd (never following a symlink, failing if
   // it exists) with node.size bytes, all holes, and counts node's holes in
   // ctx->bytes_done. The file expects a Place for each blob of node.content,
-  // then AllPlaced. IOError naming the path.
+  // then AllPlaced. With a `group`, the file is added to it, and reported
+  // finished once it is. IOError naming the path.
   static Result<std::shared_ptr<RestoredFile>> Create(WriteContext* ctx, const std::string& rel,
-                                                      const repo::Node& node, std::optional<repo::Owner> owner);
+                                                      const repo::Node& node, std::optional<repo::Owner> owner,
+                                                      FileGroup* group);
   RestoredFile(const RestoredFile&) = delete;
   RestoredFile& operator=(const RestoredFile&) = delete;
 
@@ -101,6 +119,7 @@ class RestoredFile {
   uint32_t mode_ = 0;
   int64_t mtime_ns_ = 0;
   std::optional<repo::Owner> owner_;  // OwnerPolicy::For
+  FileGroup* group_ = nullptr;        // or none
   std::atomic<size_t> pending_{0};    // blobs not yet written or failed, +1 until AllPlaced
   std::mutex mu_;
   std::condition_variable writes_cv_;

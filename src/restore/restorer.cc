@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "common/file_util.h"
 #include "common/log.h"
@@ -34,6 +36,11 @@ class Restorer {
   // Restores `source` into the staging directory (files_.root, open as
   // files_.root_fd) and runs the ledger steps; the caller puts it in place.
   Status Stage(const AtTimeSource& source, RestoreResult* result);
+  // Once the files the ledger steps read are finished (walker's
+  // ledger_files), runs them (FinishLedger), unless one of those files is
+  // damaged or failed (then Ok: the verdict on the files reports it).
+  // Runs on its own thread while the walker's deferred files are written.
+  Status FinishLedgerWhenReady(const AtTimeSource& source, TreeWalker* walker, RestoreResult* result);
   // Gives `dir` (the staged root, or the target once the staged entries are
   // in it) the snapshot's root metadata and owner.
   Status FinishRoot(const std::string& dir, const std::optional<repo::RootEntry>& root);
@@ -44,9 +51,10 @@ class Restorer {
   // target that was missing or empty); an empty target is replaced by a
   // rename that fails if anything appears in it.
   Status LockTarget();
-  // Reports progress, when the caller asked for it.
-  void ShowFiles(uint64_t bytes_total) const;
-  void ShowWal(const WalReplayProgress& wal) const;
+  // Report progress, when the caller asked for it, one call at a time (the
+  // walk and the ledger steps run on two threads).
+  void ShowFiles(uint64_t bytes_total);
+  void ShowWal(const WalReplayProgress& wal);
 
   repo::Repository* repo_;
   const RestoreOptions& options_;
@@ -56,21 +64,24 @@ class Restorer {
   std::optional<repo::Owner> root_owner_;  // policy_->For(the root's recorded owner)
   std::unique_ptr<ledger::DataDirLock> target_lock_;
   std::string root_note_;                  // FinishRoot could not give the root its metadata
+  std::mutex progress_mu_;                 // held while progress_fn_ runs
 };
 
-void Restorer::ShowFiles(uint64_t bytes_total) const {
+void Restorer::ShowFiles(uint64_t bytes_total) {
   if (!progress_fn_) return;
   RestoreProgress p;
   p.bytes_total = bytes_total;
   p.bytes_done = files_.bytes_done;
+  std::lock_guard<std::mutex> lock(progress_mu_);
   progress_fn_(p);
 }
 
-void Restorer::ShowWal(const WalReplayProgress& wal) const {
+void Restorer::ShowWal(const WalReplayProgress& wal) {
   if (!progress_fn_) return;
   RestoreProgress p;
   p.stage = RestoreStage::kShippedJournal;
   p.wal = wal;
+  std::lock_guard<std::mutex> lock(progress_mu_);
   progress_fn_(p);
 }
 
@@ -105,17 +116,35 @@ Status Restorer::LockTarget() {
   return Status::Ok();
 }
 
+Status Restorer::FinishLedgerWhenReady(const AtTimeSource& source, TreeWalker* walker, RestoreResult* result) {
+  walker->ledger_files().Wait();
+  // A file the ledger needs is damaged or could not be written: the
+  // verdict on the files says which, once they are all done.
+  if (!files_.outcome.Verdict(Status::Ok()).ok()) return Status::Ok();
+  return FinishLedger(repo_, source, options_, files_.root,
+                      [this](const WalReplayProgress& wal) { ShowWal(wal); }, result);
+}
+
 Status Restorer::Stage(const AtTimeSource& source, RestoreResult* result) {
   const repo::Snapshot& snapshot = source.snapshot.snapshot;
   BlobFetcher fetcher(repo_, options_.workers);
   TreeWalker walker(repo_, &files_, &fetcher, &*policy_, [&] { ShowFiles(snapshot.stats.bytes); });
   Status walked = walker.Walk(snapshot.tree, "");
+  // The ledger steps run as soon as the files they read are written, while
+  // the others (most of the bytes) are: they use the cores fetching leaves.
+  Status ledger;
+  std::thread ledger_thread;
+  if (walked.ok()) {
+    ledger_thread = std::thread([&] { ledger = FinishLedgerWhenReady(source, &walker, result); });
+    walker.QueueDeferred();
+  }
   fetcher.Finish();
+  if (ledger_thread.joinable()) ledger_thread.join();
   PB_RETURN_IF_ERROR(files_.outcome.Verdict(walked));
+  PB_RETURN_IF_ERROR(ledger);
+  // After the ledger steps, which may write in the directories.
   PB_RETURN_IF_ERROR(walker.ApplyDirMetadata());
   result->files = walker.files();
-  PB_RETURN_IF_ERROR(FinishLedger(repo_, source, options_, files_.root,
-                                  [this](const WalReplayProgress& wal) { ShowWal(wal); }, result));
   // Files the ledger steps wrote belong to the data directory's owner.
   if (root_owner_) PB_RETURN_IF_ERROR(OwnUnlistedEntries(files_.root, walker.listed(), *root_owner_));
   return RestoreEnv(repo_, snapshot, options_, result);

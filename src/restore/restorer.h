@@ -6,8 +6,10 @@
 // either untouched or complete.
 // The stages: the trees are walked (restore/tree_walker.h) while workers
 // fetch the files' blobs (restore/blob_fetcher.h) and write them
-// (restore/file_writer.h); then the ledger is finished and the .env written
-// (restore/ledger_finish.h), and the staged directory put in place.
+// (restore/file_writer.h); once the files the ledger reads are written, the
+// ledger is finished (restore/ledger_finish.h) on a thread of its own while
+// the other files are; then the .env is written and the staged directory
+// put in place.
 #pragma once
 
 #include <cstdint>
@@ -77,9 +79,11 @@ struct RestoreResult {
 // that is missing or damaged is not an error: the restore stops before it
 // and result.wal says what was lost); IOError naming the path. On any error
 // the staging directory is removed and the target is untouched (unless
-// PlaceStaged says otherwise). `progress` (may be empty) is called from the
-// calling thread after each entry of the snapshot is created, then while the
-// shipped journal is applied.
+// PlaceStaged says otherwise). `progress` (may be empty) is called one call
+// at a time: from the calling thread after each entry of the snapshot is
+// created and each blob of the files written last (the access log,
+// docker.db) is queued, and from the thread of the ledger steps while the
+// shipped journal is applied, which may be meanwhile.
 Result<RestoreResult> RunRestore(repo::Repository* repo, const repo::SnapshotRef& snapshot,
                                  const RestoreOptions& options, const RestoreProgressFn& progress);
 

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 
+#include "backup/selection.h"
 #include "common/file_util.h"
 
 namespace pb::restore {
@@ -14,17 +15,45 @@ using repo::ContentEntry;
 using repo::Node;
 using repo::NodeType;
 
+namespace {
+
+// Each deferred file stays open until QueueDeferred: past this many, files
+// are queued as they are walked (the ledger steps then also wait for them).
+constexpr size_t kMaxDeferredFiles = 64;
+
+}  // namespace
+
 Status TreeWalker::StartFile(const Node& node, const std::string& rel) {
+  const bool defer =
+      deferred_.size() < kMaxDeferredFiles && !backup::Selected(rel, backup::BackupMode::kEssential);
   PB_ASSIGN_OR_RETURN(std::shared_ptr<RestoredFile> file,
-                      RestoredFile::Create(files_, rel, node, policy_->For(node.owner)));
+                      RestoredFile::Create(files_, rel, node, policy_->For(node.owner),
+                                           defer ? nullptr : &ledger_files_));
   ++files_created_;
+  if (defer) {
+    deferred_.push_back(Deferred{std::move(file), node.content});
+  } else {
+    QueueBlobs(file, node.content, /*tick_each=*/false);
+  }
+  return Status::Ok();
+}
+
+void TreeWalker::QueueBlobs(const std::shared_ptr<RestoredFile>& file, const std::vector<ContentEntry>& content,
+                            bool tick_each) {
   uint64_t offset = 0;
-  for (const ContentEntry& e : node.content) {
-    if (!e.hole) fetcher_->Add(BlobJob{file, e.blob, offset, e.length});
+  for (const ContentEntry& e : content) {
+    if (!e.hole) {
+      fetcher_->Add(BlobJob{file, e.blob, offset, e.length});
+      if (tick_each && tick_) tick_();
+    }
     offset += e.length;
   }
   file->AllPlaced();
-  return Status::Ok();
+}
+
+void TreeWalker::QueueDeferred() {
+  for (const Deferred& d : deferred_) QueueBlobs(d.file, d.content, /*tick_each=*/true);
+  deferred_.clear();
 }
 
 Status TreeWalker::Walk(const Digest& id, const std::string& rel) {

@@ -3,6 +3,11 @@
 // the end, deepest first), each symlink created with its owner and time, and
 // each file created with its blobs queued for fetching
 // (restore/blob_fetcher.h), which writes them (restore/file_writer.h).
+// The files the ledger steps read (what an `essential` backup selects,
+// backup/selection.h) are queued as they are walked; the others (the access
+// log, docker.db: most of the bytes) are created then, but their blobs are
+// queued after the walk (QueueDeferred), so the ledger steps can run while
+// those are written.
 #pragma once
 
 #include <cstdint>
@@ -29,10 +34,16 @@ class TreeWalker {
       : repo_(repo), files_(files), fetcher_(fetcher), policy_(policy), tick_(std::move(tick)) {}
 
   // Creates the entries of the tree `id` at `rel` below the staging
-  // directory ("" for its root), recursively.
+  // directory ("" for its root), recursively, and queues the blobs of the
+  // files the ledger steps read, which are counted in ledger_files().
   // Errors: the repository's for a tree that is missing or damaged; IOError
   // naming the path (an entry that exists already included).
   Status Walk(const Digest& id, const std::string& rel);
+  // After Walk: queues the blobs of the other files, calling `tick` after
+  // each blob. Called once.
+  void QueueDeferred();
+  // The files whose blobs Walk queued: the ledger steps wait for them.
+  FileGroup& ledger_files() { return ledger_files_; }
   // Once every file is finished: fsyncs each directory created and gives it
   // its owner, mode and mtime, deepest first, then fsyncs the staging
   // directory. IOError naming the path.
@@ -49,7 +60,15 @@ class TreeWalker {
     int64_t mtime_ns;
     std::optional<repo::Owner> owner;
   };
+  // A file whose blobs QueueDeferred queues.
+  struct Deferred {
+    std::shared_ptr<RestoredFile> file;
+    std::vector<repo::ContentEntry> content;
+  };
   Status StartFile(const repo::Node& node, const std::string& rel);
+  // Queues the blobs `content` of `file`, then AllPlaced.
+  void QueueBlobs(const std::shared_ptr<RestoredFile>& file, const std::vector<repo::ContentEntry>& content,
+                  bool tick_each);
 
   repo::Repository* repo_;
   WriteContext* files_;
@@ -57,6 +76,8 @@ class TreeWalker {
   OwnerPolicy* policy_;
   std::function<void()> tick_;
   std::vector<DirMeta> dirs_;
+  FileGroup ledger_files_;
+  std::vector<Deferred> deferred_;  // each holds an open file: at most kMaxDeferredFiles
   std::unordered_set<std::string> listed_;
   uint64_t files_created_ = 0;
 };

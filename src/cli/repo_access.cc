@@ -100,9 +100,4 @@ Result<std::vector<repo::SnapshotRef>> ReadableSnapshots(repo::Repository* repo,
   return all;
 }
 
-int ReportError(const std::string& command, const Status& status) {
-  std::cerr << "paymentsctl " << command << ": " << status.ToString() << "\n";
-  return kExitFailed;
-}
-
 }  // namespace pb::cli

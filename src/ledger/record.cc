@@ -21,12 +21,12 @@ const char* RecordTypeName(RecordType type) {
 
 namespace {
 
-std::optional<RecordType> TypeFromName(std::string_view name) {
+Result<RecordType> TypeFromName(std::string_view name) {
   for (auto t : {RecordType::kRegister, RecordType::kWorkload, RecordType::kAdjustment,
                  RecordType::kImportOrchestrator, RecordType::kImportBalance, RecordType::kImportWorkload}) {
     if (name == RecordTypeName(t)) return t;
   }
-  return std::nullopt;
+  return Status::InvalidArgument("unknown record type");
 }
 
 Status Bad(std::string what) { return Status::InvalidArgument("journal record: " + std::move(what)); }
@@ -45,33 +45,21 @@ bool ReadString(simdjson::dom::element value, std::string* out) {
   return true;
 }
 
-// A decimal string of wei; *seen set when it is one.
-bool ReadWei(simdjson::dom::element value, Wei* out, bool* seen) {
+// A string that `parse` (string_view -> Result<T>) accepts, into *out.
+template <typename T, typename Parse>
+bool ReadParsed(simdjson::dom::element value, Parse parse, T* out) {
   std::string_view s;
   if (value.get_string().get(s) != simdjson::SUCCESS) return false;
-  auto parsed = ParseWei(s);
+  auto parsed = parse(s);
   if (!parsed.ok()) return false;
   *out = *parsed;
+  return true;
+}
+
+// A decimal string of wei; *seen set when it is one.
+bool ReadWei(simdjson::dom::element value, Wei* out, bool* seen) {
+  if (!ReadParsed(value, ParseWei, out)) return false;
   *seen = true;
-  return true;
-}
-
-// An ISO 8601 UTC string, as milliseconds.
-bool ReadTime(simdjson::dom::element value, int64_t* ms) {
-  std::string_view s;
-  if (value.get_string().get(s) != simdjson::SUCCESS) return false;
-  auto parsed = ParseIso8601(s);
-  if (!parsed.ok()) return false;
-  *ms = *parsed;
-  return true;
-}
-
-bool ReadType(simdjson::dom::element value, RecordType* type) {
-  std::string_view s;
-  if (value.get_string().get(s) != simdjson::SUCCESS) return false;
-  auto t = TypeFromName(s);
-  if (!t) return false;
-  *type = *t;
   return true;
 }
 
@@ -108,9 +96,9 @@ Status ReadField(std::string_view key, simdjson::dom::element value, Decoded* d)
   if (key == "seq") {
     read = ReadOf(d->have_seq = value.get_uint64().get(d->r.seq) == simdjson::SUCCESS);
   } else if (key == "ts") {
-    read = ReadOf(d->have_ts = ReadTime(value, &d->r.ts_ms));
+    read = ReadOf(d->have_ts = ReadParsed(value, ParseIso8601, &d->r.ts_ms));
   } else if (key == "type") {
-    read = ReadOf(d->have_type = ReadType(value, &d->r.type));
+    read = ReadOf(d->have_type = ReadParsed(value, TypeFromName, &d->r.type));
   } else {
     read = ReadOptionalField(key, value, d);
   }

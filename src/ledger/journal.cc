@@ -170,12 +170,12 @@ Result<ReadResult> ReadJournal(const std::string& journal_dir, const ChainPoint&
   PB_ASSIGN_OR_RETURN(const std::vector<Segment> segs, ListSegments(journal_dir));
   ReadResult result;
   result.end = start;
-  // Begin with the segment holding record max(start.seq, 1).
   if (segs.empty()) {
     if (start.seq > 0) return Status::Corruption(journal_dir + " has no segments but the checkpoint is at seq " +
                                                  std::to_string(start.seq));
     return result;
   }
+  // Begin with the segment holding record max(start.seq, 1).
   PB_ASSIGN_OR_RETURN(const size_t first, SegmentHolding(journal_dir, segs, std::max<uint64_t>(start.seq, 1)));
   // Records up to start.seq are located, not re-verified; the one at start.seq
   // must carry start.hash.

@@ -1,8 +1,8 @@
-// paymentsctl compact [--dry-run] [--json]: compaction of the shipped journal
+// paymentsctl compact [--dry-run]: compaction of the shipped journal
 // (repo/wal_compact.h; docs/repository-format.md, "Levels and compaction").
-#include <iostream>
 #include <memory>
 
+#include "cli/command_line.h"
 #include "cli/repo_access.h"
 #include "cli/repo_commands.h"
 #include "common/json_text.h"
@@ -16,6 +16,7 @@ struct StreamResult {
   std::string stream;
   uint64_t before = 0, after = 0;  // objects listed
   repo::WalCompactionReport report;
+  std::vector<std::string> plan_lines;  // with --dry-run: PlanLines
 };
 
 // One pass's plan, as lines (--dry-run).
@@ -34,49 +35,48 @@ std::vector<std::string> PlanLines(const repo::WalCompactionPlan& plan) {
 }
 
 // Compacts (or with dry_run plans one pass over) one stream.
-Result<StreamResult> CompactStream(repo::Repository* repo, const std::string& stream, bool dry_run,
-                                   std::vector<std::string>* plan_lines) {
+Result<StreamResult> CompactStream(repo::Repository* repo, const std::string& stream, bool dry_run) {
   StreamResult r;
   r.stream = stream;
   if (dry_run) {
-    auto plan = repo::PlanWalCompaction(repo, stream, replicate::CheckShippedRecords);
-    if (!plan.ok()) return plan.status();
-    r.before = r.after = plan->objects;
-    r.report.problems = plan->problems;
-    *plan_lines = PlanLines(*plan);
+    PB_ASSIGN_OR_RETURN(const repo::WalCompactionPlan plan,
+                        repo::PlanWalCompaction(repo, stream, replicate::CheckShippedRecords));
+    r.before = r.after = plan.objects;
+    r.report.problems = plan.problems;
+    r.plan_lines = PlanLines(plan);
     return r;
   }
-  auto before = repo::ListWal(repo->backend(), stream);
-  if (!before.ok()) return before.status();
-  r.before = before->size();
-  auto report = repo::CompactWalStream(repo, stream, replicate::CheckShippedRecords, {});
-  if (!report.ok()) return report.status();
-  r.report = std::move(report.value());
-  auto after = repo::ListWal(repo->backend(), stream);
-  if (!after.ok()) return after.status();
-  r.after = after->size();
+  PB_ASSIGN_OR_RETURN(const auto before, repo::ListWal(repo->backend(), stream));
+  r.before = before.size();
+  PB_ASSIGN_OR_RETURN(r.report, repo::CompactWalStream(repo, stream, replicate::CheckShippedRecords, {}));
+  PB_ASSIGN_OR_RETURN(const auto after, repo::ListWal(repo->backend(), stream));
+  r.after = after.size();
   return r;
 }
 
-void Print(const StreamResult& r, const std::vector<std::string>& plan_lines, bool dry_run) {
-  std::cout << "wal stream " << r.stream << ": ";
-  if (dry_run) {
-    std::cout << r.before << " object(s); the next pass would:\n";
-    for (const std::string& line : plan_lines) std::cout << "  " << line << "\n";
-    if (plan_lines.empty()) std::cout << "  nothing (compacted)\n";
-  } else {
-    std::cout << r.before << " -> " << r.after << " object(s): wrote " << r.report.merged_objects
-              << " merged object(s) (" << r.report.records << " records), removed " << r.report.removed_objects
-              << "\n";
+// Text: per stream its objects before and after (with --dry-run the next
+// pass's plan), and what was not done. JSON: dry_run, and streams (one
+// object each). Not ok when a stream has problems.
+class CompactPrinter : public Report {
+ public:
+  CompactPrinter(const std::vector<StreamResult>& results, bool dry_run) : results_(results), dry_run_(dry_run) {}
+  bool ok() const override {
+    for (const StreamResult& r : results_) {
+      if (!r.report.problems.empty()) return false;
+    }
+    return true;
   }
-  for (const std::string& p : r.report.problems) std::cerr << "paymentsctl compact: " << p << "\n";
-}
+  void Json(JsonObject& o) const override {
+    o.Bool("dry_run", dry_run_).Raw("streams", JsonArray(results_, StreamJson));
+  }
+  void Text(std::ostream& out) const override {
+    if (results_.empty()) out << "no shipped journal (wal/ is empty)\n";
+    for (const StreamResult& r : results_) StreamText(out, r);
+  }
 
-std::string Json(const std::vector<StreamResult>& results, bool dry_run) {
-  std::string streams = "[";
-  for (const StreamResult& r : results) {
-    if (streams.size() > 1) streams += ',';
-    JsonObject(&streams)
+ private:
+  static void StreamJson(std::string* out, const StreamResult& r) {
+    JsonObject(out)
         .Str("stream", r.stream)
         .UInt("objects_before", r.before)
         .UInt("objects_after", r.after)
@@ -86,52 +86,54 @@ std::string Json(const std::vector<StreamResult>& results, bool dry_run) {
         .Raw("problems", JsonStringArray(r.report.problems))
         .Close();
   }
-  streams += ']';
-  std::string out;
-  JsonObject(&out).Bool("dry_run", dry_run).Raw("streams", streams).Close();
-  return out;
+  void StreamText(std::ostream& out, const StreamResult& r) const {
+    out << "wal stream " << r.stream << ": ";
+    if (dry_run_) {
+      out << r.before << " object(s); the next pass would:\n";
+      for (const std::string& line : r.plan_lines) out << "  " << line << "\n";
+      if (r.plan_lines.empty()) out << "  nothing (compacted)\n";
+    } else {
+      out << r.before << " -> " << r.after << " object(s): wrote " << r.report.merged_objects
+          << " merged object(s) (" << r.report.records << " records), removed " << r.report.removed_objects << "\n";
+    }
+    for (const std::string& p : r.report.problems) out << "  PROBLEM: " << p << "\n";
+  }
+
+  const std::vector<StreamResult>& results_;
+  bool dry_run_;
+};
+
+struct CompactOptions : RepoOptions {
+  bool dry_run = false;
+  OutputOptions output;
+};
+
+// Compacts every stream of the shipped journal (or plans a pass over each
+// with --dry-run) and prints what was done.
+Status RunCompact(const CompactOptions& opts, Output& out) {
+  PB_ASSIGN_OR_RETURN(OpenedRepo opened,
+                      OpenRepo(opts, {.mode = repo::LockMode::kAppend, .operation = "compact"}, &out));
+  PB_ASSIGN_OR_RETURN(const auto streams, repo::ListWalStreams(opened.repo->backend()));
+  std::vector<StreamResult> results;
+  for (const auto& names : streams) {
+    PB_ASSIGN_OR_RETURN(StreamResult r, CompactStream(opened.repo.get(), names.front().stream, opts.dry_run));
+    results.push_back(std::move(r));
+  }
+  out.Print(CompactPrinter(results, opts.dry_run));
+  return Status::Ok();
 }
 
 }  // namespace
 
 void AddCompactCommand(CLI::App* app, int* exit_code) {
-  struct Options : RepoOptions {
-    bool dry_run = false;
-    bool json = false;
-  };
-  auto opts = std::make_shared<Options>();
+  auto opts = std::make_shared<CompactOptions>();
   CLI::App* cmd = app->add_subcommand(
       "compact", "merge the shipped journal (wal/) into objects of 30 s, 5 min, 1 h and 1 day and remove what they "
                  "hold, so that a restore reads few objects (a replicator does it itself unless --no-compact)");
   AddRepoOptions(cmd, opts.get());
   cmd->add_flag("--dry-run", opts->dry_run, "print what the next pass would merge and remove; change nothing");
-  cmd->add_flag("--json", opts->json, "print the result as JSON");
-  cmd->callback([opts, exit_code] {
-    auto opened = OpenRepo(*opts, {.mode = repo::LockMode::kAppend, .operation = "compact"});
-    if (!opened.ok()) {
-      *exit_code = ReportError("compact", opened.status());
-      return;
-    }
-    auto streams = repo::ListWalStreams(opened->repo->backend());
-    if (!streams.ok()) {
-      *exit_code = ReportError("compact", streams.status());
-      return;
-    }
-    std::vector<StreamResult> results;
-    for (const auto& names : *streams) {
-      std::vector<std::string> plan_lines;
-      auto r = CompactStream(opened->repo.get(), names.front().stream, opts->dry_run, &plan_lines);
-      if (!r.ok()) {
-        *exit_code = ReportError("compact", r.status());
-        return;
-      }
-      if (!opts->json) Print(*r, plan_lines, opts->dry_run);
-      if (!r->report.problems.empty()) *exit_code = 1;
-      results.push_back(std::move(r.value()));
-    }
-    if (opts->json) std::cout << Json(results, opts->dry_run) << "\n";
-    if (!opts->json && results.empty()) std::cout << "no shipped journal (wal/ is empty)\n";
-  });
+  AddOutputOptions(cmd, &opts->output);
+  Bind(cmd, opts, exit_code, RunCompact);
 }
 
 }  // namespace pb::cli

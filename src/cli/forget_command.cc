@@ -1,11 +1,10 @@
-// paymentsctl forget [ID...] [--keep-*] [--prune] [--dry-run] [--json]:
-// RunForget plans (repo/forget_plan.h; repo/prune.h with --prune), carries
-// the plan out unless --dry-run, and returns it as the report that
-// ForgetText and ForgetJson render.
-#include <iostream>
+// paymentsctl forget [ID...] [--keep-*] [--prune] [--dry-run]: RunForget
+// plans (repo/forget_plan.h; repo/prune.h with --prune), carries the plan
+// out unless --dry-run, and prints it through ForgetPrinter.
 #include <memory>
 #include <optional>
 
+#include "cli/command_line.h"
 #include "cli/prune_command.h"
 #include "cli/repo_access.h"
 #include "cli/repo_commands.h"
@@ -26,7 +25,7 @@ struct ForgetOptions : RepoOptions {
   std::vector<std::string> ids;
   bool prune = false;
   bool dry_run = false;
-  bool json = false;
+  OutputOptions output;
 };
 
 struct ForgetReport {
@@ -50,28 +49,8 @@ Result<repo::RetentionPolicy> PolicyOf(const ForgetOptions& opts) {
   return policy;
 }
 
-// Plans what to forget (and with --prune what to prune, before anything is
-// removed: a repository prune cannot read loses no snapshot either), then,
-// unless --dry-run, removes the snapshots and prunes.
-Status RunForget(const ForgetOptions& opts, ForgetReport* report) {
-  PB_ASSIGN_OR_RETURN(repo::RetentionPolicy policy, PolicyOf(opts));
-  // Prune reads every snapshot's trees, which are blobs: it needs the index.
-  PB_ASSIGN_OR_RETURN(OpenedRepo opened, OpenRepo(opts, {.mode = opts.prune ? repo::LockMode::kExclusive
-                                                                             : repo::LockMode::kAppend,
-                                                                  .operation = "forget",
-                                                                  .load_index = opts.prune}));
-  PB_ASSIGN_OR_RETURN(std::vector<repo::SnapshotRef> all, opened.repo->ListSnapshots());
-  const repo::SnapshotFilter filter = opts.filter.Filter();
-  PB_ASSIGN_OR_RETURN(report->plan, opts.ids.empty() ? repo::PlanForgetByPolicy(all, filter, policy)
-                                                     : repo::PlanForgetByIds(all, opts.ids, filter));
-  report->dry_run = opts.dry_run;
-  if (opts.prune) {
-    PB_ASSIGN_OR_RETURN(report->prune, repo::PlanPrune(opened.repo.get(), report->plan.remove));
-  }
-  if (opts.dry_run) return Status::Ok();
-  PB_RETURN_IF_ERROR(repo::ExecuteForget(opened.repo.get(), report->plan));
-  return report->prune ? repo::ExecutePrune(opened.repo.get(), *report->prune) : Status::Ok();
-}
+// How the options combine (PolicyOf): an error is a usage error.
+Status CheckForget(const ForgetOptions& opts) { return PolicyOf(opts).status(); }
 
 std::string Joined(const std::vector<std::string>& items) {
   std::string out;
@@ -79,51 +58,85 @@ std::string Joined(const std::vector<std::string>& items) {
   return out;
 }
 
-// Per group: a heading, then "keep"/"remove", the short id, the time and
-// the reasons of each snapshot; then the count and the prune plan.
-std::string ForgetText(const ForgetReport& r) {
-  std::string out;
-  for (const repo::GroupRetention& g : r.plan.groups) {
-    out += repo::DescribeGroup(g.group) + " (" + r.plan.policy + "):\n";
-    for (const repo::RetentionDecision& d : g.decisions) {
-      out += std::string(d.keep ? "  keep   " : "  remove ") + d.id.substr(0, 8) + "  " + FormatIso8601(d.time_ms) +
-             (d.keep ? "  " + Joined(d.reasons) : "") + "\n";
-    }
+// Text: per group a heading, then "keep"/"remove", the short id, the time
+// and the reasons of each snapshot; then the count and the prune plan.
+// JSON: dry_run, policy, snapshots (each decision), removed, removed_ids,
+// prune (PrunePlanJson, or null without --prune).
+class ForgetPrinter : public Report {
+ public:
+  explicit ForgetPrinter(const ForgetReport& r) : r_(r) {}
+  void Json(JsonObject& o) const override {
+    o.Bool("dry_run", r_.dry_run)
+        .Str("policy", r_.plan.policy)
+        .Raw("snapshots", SnapshotsJson())
+        .UInt("removed", r_.plan.remove.size())
+        .Raw("removed_ids", JsonStringArray(r_.plan.remove))
+        .Raw("prune", r_.prune ? PrunePlanJson(*r_.prune) : "null");
   }
-  out += (r.dry_run ? "would remove " : "removed ") + std::to_string(r.plan.remove.size()) + " snapshot(s)" +
-         (r.dry_run ? " (--dry-run: nothing was removed)" : "") + "\n";
-  if (r.prune) out += PrunePlanText(*r.prune, r.dry_run);
-  return out;
-}
+  void Text(std::ostream& out) const override {
+    for (const repo::GroupRetention& g : r_.plan.groups) {
+      out << repo::DescribeGroup(g.group) << " (" << r_.plan.policy << "):\n";
+      for (const repo::RetentionDecision& d : g.decisions) {
+        out << (d.keep ? "  keep   " : "  remove ") << d.id.substr(0, 8) << "  " << FormatIso8601(d.time_ms)
+            << (d.keep ? "  " + Joined(d.reasons) : "") << "\n";
+      }
+    }
+    out << (r_.dry_run ? "would remove " : "removed ") << r_.plan.remove.size() << " snapshot(s)"
+        << (r_.dry_run ? " (--dry-run: nothing was removed)" : "") << "\n";
+    if (r_.prune) out << PrunePlanText(*r_.prune, r_.dry_run);
+  }
 
-std::string ForgetJson(const ForgetReport& r) {
-  std::string snapshots = "[";
-  for (const repo::GroupRetention& g : r.plan.groups) {
-    for (const repo::RetentionDecision& d : g.decisions) {
-      if (snapshots.size() > 1) snapshots.push_back(',');
-      JsonObject(&snapshots)
-          .Str("id", d.id)
-          .Bool("keep", d.keep)
-          .Raw("reasons", JsonStringArray(d.reasons))
-          .Str("short_id", d.id.substr(0, 8))
-          .Str("time", FormatIso8601(d.time_ms))
-          .Str("host", g.group.host)
-          .Str("data_dir", g.group.data_dir)
-          .Close();
+ private:
+  std::string SnapshotsJson() const {
+    std::string out = "[";
+    for (const repo::GroupRetention& g : r_.plan.groups) {
+      for (const repo::RetentionDecision& d : g.decisions) {
+        if (out.size() > 1) out.push_back(',');
+        JsonObject(&out)
+            .Str("id", d.id)
+            .Bool("keep", d.keep)
+            .Raw("reasons", JsonStringArray(d.reasons))
+            .Str("short_id", d.id.substr(0, 8))
+            .Str("time", FormatIso8601(d.time_ms))
+            .Str("host", g.group.host)
+            .Str("data_dir", g.group.data_dir)
+            .Close();
+      }
     }
+    out.push_back(']');
+    return out;
   }
-  snapshots.push_back(']');
-  std::string out;
-  JsonObject(&out)
-      .Bool("ok", true)
-      .Bool("dry_run", r.dry_run)
-      .Str("policy", r.plan.policy)
-      .Raw("snapshots", snapshots)
-      .UInt("removed", r.plan.remove.size())
-      .Raw("removed_ids", JsonStringArray(r.plan.remove))
-      .Raw("prune", r.prune ? PrunePlanJson(*r.prune) : "null")
-      .Close();
-  return out;
+
+  const ForgetReport& r_;
+};
+
+// Plans what to forget (and with --prune what to prune, before anything is
+// removed: a repository prune cannot read loses no snapshot either), then,
+// unless --dry-run, removes the snapshots and prunes; prints the plan.
+Status RunForget(const ForgetOptions& opts, Output& out) {
+  PB_ASSIGN_OR_RETURN(repo::RetentionPolicy policy, PolicyOf(opts));
+  // Prune reads every snapshot's trees, which are blobs: it needs the index.
+  PB_ASSIGN_OR_RETURN(OpenedRepo opened,
+                      OpenRepo(opts,
+                               {.mode = opts.prune ? repo::LockMode::kExclusive : repo::LockMode::kAppend,
+                                .operation = "forget",
+                                .load_index = opts.prune},
+                               &out));
+  PB_ASSIGN_OR_RETURN(std::vector<repo::SnapshotRef> all, opened.repo->ListSnapshots());
+  const repo::SnapshotFilter filter = opts.filter.Filter();
+  ForgetReport report;
+  PB_ASSIGN_OR_RETURN(report.plan, opts.ids.empty() ? repo::PlanForgetByPolicy(all, filter, policy)
+                                                    : repo::PlanForgetByIds(all, opts.ids, filter));
+  report.dry_run = opts.dry_run;
+  if (opts.prune) {
+    PB_ASSIGN_OR_RETURN(report.prune, repo::PlanPrune(opened.repo.get(), report.plan.remove));
+  }
+  if (!opts.dry_run) {
+    PB_RETURN_IF_ERROR(repo::ExecuteForget(opened.repo.get(), report.plan));
+    if (report.prune) PB_RETURN_IF_ERROR(repo::ExecutePrune(opened.repo.get(), *report.prune));
+  }
+  out.Print(ForgetPrinter(report));
+  return Status::Ok();
 }
 
 }  // namespace
@@ -152,16 +165,8 @@ void AddForgetCommand(CLI::App* app, int* exit_code) {
   cmd->add_flag("--prune", opts->prune, "then delete the data no remaining snapshot uses (as `paymentsctl prune`)");
   cmd->add_flag("--dry-run", opts->dry_run,
                 "only print the plan: each snapshot kept (and why) or removed, and with --prune what prune would do");
-  cmd->add_flag("--json", opts->json, "print the plan (or what was done) as JSON");
-  cmd->callback([opts, exit_code] {
-    ForgetReport report;
-    Status st = RunForget(*opts, &report);
-    if (!st.ok()) {
-      *exit_code = ReportError("forget", st);
-      return;
-    }
-    std::cout << (opts->json ? ForgetJson(report) + "\n" : ForgetText(report));
-  });
+  AddOutputOptions(cmd, &opts->output, "print the plan (or what was done) as JSON");
+  Bind(cmd, opts, exit_code, RunForget, CheckForget);
 }
 
 }  // namespace pb::cli

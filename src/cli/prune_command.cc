@@ -1,10 +1,10 @@
-// paymentsctl prune [--dry-run] [--json], and the prune plan's text and
-// JSON that forget --prune prints too.
+// paymentsctl prune [--dry-run], and the prune plan's text and JSON that
+// forget --prune prints too.
 #include "cli/prune_command.h"
 
-#include <iostream>
 #include <memory>
 
+#include "cli/command_line.h"
 #include "cli/repo_access.h"
 #include "cli/repo_commands.h"
 #include "common/json_text.h"
@@ -39,29 +39,32 @@ std::string PlanLines(const repo::PrunePlan& plan) {
 
 struct PruneOptions : RepoOptions {
   bool dry_run = false;
-  bool json = false;
+  OutputOptions output;
 };
 
-struct PruneReport {
-  bool dry_run = false;
-  repo::PrunePlan plan;
+// Text: PrunePlanText. JSON: dry_run, and prune (PrunePlanJson).
+class PrunePrinter : public Report {
+ public:
+  PrunePrinter(const repo::PrunePlan& plan, bool dry_run) : plan_(plan), dry_run_(dry_run) {}
+  void Json(JsonObject& o) const override { o.Bool("dry_run", dry_run_).Raw("prune", PrunePlanJson(plan_)); }
+  void Text(std::ostream& out) const override { out << PrunePlanText(plan_, dry_run_); }
+
+ private:
+  const repo::PrunePlan& plan_;
+  bool dry_run_;
 };
 
 // Plans the prune of opts' repository under the exclusive lock and, unless
-// --dry-run, carries it out.
-Status RunPrune(const PruneOptions& opts, PruneReport* report) {
+// --dry-run, carries it out; prints the plan.
+Status RunPrune(const PruneOptions& opts, Output& out) {
   // Prune reads every snapshot's trees, which are blobs: it needs the index.
-  PB_ASSIGN_OR_RETURN(OpenedRepo opened, OpenRepo(opts, {.mode = repo::LockMode::kExclusive, .operation = "prune",
-                                                                  .load_index = true}));
-  PB_ASSIGN_OR_RETURN(report->plan, repo::PlanPrune(opened.repo.get(), {}));
-  report->dry_run = opts.dry_run;
-  return opts.dry_run ? Status::Ok() : repo::ExecutePrune(opened.repo.get(), report->plan);
-}
-
-std::string PruneJson(const PruneReport& report) {
-  std::string out;
-  JsonObject(&out).Bool("ok", true).Bool("dry_run", report.dry_run).Raw("prune", PrunePlanJson(report.plan)).Close();
-  return out;
+  PB_ASSIGN_OR_RETURN(
+      OpenedRepo opened,
+      OpenRepo(opts, {.mode = repo::LockMode::kExclusive, .operation = "prune", .load_index = true}, &out));
+  PB_ASSIGN_OR_RETURN(const repo::PrunePlan plan, repo::PlanPrune(opened.repo.get(), {}));
+  if (!opts.dry_run) PB_RETURN_IF_ERROR(repo::ExecutePrune(opened.repo.get(), plan));
+  out.Print(PrunePrinter(plan, opts.dry_run));
+  return Status::Ok();
 }
 
 }  // namespace
@@ -102,16 +105,8 @@ void AddPruneCommand(CLI::App* app, int* exit_code) {
       "prune", "delete the data no snapshot uses (after forget), under the exclusive lock; --dry-run prints the plan");
   AddRepoOptions(cmd, opts.get());
   cmd->add_flag("--dry-run", opts->dry_run, "only print the plan: each pack and wal object to remove or rewrite");
-  cmd->add_flag("--json", opts->json, "print the plan as JSON");
-  cmd->callback([opts, exit_code] {
-    PruneReport report;
-    Status st = RunPrune(*opts, &report);
-    if (!st.ok()) {
-      *exit_code = ReportError("prune", st);
-      return;
-    }
-    std::cout << (opts->json ? PruneJson(report) + "\n" : PrunePlanText(report.plan, report.dry_run));
-  });
+  AddOutputOptions(cmd, &opts->output, "print the plan as JSON");
+  Bind(cmd, opts, exit_code, RunPrune);
 }
 
 }  // namespace pb::cli

@@ -35,7 +35,8 @@ Status RunRemoteBackup(const RemoteOptions& remote, const RepoOptions& repo_opti
     auto session = remote::Connect(t, ssh, r);
     if (!session.ok()) return;
     remote::HostStack stack(session->get());
-    if (!remote::CheckHost(&stack, options.include_env, r).ok()) return;
+    const remote::HostEnv env = options.include_env ? remote::HostEnv::kRead : remote::HostEnv::kLeave;
+    if (!remote::CheckHost(&stack, env, r).ok()) return;
     (void)remote::BackupHost(session->get(), &stack, &shared, options, r);
   });
   out.Print(TargetsPrinter(reports));

@@ -18,9 +18,9 @@ void WarnThrough(Output* out, const std::string& text) {
 
 const char* LockName(repo::LockMode mode) {
   switch (mode) {
-    case repo::LockMode::kRead: return "shared read";
-    case repo::LockMode::kAppend: return "shared append";
-    case repo::LockMode::kExclusive: return "exclusive";
+    case repo::LockMode::kRead: return "a shared read";
+    case repo::LockMode::kAppend: return "a shared append";
+    case repo::LockMode::kExclusive: return "an exclusive";
   }
   return "?";
 }
@@ -35,7 +35,7 @@ Result<OpenedRepo> OpenWith(std::unique_ptr<repo::Backend> backend, const std::s
   auto lock = repo::RepoLock::Acquire(opened.repo.get(), open.mode, open.operation);
   if (!lock.ok()) return lock.status();
   opened.lock = std::move(lock).value();
-  if (out != nullptr) out->Detail("opened " + where + " with a " + LockName(open.mode) + " lock");
+  if (out != nullptr) out->Detail("opened " + where + " with " + LockName(open.mode) + " lock");
   if (open.load_index) {
     PB_RETURN_IF_ERROR(opened.repo->LoadIndex());
     for (const std::string& bad : opened.repo->unreadable_index_files()) {
@@ -98,11 +98,6 @@ Result<std::vector<repo::SnapshotRef>> ReadableSnapshots(repo::Repository* repo,
     out.Warn("skipping a damaged snapshot file (" + d + "); run `paymentsctl check --read-data`");
   }
   return all;
-}
-
-int ReportError(const std::string& command, const Status& status) {
-  std::cerr << "paymentsctl " << command << ": " << status.ToString() << "\n";
-  return kExitFailed;
 }
 
 }  // namespace pb::cli

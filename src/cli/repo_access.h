@@ -66,8 +66,4 @@ Result<std::vector<repo::SnapshotRef>> ReadableSnapshots(repo::Repository* repo,
 // snapshots record as their data directory.
 std::string AbsoluteDir(const std::string& dir);
 
-// Prints "paymentsctl <command>: <kind>: <message>" to stderr; returns 1:
-// for `forget`, until it reports through Output.
-int ReportError(const std::string& command, const Status& status);
-
 }  // namespace pb::cli

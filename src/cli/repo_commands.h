@@ -1,7 +1,6 @@
 // cli/: the repository commands of paymentsctl (docs/repository-format.md,
 // README "Backups"). Each registers a subcommand whose callback runs the
-// command through Output (cli/output.h: exit 0 success, 1 failure, 2 usage);
-// `forget` still reports by itself (exit 0 or 1).
+// command through Output (cli/output.h: exit 0 success, 1 failure, 2 usage).
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -124,6 +124,45 @@ class SegmentLines {
   size_t pos_ = 0;
 };
 
+// The index in `segs` (sorted, not empty) of the segment holding record
+// `anchor`; Corruption when the records before the first one are missing.
+Result<size_t> SegmentHolding(const std::string& journal_dir, const std::vector<Segment>& segs, uint64_t anchor) {
+  size_t first = 0;
+  while (first + 1 < segs.size() && segs[first + 1].first_seq <= anchor) ++first;
+  if (segs[first].first_seq > anchor) {
+    return Status::Corruption(journal_dir + ": records " + std::to_string(anchor) +
+                              " to " + std::to_string(segs[first].first_seq - 1) + " are missing (segment deleted?)");
+  }
+  return first;
+}
+
+// A line before the start point, at `offset` of `path`: counts it in
+// *point, and the one at start.seq must carry start.hash (Corruption
+// otherwise); from it on, *verifying.
+Status PassLine(std::string_view line, const ChainPoint& start, const std::string& path, uint64_t offset,
+                ChainPoint* point, bool* verifying) {
+  ++point->seq;
+  if (point->seq != start.seq) return Status::Ok();
+  Digest stated;
+  if (!FromHex(line.substr(0, 64), &stated) || stated != start.hash) {
+    return Corrupt(path, point->seq, offset, "does not match the hash recorded in journal/CHECKPOINT");
+  }
+  point->hash = stated;
+  *verifying = true;
+  return Status::Ok();
+}
+
+// The torn last record of the journal, `tail`, in *result; with kCut cut
+// off (and logged with `why`).
+Status TakeTornTail(const TornTail& tail, const std::string& why, OnTornTail on_torn, ReadResult* result) {
+  result->torn = true;
+  result->tail = tail;
+  if (on_torn != OnTornTail::kCut) return Status::Ok();
+  spdlog::warn("journal: cutting a torn last record in {} at byte offset {} ({} bytes): {}", tail.path, tail.offset,
+               tail.bytes, why);
+  return TruncateFile(tail.path, tail.offset);
+}
+
 }  // namespace
 
 Result<ReadResult> ReadJournal(const std::string& journal_dir, const ChainPoint& start, OnTornTail on_torn,
@@ -131,19 +170,13 @@ Result<ReadResult> ReadJournal(const std::string& journal_dir, const ChainPoint&
   PB_ASSIGN_OR_RETURN(const std::vector<Segment> segs, ListSegments(journal_dir));
   ReadResult result;
   result.end = start;
-  // Begin with the segment holding record max(start.seq, 1).
-  const uint64_t anchor = std::max<uint64_t>(start.seq, 1);
-  size_t first = 0;
-  while (first + 1 < segs.size() && segs[first + 1].first_seq <= anchor) ++first;
   if (segs.empty()) {
     if (start.seq > 0) return Status::Corruption(journal_dir + " has no segments but the checkpoint is at seq " +
                                                  std::to_string(start.seq));
     return result;
   }
-  if (segs[first].first_seq > anchor) {
-    return Status::Corruption(journal_dir + ": records " + std::to_string(anchor) +
-                              " to " + std::to_string(segs[first].first_seq - 1) + " are missing (segment deleted?)");
-  }
+  // Begin with the segment holding record max(start.seq, 1).
+  PB_ASSIGN_OR_RETURN(const size_t first, SegmentHolding(journal_dir, segs, std::max<uint64_t>(start.seq, 1)));
   // Records up to start.seq are located, not re-verified; the one at start.seq
   // must carry start.hash.
   ChainPoint point{segs[first].first_seq - 1, {}};
@@ -173,29 +206,13 @@ Result<ReadResult> ReadJournal(const std::string& journal_dir, const ChainPoint&
       } else if (verifying) {
         st = CheckLine(line, &point, &record, &why);
       } else {
-        // Before the start point: only find the record at start.seq and compare its hash.
-        Digest stated;
-        ++point.seq;
-        if (point.seq == start.seq) {
-          if (!FromHex(line.substr(0, 64), &stated) || stated != start.hash) {
-            return Corrupt(path, point.seq, l.offset, "does not match the hash recorded in journal/CHECKPOINT");
-          }
-          point.hash = stated;
-          verifying = true;
-        }
+        PB_RETURN_IF_ERROR(PassLine(line, start, path, l.offset, &point, &verifying));
       }
       if (!st.ok()) {
         // Only a final line without its newline is a write cut short by a crash
         // (never acknowledged); a complete line that fails is damage.
         if (last && l.final && !l.complete && verifying) {
-          uint64_t bytes = lines.size() - l.offset;
-          result.torn = true;
-          result.tail = {path, l.offset, bytes};
-          if (on_torn == OnTornTail::kCut) {
-            spdlog::warn("journal: cutting a torn last record in {} at byte offset {} ({} bytes): {}", path, l.offset,
-                         bytes, why);
-            PB_RETURN_IF_ERROR(TruncateFile(path, l.offset));
-          }
+          PB_RETURN_IF_ERROR(TakeTornTail({path, l.offset, lines.size() - l.offset}, why, on_torn, &result));
           break;
         }
         return Corrupt(path, point.seq + 1, l.offset, why);

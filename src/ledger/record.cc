@@ -21,15 +21,109 @@ const char* RecordTypeName(RecordType type) {
 
 namespace {
 
-std::optional<RecordType> TypeFromName(std::string_view name) {
+Result<RecordType> TypeFromName(std::string_view name) {
   for (auto t : {RecordType::kRegister, RecordType::kWorkload, RecordType::kAdjustment,
                  RecordType::kImportOrchestrator, RecordType::kImportBalance, RecordType::kImportWorkload}) {
     if (name == RecordTypeName(t)) return t;
   }
-  return std::nullopt;
+  return Status::InvalidArgument("unknown record type");
 }
 
 Status Bad(std::string what) { return Status::InvalidArgument("journal record: " + std::move(what)); }
+
+// A body as DecodeBody reads it: the record, and which keys it had.
+struct Decoded {
+  Record r;
+  bool have_seq = false, have_ts = false, have_type = false;
+  bool have_amount = false, have_balance = false, have_delta = false;
+};
+
+bool ReadString(simdjson::dom::element value, std::string* out) {
+  std::string_view s;
+  if (value.get_string().get(s) != simdjson::SUCCESS) return false;
+  out->assign(s);
+  return true;
+}
+
+// A string that `parse` (string_view -> Result<T>) accepts, into *out.
+template <typename T, typename Parse>
+bool ReadParsed(simdjson::dom::element value, Parse parse, T* out) {
+  std::string_view s;
+  if (value.get_string().get(s) != simdjson::SUCCESS) return false;
+  auto parsed = parse(s);
+  if (!parsed.ok()) return false;
+  *out = *parsed;
+  return true;
+}
+
+// A decimal string of wei; *seen set when it is one.
+bool ReadWei(simdjson::dom::element value, Wei* out, bool* seen) {
+  if (!ReadParsed(value, ParseWei, out)) return false;
+  *seen = true;
+  return true;
+}
+
+enum class FieldRead { kOk, kMalformed, kUnknownKey };
+FieldRead ReadOf(bool ok) { return ok ? FieldRead::kOk : FieldRead::kMalformed; }
+
+// The keys that only some record types have.
+FieldRead ReadOptionalField(std::string_view key, simdjson::dom::element value, Decoded* d) {
+  Record& r = d->r;
+  if (key == "orchestrator_id") return ReadOf(ReadString(value, &r.orchestrator_id));
+  if (key == "workload_id") return ReadOf(ReadString(value, &r.workload_id));
+  if (key == "address") return ReadOf(ReadString(value, &r.address));
+  if (key == "reason") return ReadOf(ReadString(value, &r.reason));
+  if (key == "tx_hash") return ReadOf(ReadString(value, &r.tx_hash));
+  if (key == "amount") return ReadOf(ReadWei(value, &r.amount, &d->have_amount));
+  if (key == "delta") return ReadOf(ReadWei(value, &r.delta, &d->have_delta));
+  if (key == "balance") return ReadOf(ReadWei(value, &r.balance, &d->have_balance));
+  if (key == "duration_ms") {
+    uint64_t ms;
+    if (value.get_uint64().get(ms) != simdjson::SUCCESS) return FieldRead::kMalformed;
+    r.duration_ms = ms;
+    return FieldRead::kOk;
+  }
+  if (key != "record") return FieldRead::kUnknownKey;
+  if (!value.is_object()) return FieldRead::kMalformed;
+  r.raw_record = simdjson::minify(value);
+  return FieldRead::kOk;
+}
+
+// Reads one key of a body into *d: InvalidArgument for an unknown key or a
+// malformed value.
+Status ReadField(std::string_view key, simdjson::dom::element value, Decoded* d) {
+  FieldRead read;
+  if (key == "seq") {
+    read = ReadOf(d->have_seq = value.get_uint64().get(d->r.seq) == simdjson::SUCCESS);
+  } else if (key == "ts") {
+    read = ReadOf(d->have_ts = ReadParsed(value, ParseIso8601, &d->r.ts_ms));
+  } else if (key == "type") {
+    read = ReadOf(d->have_type = ReadParsed(value, TypeFromName, &d->r.type));
+  } else {
+    read = ReadOptionalField(key, value, d);
+  }
+  switch (read) {
+    case FieldRead::kOk: return Status::Ok();
+    case FieldRead::kMalformed: return Bad("key '" + std::string(key) + "' has a malformed value");
+    case FieldRead::kUnknownKey: return Bad("unknown key '" + std::string(key) + "'");
+  }
+  return Status::Ok();
+}
+
+// Whether *d has every key its record type requires.
+bool IsComplete(const Decoded& d) {
+  const Record& r = d.r;
+  switch (r.type) {
+    case RecordType::kRegister: return !r.orchestrator_id.empty();
+    case RecordType::kWorkload:
+      return !r.workload_id.empty() && !r.orchestrator_id.empty() && d.have_amount && d.have_balance;
+    case RecordType::kAdjustment: return !r.orchestrator_id.empty() && d.have_delta && d.have_balance;
+    case RecordType::kImportOrchestrator: return !r.orchestrator_id.empty() && !r.raw_record.empty();
+    case RecordType::kImportBalance: return !r.orchestrator_id.empty() && d.have_balance;
+    case RecordType::kImportWorkload: return !r.workload_id.empty() && !r.raw_record.empty();
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -73,89 +167,11 @@ Result<Record> DecodeBody(std::string_view body) {
   if (parser.parse(padded).get(doc) != simdjson::SUCCESS) return Bad("not valid JSON");
   simdjson::dom::object obj;
   if (doc.get_object().get(obj) != simdjson::SUCCESS) return Bad("not a JSON object");
-  Record r;
-  bool have_seq = false, have_ts = false, have_type = false;
-  bool have_amount = false, have_balance = false, have_delta = false;
-  for (auto field : obj) {
-    std::string_view key = field.key;
-    auto value = field.value;
-    auto str = [&](std::string* out) -> bool {
-      std::string_view s;
-      if (value.get_string().get(s) != simdjson::SUCCESS) return false;
-      out->assign(s);
-      return true;
-    };
-    auto wei = [&](Wei* out, bool* seen) -> bool {
-      std::string_view s;
-      if (value.get_string().get(s) != simdjson::SUCCESS) return false;
-      auto parsed = ParseWei(s);
-      if (!parsed.ok()) return false;
-      *out = *parsed;
-      *seen = true;
-      return true;
-    };
-    bool ok = true;
-    if (key == "seq") {
-      ok = value.get_uint64().get(r.seq) == simdjson::SUCCESS;
-      have_seq = ok;
-    } else if (key == "ts") {
-      std::string_view s;
-      ok = value.get_string().get(s) == simdjson::SUCCESS;
-      if (ok) {
-        auto ms = ParseIso8601(s);
-        ok = ms.ok();
-        if (ok) r.ts_ms = *ms;
-      }
-      have_ts = ok;
-    } else if (key == "type") {
-      std::string_view s;
-      ok = value.get_string().get(s) == simdjson::SUCCESS;
-      auto t = ok ? TypeFromName(s) : std::nullopt;
-      ok = t.has_value();
-      if (ok) r.type = *t;
-      have_type = ok;
-    } else if (key == "orchestrator_id") {
-      ok = str(&r.orchestrator_id);
-    } else if (key == "workload_id") {
-      ok = str(&r.workload_id);
-    } else if (key == "address") {
-      ok = str(&r.address);
-    } else if (key == "reason") {
-      ok = str(&r.reason);
-    } else if (key == "tx_hash") {
-      ok = str(&r.tx_hash);
-    } else if (key == "amount") {
-      ok = wei(&r.amount, &have_amount);
-    } else if (key == "delta") {
-      ok = wei(&r.delta, &have_delta);
-    } else if (key == "balance") {
-      ok = wei(&r.balance, &have_balance);
-    } else if (key == "duration_ms") {
-      uint64_t d;
-      ok = value.get_uint64().get(d) == simdjson::SUCCESS;
-      if (ok) r.duration_ms = d;
-    } else if (key == "record") {
-      ok = value.is_object();
-      if (ok) r.raw_record = simdjson::minify(value);
-    } else {
-      return Bad("unknown key '" + std::string(key) + "'");
-    }
-    if (!ok) return Bad("key '" + std::string(key) + "' has a malformed value");
-  }
-  if (!have_seq || !have_ts || !have_type) return Bad("missing seq, ts or type");
-  bool complete = true;
-  switch (r.type) {
-    case RecordType::kRegister: complete = !r.orchestrator_id.empty(); break;
-    case RecordType::kWorkload:
-      complete = !r.workload_id.empty() && !r.orchestrator_id.empty() && have_amount && have_balance;
-      break;
-    case RecordType::kAdjustment: complete = !r.orchestrator_id.empty() && have_delta && have_balance; break;
-    case RecordType::kImportOrchestrator: complete = !r.orchestrator_id.empty() && !r.raw_record.empty(); break;
-    case RecordType::kImportBalance: complete = !r.orchestrator_id.empty() && have_balance; break;
-    case RecordType::kImportWorkload: complete = !r.workload_id.empty() && !r.raw_record.empty(); break;
-  }
-  if (!complete) return Bad(std::string("a '") + RecordTypeName(r.type) + "' record lacks a required key");
-  return r;
+  Decoded d;
+  for (auto field : obj) PB_RETURN_IF_ERROR(ReadField(field.key, field.value, &d));
+  if (!d.have_seq || !d.have_ts || !d.have_type) return Bad("missing seq, ts or type");
+  if (!IsComplete(d)) return Bad(std::string("a '") + RecordTypeName(d.r.type) + "' record lacks a required key");
+  return std::move(d.r);
 }
 
 Digest ChainHash(const Digest& prev, std::string_view body) {

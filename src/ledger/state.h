@@ -100,7 +100,19 @@ class LedgerState {
   void LoadBalance(std::string id, Wei balance);
 
  private:
-  Wei* MutableBalance(std::string_view id, bool create);
+  // Whether MutableBalance adds an entry (of 0 wei) for an id without one.
+  enum class BalanceEntry { kExisting, kCreate };
+  // The balance of `id`; null when it has none and `entry` is kExisting.
+  Wei* MutableBalance(std::string_view id, BalanceEntry entry);
+  // BalanceAfter(r.orchestrator_id, delta), which must equal the balance
+  // `r` records (Corruption otherwise).
+  Result<Wei> RecordedBalanceAfter(const Record& r, Wei delta) const;
+  // Apply, by kind of record.
+  Status ApplyRegister(const Record& r);
+  Status ApplyWorkload(const Record& r);
+  Status ApplyAdjustment(const Record& r);
+  Status ApplyImportOrchestrator(const Record& r);
+  Status ApplyImportWorkload(const Record& r);
 
   std::deque<Orchestrator> orchestrators_;
   std::unordered_map<std::string_view, size_t> orchestrator_index_;

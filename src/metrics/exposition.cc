@@ -8,29 +8,35 @@
 namespace pb::metrics {
 namespace {
 
-bool IsNameChar(char c, bool first, bool colon_allowed) {
+// A metric name may hold colons; a label name may not.
+enum class NameKind { kMetric, kLabel };
+
+bool IsNameChar(char c, bool first, NameKind kind) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_') return true;
-  if (c == ':') return colon_allowed;
+  if (c == ':') return kind == NameKind::kMetric;
   return !first && c >= '0' && c <= '9';
 }
 
-bool IsValidName(std::string_view name, bool colon_allowed) {
+bool IsValidName(std::string_view name, NameKind kind) {
   if (name.empty()) return false;
   for (size_t i = 0; i < name.size(); ++i) {
-    if (!IsNameChar(name[i], i == 0, colon_allowed)) return false;
+    if (!IsNameChar(name[i], i == 0, kind)) return false;
   }
   return true;
 }
 
-// Escapes backslash and newline, and with `quote` the double quote too (a
-// label value); HELP text keeps its double quotes.
-void AppendEscaped(std::string* out, std::string_view text, bool quote) {
+// Where escaped text goes: a label value escapes the double quote too;
+// HELP text keeps its double quotes.
+enum class EscapedText { kHelp, kLabelValue };
+
+// Escapes backslash and newline, and in a label value the double quote.
+void AppendEscaped(std::string* out, std::string_view text, EscapedText where) {
   for (char c : text) {
     if (c == '\\') {
       out->append("\\\\");
     } else if (c == '\n') {
       out->append("\\n");
-    } else if (c == '"' && quote) {
+    } else if (c == '"' && where == EscapedText::kLabelValue) {
       out->append("\\\"");
     } else {
       out->push_back(c);
@@ -49,10 +55,10 @@ const char* TypeName(Type type) {
   return "untyped";
 }
 
-bool IsValidMetricName(std::string_view name) { return IsValidName(name, /*colon_allowed=*/true); }
+bool IsValidMetricName(std::string_view name) { return IsValidName(name, NameKind::kMetric); }
 
 bool IsValidLabelName(std::string_view name) {
-  return IsValidName(name, /*colon_allowed=*/false) && name.substr(0, 2) != "__";
+  return IsValidName(name, NameKind::kLabel) && name.substr(0, 2) != "__";
 }
 
 std::string FormatValue(double value) {
@@ -70,7 +76,7 @@ std::string FormatValue(double value) {
 
 void AppendHeader(std::string* out, std::string_view name, Type type, std::string_view help) {
   out->append("# HELP ").append(name).push_back(' ');
-  AppendEscaped(out, help, /*quote=*/false);
+  AppendEscaped(out, help, EscapedText::kHelp);
   out->append("\n# TYPE ").append(name).push_back(' ');
   out->append(TypeName(type)).push_back('\n');
 }
@@ -84,7 +90,7 @@ std::string SeriesKey(std::string_view name, std::string_view suffix, const std:
   for (size_t i = 0; i < label_names.size(); ++i) {
     if (i > 0) out.push_back(',');
     out.append(label_names[i]).append("=\"");
-    AppendEscaped(&out, i < label_values.size() ? label_values[i] : "", /*quote=*/true);
+    AppendEscaped(&out, i < label_values.size() ? label_values[i] : "", EscapedText::kLabelValue);
     out.push_back('"');
   }
   if (le) {

@@ -63,7 +63,7 @@ void DeployTarget(const Target& target, const DeployOptions& options, TargetRepo
   auto session = Connect(target, options.ssh, report);
   if (!session.ok()) return;
   HostStack stack(session->get());
-  if (!CheckHost(&stack, /*read_env=*/true, report).ok()) return;
+  if (!CheckHost(&stack, HostEnv::kRead, report).ok()) return;
   Changes changes;
   {
     auto env = stack.ReadEnv();  // read by the check step: no remote command
@@ -79,7 +79,7 @@ void DeployTarget(const Target& target, const DeployOptions& options, TargetRepo
       PB_RETURN_IF_ERROR(report->Step("reset", [&]() -> Result<std::string> {
         std::string stamp = UtcStamp();
         std::string fresh = ".data.new-" + stamp;
-        Status st = stack.Adopt(fresh, /*create_audit=*/true);
+        Status st = stack.Adopt(fresh, AuditFolder::kCreate);
         if (!st.ok()) {
           (void)stack.RemoveScratch(fresh);
           return st;

@@ -57,10 +57,10 @@ Result<std::unique_ptr<SshSession>> Connect(const Target& target, const SshOptio
   return session;
 }
 
-Status CheckHost(HostStack* stack, bool read_env, TargetReport* report) {
+Status CheckHost(HostStack* stack, HostEnv env_use, TargetReport* report) {
   return report->Step("check", [&]() -> Result<std::string> {
     const std::string& path = stack->target().remote_path;
-    if (!read_env) {
+    if (env_use == HostEnv::kLeave) {
       PB_RETURN_IF_ERROR(stack->CheckRemotePath());
       return path + " is a directory";
     }

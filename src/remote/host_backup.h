@@ -45,8 +45,10 @@ Status BackupHost(SshSession* session, HostStack* stack, SharedRepo* shared, con
 
 // Step "connect": opens the session.
 Result<std::unique_ptr<SshSession>> Connect(const Target& target, const SshOptions& ssh, TargetReport* report);
-// Step "check": remote_path is a directory on the host; with `read_env`, its
-// .env is read in the same remote command (and kept by `stack`).
-Status CheckHost(HostStack* stack, bool read_env, TargetReport* report);
+// Whether CheckHost also reads the host's .env.
+enum class HostEnv { kLeave, kRead };
+// Step "check": remote_path is a directory on the host; with HostEnv::kRead,
+// its .env is read in the same remote command (and kept by `stack`).
+Status CheckHost(HostStack* stack, HostEnv env, TargetReport* report);
 
 }  // namespace pb::remote

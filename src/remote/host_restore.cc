@@ -16,7 +16,7 @@ void RestoreToHost(const Target& target, SharedRepo* shared, const repo::Snapsho
   auto session = Connect(target, options.ssh, report);
   if (!session.ok()) return;
   HostStack stack(session->get());
-  if (!CheckHost(&stack, /*read_env=*/false, report).ok()) return;
+  if (!CheckHost(&stack, HostEnv::kLeave, report).ok()) return;
   std::string stamp = UtcStamp();
   std::string local;
   std::string incoming = ".data.incoming-" + stamp;
@@ -51,7 +51,7 @@ void RestoreToHost(const Target& target, SharedRepo* shared, const repo::Snapsho
     auto stats = RunRsync(session->get(), {"--sparse"}, local + "/",
                           (*session)->RsyncHost() + target.remote_path + "/" + incoming + "/");
     if (!stats.ok()) return stats.status();
-    PB_RETURN_IF_ERROR(stack.Adopt(incoming, /*create_audit=*/false));
+    PB_RETURN_IF_ERROR(stack.Adopt(incoming, AuditFolder::kAsIs));
     return "sent " + std::to_string(stats->bytes_sent) + " bytes to " + target.remote_path + "/" + incoming;
   }).ok();
   if (!local.empty()) (void)restore::RemoveTree(local);

@@ -181,8 +181,9 @@ Status HostStack::WriteEnv(const std::optional<std::string>& content) {
   return Status::Ok();
 }
 
-Status HostStack::Adopt(const std::string& rel, bool create_audit) {
-  return Script("giving " + rel + " the owner of data/", kAdopt, {rel, t_.data_owner, create_audit ? "1" : "0"})
+Status HostStack::Adopt(const std::string& rel, AuditFolder audit) {
+  return Script("giving " + rel + " the owner of data/", kAdopt,
+                {rel, t_.data_owner, audit == AuditFolder::kCreate ? "1" : "0"})
       .status();
 }
 

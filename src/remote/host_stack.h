@@ -10,6 +10,9 @@
 
 namespace pb::remote {
 
+// Whether HostStack::Adopt creates the audit/ folder of what it adopts.
+enum class AuditFolder { kAsIs, kCreate };
+
 // The compose stack and the data directory of one target, operated over its
 // SSH session with fixed POSIX sh scripts whose inputs are positional
 // arguments (never spliced into the script text). Paths are relative to
@@ -34,8 +37,8 @@ class HostStack {
 
   // Gives directory `rel` (and everything in it) the data owner: the
   // target's data_owner, else the owner of the current data/, else leaves it.
-  // With create_audit, `rel`/audit is created first.
-  Status Adopt(const std::string& rel, bool create_audit);
+  // With AuditFolder::kCreate, `rel`/audit is created first.
+  Status Adopt(const std::string& rel, AuditFolder audit);
   // Moves data/ (when it exists) to backups/<stamp>[-N]/<aside_name> and
   // `incoming` to data/, then syncs. If the second move fails the first is
   // undone. Returns the backups/… directory data/ went to, or "" when there

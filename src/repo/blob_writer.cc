@@ -76,14 +76,16 @@ Status BlobWriter::WritePack(FullPack pack) {
     std::lock_guard<std::mutex> lock(index_mu_);
     unindexed_.push_back(IndexedPack{name, std::move(pack.entries)});
   }
-  return WriteIndex(/*force=*/false);
+  return WriteIndex(IndexBatch::kFull);
 }
 
-Status BlobWriter::WriteIndex(bool force) {
+Status BlobWriter::WriteIndex(IndexBatch which) {
   std::vector<IndexedPack> batch;
   {
     std::lock_guard<std::mutex> lock(index_mu_);
-    if (unindexed_.empty() || (!force && unindexed_.size() < kPacksPerIndexFile)) return Status::Ok();
+    if (unindexed_.empty() || (which == IndexBatch::kFull && unindexed_.size() < kPacksPerIndexFile)) {
+      return Status::Ok();
+    }
     batch.swap(unindexed_);
   }
   auto name = repo_->SaveFile("index", EncodeIndexFile(batch));
@@ -102,7 +104,7 @@ Status BlobWriter::Flush() {
     queue_cv_.wait(lock, [this] { return queue_.empty() && writing_ == 0; });
     PB_RETURN_IF_ERROR(write_error_);
   }
-  return WriteIndex(/*force=*/true);
+  return WriteIndex(IndexBatch::kAll);
 }
 
 }  // namespace pb::repo

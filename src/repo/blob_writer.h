@@ -68,10 +68,13 @@ class BlobWriter {
   // Hands a finished pack to the writing threads (waits while the queue is full).
   Status Enqueue(FullPack pack);
   void WriteLoop();
+  // Which packs waiting for an index file WriteIndex indexes: a batch of
+  // kPacksPerIndexFile (none when fewer wait), or all of them (Flush).
+  enum class IndexBatch { kFull, kAll };
   // Writes `pack` and queues its index entry; writes an index file when
-  // kPacksPerIndexFile packs are waiting (or `force` and any are).
+  // kPacksPerIndexFile packs are waiting.
   Status WritePack(FullPack pack);
-  Status WriteIndex(bool force);
+  Status WriteIndex(IndexBatch batch);
 
   Repository* repo_;
   int level_;

@@ -107,11 +107,15 @@ Status KeyFileCorrupt(std::string_view field, std::string_view problem) {
   return Status::Corruption("key file field \"" + std::string(field) + "\" " + std::string(problem));
 }
 
+// Where KDF parameters come from: asked of EncodeKeyFile, or read from a
+// key file.
+enum class KdfSource { kAsked, kKeyFile };
+
 // Ok when `p` is within [kTestOnlyKdf, kMaxKdf*]. Otherwise InvalidArgument
 // for a cost asked of EncodeKeyFile, and for one read from a key file
-// (`decoding`) Corruption naming the field as tampered with or from an
-// incompatible version.
-Status CheckKdfParams(const KdfParams& p, bool decoding) {
+// Corruption naming the field as tampered with or from an incompatible
+// version.
+Status CheckKdfParams(const KdfParams& p, KdfSource source) {
   const char* field = nullptr;
   std::string value, range;
   if (p.opslimit < kTestOnlyKdf.opslimit || p.opslimit > kMaxKdfOpslimit) {
@@ -124,7 +128,7 @@ Status CheckKdfParams(const KdfParams& p, bool decoding) {
     range = Mib(kTestOnlyKdf.memlimit) + " to " + Mib(kMaxKdfMemlimit);
   }
   if (field == nullptr) return Status::Ok();
-  if (!decoding) {
+  if (source == KdfSource::kAsked) {
     return Status::InvalidArgument("key derivation " + std::string(field) + " " + value + " is outside " + range);
   }
   return KeyFileCorrupt(field, "is " + value + ", outside the " + range +
@@ -282,7 +286,7 @@ Digest BlobId(const MasterKey& key, std::string_view plaintext) {
 Result<std::string> EncodeKeyFile(const MasterKey& key, std::string_view password, const KdfParams& params) {
   InitCrypto();
   if (password.empty()) return Status::InvalidArgument("the repository password must not be empty");
-  PB_RETURN_IF_ERROR(CheckKdfParams(params, /*decoding=*/false));
+  PB_RETURN_IF_ERROR(CheckKdfParams(params, KdfSource::kAsked));
 
   std::string salt(kSaltBytes, '\0');
   randombytes_buf(salt.data(), salt.size());
@@ -342,7 +346,7 @@ Result<ParsedKeyFile> ParseKeyFile(std::string_view json) {
   ParsedKeyFile parsed;
   PB_RETURN_IF_ERROR(GetUInt(obj, "opslimit", &parsed.info.kdf.opslimit));
   PB_RETURN_IF_ERROR(GetUInt(obj, "memlimit", &parsed.info.kdf.memlimit));
-  PB_RETURN_IF_ERROR(CheckKdfParams(parsed.info.kdf, /*decoding=*/true));
+  PB_RETURN_IF_ERROR(CheckKdfParams(parsed.info.kdf, KdfSource::kKeyFile));
   std::string_view created_at;
   PB_RETURN_IF_ERROR(GetString(obj, "created_at", &created_at));
   parsed.info.created_at = created_at;

@@ -10,8 +10,11 @@
 namespace pb::repo {
 namespace {
 
-// The backend of `location`, opened or (`create`) created.
-Result<std::unique_ptr<Backend>> BackendOf(const Location& location, bool create) {
+enum class BackendUse { kOpen, kCreate };
+
+// The backend of `location`, opened or created as `use` says.
+Result<std::unique_ptr<Backend>> BackendOf(const Location& location, BackendUse use) {
+  const bool create = use == BackendUse::kCreate;
   auto upcast = [](auto result) -> Result<std::unique_ptr<Backend>> {
     if (!result.ok()) return result.status();
     return std::unique_ptr<Backend>(std::move(result).value());
@@ -29,9 +32,9 @@ Result<std::unique_ptr<Backend>> BackendOf(const Location& location, bool create
 
 bool IsRemote(const Location& location) { return s3::IsS3Url(location.repo); }
 
-Result<std::unique_ptr<Backend>> OpenBackend(const Location& location) { return BackendOf(location, /*create=*/false); }
+Result<std::unique_ptr<Backend>> OpenBackend(const Location& location) { return BackendOf(location, BackendUse::kOpen); }
 
-Result<std::unique_ptr<Backend>> CreateBackend(const Location& location) { return BackendOf(location, /*create=*/true); }
+Result<std::unique_ptr<Backend>> CreateBackend(const Location& location) { return BackendOf(location, BackendUse::kCreate); }
 
 bool IsVacant(const Location& location) {
   if (IsRemote(location)) {

@@ -237,7 +237,7 @@ TEST_F(ForgetCli, KeepWithinKeepsWhatIsNewerThanTheNewestSnapshotMinusTheDuratio
 
   for (const char* bad : {"7x", "1m", "7"}) {
     ChildResult refused = Ctl({"forget", "--keep-within", bad});
-    EXPECT_EQ(refused.exit_code, 1) << refused.Describe();
+    EXPECT_EQ(refused.exit_code, 2) << refused.Describe();  // a bad value: a usage error
     EXPECT_NE(refused.err.find("--keep-within \"" + std::string(bad) + "\" is not a duration"), std::string::npos)
         << refused.err;
   }

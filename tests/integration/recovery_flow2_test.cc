@@ -165,8 +165,8 @@ TEST_F(RecoveryFlow2, ForgetAppliesItsPolicyPerDataDirectoryAndNeverRemovesTheLo
       << forget.out;
   EXPECT_NE(Ctl({"snapshots"}).out.find("3 snapshot(s) of 2 data directories"), std::string::npos);
 
-  // Named by id it goes; ids and a policy together are refused.
-  EXPECT_EQ(Ctl({"forget", longest.substr(0, 8), "--keep-last", "1"}).exit_code, 1);
+  // Named by id it goes; ids and a policy together are refused (a usage error).
+  EXPECT_EQ(Ctl({"forget", longest.substr(0, 8), "--keep-last", "1"}).exit_code, 2);
   ChildResult named = Ctl({"forget", longest.substr(0, 8)});
   ASSERT_EQ(named.exit_code, 0) << named.Describe();
   EXPECT_NE(named.out.find("removed 1 snapshot(s)"), std::string::npos) << named.out;

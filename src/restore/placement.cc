@@ -58,15 +58,20 @@ bool StaysAtMountRoot(const std::string& name) {
   return name == kLostFound || name == ledger::kLockFileName || name.rfind(kAsidePrefix, 0) == 0;
 }
 
+// Whether a target is a mount point, whose root keeps lost+found, the lock
+// file and the aside directories (StaysAtMountRoot) out of its content.
+enum class TargetRoot { kDirectory, kMountPoint };
+TargetRoot RootOf(bool mount_point) { return mount_point ? TargetRoot::kMountPoint : TargetRoot::kDirectory; }
+
 // The entries of `target` that are its content (see PlanPlacement); never
 // the staging directory `staging_name`.
-Result<std::vector<std::string>> ContentOf(const std::string& target, bool mount_point,
+Result<std::vector<std::string>> ContentOf(const std::string& target, TargetRoot root,
                                            const std::string& staging_name) {
   auto names = ListNames(target);
   if (!names.ok()) return names.status();
   std::vector<std::string> content;
   for (std::string& name : *names) {
-    if (name == staging_name || (mount_point && StaysAtMountRoot(name))) continue;
+    if (name == staging_name || (root == TargetRoot::kMountPoint && StaysAtMountRoot(name))) continue;
     content.push_back(std::move(name));
   }
   return content;
@@ -112,7 +117,7 @@ Status MoveBack(Status error, int from, const std::string& from_path, int to, co
 // The mount-point swap of PlaceStaged.
 Result<std::string> SwapInsideMountPoint(const Placement& p, bool force, const FinishRoot& finish_root) {
   const std::string staging_name = BaseName(p.staging);
-  auto content = ContentOf(p.target, /*mount_point=*/true, staging_name);
+  auto content = ContentOf(p.target, TargetRoot::kMountPoint, staging_name);
   if (!content.ok()) return content.status();
   if (!content->empty() && !force) return NotEmpty(p.target);
   auto staged = ListNames(p.staging);
@@ -204,7 +209,7 @@ Result<Placement> PlanPlacement(const std::string& target, bool force) {
   if (!mount.ok()) return mount.status();
   p.mount_point = *mount;
   if (p.mount_point) p.staging = target + "/" + std::string(kMountStagingPrefix) + stamp;
-  auto content = ContentOf(target, p.mount_point, "");
+  auto content = ContentOf(target, RootOf(p.mount_point), "");
   if (!content.ok()) return content.status();
   if (!content->empty() && !force) return NotEmpty(target);
   return p;
@@ -220,7 +225,7 @@ Result<std::string> PlaceStaged(const Placement& p, bool force, const FinishRoot
   if (p.mount_point) return SwapInsideMountPoint(p, force, finish_root);
   PB_RETURN_IF_ERROR(finish_root(p.staging));
   std::string aside;
-  auto content = FileExists(p.target) ? ContentOf(p.target, /*mount_point=*/false, "")
+  auto content = FileExists(p.target) ? ContentOf(p.target, TargetRoot::kDirectory, "")
                                       : Result<std::vector<std::string>>(std::vector<std::string>{});
   if (!content.ok()) return content.status();
   if (!content->empty()) {

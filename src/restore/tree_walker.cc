@@ -33,18 +33,18 @@ Status TreeWalker::StartFile(const Node& node, const std::string& rel) {
   if (defer) {
     deferred_.push_back(Deferred{std::move(file), node.content});
   } else {
-    QueueBlobs(file, node.content, /*tick_each=*/false);
+    QueueBlobs(file, node.content, TickPerBlob::kNo);
   }
   return Status::Ok();
 }
 
 void TreeWalker::QueueBlobs(const std::shared_ptr<RestoredFile>& file, const std::vector<ContentEntry>& content,
-                            bool tick_each) {
+                            TickPerBlob tick) {
   uint64_t offset = 0;
   for (const ContentEntry& e : content) {
     if (!e.hole) {
       fetcher_->Add(BlobJob{file, e.blob, offset, e.length});
-      if (tick_each && tick_) tick_();
+      if (tick == TickPerBlob::kYes && tick_) tick_();
     }
     offset += e.length;
   }
@@ -52,7 +52,7 @@ void TreeWalker::QueueBlobs(const std::shared_ptr<RestoredFile>& file, const std
 }
 
 void TreeWalker::QueueDeferred() {
-  for (const Deferred& d : deferred_) QueueBlobs(d.file, d.content, /*tick_each=*/true);
+  for (const Deferred& d : deferred_) QueueBlobs(d.file, d.content, TickPerBlob::kYes);
   deferred_.clear();
 }
 

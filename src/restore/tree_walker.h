@@ -66,9 +66,12 @@ class TreeWalker {
     std::vector<repo::ContentEntry> content;
   };
   Status StartFile(const repo::Node& node, const std::string& rel);
+  // Whether QueueBlobs calls the progress tick once per queued blob (the
+  // deferred files, queued after the walk) or not at all (during the walk).
+  enum class TickPerBlob { kNo, kYes };
   // Queues the blobs `content` of `file`, then AllPlaced.
   void QueueBlobs(const std::shared_ptr<RestoredFile>& file, const std::vector<repo::ContentEntry>& content,
-                  bool tick_each);
+                  TickPerBlob tick);
 
   repo::Repository* repo_;
   WriteContext* files_;

@@ -78,7 +78,7 @@ class Session : public std::enable_shared_from_this<Session> {
         return RejectSlowRequest();
       case Phase::kWriting:
         server_->Count(&ServerStats::closed_write_timeout);
-        return Close(/*abort=*/true);
+        return Close(CloseWith::kReset);
       case Phase::kHandling:
         return;
     }
@@ -257,16 +257,17 @@ class Session : public std::enable_shared_from_this<Session> {
     held_ = 0;
   }
 
-  // `abort`: reset instead of a FIN after unsent bytes, so the kernel drops
+  // kReset: a reset instead of a FIN after unsent bytes, so the kernel drops
   // what a client that does not read would otherwise keep pinned.
-  void Close(bool abort = false) {
+  enum class CloseWith { kFin, kReset };
+  void Close(CloseWith with = CloseWith::kFin) {
     if (closed_) return;
     closed_ = true;
     ++armed_;
     timer_.cancel();
     ReturnReplyMemory();
     beast::error_code ignored;
-    if (abort) socket_.set_option(asio::socket_base::linger(true, 0), ignored);
+    if (with == CloseWith::kReset) socket_.set_option(asio::socket_base::linger(true, 0), ignored);
     else socket_.shutdown(tcp::socket::shutdown_send, ignored);
     socket_.close(ignored);
     server_->Uncount(&ServerStats::open_connections);

@@ -92,7 +92,7 @@ Status Ledger::Recover() {
     }
     ++replayed_;
     return mirrors.Offer(r);
-  });
+  }, [&](const Record& r) { state_.Prefetch(r); });
   if (!read.ok()) return read.status();
   PB_RETURN_IF_ERROR(mirrors.Flush());
   last_ = read->end;

@@ -13,6 +13,7 @@ namespace {
 
 constexpr size_t kBatchRecords = 256;
 constexpr size_t kBatchesAhead = 16;
+constexpr size_t kPrefetchAhead = 8;  // records: a few cache misses' worth of work
 
 // Batches of records from the reading thread to the applying one, bounded.
 class RecordQueue {
@@ -59,7 +60,8 @@ class RecordQueue {
 }  // namespace
 
 Result<ReadResult> ReplayJournal(const std::string& journal_dir, const ChainPoint& start,
-                                 const std::function<Status(const Record&)>& apply) {
+                                 const std::function<Status(const Record&)>& apply,
+                                 const std::function<void(const Record&)>& prefetch) {
   RecordQueue queue;
   std::optional<Result<ReadResult>> read;
   std::thread reader([&] {
@@ -80,9 +82,9 @@ Result<ReadResult> ReplayJournal(const std::string& journal_dir, const ChainPoin
   Status applied = Status::Ok();
   std::vector<Record> batch;
   while (applied.ok() && queue.Pop(&batch)) {
-    for (const Record& r : batch) {
-      applied = apply(r);
-      if (!applied.ok()) break;
+    for (size_t i = 0; i < batch.size() && applied.ok(); ++i) {
+      if (i + kPrefetchAhead < batch.size()) prefetch(batch[i + kPrefetchAhead]);
+      applied = apply(batch[i]);
     }
   }
   queue.Stop();

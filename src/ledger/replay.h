@@ -18,8 +18,10 @@ namespace pb::ledger {
 // `apply` is returned when it comes at an earlier record than the read's
 // error, as a sequential read would. A torn tail is cut when the read
 // reaches it (it was never acknowledged), even if `apply` then fails at an
-// earlier record.
+// earlier record. `prefetch` is called for each record a few records before
+// `apply` is (to start loading the memory `apply` will touch).
 Result<ReadResult> ReplayJournal(const std::string& journal_dir, const ChainPoint& start,
-                                 const std::function<Status(const Record&)>& apply);
+                                 const std::function<Status(const Record&)>& apply,
+                                 const std::function<void(const Record&)>& prefetch);
 
 }  // namespace pb::ledger

@@ -44,7 +44,8 @@ class Archiver {
   Result<DataDirListing> SaveFiles(const ParentFiles& parent, FileSet* files, FileSaver* saver, SnapshotParts* parts);
   // The walked files the ledger reader did not save, in walk order,
   // except journal segments (a segment the walk found and the reader's
-  // listing did not was removed meanwhile).
+  // listing did not was removed meanwhile); audit/payments-audit.log as an
+  // append-only log.
   Status SaveOtherFiles(const DataDirListing& listing, FileSet* files);
   // The .env file of options_, outside the data directory's tree.
   Result<std::optional<repo::Node>> SaveEnv(FileSaver* saver);
@@ -62,7 +63,8 @@ class Archiver {
 Status Archiver::SaveOtherFiles(const DataDirListing& listing, FileSet* files) {
   for (const std::string& rel : listing.files) {
     if (files->Has(rel) || ledger::IsJournalSegment(rel)) continue;
-    PB_RETURN_IF_ERROR(files->Save(rel, ReadKind::kPlain, nullptr, false));
+    const ReadKind kind = ledger::IsAppendOnlyLog(rel) ? ReadKind::kAppendOnly : ReadKind::kPlain;
+    PB_RETURN_IF_ERROR(files->Save(rel, kind, nullptr, false));
   }
   return Status::Ok();
 }

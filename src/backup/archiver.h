@@ -54,8 +54,8 @@ struct BackupResult {
   // .env is none of them; a file read again because the checkpoint changed
   // counts once).
   uint64_t files_unchanged = 0;  // the parent's content, not read
-  uint64_t files_grown = 0;      // appended to: read from the start of its last chunk in the parent
-  uint64_t files_read = 0;       // read whole (new, changed, --force-read, or the checkpoint group)
+  uint64_t files_grown = 0;      // an append-only log appended to: read from the start of its last chunk in the parent
+  uint64_t files_read = 0;       // read whole (new, changed or grown, --force-read, or the checkpoint group)
   uint64_t bytes_read = 0;       // bytes read to be stored (a group read again counts again) = the two below
   uint64_t bytes_hashed = 0;     // read and compared with the parent's chunks of a file rewritten in place
   uint64_t bytes_chunked = 0;    // cut into chunks (hashed, compressed and stored if new)

@@ -48,7 +48,7 @@ Status FileSaver::Save(const std::string& abs, const Node* parent, ReadKind kind
   SetFileMeta(st, &fs->node);
   fs->node.size = end;
   ++progress_->counts().files_done;
-  PB_ASSIGN_OR_RETURN(uint64_t begin, Reuse(fd.get(), abs, parent, hash, fs));
+  PB_ASSIGN_OR_RETURN(uint64_t begin, Reuse(fd.get(), abs, parent, kind, hash, fs));
   if (fs->saved_as == SavedAs::kUnchanged) return Status::Ok();
   const uint64_t allocated = static_cast<uint64_t>(st.st_blocks) * 512;
   if (fs->saved_as == SavedAs::kReadWhole && parent && !hash && !force_read_ && parent->inode == fs->node.inode) {
@@ -57,7 +57,8 @@ Status FileSaver::Save(const std::string& abs, const Node* parent, ReadKind kind
   return StoreRange(fd.get(), abs, begin, end, allocated, fs, hash);
 }
 
-Result<uint64_t> FileSaver::Reuse(int fd, const std::string& abs, const Node* parent, Sha256* hash, FileState* fs) {
+Result<uint64_t> FileSaver::Reuse(int fd, const std::string& abs, const Node* parent, ReadKind kind, Sha256* hash,
+                                  FileState* fs) {
   const Node& node = fs->node;
   fs->saved_as = SavedAs::kReadWhole;
   if (!parent || hash || force_read_ || parent->inode != node.inode) return 0;
@@ -67,7 +68,9 @@ Result<uint64_t> FileSaver::Reuse(int fd, const std::string& abs, const Node* pa
     fs->saved_as = SavedAs::kUnchanged;
     return node.size;
   }
-  if (node.size <= parent->size || parent->content.empty()) return 0;
+  // Only a log is known to have changed only past its old end; any other
+  // grown file is compared chunk by chunk (SaveInPlace).
+  if (kind == ReadKind::kPlain || node.size <= parent->size || parent->content.empty()) return 0;
   PB_ASSIGN_OR_RETURN(bool unchanged, PrefixUnchanged(fd, abs, *parent));
   if (!unchanged) return 0;
   // Read again from the start of the parent's last chunk, which may have

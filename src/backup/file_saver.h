@@ -1,7 +1,8 @@
 // backup/: saving one regular file — reusing the parent snapshot's content
 // when the file is unchanged, or only the chunks before its last one when
-// it was only appended to; otherwise reading it, cutting chunks and handing
-// them to the chunk pipeline, with the file's holes recorded as holes.
+// it is an append-only log that was appended to; otherwise reading it,
+// cutting chunks (only where it changed, when the parent holds it) and
+// handing them to the chunk pipeline, with the file's holes recorded as holes.
 // (restic's file_saver.)
 #pragma once
 
@@ -21,15 +22,16 @@
 namespace pb::backup {
 
 enum class ReadKind {
-  kPlain,
-  kLog,  // an append-only log: saved up to the end of its last complete line
+  kPlain,       // may be rewritten anywhere
+  kAppendOnly,  // an append-only log (ledger::IsAppendOnlyLog), saved whole
+  kLog,         // an append-only log saved up to the end of its last complete line
 };
 
 // How a file's content was obtained. Exactly one per saved file, so the
 // counts of BackupResult add up to the snapshot's file count.
 enum class SavedAs {
   kUnchanged,  // the parent's content, nothing read
-  kAppended,   // the parent's content but its last chunk, read from there on
+  kAppended,   // an append-only log: the parent's content but its last chunk, read from there on
   kReadWhole,  // read from its first byte
 };
 
@@ -52,8 +54,11 @@ class FileSaver {
   // name), whose content in the parent snapshot is `parent` (may be null).
   // The parent's content is reused when the file has the parent's inode
   // and `hash` is null: all of it when size, mtime and ctime are the
-  // parent's; all but its last chunk when the file grew and its first and
-  // last chunks still hash to their blob ids. Otherwise, when it has the
+  // parent's; all but its last chunk when `kind` is not kPlain (an
+  // append-only log: only its new bytes can differ), the file grew and its
+  // first and last chunks still hash to their blob ids (which a log cut
+  // back and written again, or replaced, no longer does). A kPlain file
+  // that grew may have changed anywhere. Otherwise, when it has the
   // parent's inode and `hash` is null (a file rewritten in place, as SQLite
   // does), each of the parent's chunk ranges is read and hashed: a range
   // that still hashes to its blob id is reused, the others (and what lies
@@ -81,11 +86,12 @@ class FileSaver {
   uint64_t bytes_chunked() const { return bytes_chunked_; }
 
  private:
-  // Whether the parent's chunks of a grown file still match it: its first
-  // and last chunks are read again and hashed.
+  // Whether the parent's chunks of a grown append-only log still match it:
+  // its first and last chunks are read again and hashed.
   Result<bool> PrefixUnchanged(int fd, const std::string& abs, const repo::Node& parent);
   // How much of `parent` *fs reuses (see Save); the offset to read from.
-  Result<uint64_t> Reuse(int fd, const std::string& abs, const repo::Node* parent, Sha256* hash, FileState* fs);
+  Result<uint64_t> Reuse(int fd, const std::string& abs, const repo::Node* parent, ReadKind kind, Sha256* hash,
+                         FileState* fs);
   // Saves bytes [0, end) of `fd`, rewritten in place since `parent`: see
   // Save.
   Status SaveInPlace(int fd, const std::string& abs, const repo::Node& parent, uint64_t end, uint64_t allocated,

@@ -65,6 +65,13 @@ bool IsJournalSegment(std::string_view rel) {
          IsSegmentName(rel.substr(dir.size() + 1));
 }
 
+bool IsAppendOnlyLog(std::string_view rel) {
+  for (const char* log : kMirrorLogs) {
+    if (rel == log) return true;
+  }
+  return rel == kAccessLog || IsJournalSegment(rel);
+}
+
 Result<std::vector<Segment>> ListSegments(const std::string& journal_dir) {
   std::vector<Segment> out;
   std::error_code ec;

@@ -67,6 +67,14 @@ bool IsSegmentName(std::string_view name);
 std::string SegmentPath(const std::string& journal_dir, uint64_t first_seq);
 // True for a data-directory-relative "journal/<segment file name>".
 bool IsJournalSegment(std::string_view rel);
+// True for a data-directory-relative path of an append-only log: a file the
+// service only appends to (O_APPEND), or cuts back to an earlier line (a torn
+// tail at start-up, a point-in-time cut) and then appends to again. These are
+// the journal segments, kMirrorLogs and kAccessLog, and nothing else: any other
+// file may be rewritten anywhere (audit/docker.db by SQLite, the JSON files by
+// a checkpoint, whatever an operator keeps here). A backup reads only the new
+// bytes of such a log that grew (backup/file_saver.h).
+bool IsAppendOnlyLog(std::string_view rel);
 
 struct Segment {
   uint64_t first_seq = 0;

@@ -36,9 +36,9 @@ struct ReadResult {
 // wrong (without a location: the caller names the file or object).
 Status CheckChainedLine(std::string_view line, ChainPoint* point, Record* record);
 
-// Called for every record after the starting point, in order.
-// A non-ok Status stops the read and is returned.
-using RecordFn = std::function<Status(const Record& record, std::string_view line)>;
+// Called for every record after the starting point, in order; it may move
+// from `record`. A non-ok Status stops the read and is returned.
+using RecordFn = std::function<Status(Record& record, std::string_view line)>;
 
 // What ReadJournal does with a torn tail: only report it (readers), or also
 // cut it off (the service's start-up: TruncateFile, fsynced before the

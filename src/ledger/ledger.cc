@@ -14,6 +14,7 @@
 #include "common/time_util.h"
 #include "ledger/checkpoint.h"
 #include "ledger/mirror.h"
+#include "ledger/replay.h"
 #include "ledger/state_json.h"
 
 namespace pb::ledger {
@@ -83,7 +84,7 @@ Status Ledger::Recover() {
   state_.ReserveWorkloads(JournalBytes(JournalDir(data_dir_)) / kTypicalRecordBytes + state_.workloads().size());
   MirrorCatchUp mirrors;
   PB_RETURN_IF_ERROR(mirrors.Open(data_dir_, start.seq));
-  auto read = ReadJournal(JournalDir(data_dir_), start, OnTornTail::kCut, [&](const Record& r, std::string_view) {
+  auto read = ReplayJournal(JournalDir(data_dir_), start, [&](const Record& r) {
     Status st = state_.Apply(r);
     if (!st.ok()) {
       return Status::Corruption("journal record seq " + std::to_string(r.seq) + " cannot be replayed: " +
@@ -91,7 +92,7 @@ Status Ledger::Recover() {
     }
     ++replayed_;
     return mirrors.Offer(r);
-  });
+  }, [&](const Record& r) { state_.Prefetch(r); });
   if (!read.ok()) return read.status();
   PB_RETURN_IF_ERROR(mirrors.Flush());
   last_ = read->end;

@@ -199,18 +199,19 @@ TEST_F(BackupCli, EnvFileIsBackedUpOnlyWithIncludeEnvAndWrittenOnlyWithEnvTo) {
 TEST_F(BackupCli, BackupAfterAnAppendReadsOnlyTheTailAndRestoresTheGrownFile) {
   const std::string data = Sub("data");
   PB_ASSERT_OK(MakeJournalOnlyDataDir(data, 1000));
-  const std::string log = data + "/audit/big.log";
+  // The request log: an append-only log (ledger::IsAppendOnlyLog), in `full` backups.
+  const std::string log = data + "/audit/payments-audit.log";
   PB_ASSERT_OK(WriteRandomFile(log, 64 * kMiB, 11));
   PB_ASSERT_OK(WriteRandomFile(data + "/notes.txt", 2000, 12));
   InitRepo();
 
-  JsonDoc first(Backup(data));
+  JsonDoc first(Backup(data, {"--mode", "full"}));
   ASSERT_TRUE(first.ok());
   ASSERT_EQ(first.UInt("files"), 5u);
   EXPECT_GE(first.UInt("bytes_read"), 64 * kMiB);
 
   PB_ASSERT_OK(AppendRandom(log, 1 * kMiB, 13));
-  std::string second_text = Backup(data);
+  std::string second_text = Backup(data, {"--mode", "full"});
   JsonDoc second(second_text);
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(second.Str("parent_id"), first.Str("snapshot_id"));

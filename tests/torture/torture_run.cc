@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <latch>
 #include <memory>
 #include <optional>
 #include <random>
@@ -273,9 +274,12 @@ bool Torture::Cycle(int cycle, Operation op) {
                                      kMaxRequestsPerClientPerCycle};
   std::vector<integration::ClientOutcome> outcomes(kClients);
   std::vector<std::thread> clients;
+  std::latch connected(kClients);
   for (int c = 0; c < kClients; ++c) {
-    clients.emplace_back(integration::RunCreditClient, std::cref(load), cycle, c, std::cref(stop), &outcomes[c]);
+    clients.emplace_back(integration::RunCreditClient, std::cref(load), cycle, c, std::cref(stop), &outcomes[c],
+                         &connected);
   }
+  connected.wait();  // the kill delay counts from connected clients, however busy the machine
   const auto start = Clock::now();
   std::unique_ptr<Child> ctl = StartCtl(op, reference ? reference->second : "");
   if (ctl == nullptr && op != Operation::kLoadOnly && op != Operation::kCheckpoint) ++t[kCtlFailures];

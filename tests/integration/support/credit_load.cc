@@ -15,9 +15,10 @@ std::string LoadOrchestratorId(const std::string& prefix, int i) {
 }
 
 void RunCreditClient(const CreditLoad& load, int cycle, int client, const std::atomic<bool>& stop,
-                     ClientOutcome* out) {
+                     ClientOutcome* out, std::latch* connected_latch) {
   HttpClient http(load.port, 5s);
   Status connected = http.ConnectWithRetry(2s);
+  if (connected_latch != nullptr) connected_latch->count_down();
   if (!connected.ok()) {
     out->connect_failed = true;
     out->connect_error = connected.ToString();

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <latch>
 #include <string>
 #include <vector>
 
@@ -41,7 +42,11 @@ struct CreditLoad {
 // 0.000001..0.000003 ETH until its connection breaks (the kill), `stop` is
 // set, or load.max_requests_per_client is reached. Never fails the caller:
 // everything it observed is in *out. Bounded: 2 s to connect, 5 s per request.
+// `connected`, when given, is counted down once the client has connected or
+// given up: a caller that waits on it starts its kill clock only when every
+// client is in, so a kill that comes early on a busy machine still finds them
+// connected rather than refusing them.
 void RunCreditClient(const CreditLoad& load, int cycle, int client, const std::atomic<bool>& stop,
-                     ClientOutcome* out);
+                     ClientOutcome* out, std::latch* connected = nullptr);
 
 }  // namespace pb::integration

@@ -12,6 +12,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   ccache              # a second clone or a rebuild compiles from cache (Makefile)
+  ninja-build         # the build tool the Makefile configures (keeps both cores busy)
   libssl-dev          # SHA-256 for the journal hash chain
   libsimdjson-dev     # fast JSON parsing: request bodies, replay, checkpoints
   libboost-dev        # Boost.Beast/Asio HTTP server (header-only)

@@ -10,8 +10,8 @@ SEED ?= 20261124
 # make fuzz: seconds per target (SECONDS, default 60); make test runs each for
 # 3 s as the ctest entry "fuzz" (tests/CMakeLists.txt).
 # ctest runs TEST_JOBS tests at once: twice the cores, because most tests wait on
-# servers, fsync and child processes rather than compute (a whole ctest -j2 used
-# about 1.5 of 2 cores).
+# servers, fsync and child processes rather than compute (a whole ctest -j2 run
+# took 640 CPU-seconds, user and sys, over 1038 s of wall time).
 TEST_JOBS ?= $(shell echo $$((2 * $$(nproc))))
 
 .PHONY: setup configure build run test torture fuzz bench-api bench bench-remote bench-report clean

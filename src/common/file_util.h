@@ -94,6 +94,8 @@ Status ReadChunks(const std::string& path, const std::function<void(std::string_
 // Reads a whole file.
 Result<std::string> ReadFile(const std::string& path);
 bool FileExists(const std::string& path);
+// True when `path` exists and is a directory (following symlinks).
+bool IsDir(const std::string& path);
 // Creates `dir` and its parents (mode 0755) if missing.
 Status MakeDirs(const std::string& dir);
 // Writes all of `data` at the current offset, retrying on EINTR/short writes.

@@ -17,11 +17,6 @@ namespace {
 
 constexpr size_t kNamesShown = 3;
 
-bool IsDir(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 }  // namespace
 
 DataDirKind ClassifyDataDir(const std::string& dir) {

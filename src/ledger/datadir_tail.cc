@@ -15,11 +15,6 @@ namespace {
 
 constexpr size_t kBlockBytes = 64 << 10;
 
-bool IsDir(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 Result<uint64_t> SizeOf(int fd, const std::string& path) {
   struct stat st;
   if (::fstat(fd, &st) != 0) return Status::FromErrno("stat " + path, errno);

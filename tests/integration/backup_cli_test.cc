@@ -15,7 +15,6 @@
 namespace pb::integration {
 namespace {
 
-constexpr uint64_t kMiB = uint64_t{1} << 20;
 
 using BackupCli = BackupTest;
 

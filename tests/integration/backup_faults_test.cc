@@ -16,7 +16,6 @@
 namespace pb::integration {
 namespace {
 
-constexpr uint64_t kMiB = uint64_t{1} << 20;
 
 class RepoFaults : public BackupTest {
  protected:

@@ -15,8 +15,6 @@
 namespace pb::integration {
 namespace {
 
-constexpr uint64_t kMiB = uint64_t{1} << 20;
-constexpr uint64_t kPage = 64 << 10;
 constexpr uint64_t kOldSize = 16 * kMiB;  // ~16 chunks: the middle is neither the first nor the last
 
 class BackupGrownFile : public BackupTest {

@@ -14,8 +14,6 @@
 namespace pb::integration {
 namespace {
 
-constexpr uint64_t kMiB = uint64_t{1} << 20;
-constexpr uint64_t kPage = 64 << 10;
 
 class BackupIncremental : public BackupTest {
  protected:

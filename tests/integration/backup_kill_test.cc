@@ -18,7 +18,6 @@
 namespace pb::integration {
 namespace {
 
-constexpr uint64_t kMiB = uint64_t{1} << 20;
 using Clock = std::chrono::steady_clock;
 
 uint64_t Seed() {

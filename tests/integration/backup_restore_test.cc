@@ -164,15 +164,15 @@ TEST_F(RestoreCli, RestoreAtATimeBetweenTwoBatchesKeepsOnlyTheEarlierCredits) {
 }
 
 // Credits posted by client threads while a backup runs.
-class CreditLoad {
+class BackupTimeCredits {
  public:
-  CreditLoad(uint16_t port, int clients, int per_client) {
+  BackupTimeCredits(uint16_t port, int clients, int per_client) {
     running_ = clients;
     for (int c = 0; c < clients; ++c) {
       threads_.emplace_back([this, port, c, per_client] { Run(port, c, per_client); });
     }
   }
-  ~CreditLoad() { Stop(); }
+  ~BackupTimeCredits() { Stop(); }
 
   void Stop() {
     stop_ = true;
@@ -259,7 +259,7 @@ TEST_F(RestoreCli, BackupsDuringCreditLoadHoldEveryCreditAcknowledgedBeforeTheyS
     ChildResult result;
   };
   std::vector<Taken> backups;
-  CreditLoad load((*backend)->port(), kClients, kPerClient);
+  BackupTimeCredits load((*backend)->port(), kClients, kPerClient);
   const auto load_start = Clock::now();
   while (load.AcknowledgedCount() < kWarmUpCredits && Clock::now() < load_start + std::chrono::seconds(30) &&
          load.Errors().empty()) {

@@ -25,7 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-constexpr int64_t kDayMs = 86'400'000;
 constexpr int kBatches = 10;         // shipped in one 30-s window ...
 constexpr int kPerBatch = 3;         // ... of this many credits each
 constexpr int64_t kStepMs = 100;     // between the records of a batch

@@ -23,7 +23,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using Ids = std::vector<std::string>;
-constexpr int64_t kDayMs = 24 * 3600 * 1000;
 
 // The strings of the array `key` of the object `doc` (or of `item`).
 Ids StringArray(simdjson::dom::element item, std::string_view key) {

@@ -21,7 +21,6 @@
 namespace pb::integration {
 namespace {
 
-constexpr uint64_t kMiB = uint64_t{1} << 20;
 constexpr int64_t kOldAtime = 1000000000;  // 2001
 
 using RemoteBackupRestore = RemoteTest;

@@ -15,7 +15,6 @@ namespace {
 
 using RemoteFixture = RemoteTest;
 
-constexpr uint64_t kMiB = uint64_t{1} << 20;
 
 TEST_F(RemoteFixture, SshdRunsCommandsWithTheGeneratedKeyAndRecordsThem) {
   const int connections = sshd().Connections();

@@ -59,7 +59,7 @@ class ReplicateDisasterTest : public ReplicateTest {
     ChildResult ok = WaitForState(data, "ok");
     EXPECT_EQ(ok.exit_code, 0) << ok.Describe();
 
-    CreditLoad load(backend->port(), "orch-1", "wl", 2, kLoad + 5s);
+    AckedCredits load(backend->port(), "orch-1", "wl", 2, kLoad + 5s);
     std::this_thread::sleep_for(kLoad / 2);
     outcome.shipped_early = JsonUInt(ReplicateStatus(data).out, "shipped_seq");
     std::this_thread::sleep_for(kLoad / 2);

@@ -62,7 +62,7 @@ TEST_F(ReplicateCliTest, ReplicatesARunningBackendUnderLoadAndRestoreLatestHasEv
   Register(backend->port(), "orch-1");
   auto replicator = StartReplicator(data);
   ASSERT_NE(replicator, nullptr);
-  CreditLoad load(backend->port(), "orch-1", "wl", 2, 3s);
+  AckedCredits load(backend->port(), "orch-1", "wl", 2, 3s);
   std::this_thread::sleep_for(3s);
   load.Stop();
   ASSERT_GT(load.count(), 50u);
@@ -91,7 +91,7 @@ TEST_F(ReplicateCliTest, ARestartedReplicatorResumesWithoutGapOrDuplicate) {
     // kill -9 during one, would change them).
     auto replicator = StartReplicator(data, {"--interval", "200ms", "--no-compact"});
     ASSERT_NE(replicator, nullptr);
-    CreditLoad load(backend->port(), "orch-1", "r" + std::to_string(round), 1, 700ms);
+    AckedCredits load(backend->port(), "orch-1", "r" + std::to_string(round), 1, 700ms);
     std::this_thread::sleep_for(700ms);
     load.Stop();
     auto a = load.acks();

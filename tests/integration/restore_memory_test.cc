@@ -17,7 +17,6 @@
 namespace pb::integration {
 namespace {
 
-constexpr uint64_t kMiB = uint64_t{1} << 20;
 
 // Writes `size` bytes of log lines to `path`: compressible like an audit
 // log, so blobs are decompressed into their buffers. False on an I/O error.

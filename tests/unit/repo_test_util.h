@@ -32,6 +32,11 @@
 
 namespace pb::testing {
 
+// Times of the shipped journal's tests (repo/wal_compact.h):
+// 2026-11-18T00:00:00Z, the start of a window of every level, and a second.
+constexpr int64_t kWalDay = 1795046400000;
+constexpr int64_t kWalSecond = 1000;
+
 inline constexpr std::string_view kRepoPassword = "correct horse battery staple";
 
 inline std::string ReadBytes(const std::string& path) {

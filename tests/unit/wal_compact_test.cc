@@ -17,10 +17,6 @@
 namespace pb::testing {
 namespace {
 
-// 2026-11-18T00:00:00Z: the start of a window of every level.
-constexpr int64_t kDay = 1795046400000;
-constexpr int64_t kSecond = 1000;
-
 // A Backend forwarding to a local one, whose Remove fails (IOError) once
 // `removes_left` reaches 0: a compactor killed after it wrote a merged
 // object, before or while it removed the inputs.
@@ -149,8 +145,8 @@ class WalCompactTest : public ::testing::Test {
 
 TEST_F(WalCompactTest, TheShippedObjectsOfAClosedWindowBecomeOneLevel1ObjectHoldingTheSameRecords) {
   std::vector<int64_t> ts;
-  for (int i = 0; i < 10; ++i) ts.push_back(kDay + i * kSecond);  // the first 30 s
-  ts.push_back(kDay + 31 * kSecond);                              // closes them
+  for (int i = 0; i < 10; ++i) ts.push_back(kWalDay + i * kWalSecond);  // the first 30 s
+  ts.push_back(kWalDay + 31 * kWalSecond);                              // closes them
   ShipEach(ts);
   uint64_t reads = 0;
   const std::string before = ReadAll(&reads);
@@ -182,9 +178,9 @@ TEST_F(WalCompactTest, TheShippedObjectsOfAClosedWindowBecomeOneLevel1ObjectHold
 }
 
 TEST_F(WalCompactTest, AClosedHourBecomesOneLevel3ObjectAtOnceAndTheNewestObjectStaysAsShipped) {
-  ShipEach({kDay, kDay + 1 * kSecond, kDay + 40 * kSecond, kDay + 400 * kSecond, kDay + 700 * kSecond,
-            kDay + 3599 * kSecond});
-  ShipEach({kDay + 3600 * kSecond + 5});  // the next hour: the first one is closed, the day is not
+  ShipEach({kWalDay, kWalDay + 1 * kWalSecond, kWalDay + 40 * kWalSecond, kWalDay + 400 * kWalSecond, kWalDay + 700 * kWalSecond,
+            kWalDay + 3599 * kWalSecond});
+  ShipEach({kWalDay + 3600 * kWalSecond + 5});  // the next hour: the first one is closed, the day is not
   auto plan = repo::PlanWalCompaction(repo_.get(), Stream(), replicate::CheckShippedRecords);
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   ASSERT_EQ(plan->merges.size(), 1u);
@@ -196,16 +192,16 @@ TEST_F(WalCompactTest, AClosedHourBecomesOneLevel3ObjectAtOnceAndTheNewestObject
 }
 
 TEST_F(WalCompactTest, AMergedObjectHoldsOneSegmentSoAMergeAcrossSegmentsWritesOnePiecePerSegment) {
-  Add(kDay);
+  Add(kWalDay);
   Ship();
-  Add(kDay + kSecond);
-  Add(kDay + 2 * kSecond);
+  Add(kWalDay + kWalSecond);
+  Add(kWalDay + 2 * kWalSecond);
   Ship();
-  Add(kDay + 3 * kSecond, /*new_segment=*/true);
+  Add(kWalDay + 3 * kWalSecond, /*new_segment=*/true);
   Ship();
-  Add(kDay + 4 * kSecond);
+  Add(kWalDay + 4 * kWalSecond);
   Ship();
-  ShipEach({kDay + 31 * kSecond});
+  ShipEach({kWalDay + 31 * kWalSecond});
   auto report = CompactOnce();
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_EQ(report->merged_objects, 2u);
@@ -218,14 +214,14 @@ TEST_F(WalCompactTest, AMergedObjectHoldsOneSegmentSoAMergeAcrossSegmentsWritesO
 
 TEST_F(WalCompactTest, AKillBetweenWritingAMergedObjectAndRemovingItsInputsLeavesAStreamThatReadsTheSame) {
   std::vector<int64_t> ts;
-  for (int i = 0; i < 10; ++i) ts.push_back(kDay + i * kSecond);
-  ts.push_back(kDay + 31 * kSecond);
+  for (int i = 0; i < 10; ++i) ts.push_back(kWalDay + i * kWalSecond);
+  ts.push_back(kWalDay + 31 * kWalSecond);
   ShipEach(ts);
   for (int removes : {0, 3}) {  // killed before the first removal, and after three
     SCOPED_TRACE("removes before the kill: " + std::to_string(removes));
     if (removes == 3) {  // the same again: ship a fresh window and close it
-      ShipEach({kDay + 32 * kSecond, kDay + 33 * kSecond, kDay + 34 * kSecond, kDay + 35 * kSecond,
-                kDay + 61 * kSecond});
+      ShipEach({kWalDay + 32 * kWalSecond, kWalDay + 33 * kWalSecond, kWalDay + 34 * kWalSecond, kWalDay + 35 * kWalSecond,
+                kWalDay + 61 * kWalSecond});
     }
     auto backend = repo::LocalBackend::Open(RepoDir());
     ASSERT_TRUE(backend.ok());
@@ -263,8 +259,8 @@ TEST_F(WalCompactTest, AKillBetweenWritingAMergedObjectAndRemovingItsInputsLeave
 
 TEST_F(WalCompactTest, AReaderWhoseObjectWasMergedAfterItListedTheStreamReadsTheMergedObject) {
   std::vector<int64_t> ts;
-  for (int i = 0; i < 10; ++i) ts.push_back(kDay + i * kSecond);
-  ts.push_back(kDay + 31 * kSecond);
+  for (int i = 0; i < 10; ++i) ts.push_back(kWalDay + i * kWalSecond);
+  ts.push_back(kWalDay + 31 * kWalSecond);
   ShipEach(ts);
   repo::WalStreamReader reader(repo_->backend(), repo_->key(), Stream(), replicate::CheckShippedRecords);
   ASSERT_TRUE(reader.List().ok());
@@ -280,8 +276,8 @@ TEST_F(WalCompactTest, AReaderWhoseObjectWasMergedAfterItListedTheStreamReadsThe
 
 TEST_F(WalCompactTest, CheckFindsAGapAndAnOverlapBetweenLevels) {
   std::vector<int64_t> ts;
-  for (int i = 0; i < 20; ++i) ts.push_back(kDay + (i < 10 ? i : 30 + i) * kSecond);  // two 30-s windows
-  ts.push_back(kDay + 61 * kSecond);
+  for (int i = 0; i < 20; ++i) ts.push_back(kWalDay + (i < 10 ? i : 30 + i) * kWalSecond);  // two 30-s windows
+  ts.push_back(kWalDay + 61 * kWalSecond);
   ShipEach(ts);
   ASSERT_TRUE(CompactOnce().ok());
   ASSERT_EQ(Layout(), (std::vector<std::string>{"1-10:L1", "11-20:L1", "21-21:L0"}));

@@ -16,26 +16,22 @@
 namespace pb::testing {
 namespace {
 
-// 2026-11-18T00:00:00Z: the start of a window of every level.
-constexpr int64_t kDay = 1795046400000;
-constexpr int64_t kSecond = 1000;
-
 repo::WalName Named(uint64_t first, uint64_t last, int level) {
   const std::string stream(16, 'a');
   auto n = repo::ParseWalName(level == 0 ? repo::WalObjectName(stream, first, last)
-                                         : repo::MergedWalObjectName(stream, first, last, level, kDay));
+                                         : repo::MergedWalObjectName(stream, first, last, level, kWalDay));
   EXPECT_TRUE(n.ok());
   return *n;
 }
 
 TEST(WalNamesTest, MergedNamesCarryLevelAndLastTsAndMustMatchTheirHeader) {
   const std::string stream = repo::WalStream("h", "/d");
-  const std::string merged = repo::MergedWalObjectName(stream, 1, 10, 2, kDay + 9 * kSecond);
+  const std::string merged = repo::MergedWalObjectName(stream, 1, 10, 2, kWalDay + 9 * kWalSecond);
   EXPECT_TRUE(repo::ValidatePath(repo::PathOf(repo::kWalFolder, merged)).ok()) << merged;
   auto parsed = repo::ParseWalName(merged);
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
   EXPECT_EQ(parsed->level, 2);
-  EXPECT_EQ(parsed->last_ts_ms, kDay + 9 * kSecond);
+  EXPECT_EQ(parsed->last_ts_ms, kWalDay + 9 * kWalSecond);
   EXPECT_EQ(parsed->records(), 10u);
   EXPECT_EQ(repo::ParseWalName(repo::WalObjectName(stream, 1, 10))->level, 0);
   const std::string base = repo::WalObjectName(stream, 1, 10);
@@ -104,7 +100,7 @@ TEST(WalCompactPlanTest, ARunIsCutIntoMergesOfAtMost131072Records) {
   const std::string stream = repo::WalStream("h", "/d");
   // Merged objects plan from their names alone: their content is never read here.
   uint64_t first = 1;
-  for (int64_t ts : {kDay + 60 * kSecond, kDay + 120 * kSecond, kDay + 180 * kSecond, kDay + 301 * kSecond}) {
+  for (int64_t ts : {kWalDay + 60 * kWalSecond, kWalDay + 120 * kWalSecond, kWalDay + 180 * kWalSecond, kWalDay + 301 * kWalSecond}) {
     const uint64_t last = first + 59999;
     std::string name = repo::MergedWalObjectName(stream, first, last, 1, ts);
     ASSERT_TRUE((*repo)->backend().Write(repo::PathOf(repo::kWalFolder, name), "not read").ok());

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <set>
 #include <string>
@@ -20,6 +21,9 @@
 #include "support/test_support.h"
 
 namespace pb::integration {
+
+// A page of audit/docker.db as the tests rewrite it in place (SQLite's page size here).
+constexpr uint64_t kPage = 64 << 10;
 
 class BackupTest : public ::testing::Test {
  protected:

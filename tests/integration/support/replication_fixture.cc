@@ -15,7 +15,7 @@ ReplicationTarget LocalReplicationTarget(const TempDir& dir) {
   return ReplicationTarget{dir.Sub("repo"), {std::string("PAYMENTS_REPO_PASSWORD=") + kRepoPassword}};
 }
 
-CreditLoad::CreditLoad(uint16_t port, std::string orchestrator, std::string prefix, int threads,
+AckedCredits::AckedCredits(uint16_t port, std::string orchestrator, std::string prefix, int threads,
                        std::chrono::milliseconds max_duration) {
   const auto deadline = std::chrono::steady_clock::now() + max_duration;
   for (int t = 0; t < threads; ++t) {
@@ -34,21 +34,21 @@ CreditLoad::CreditLoad(uint16_t port, std::string orchestrator, std::string pref
   }
 }
 
-CreditLoad::~CreditLoad() { Stop(); }
+AckedCredits::~AckedCredits() { Stop(); }
 
-void CreditLoad::Stop() {
+void AckedCredits::Stop() {
   stop_ = true;
   for (std::thread& t : threads_) {
     if (t.joinable()) t.join();
   }
 }
 
-std::vector<Ack> CreditLoad::acks() const {
+std::vector<Ack> AckedCredits::acks() const {
   std::lock_guard<std::mutex> lock(mu_);
   return acks_;
 }
 
-size_t CreditLoad::count() const {
+size_t AckedCredits::count() const {
   std::lock_guard<std::mutex> lock(mu_);
   return acks_.size();
 }

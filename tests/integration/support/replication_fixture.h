@@ -41,13 +41,13 @@ struct Ack {
 // Client threads posting credits of "0.000001" to `orchestrator` (already
 // registered), ids "<prefix>-<thread>-<n>", until Stop(), at most
 // `max_duration`. Errors (a killed server) end a thread quietly.
-class CreditLoad {
+class AckedCredits {
  public:
-  CreditLoad(uint16_t port, std::string orchestrator, std::string prefix, int threads,
+  AckedCredits(uint16_t port, std::string orchestrator, std::string prefix, int threads,
              std::chrono::milliseconds max_duration);
-  ~CreditLoad();  // Stop()
-  CreditLoad(const CreditLoad&) = delete;
-  CreditLoad& operator=(const CreditLoad&) = delete;
+  ~AckedCredits();  // Stop()
+  AckedCredits(const AckedCredits&) = delete;
+  AckedCredits& operator=(const AckedCredits&) = delete;
 
   void Stop();
   std::vector<Ack> acks() const;

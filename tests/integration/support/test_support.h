@@ -24,6 +24,9 @@ using namespace std::chrono_literals;
 
 using pb::testing::TempDir;
 
+constexpr uint64_t kMiB = uint64_t{1} << 20;
+constexpr int64_t kDayMs = 24 * 3600 * 1000;  // a day in milliseconds
+
 // A TCP port on 127.0.0.1 that was free a moment ago (bound to :0, read back,
 // closed). Another process may take it in between; callers retry with a new
 // one when listening fails.

@@ -21,6 +21,7 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
     "${launcher[@]}" >/dev/null
 fi
 cmake --build "$build" -j "$(nproc)" --target fuzzers >/dev/null
+"$root/scripts/unity_names.py" "$build"  # the batches of the unity build (root CMakeLists.txt)
 built=$(date +%s)
 echo "fuzz: built in $((built - started)) s"
 

@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 using Args = std::vector<std::string>;
 
 // The "kind" of the "error" member of a --json document, or "".
-std::string ErrorKind(const std::string& json) {
+std::string JsonErrorKind(const std::string& json) {
   JsonDoc doc(json);
   std::string_view kind;
   if (!doc.ok() || doc.root()["error"]["kind"].get_string().get(kind) != simdjson::SUCCESS) return "";
@@ -42,8 +42,8 @@ TEST_F(CliRepoMaintenance, ErrorsAreJsonObjectsOnStdoutWithExitOne) {
     ChildResult r = Ctl(args);
     EXPECT_EQ(r.exit_code, 1) << r.Describe();
     ExpectEnvelope(r, false);
-    EXPECT_NE(ErrorKind(r.out), "") << r.Describe();
-    EXPECT_NE(ErrorKind(r.out), "usage") << r.Describe();
+    EXPECT_NE(JsonErrorKind(r.out), "") << r.Describe();
+    EXPECT_NE(JsonErrorKind(r.out), "usage") << r.Describe();
     EXPECT_NE(r.err.find("paymentsctl " + args[0] + ": "), std::string::npos) << r.Describe();
   }
   EXPECT_FALSE(fs::exists(Repo()));
@@ -63,7 +63,7 @@ TEST_F(CliRepoMaintenance, ForgetsBadOptionsAreUsageErrorsAndNothingIsRemoved) {
     ChildResult r = Ctl(args);
     EXPECT_EQ(r.exit_code, 2) << r.Describe();
     ExpectEnvelope(r, false);
-    EXPECT_EQ(ErrorKind(r.out), "usage") << r.Describe();
+    EXPECT_EQ(JsonErrorKind(r.out), "usage") << r.Describe();
     EXPECT_NE(r.err.find("paymentsctl forget: usage: "), std::string::npos) << r.Describe();
   }
   ChildResult left = Ctl({"snapshots", "--json"});

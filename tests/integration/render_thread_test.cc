@@ -56,10 +56,6 @@ class HeldJobs {
   std::deque<std::function<void()>> jobs_;
 };
 
-std::string Credit(const std::string& wid) {
-  return R"({"workload_id":")" + wid + R"(","orchestrator_id":"orch-1","amount":"0.5","duration_ms":10})";
-}
-
 TEST(RenderThread, ACreditIsAnsweredWhileAPageIsBeingRendered) {
   testing::TempDir dir;
   auto opened = ledger::Ledger::Open(dir.path());
@@ -79,7 +75,7 @@ TEST(RenderThread, ACreditIsAnsweredWhileAPageIsBeingRendered) {
   auto reg = writer.Post("/api/orchestrators/register",
                          R"({"orchestrator_id":"orch-1","address":"0x1111111111111111111111111111111111111111"})");
   ASSERT_TRUE(reg.ok() && reg->status == 201) << (reg.ok() ? reg->body : reg.status().ToString());
-  auto first = writer.Post("/api/workloads", Credit("w-1"));
+  auto first = writer.Post("/api/workloads", CreditBody("w-1", "orch-1", "0.5"));
   ASSERT_TRUE(first.ok() && first->status == 201);
 
   std::atomic<bool> page_answered{false};
@@ -92,7 +88,7 @@ TEST(RenderThread, ACreditIsAnsweredWhileAPageIsBeingRendered) {
   ASSERT_TRUE(held.WaitFor(1)) << "the page was not handed to the render executor";
 
   // The page is held: the event loop still answers a credit.
-  auto second = writer.Post("/api/workloads", Credit("w-2"));
+  auto second = writer.Post("/api/workloads", CreditBody("w-2", "orch-1", "0.5"));
   ASSERT_TRUE(second.ok() && second->status == 201) << (second.ok() ? second->body : second.status().ToString());
   EXPECT_FALSE(page_answered.load()) << "the page was answered before its rendering ran";
   EXPECT_EQ(held.size(), 1u);

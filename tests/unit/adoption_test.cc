@@ -94,7 +94,7 @@ const char* const kLedgerEvents =
     R"({"timestamp": "2025-06-02T12:00:00Z", "event": "set_balance", "orchestrator_id": "orch-0002", "amount": "1E-7", "balance": "1E-7", "delta": "1E-7", "reason": "adjustment"})"
     "\n";
 
-const char* const kRegistryLog =
+const char* const kRegistryLogText =
     R"({"timestamp": "2025-06-01T10:00:00Z", "event": "register", "orchestrator_id": "orch-0001", "address": "0x1111111111111111111111111111111111111111"})"
     "\n"
     R"({"timestamp": "2025-06-02T08:30:00Z", "event": "register", "orchestrator_id": "orch-0002", "address": "0x2222222222222222222222222222222222222222"})"
@@ -105,7 +105,7 @@ void WritePythonEraDir(const std::string& dir, const char* balances = kBalances)
   WriteAll(dir + "/balances.json", balances);
   WriteAll(dir + "/workloads.json", kWorkloads);
   WriteAll(dir + "/audit/ledger-events.log", kLedgerEvents);
-  WriteAll(dir + "/audit/registry.log", kRegistryLog);
+  WriteAll(dir + "/audit/registry.log", kRegistryLogText);
 }
 
 simdjson::dom::element ParseFile(simdjson::dom::parser& parser, const std::string& path) {
@@ -199,14 +199,14 @@ TEST(Adoption, OldAuditLogsKeepTheirBytesAndNewLinesAreAppendedAfterThem) {
     LedgerHarness h(tmp.path());
     ASSERT_TRUE(h.Open().ok());
     EXPECT_EQ(ReadAll(tmp.Sub("audit/ledger-events.log")), kLedgerEvents);
-    EXPECT_EQ(ReadAll(tmp.Sub("audit/registry.log")), kRegistryLog);
+    EXPECT_EQ(ReadAll(tmp.Sub("audit/registry.log")), kRegistryLogText);
     h.Register("orch-0004");
     uint64_t seq = h.Credit("wl-3", "orch-0004", "0.25");
     ASSERT_TRUE(h.WaitDurable(seq));
     ASSERT_TRUE(h.Shutdown().ok());
   }
   for (auto [name, old] : {std::pair{"audit/ledger-events.log", kLedgerEvents},
-                           std::pair{"audit/registry.log", kRegistryLog}}) {
+                           std::pair{"audit/registry.log", kRegistryLogText}}) {
     std::string now = ReadAll(tmp.Sub(name));
     ASSERT_EQ(now.substr(0, std::string(old).size()), old) << name;
     auto added = SplitLines(now.substr(std::string(old).size()));

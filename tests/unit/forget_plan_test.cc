@@ -27,7 +27,7 @@ int64_t At(const char* iso) {
 }
 
 // A snapshot whose id is `id` padded with '0' to 64 hex digits.
-SnapshotRef Snap(const std::string& id, const char* iso, const std::string& dir = "/d1", uint64_t seq = 0) {
+SnapshotRef PlanSnap(const std::string& id, const char* iso, const std::string& dir = "/d1", uint64_t seq = 0) {
   SnapshotRef r;
   r.id = id + std::string(64 - id.size(), '0');
   r.snapshot.time_ms = At(iso);
@@ -115,9 +115,9 @@ TEST(KeepWithin, IsAPolicyOfItsOwnAndItsReasonFollowsLast) {
 }
 
 TEST(ForgetPlanByPolicy, DecidesPerGroupAndKeepsEachGroupsLongestLedger) {
-  std::vector<SnapshotRef> all = {Snap("aaaa", "2026-03-01T00:00:00Z", "/d1", 500),
-                                  Snap("bbbb", "2026-03-02T00:00:00Z", "/d1", 20),
-                                  Snap("cccc", "2026-03-03T00:00:00Z", "/d2"), Snap("dddd", "2026-02-01T00:00:00Z", "/d2")};
+  std::vector<SnapshotRef> all = {PlanSnap("aaaa", "2026-03-01T00:00:00Z", "/d1", 500),
+                                  PlanSnap("bbbb", "2026-03-02T00:00:00Z", "/d1", 20),
+                                  PlanSnap("cccc", "2026-03-03T00:00:00Z", "/d2"), PlanSnap("dddd", "2026-02-01T00:00:00Z", "/d2")};
   auto plan = PlanForgetByPolicy(all, {}, {.keep_last = 1});
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   ASSERT_EQ(plan->groups.size(), 2u);
@@ -132,9 +132,9 @@ TEST(ForgetPlanByPolicy, DecidesPerGroupAndKeepsEachGroupsLongestLedger) {
 TEST(ForgetPlanByPolicy, KeepWithinCountsFromEachGroupsOwnNewestSnapshot) {
   // d1's backups stopped ten days before d2's newest.
   std::vector<SnapshotRef> all = {
-      Snap("a1a1", "2026-03-01T00:00:00Z", "/d1"), Snap("a2a2", "2026-02-27T00:00:00Z", "/d1"),
-      Snap("a3a3", "2026-02-20T00:00:00Z", "/d1"), Snap("b1b1", "2026-03-11T00:00:00Z", "/d2"),
-      Snap("b2b2", "2026-03-01T00:00:00Z", "/d2")};
+      PlanSnap("a1a1", "2026-03-01T00:00:00Z", "/d1"), PlanSnap("a2a2", "2026-02-27T00:00:00Z", "/d1"),
+      PlanSnap("a3a3", "2026-02-20T00:00:00Z", "/d1"), PlanSnap("b1b1", "2026-03-11T00:00:00Z", "/d2"),
+      PlanSnap("b2b2", "2026-03-01T00:00:00Z", "/d2")};
   auto plan = PlanForgetByPolicy(all, {}, {.keep_within_hours = 7 * 24});
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   EXPECT_EQ(Decided(*plan, true), (Ids{"a1a1", "a2a2", "b1b1"}));
@@ -142,8 +142,8 @@ TEST(ForgetPlanByPolicy, KeepWithinCountsFromEachGroupsOwnNewestSnapshot) {
 }
 
 std::vector<SnapshotRef> Named() {
-  return {Snap("aaaa1", "2026-03-01T00:00:00Z"), Snap("aaaa2", "2026-03-02T00:00:00Z"),
-          Snap("bbbb1", "2026-03-03T00:00:00Z"), Snap("cccc1", "2026-03-04T00:00:00Z", "/d2")};
+  return {PlanSnap("aaaa1", "2026-03-01T00:00:00Z"), PlanSnap("aaaa2", "2026-03-02T00:00:00Z"),
+          PlanSnap("bbbb1", "2026-03-03T00:00:00Z"), PlanSnap("cccc1", "2026-03-04T00:00:00Z", "/d2")};
 }
 
 TEST(ForgetPlanByIds, UniquePrefixesNameSnapshotsEachRemovedOnceNewestFirst) {

@@ -55,7 +55,7 @@ std::string ReadRaw(const std::string& path) {
 
 // Every path under `root` (relative), files with their content: a picture of
 // the tree to compare before and after an operation.
-std::set<std::string> Tree(const std::string& root) {
+std::set<std::string> FilesUnder(const std::string& root) {
   std::set<std::string> out;
   for (const auto& e : fs::recursive_directory_iterator(root)) {
     std::string rel = fs::relative(e.path(), root).string();
@@ -98,9 +98,9 @@ TEST_F(LocalBackendTest, CreateRefusesAFileAndANonEmptyDirectoryAndLeavesThemAlo
   EXPECT_EQ(ReadRaw(tmp_.Sub("file")), "x");
   fs::create_directory(tmp_.Sub("other"));
   WriteRaw(tmp_.Sub("other/notes"), "y");
-  auto before = Tree(tmp_.Sub("other"));
+  auto before = FilesUnder(tmp_.Sub("other"));
   EXPECT_EQ(LocalBackend::Create(tmp_.Sub("other")).status().kind(), Kind::kConflict);
-  EXPECT_EQ(Tree(tmp_.Sub("other")), before);
+  EXPECT_EQ(FilesUnder(tmp_.Sub("other")), before);
 }
 
 TEST_F(LocalBackendTest, CreateAcceptsAnEmptyExistingDirectory) {

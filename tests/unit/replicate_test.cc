@@ -17,8 +17,8 @@
 namespace pb::testing {
 namespace {
 
-// Lines 1..n of a valid journal (one registration each).
-std::vector<std::string> Lines(ChainBuilder* chain, int n) {
+// JournalLines 1..n of a valid journal (one registration each).
+std::vector<std::string> JournalLines(ChainBuilder* chain, int n) {
   std::vector<std::string> out;
   for (int i = 0; i < n; ++i) out.push_back(chain->Add(RegisterRecord("orch-" + std::to_string(chain->seq() + 1))));
   return out;
@@ -61,7 +61,7 @@ std::string NameOf(const repo::WalObject& obj) {
 
 TEST(WalObjectTest, RoundTripKeepsEveryFieldAndTheRecordBytes) {
   ChainBuilder chain;
-  auto lines = Lines(&chain, 6);
+  auto lines = JournalLines(&chain, 6);
   repo::WalObject obj = ObjectOf(lines, 3, 6);
   const repo::MasterKey key = TestKey(7);
   std::string stored = repo::EncodeWalObject(key, obj);
@@ -83,7 +83,7 @@ TEST(WalObjectTest, RoundTripKeepsEveryFieldAndTheRecordBytes) {
 
 TEST(WalObjectTest, DamageWrongKeyMismatchedNameAndBrokenChainAreCorruption) {
   ChainBuilder chain;
-  auto lines = Lines(&chain, 4);
+  auto lines = JournalLines(&chain, 4);
   repo::WalObject obj = ObjectOf(lines, 2, 4);
   const repo::MasterKey key = TestKey(7);
   std::string stored = repo::EncodeWalObject(key, obj);
@@ -152,7 +152,7 @@ class JournalTailTest : public ::testing::Test {
 
 TEST_F(JournalTailTest, ATornTailIsNeverReturnedUntilItsNewlineArrives) {
   ChainBuilder chain;
-  auto lines = Lines(&chain, 4);
+  auto lines = JournalLines(&chain, 4);
   const std::string seg = ledger::SegmentPath(Journal(), 1);
   WriteAll(seg, lines[0] + lines[1] + lines[2] + lines[3].substr(0, 30));
   replicate::JournalTail tail(Journal());
@@ -176,7 +176,7 @@ TEST_F(JournalTailTest, ATornTailIsNeverReturnedUntilItsNewlineArrives) {
 
 TEST_F(JournalTailTest, FollowsSegmentRolloverAndKeepsEachObjectInOneSegment) {
   ChainBuilder chain;
-  auto lines = Lines(&chain, 5);
+  auto lines = JournalLines(&chain, 5);
   WriteSegments(dir_.Sub("data"), lines, {1, 4});
   replicate::JournalTail tail(Journal());
   ASSERT_TRUE(tail.SeekAfterSeq(0).ok());
@@ -196,7 +196,7 @@ TEST_F(JournalTailTest, FollowsSegmentRolloverAndKeepsEachObjectInOneSegment) {
 
 TEST_F(JournalTailTest, MaxBytesSplitsARunButAlwaysReturnsWholeRecords) {
   ChainBuilder chain;
-  auto lines = Lines(&chain, 3);
+  auto lines = JournalLines(&chain, 3);
   WriteSegments(dir_.Sub("data"), lines, {1});
   replicate::JournalTail tail(Journal());
   ASSERT_TRUE(tail.SeekAfterSeq(0).ok());
@@ -208,7 +208,7 @@ TEST_F(JournalTailTest, MaxBytesSplitsARunButAlwaysReturnsWholeRecords) {
 
 TEST_F(JournalTailTest, ResumesAfterWhatWasShippedAndRefusesAnotherJournal) {
   ChainBuilder chain;
-  auto lines = Lines(&chain, 5);
+  auto lines = JournalLines(&chain, 5);
   WriteSegments(dir_.Sub("data"), lines, {1});
   repo::WalObject shipped = ObjectOf(lines, 1, 3);
   replicate::JournalTail tail(Journal());
@@ -230,7 +230,7 @@ TEST_F(JournalTailTest, ResumesAfterWhatWasShippedAndRefusesAnotherJournal) {
   // Another journal (same length, other content) under the same directory.
   ChainBuilder other;
   std::vector<std::string> other_lines = {other.Add(RegisterRecord("someone-else"))};
-  for (const std::string& line : Lines(&other, 4)) other_lines.push_back(line);
+  for (const std::string& line : JournalLines(&other, 4)) other_lines.push_back(line);
   WriteSegments(dir_.Sub("data"), other_lines, {1});
   replicate::JournalTail mismatched(Journal());
   EXPECT_EQ(mismatched.SeekAfterShipped(shipped).kind(), Status::Kind::kCorruption);
@@ -238,10 +238,10 @@ TEST_F(JournalTailTest, ResumesAfterWhatWasShippedAndRefusesAnotherJournal) {
 
 TEST_F(JournalTailTest, ARecordThatDoesNotContinueTheChainIsCorruption) {
   ChainBuilder chain;
-  auto lines = Lines(&chain, 3);
+  auto lines = JournalLines(&chain, 3);
   ChainBuilder other;
   other.Add(RegisterRecord("someone-else"));
-  auto foreign = Lines(&other, 2);  // seq 2 and 3 of another chain
+  auto foreign = JournalLines(&other, 2);  // seq 2 and 3 of another chain
   WriteSegments(dir_.Sub("data"), {lines[0], lines[1], foreign[1]}, {1});
   replicate::JournalTail tail(Journal());
   ASSERT_TRUE(tail.SeekAfterSeq(0).ok());

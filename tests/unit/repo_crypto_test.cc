@@ -20,7 +20,7 @@
 namespace pb::repo {
 namespace {
 
-std::string RandomBytes(size_t n, uint32_t seed) {
+std::string SeededBytes(size_t n, uint32_t seed) {
   std::mt19937 rng(seed);
   std::string s(n, '\0');
   for (auto& c : s) c = static_cast<char>(rng() & 0xFF);
@@ -95,7 +95,7 @@ void ExpectCorruption(const Result<MasterKey>& r, std::string_view mentions, con
 
 TEST(Seal, OpenReturnsThePlaintextForEmptyOneByteAndOneMebibyteMessages) {
   MasterKey key = MasterKey::Generate();
-  for (const std::string& plaintext : {std::string(), std::string("x"), RandomBytes(1 << 20, 1)}) {
+  for (const std::string& plaintext : {std::string(), std::string("x"), SeededBytes(1 << 20, 1)}) {
     std::string sealed = Seal(key, plaintext);
     auto opened = Open(key, sealed);
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
@@ -366,7 +366,7 @@ TEST(KeyFile, RandomGarbageNeverCrashesDecoding) {
           << decoded.status().ToString();
     }
   }
-  for (int i = 0; i < 100; ++i) EXPECT_FALSE(DecodeKeyFile(RandomBytes(rng() % 400, i), "pw").ok());
+  for (int i = 0; i < 100; ++i) EXPECT_FALSE(DecodeKeyFile(SeededBytes(rng() % 400, i), "pw").ok());
 }
 
 // ---------------------------------------------------------------- compression
@@ -390,7 +390,7 @@ TEST(Compress, EveryLevelRoundTrips) {
 
 TEST(Compress, IncompressibleDataIsStoredAsIsWithOneTagByte) {
   for (size_t n : {size_t{0}, size_t{1}, size_t{5}, size_t{1000}, size_t{1} << 20}) {
-    std::string data = RandomBytes(n, static_cast<uint32_t>(n));
+    std::string data = SeededBytes(n, static_cast<uint32_t>(n));
     std::string packed = Compress(data);
     ASSERT_EQ(packed.size(), data.size() + 1);
     EXPECT_EQ(static_cast<uint8_t>(packed[0]), kCompressStored);
@@ -403,7 +403,7 @@ TEST(Compress, OutputIsNeverLongerThanInputPlusOne) {
   std::mt19937 rng(3);
   for (int i = 0; i < 200; ++i) {
     size_t n = rng() % 300;
-    std::string data = i % 2 ? RandomBytes(n, i) : Compressible(n);
+    std::string data = i % 2 ? SeededBytes(n, i) : Compressible(n);
     std::string packed = Compress(data);
     ASSERT_LE(packed.size(), data.size() + 1);
     EXPECT_EQ(*Decompress(packed, n), data);
@@ -445,7 +445,7 @@ TEST(Decompress, RefusesBytesAfterTheFrame) {
 TEST(Decompress, RefusesSizesAboveTheLimit) {
   std::string data = Compressible(10000);
   ExpectDecompressCorruption(Compress(data), 9999, "above the limit");
-  ExpectDecompressCorruption(Compress(RandomBytes(100, 1)), 99, "above the limit");
+  ExpectDecompressCorruption(Compress(SeededBytes(100, 1)), 99, "above the limit");
   EXPECT_TRUE(Decompress(Compress(data), 10000).ok());
 }
 
@@ -489,10 +489,10 @@ TEST(Decompress, RandomGarbageAndDamagedFramesNeverCrash) {
     std::string input;
     switch (i % 3) {
       case 0:  // pure noise
-        input = RandomBytes(rng() % 200, i);
+        input = SeededBytes(rng() % 200, i);
         break;
       case 1:  // a zstd tag and magic, then noise
-        input = std::string("\x01\x28\xB5\x2F\xFD", 5) + RandomBytes(rng() % 200, i);
+        input = std::string("\x01\x28\xB5\x2F\xFD", 5) + SeededBytes(rng() % 200, i);
         break;
       default: {  // a valid frame with a few bytes changed
         input = valid;

@@ -27,7 +27,7 @@ int64_t At(const char* iso) {
   return t.ok() ? t.value() : 0;
 }
 
-RetentionSnapshot Snap(std::string id, const char* iso, std::vector<std::string> tags = {}) {
+RetentionSnapshot RetentionSnap(std::string id, const char* iso, std::vector<std::string> tags = {}) {
   return RetentionSnapshot{std::move(id), At(iso), std::move(tags)};
 }
 
@@ -70,10 +70,10 @@ std::map<std::string, Reasons> ReasonsById(const std::vector<RetentionDecision>&
 // Ten snapshots over three days, listed oldest first (the input order must not matter).
 std::vector<RetentionSnapshot> ThreeBusyDays() {
   return {
-      Snap("a", "2026-11-22T08:00:00Z"), Snap("b", "2026-11-22T20:00:00Z"), Snap("c", "2026-11-23T01:00:00Z"),
-      Snap("d", "2026-11-23T09:00:00Z"), Snap("e", "2026-11-23T09:30:00Z"), Snap("f", "2026-11-23T23:59:59.999Z"),
-      Snap("g", "2026-11-24T00:00:00Z"), Snap("h", "2026-11-24T06:15:00Z"), Snap("i", "2026-11-24T13:05:00Z"),
-      Snap("j", "2026-11-24T13:45:00Z"),
+      RetentionSnap("a", "2026-11-22T08:00:00Z"), RetentionSnap("b", "2026-11-22T20:00:00Z"), RetentionSnap("c", "2026-11-23T01:00:00Z"),
+      RetentionSnap("d", "2026-11-23T09:00:00Z"), RetentionSnap("e", "2026-11-23T09:30:00Z"), RetentionSnap("f", "2026-11-23T23:59:59.999Z"),
+      RetentionSnap("g", "2026-11-24T00:00:00Z"), RetentionSnap("h", "2026-11-24T06:15:00Z"), RetentionSnap("i", "2026-11-24T13:05:00Z"),
+      RetentionSnap("j", "2026-11-24T13:45:00Z"),
   };
 }
 
@@ -160,8 +160,8 @@ TEST(RetentionTest, DailyKeepsOnlyTheNewestSnapshotOfEachDay) {
 
 TEST(RetentionTest, DailyCountsOnlyDaysThatHaveSnapshots) {
   // Two days with nothing in between do not use up the count.
-  std::vector<RetentionSnapshot> snaps = {Snap("old", "2026-11-01T10:00:00Z"), Snap("mid", "2026-11-20T10:00:00Z"),
-                                          Snap("new", "2026-11-24T10:00:00Z")};
+  std::vector<RetentionSnapshot> snaps = {RetentionSnap("old", "2026-11-01T10:00:00Z"), RetentionSnap("mid", "2026-11-20T10:00:00Z"),
+                                          RetentionSnap("new", "2026-11-24T10:00:00Z")};
   EXPECT_EQ(Kept(Decide(snaps, {.keep_daily = 2})), (Ids{"new", "mid"}));
 }
 
@@ -181,9 +181,9 @@ TEST(RetentionTest, HourlyBucketsAreClockHours) {
 TEST(RetentionTest, WeeklyUsesIsoWeeksAcrossTheYearBoundary) {
   // 2026-W53 runs from Monday 2026-12-28 to Sunday 2027-01-03.
   std::vector<RetentionSnapshot> snaps = {
-      Snap("sun-w52", "2026-12-27T23:59:59.999Z"), Snap("mon-w53", "2026-12-28T00:00:00Z"),
-      Snap("thu-w53", "2026-12-31T12:00:00Z"),     Snap("fri-w53", "2027-01-01T12:00:00Z"),
-      Snap("sun-w53", "2027-01-03T23:59:59.999Z"), Snap("mon-w01", "2027-01-04T00:00:00Z"),
+      RetentionSnap("sun-w52", "2026-12-27T23:59:59.999Z"), RetentionSnap("mon-w53", "2026-12-28T00:00:00Z"),
+      RetentionSnap("thu-w53", "2026-12-31T12:00:00Z"),     RetentionSnap("fri-w53", "2027-01-01T12:00:00Z"),
+      RetentionSnap("sun-w53", "2027-01-03T23:59:59.999Z"), RetentionSnap("mon-w01", "2027-01-04T00:00:00Z"),
   };
   auto d = Decide(snaps, {.keep_weekly = 3});
   EXPECT_EQ(Kept(d), (Ids{"mon-w01", "sun-w53", "sun-w52"}));
@@ -195,8 +195,8 @@ TEST(RetentionTest, WeeklyUsesIsoWeeksAcrossTheYearBoundary) {
 
   // The last two days of the year and the first of the next: one week, so
   // only the newest (in 2027) is kept as weekly.
-  std::vector<RetentionSnapshot> straddle = {Snap("dec31", "2026-12-31T08:00:00Z"),
-                                             Snap("jan01", "2027-01-01T08:00:00Z")};
+  std::vector<RetentionSnapshot> straddle = {RetentionSnap("dec31", "2026-12-31T08:00:00Z"),
+                                             RetentionSnap("jan01", "2027-01-01T08:00:00Z")};
   auto s = Decide(straddle, {.keep_weekly = 2});
   EXPECT_EQ(Kept(s), Ids{"jan01"});
   EXPECT_EQ(ReasonsById(s)["jan01"], Reasons{"weekly 2026-W53"});
@@ -204,9 +204,9 @@ TEST(RetentionTest, WeeklyUsesIsoWeeksAcrossTheYearBoundary) {
 
 TEST(RetentionTest, WeekLabelsUseTheIsoWeekBasedYear) {
   std::vector<RetentionSnapshot> snaps = {
-      Snap("2020-12-31", "2020-12-31T12:00:00Z"), Snap("2021-01-03", "2021-01-03T12:00:00Z"),
-      Snap("2021-01-04", "2021-01-04T12:00:00Z"), Snap("2024-12-29", "2024-12-29T12:00:00Z"),
-      Snap("2024-12-30", "2024-12-30T12:00:00Z"), Snap("2026-11-24", "2026-11-24T12:00:00Z"),
+      RetentionSnap("2020-12-31", "2020-12-31T12:00:00Z"), RetentionSnap("2021-01-03", "2021-01-03T12:00:00Z"),
+      RetentionSnap("2021-01-04", "2021-01-04T12:00:00Z"), RetentionSnap("2024-12-29", "2024-12-29T12:00:00Z"),
+      RetentionSnap("2024-12-30", "2024-12-30T12:00:00Z"), RetentionSnap("2026-11-24", "2026-11-24T12:00:00Z"),
   };
   auto d = Decide(snaps, {.keep_weekly = 10});
   auto reasons = ReasonsById(d);
@@ -220,9 +220,9 @@ TEST(RetentionTest, WeekLabelsUseTheIsoWeekBasedYear) {
 
 TEST(RetentionTest, MonthlyAndYearlyBucketsSplitAtMidnightUtc) {
   std::vector<RetentionSnapshot> snaps = {
-      Snap("jan-early", "2026-01-01T00:00:00Z"), Snap("jan-last", "2026-01-31T23:59:59.999Z"),
-      Snap("feb-first", "2026-02-01T00:00:00Z"), Snap("dec-last", "2026-12-31T23:59:59.999Z"),
-      Snap("y2027", "2027-01-01T00:00:00Z"),     Snap("leap", "2028-02-29T12:00:00Z"),
+      RetentionSnap("jan-early", "2026-01-01T00:00:00Z"), RetentionSnap("jan-last", "2026-01-31T23:59:59.999Z"),
+      RetentionSnap("feb-first", "2026-02-01T00:00:00Z"), RetentionSnap("dec-last", "2026-12-31T23:59:59.999Z"),
+      RetentionSnap("y2027", "2027-01-01T00:00:00Z"),     RetentionSnap("leap", "2028-02-29T12:00:00Z"),
   };
   auto m = Decide(snaps, {.keep_monthly = 10});
   EXPECT_EQ(Kept(m), (Ids{"leap", "y2027", "dec-last", "feb-first", "jan-last"}));
@@ -252,7 +252,7 @@ TEST(RetentionTest, KeepLastCombinedWithDailyRecordsEveryReason) {
 }
 
 TEST(RetentionTest, ReasonsFollowTheOrderOfTheRules) {
-  std::vector<RetentionSnapshot> snaps = {Snap("only", "2026-11-24T13:36:05.123Z", {"nightly", "release"})};
+  std::vector<RetentionSnapshot> snaps = {RetentionSnap("only", "2026-11-24T13:36:05.123Z", {"nightly", "release"})};
   RetentionPolicy p{.keep_last = 1,
                     .keep_hourly = 1,
                     .keep_daily = 1,
@@ -269,13 +269,13 @@ TEST(RetentionTest, ReasonsFollowTheOrderOfTheRules) {
 }
 
 TEST(RetentionTest, FewerBucketsThanNKeepsEachBucketsNewest) {
-  std::vector<RetentionSnapshot> snaps = {Snap("d1", "2026-11-22T10:00:00Z"), Snap("d2", "2026-11-23T10:00:00Z"),
-                                          Snap("d3", "2026-11-24T10:00:00Z")};
+  std::vector<RetentionSnapshot> snaps = {RetentionSnap("d1", "2026-11-22T10:00:00Z"), RetentionSnap("d2", "2026-11-23T10:00:00Z"),
+                                          RetentionSnap("d3", "2026-11-24T10:00:00Z")};
   EXPECT_EQ(Kept(Decide(snaps, {.keep_daily = 7})), (Ids{"d3", "d2", "d1"}));
   EXPECT_EQ(Kept(Decide(snaps, {.keep_monthly = 12})), Ids{"d3"});
   // No extra "oldest" snapshot (restic >= 0.17 would keep d0 too): a bucket
   // keeps its newest only, however many buckets are missing.
-  snaps.push_back(Snap("d0", "2026-11-22T09:00:00Z"));
+  snaps.push_back(RetentionSnap("d0", "2026-11-22T09:00:00Z"));
   EXPECT_EQ(Kept(Decide(snaps, {.keep_daily = 7})), (Ids{"d3", "d2", "d1"}));
 }
 
@@ -287,11 +287,11 @@ TEST(RetentionTest, HugeCountsActAsUnlimited) {
 
 TEST(RetentionTest, KeepTagKeepsEverySnapshotCarryingAnyOfTheTags) {
   std::vector<RetentionSnapshot> snaps = {
-      Snap("a", "2026-11-20T10:00:00Z", {"release"}),
-      Snap("b", "2026-11-21T10:00:00Z", {"nightly"}),
-      Snap("c", "2026-11-22T10:00:00Z", {"nightly", "audit"}),
-      Snap("d", "2026-11-23T10:00:00Z", {"Release"}),  // tags are case-sensitive
-      Snap("e", "2026-11-24T10:00:00Z"),
+      RetentionSnap("a", "2026-11-20T10:00:00Z", {"release"}),
+      RetentionSnap("b", "2026-11-21T10:00:00Z", {"nightly"}),
+      RetentionSnap("c", "2026-11-22T10:00:00Z", {"nightly", "audit"}),
+      RetentionSnap("d", "2026-11-23T10:00:00Z", {"Release"}),  // tags are case-sensitive
+      RetentionSnap("e", "2026-11-24T10:00:00Z"),
   };
   auto one = Decide(snaps, {.keep_tags = {"release"}});
   EXPECT_EQ(Kept(one), Ids{"a"});
@@ -308,8 +308,8 @@ TEST(RetentionTest, KeepTagKeepsEverySnapshotCarryingAnyOfTheTags) {
 }
 
 TEST(RetentionTest, TagsOnlyPolicyThatWouldKeepNothingIsRefused) {
-  std::vector<RetentionSnapshot> snaps = {Snap("a", "2026-11-20T10:00:00Z", {"nightly"}),
-                                          Snap("b", "2026-11-21T10:00:00Z")};
+  std::vector<RetentionSnapshot> snaps = {RetentionSnap("a", "2026-11-20T10:00:00Z", {"nightly"}),
+                                          RetentionSnap("b", "2026-11-21T10:00:00Z")};
   Result<std::vector<RetentionDecision>> r = DecideRetention(snaps, {.keep_tags = {"relaese", "audit"}});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().kind(), Status::Kind::kInvalidArgument);
@@ -320,8 +320,8 @@ TEST(RetentionTest, TagsOnlyPolicyThatWouldKeepNothingIsRefused) {
 
 TEST(RetentionTest, EqualTimesAreRankedById) {
   // Three snapshots in the same millisecond: the smallest id counts as the newest.
-  std::vector<RetentionSnapshot> snaps = {Snap("b", "2026-11-24T10:00:00Z"), Snap("c", "2026-11-24T10:00:00Z"),
-                                          Snap("a", "2026-11-24T10:00:00Z"), Snap("z", "2026-11-24T09:00:00Z")};
+  std::vector<RetentionSnapshot> snaps = {RetentionSnap("b", "2026-11-24T10:00:00Z"), RetentionSnap("c", "2026-11-24T10:00:00Z"),
+                                          RetentionSnap("a", "2026-11-24T10:00:00Z"), RetentionSnap("z", "2026-11-24T09:00:00Z")};
   for (int round = 0; round < 2; ++round) {
     EXPECT_EQ(All(Decide(snaps, {.keep_last = 1})), (Ids{"a", "b", "c", "z"}));
     EXPECT_EQ(Kept(Decide(snaps, {.keep_last = 2})), (Ids{"a", "b"}));
@@ -332,19 +332,19 @@ TEST(RetentionTest, EqualTimesAreRankedById) {
 }
 
 TEST(RetentionTest, DuplicateOrEmptyIdsAreRefused) {
-  std::vector<RetentionSnapshot> dup = {Snap("a", "2026-11-24T10:00:00Z"), Snap("a", "2026-11-23T10:00:00Z")};
+  std::vector<RetentionSnapshot> dup = {RetentionSnap("a", "2026-11-24T10:00:00Z"), RetentionSnap("a", "2026-11-23T10:00:00Z")};
   Result<std::vector<RetentionDecision>> r = DecideRetention(dup, {.keep_last = 1});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().kind(), Status::Kind::kInvalidArgument);
   EXPECT_EQ(r.status().message(), "snapshot a was given to forget twice");
 
-  std::vector<RetentionSnapshot> unnamed = {Snap("", "2026-11-24T10:00:00Z")};
+  std::vector<RetentionSnapshot> unnamed = {RetentionSnap("", "2026-11-24T10:00:00Z")};
   EXPECT_EQ(DecideRetention(unnamed, {.keep_last = 1}).status().kind(), Status::Kind::kInvalidArgument);
 }
 
 TEST(RetentionTest, TimesBefore1970FallInTheRightBuckets) {
-  std::vector<RetentionSnapshot> snaps = {Snap("before", "1969-12-31T23:59:59.999Z"),
-                                          Snap("epoch", "1970-01-01T00:00:00Z")};
+  std::vector<RetentionSnapshot> snaps = {RetentionSnap("before", "1969-12-31T23:59:59.999Z"),
+                                          RetentionSnap("epoch", "1970-01-01T00:00:00Z")};
   auto d = Decide(snaps, {.keep_hourly = 2, .keep_daily = 2, .keep_weekly = 2, .keep_yearly = 2});
   auto reasons = ReasonsById(d);
   EXPECT_EQ(reasons["epoch"], (Reasons{"hourly 1970-01-01 00", "daily 1970-01-01", "weekly 1970-W01", "yearly 1970"}));
@@ -383,12 +383,12 @@ TEST(RetentionTest, ResticDocumentationExampleTwelveSundays) {
   // restic's doc/060_forget.rst: one backup every Sunday for 12 weeks,
   // `forget --keep-daily 4` keeps the last four Sundays.
   std::vector<RetentionSnapshot> snaps = {
-      Snap("0a1f9759", "2019-09-01T11:00:00Z"), Snap("46cfe4d5", "2019-09-08T11:00:00Z"),
-      Snap("f6b1f037", "2019-09-15T11:00:00Z"), Snap("eb430a5d", "2019-09-22T11:00:00Z"),
-      Snap("8cf1cb9a", "2019-09-29T11:00:00Z"), Snap("5d33b116", "2019-10-06T11:00:00Z"),
-      Snap("b9553125", "2019-10-13T11:00:00Z"), Snap("e1a7b58b", "2019-10-20T11:00:00Z"),
-      Snap("8f8018c0", "2019-10-27T11:00:00Z"), Snap("59403279", "2019-11-03T11:00:00Z"),
-      Snap("dfee9fb4", "2019-11-10T11:00:00Z"), Snap("e1ae2f40", "2019-11-17T11:00:00Z"),
+      RetentionSnap("0a1f9759", "2019-09-01T11:00:00Z"), RetentionSnap("46cfe4d5", "2019-09-08T11:00:00Z"),
+      RetentionSnap("f6b1f037", "2019-09-15T11:00:00Z"), RetentionSnap("eb430a5d", "2019-09-22T11:00:00Z"),
+      RetentionSnap("8cf1cb9a", "2019-09-29T11:00:00Z"), RetentionSnap("5d33b116", "2019-10-06T11:00:00Z"),
+      RetentionSnap("b9553125", "2019-10-13T11:00:00Z"), RetentionSnap("e1a7b58b", "2019-10-20T11:00:00Z"),
+      RetentionSnap("8f8018c0", "2019-10-27T11:00:00Z"), RetentionSnap("59403279", "2019-11-03T11:00:00Z"),
+      RetentionSnap("dfee9fb4", "2019-11-10T11:00:00Z"), RetentionSnap("e1ae2f40", "2019-11-17T11:00:00Z"),
   };
   auto d = Decide(snaps, {.keep_daily = 4});
   EXPECT_EQ(Kept(d), (Ids{"e1ae2f40", "dfee9fb4", "59403279", "8f8018c0"}));

@@ -10,7 +10,7 @@ namespace {
 
 using Kind = Status::Kind;
 
-SnapshotRef Snap(const std::string& id, int64_t time_ms, const std::string& host, const std::string& dir,
+SnapshotRef SelectSnap(const std::string& id, int64_t time_ms, const std::string& host, const std::string& dir,
                  uint64_t seq, std::vector<std::string> tags = {}) {
   SnapshotRef r;
   r.id = id + std::string(64 - id.size(), '0');
@@ -24,8 +24,8 @@ SnapshotRef Snap(const std::string& id, int64_t time_ms, const std::string& host
 
 // d1 on h: two snapshots; d2 on h: the newest of the repository, empty.
 std::vector<SnapshotRef> TwoGroups() {
-  return {Snap("aaaa", 1000, "h", "/d1", 100), Snap("bbbb", 2000, "h", "/d1", 150, {"nightly"}),
-          Snap("cccc", 3000, "h", "/d2", 0)};
+  return {SelectSnap("aaaa", 1000, "h", "/d1", 100), SelectSnap("bbbb", 2000, "h", "/d1", 150, {"nightly"}),
+          SelectSnap("cccc", 3000, "h", "/d2", 0)};
 }
 
 std::string Latest(const std::vector<SnapshotRef>& all, const SnapshotFilter& filter,
@@ -60,16 +60,16 @@ TEST(SnapshotSelect, SeveralGroupsWithoutTheTargetsAreRefusedListingThemAndAFilt
 }
 
 TEST(SnapshotSelect, TheOnlyGroupIsLatestWhateverTheTarget) {
-  std::vector<SnapshotRef> one = {Snap("aaaa", 1000, "old-host", "/d1", 100), Snap("bbbb", 2000, "old-host", "/d1", 120)};
+  std::vector<SnapshotRef> one = {SelectSnap("aaaa", 1000, "old-host", "/d1", 100), SelectSnap("bbbb", 2000, "old-host", "/d1", 120)};
   EXPECT_EQ(Latest(one, {}, SnapshotGroup{"new-host", "/elsewhere"}), "bbbb");
   EXPECT_EQ(SelectSnapshot(one, "latest", {}, std::nullopt)->note, "");
   // Equal times: the larger id is the newer.
-  one.push_back(Snap("cccc", 2000, "old-host", "/d1", 120));
+  one.push_back(SelectSnap("cccc", 2000, "old-host", "/d1", 120));
   EXPECT_EQ(Latest(one, {}, std::nullopt), "cccc");
 }
 
 TEST(SnapshotSelect, LatestIsRefusedWhenANewerSnapshotHoldsAShorterLedgerThanAnOlderOne) {
-  std::vector<SnapshotRef> all = {Snap("aaaa", 1000, "h", "/d1", 500), Snap("bbbb", 2000, "h", "/d1", 20)};
+  std::vector<SnapshotRef> all = {SelectSnap("aaaa", 1000, "h", "/d1", 500), SelectSnap("bbbb", 2000, "h", "/d1", 20)};
   auto refused = SelectSnapshot(all, "latest", {}, std::nullopt);
   ASSERT_EQ(refused.status().kind(), Kind::kInvalidArgument);
   EXPECT_NE(refused.status().message().find("aaaa0000 for the longest ledger"), std::string::npos)

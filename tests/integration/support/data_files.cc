@@ -65,7 +65,7 @@ Status WithFile(const std::string& path, int flags, unsigned mode, const std::fu
 }
 
 // Every entry below `root`, by relative path, but a LOCK at the top.
-Status Collect(const std::string& root, const std::string& rel, std::map<std::string, struct stat>* out) {
+Status CollectTree(const std::string& root, const std::string& rel, std::map<std::string, struct stat>* out) {
   std::string dir = rel.empty() ? root : root + "/" + rel;
   for (const std::string& name : DirEntries(dir)) {
     if (rel.empty() && name == ledger::kLockFileName) continue;  // not data: backups leave it out
@@ -73,7 +73,7 @@ Status Collect(const std::string& root, const std::string& rel, std::map<std::st
     struct stat st;
     if (::lstat((root + "/" + child).c_str(), &st) != 0) return Status::FromErrno("lstat " + root + "/" + child, errno);
     (*out)[child] = st;
-    if (S_ISDIR(st.st_mode)) PB_RETURN_IF_ERROR(Collect(root, child, out));
+    if (S_ISDIR(st.st_mode)) PB_RETURN_IF_ERROR(CollectTree(root, child, out));
   }
   return Status::Ok();
 }
@@ -182,8 +182,8 @@ uint64_t TreeFileBytes(const std::string& dir) {
 
 std::string CompareTrees(const std::string& expected, const std::string& actual) {
   std::map<std::string, struct stat> want, got;
-  Status a = Collect(expected, "", &want);
-  Status b = Collect(actual, "", &got);
+  Status a = CollectTree(expected, "", &want);
+  Status b = CollectTree(actual, "", &got);
   if (!a.ok() || !b.ok()) return "cannot walk the trees: " + a.ToString() + " / " + b.ToString();
   std::string diffs;
   int count = 0;

@@ -161,7 +161,7 @@ Status ForEachMember(const std::string& path, const std::string& name, Fn fn) {
   return Status::Ok();
 }
 
-Status LoadWorkload(const std::string& id, element v, LedgerState* state) {
+Status LoadWorkloadElement(const std::string& id, element v, LedgerState* state) {
   simdjson::dom::object obj;
   if (v.get_object().get(obj) != simdjson::SUCCESS) return FileError(kWorkloadsJson, id, "not a JSON object");
   Workload w;
@@ -221,7 +221,7 @@ Status LoadStateFiles(const StateFilePaths& paths, LedgerState* state) {
   }));
   return ForEachMember(paths.workloads, kWorkloadsJson, [&](const std::string& id, element v) {
     if (state->FindWorkload(id) != nullptr) return FileError(kWorkloadsJson, id, "appears twice");
-    return LoadWorkload(id, v, state);
+    return LoadWorkloadElement(id, v, state);
   });
 }
 

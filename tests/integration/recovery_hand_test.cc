@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 
 // The python block that starts with the script's first lines.
 std::string ScriptFromDocs() {
-  const std::string doc = ReadFileOrEmpty(std::string(PB_SOURCE_DIR) + "/docs/repository-format.md");
+  const std::string doc = ReadFileOrEmpty(SourcePath("docs/repository-format.md"));
   const std::string start = "```python\n#!/usr/bin/env python3\n# recover.py";
   size_t begin = doc.find(start);
   if (begin == std::string::npos) return "";

@@ -211,9 +211,14 @@ TEST_F(ReplicateCliTest, HealthShowsReplicationOfReplicateToAndDegradesWhenStall
     return r.ok() ? r->body : std::string();
   };
   std::string body;
+  // The state turns "ok" with the status write after the first shipped round,
+  // which can come a round after shipped_seq does.
   for (int i = 0; i < 100; ++i) {
     body = health();
-    if (body.find("\"shipped_seq\":1,") != std::string::npos) break;
+    if (body.find("\"shipped_seq\":1,") != std::string::npos &&
+        body.find("\"replication\":{\"state\":\"ok\"") != std::string::npos) {
+      break;
+    }
     std::this_thread::sleep_for(50ms);
   }
   EXPECT_NE(body.find("\"status\":\"ok\""), std::string::npos) << body;

@@ -20,11 +20,11 @@ namespace fs = std::filesystem;
 
 // The commit the sources are at, as the build must have found it.
 std::string SourceCommit() {
-  ChildResult git = RunChild({"git", "-C", PB_SOURCE_DIR, "rev-parse", "--show-toplevel", "HEAD"}, {},
+  ChildResult git = RunChild({"git", "-C", SourcePath(""), "rev-parse", "--show-toplevel", "HEAD"}, {},
                              std::chrono::seconds(30));
   std::vector<std::string> lines = Lines(git.out);
   std::error_code ec;
-  if (git.exit_code != 0 || lines.size() != 2 || !fs::equivalent(lines[0], PB_SOURCE_DIR, ec)) return "unknown";
+  if (git.exit_code != 0 || lines.size() != 2 || !fs::equivalent(lines[0], SourcePath(""), ec)) return "unknown";
   return lines[1];
 }
 

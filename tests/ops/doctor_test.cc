@@ -37,7 +37,7 @@ class DoctorTest : public BackupTest {
     PB_ASSERT_OK(MakeLedgerDataDir(data_, 50));
     fs::create_directories(Sub("fakebin"));
     fs::create_directories(Sub("aws-state"));
-    fs::create_symlink(std::string(PB_SOURCE_DIR) + "/tests/ops/fake-aws", Sub("fakebin/aws"));
+    fs::create_symlink(SourcePath("tests/ops/fake-aws"), Sub("fakebin/aws"));
     std::ofstream(Sub("plan")).flush();
   }
 
@@ -67,7 +67,7 @@ class DoctorTest : public BackupTest {
     env.set_env.push_back("PAYMENTS_NO_IMDS=1");
     env.set_env.push_back("FAKE_AWS_PLAN=" + Sub("plan"));
     env.set_env.push_back("FAKE_AWS_STATE=" + Sub("aws-state"));
-    env.set_env.push_back("FAKE_AWS_FIXTURES=" + std::string(PB_SOURCE_DIR) + "/tests/ops/fixtures");
+    env.set_env.push_back("FAKE_AWS_FIXTURES=" + SourcePath("tests/ops/fixtures"));
     env.unset_env = {"AWS_REGION", "AWS_DEFAULT_REGION", "PAYMENTS_EC2_INSTANCE_ID"};
     return RunChild(CtlArgv(argv), env, std::chrono::seconds(60));
   }

@@ -63,7 +63,7 @@ S3rver::~S3rver() { Kill(); }
 
 Status S3rver::Start() {
   if (port_ == 0) port_ = FreeLoopbackPort();
-  const std::string script = std::string(PB_SOURCE_DIR) + "/tools/s3rver/serve.js";
+  const std::string script = SourcePath("tools/s3rver/serve.js");
   SpawnOptions spawn;
   spawn.output_file = log_file_;
   spawn.extra_env = {"S3RVER_ACCESS_KEY_ID=" + access_key_id_, "S3RVER_SECRET_ACCESS_KEY=" + secret_};

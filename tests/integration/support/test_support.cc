@@ -23,6 +23,9 @@
 #ifndef PB_BIN_DIR
 #error "PB_BIN_DIR must name the directory holding payments-backend and paymentsctl"
 #endif
+#ifndef PB_SOURCE_DIR
+#error "PB_SOURCE_DIR must name the source tree"
+#endif
 
 namespace pb::integration {
 
@@ -48,6 +51,10 @@ uint16_t FreeLoopbackPort() {
 }
 
 std::string BinPath(std::string_view name) { return std::string(PB_BIN_DIR) + "/" + std::string(name); }
+
+std::string SourcePath(std::string_view rel) {
+  return rel.empty() ? std::string(PB_SOURCE_DIR) : std::string(PB_SOURCE_DIR) + "/" + std::string(rel);
+}
 
 std::string ReadFileOrEmpty(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -34,6 +34,10 @@ uint16_t FreeLoopbackPort();
 
 // PB_BIN_DIR/name (payments-backend, paymentsctl).
 std::string BinPath(std::string_view name);
+// PB_SOURCE_DIR/rel: a file of the source tree ("" names the tree). Only
+// the support library has the paths compiled in, so a test file compiles the
+// same in every checkout and a second clone takes it from ccache.
+std::string SourcePath(std::string_view rel);
 
 // Whole file, or "" when it cannot be read.
 std::string ReadFileOrEmpty(const std::string& path);

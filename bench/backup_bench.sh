@@ -11,9 +11,13 @@
 # cold memory, and touching fresh memory is part of its cost. PRIMED=1 adds a
 # restore_primed_s column: the same restore again after priming the page
 # pool (prime_page_pool), as this bench measured before.
+# BASE_BIN_DIR adds the tool paymentsctl-base: the paymentsctl of another
+# build (e.g. the commit before a change), measured in the same runs and
+# rotation, with its own ratio to the current one (before/after a change).
 # Usage: bench/backup_bench.sh BIN_DIR
 #   (env: AUDIT_MB=1024 DOCKER_DB_MB=256 DOCKER_WAL_KB=4096 WORKLOADS=100000
-#    CHANGE_PERCENT=1 RUNS=5 PRIMED=0 SKIP_TOOLS="" e.g. SKIP_TOOLS=paymentsctl)
+#    CHANGE_PERCENT=1 RUNS=5 PRIMED=0 SKIP_TOOLS="" e.g. SKIP_TOOLS=paymentsctl
+#    BASE_BIN_DIR="")
 set -euo pipefail
 
 bin_dir=$(cd "${1:?usage: backup_bench.sh BIN_DIR}" && pwd)
@@ -28,6 +32,14 @@ primed=${PRIMED:-0}
 case $primed in 0 | 1) ;; *) echo "backup-bench: PRIMED must be 0 or 1, not '$primed'" >&2; exit 1 ;; esac
 skip_tools=${SKIP_TOOLS:-}
 all_tools=(paymentsctl restic borg rsync tar paymentsctl-s3 restic-s3)
+base_bin_dir=""
+if [ -n "${BASE_BIN_DIR:-}" ]; then
+  base_bin_dir=$(cd "$BASE_BIN_DIR" && pwd)
+  [ -x "$base_bin_dir/paymentsctl" ] || { echo "backup-bench: $base_bin_dir/paymentsctl is missing (BASE_BIN_DIR)" >&2; exit 1; }
+  base_version=$("$base_bin_dir/paymentsctl" --version 2>/dev/null | head -n 1 || true)
+  : "${base_version:=the build in BASE_BIN_DIR}"
+  all_tools+=(paymentsctl-base)
+fi
 
 die() { echo "backup-bench: $*" >&2; exit 1; }
 
@@ -47,15 +59,23 @@ has_tool() { case " ${tools[*]} " in *" $1 "*) return 0 ;; *) return 1 ;; esac; 
 for b in payments-backend paymentsctl bench-journal-gen bench-data-gen; do
   [ -x "$bin_dir/$b" ] || die "$bin_dir/$b is missing (make build)"
 done
-if has_tool paymentsctl; then
+# paymentsctl_of TOOL: the paymentsctl binary a paymentsctl* tool runs.
+paymentsctl_of() {
+  case $1 in
+    paymentsctl-base) echo "$base_bin_dir/paymentsctl" ;;
+    *) echo "$bin_dir/paymentsctl" ;;
+  esac
+}
+for t in paymentsctl paymentsctl-base; do
+  has_tool "$t" || continue
   for sub in init backup restore; do
-    help=$("$bin_dir/paymentsctl" "$sub" --help 2>/dev/null || true)
+    help=$("$(paymentsctl_of "$t")" "$sub" --help 2>/dev/null || true)
     if ! grep -q -- '--repo' <<<"$help"; then
-      die "$bin_dir/paymentsctl has no '$sub' command (init/backup/restore are not built in this tree yet);
-  build a tree that has them, or measure the others with SKIP_TOOLS=paymentsctl"
+      die "$(paymentsctl_of "$t") has no '$sub' command (init/backup/restore are not built in this tree yet);
+  build a tree that has them, or measure the others with SKIP_TOOLS=$t"
     fi
   done
-fi
+done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/backup-bench.XXXXXX")
 pid=""
@@ -195,7 +215,7 @@ change_data_dir() {
 tool_init() {
   local repo=$2
   case $1 in
-    paymentsctl) "$bin_dir/paymentsctl" init --repo "$repo" >/dev/null ;;
+    paymentsctl | paymentsctl-base) "$(paymentsctl_of "$1")" init --repo "$repo" >/dev/null ;;
     restic) restic init --quiet --repo "$repo" >/dev/null ;;
     paymentsctl-s3) "$bin_dir/paymentsctl" init --repo "$(s3_repo "$1")" >/dev/null ;;
     restic-s3) restic init --quiet --repo "$(s3_repo "$1")" >/dev/null ;;
@@ -211,9 +231,9 @@ tool_cmd() {
   is_s3_tool "$tool" && repo=$(s3_repo "$tool")
   case $tool:$phase in
     paymentsctl*:full | paymentsctl*:incr)
-      cmd=("$bin_dir/paymentsctl" backup --repo "$repo" --data-dir "$data" --mode full --json) ;;
+      cmd=("$(paymentsctl_of "$tool")" backup --repo "$repo" --data-dir "$data" --mode full --json) ;;
     paymentsctl*:restore)
-      cmd=("$bin_dir/paymentsctl" restore --repo "$repo" latest --to "$target") ;;
+      cmd=("$(paymentsctl_of "$tool")" restore --repo "$repo" latest --to "$target") ;;
     restic*:full | restic*:incr)
       cmd=(env -C "$data" restic --repo "$repo" backup --quiet --host bench .) ;;
     restic*:restore)
@@ -370,11 +390,12 @@ for t in "${tools[@]}"; do
   for p in full incr restore; do [ "${m[$t.$p.rss]}" -gt "$peak" ] && peak=${m[$t.$p.rss]}; done
   m[$t.peak]=$peak
 done
-# pair_x TOOL PHASE: the median over the runs of TOOL's wall time divided by
-# restic's in the same run (restic-s3's for the -s3 tools); "-" without it.
+# pair_x TOOL PHASE [PEER]: the median over the runs of TOOL's wall time
+# divided by PEER's in the same run (default restic; restic-s3 for the -s3
+# tools); "-" without PEER.
 pair_x() {
-  local peer=restic
-  is_s3_tool "$1" && peer=restic-s3
+  local peer=${3:-restic}
+  [ -z "${3:-}" ] && is_s3_tool "$1" && peer=restic-s3
   if ! has_tool "$peer"; then echo -; return; fi
   paste -d ' ' <(tr ' ' '\n' <<<"${secs[$1.$2]}" | grep .) <(tr ' ' '\n' <<<"${secs[$peer.$2]}" | grep .) |
     awk '$2 > 0 {print $1 / $2}' | median | awk '{printf "%.2f", $1}'
@@ -407,6 +428,11 @@ for t in "${tools[@]}"; do
   printf '%-15s essential->full (full of an unchanged dir after an essential snapshot): %.2f s\n' "$t" \
     "$(med "${secs[$t.ess_full]}")"
 done
+if has_tool paymentsctl-base && has_tool paymentsctl; then
+  printf '%-15s against paymentsctl-base (%s), median of the per-run ratios: full %sx, incremental %sx, restore %sx\n' \
+    paymentsctl "$base_version" "$(pair_x paymentsctl full paymentsctl-base)" "$(pair_x paymentsctl incr paymentsctl-base)" \
+    "$(pair_x paymentsctl restore paymentsctl-base)"
+fi
 echo
 echo "settings: restic $(restic version | awk '{print $2}') repository v2, compression auto;" \
   "borg $(borg --version | awk '{print $2}') $borg_encryption, lz4 (default);" \

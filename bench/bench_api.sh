@@ -7,7 +7,10 @@
 # Usage: bench/bench_api.sh BIN_DIR
 #   (env: SIZES="10000 1000000" RUNS=3 SECONDS_PER_RUN=5 CHECKPOINT_INTERVAL=5
 #    SLOW_READERS=1000: at the first size, credits again while that many clients
-#    hold a 1000-workload page unread; 0 skips the row)
+#    hold a 1000-workload page unread; 0 skips the row;
+#    BASE_BIN_DIR="": the payments-backend of another build (e.g. the commit
+#    before a change) measured the same way at each size, the two builds
+#    taking turns to go first, with this build's ratio to it)
 set -euo pipefail
 
 bin_dir=$(cd "${1:?usage: bench_api.sh BIN_DIR}" && pwd)
@@ -18,6 +21,13 @@ secs=${SECONDS_PER_RUN:-5}
 # Background checkpoints run during the measurement (the service's default is 30 s).
 checkpoint_interval=${CHECKPOINT_INTERVAL:-5}
 slow_readers=${SLOW_READERS:-1000}
+base_bin_dir=""
+if [ -n "${BASE_BIN_DIR:-}" ]; then
+  base_bin_dir=$(cd "$BASE_BIN_DIR" && pwd)
+  [ -x "$base_bin_dir/payments-backend" ] || { echo "bench-api: $base_bin_dir/payments-backend is missing (BASE_BIN_DIR)" >&2; exit 1; }
+  base_version=$("$base_bin_dir/payments-backend" --version 2>/dev/null | head -n 1 || true)
+  : "${base_version:=the build in BASE_BIN_DIR}"
+fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-api.XXXXXX")
 pid=""
 readers_pid=""
@@ -74,14 +84,20 @@ done
 curl -fs "http://127.0.0.1:$nginx_port/" >/dev/null || { echo "bench-api: nginx did not start:" >&2; cat "$work/nginx/logs/error.log" >&2; exit 1; }
 nginx_rates=()
 
-printf '%-10s %11s %8s %8s %9s %8s %12s %10s\n' workloads credits/s p50_ms p99_ms replay_s start_s end_workloads peak_rss_MB
+printf '%-10s %-5s %11s %8s %8s %9s %8s %12s %10s\n' workloads build credits/s p50_ms p99_ms replay_s start_s end_workloads peak_rss_MB
 declare -A rate_at p99_at replay_at rss_at
-for n in $sizes; do
+# measure_size BIN LABEL N: the service of BIN on a generated history of N
+# workloads (the rows' "build": this, or base for BASE_BIN_DIR): replay,
+# RUNS wrk runs each after one of nginx, and at the first size of this build
+# the slow-readers row; sets rate_at[LABEL.N] and the like.
+measure_size() {
+  local bin=$1 label=$2 n=$3
   dir="$work/data-$n"
+  rm -rf "$dir"
   "$bin_dir/bench-journal-gen" --data-dir "$dir" --workloads "$n" >/dev/null
   port=$(free_port)
   t0=$(date +%s.%N)
-  "$bin_dir/payments-backend" --data-dir "$dir" --listen "127.0.0.1:$port" \
+  "$bin/payments-backend" --data-dir "$dir" --listen "127.0.0.1:$port" \
     --checkpoint-interval "$checkpoint_interval" 2>"$work/log-$n" &
   pid=$!
   for _ in $(seq 1 600); do
@@ -106,7 +122,7 @@ for n in $sizes; do
     rates+=("$rate $p50 $p99")
   done
   mid=$(printf '%s\n' "${rates[@]}" | sort -g | sed -n "$(( (runs + 1) / 2 ))p")
-  if [ "$n" = "${sizes%% *}" ] && [ "$slow_readers" -gt 0 ]; then
+  if [ "$n" = "${sizes%% *}" ] && [ "$slow_readers" -gt 0 ] && [ "$label" = this ]; then
     # The same credits while clients that never read hold large replies
     # (issue 16): the write timeout and the reply budget keep them cheap.
     python3 "$here/slow_readers.py" "$port" "$slow_readers" "/api/workloads?offset=0&limit=1000" \
@@ -125,12 +141,24 @@ for n in $sizes; do
   wait "$pid" || true
   pid=""
   read -r rate p50 p99 <<<"$mid"
-  rate_at[$n]=$rate
-  p99_at[$n]=$p99
-  replay_at[$n]=$replay_s
-  rss_at[$n]=$((rss_kb / 1024))
-  printf '%-10s %11.0f %8s %8s %9s %8.2f %12s %10d\n' "$n" "$rate" "$p50" "$p99" "$replay_s" "$start_s" "$end_workloads" $((rss_kb / 1024))
+  rate_at[$label.$n]=$rate
+  p99_at[$label.$n]=$p99
+  replay_at[$label.$n]=$replay_s
+  rss_at[$label.$n]=$((rss_kb / 1024))
+  printf '%-10s %-5s %11.0f %8s %8s %9s %8.2f %12s %10d\n' "$n" "$label" "$rate" "$p50" "$p99" "$replay_s" "$start_s" \
+    "$end_workloads" $((rss_kb / 1024))
   rm -rf "$dir"
+}
+turn=0
+for n in $sizes; do
+  if [ -z "$base_bin_dir" ]; then
+    measure_size "$bin_dir" this "$n"
+  elif [ $((turn % 2)) -eq 0 ]; then  # the two builds take turns to go first
+    measure_size "$bin_dir" this "$n"; measure_size "$base_bin_dir" base "$n"
+  else
+    measure_size "$base_bin_dir" base "$n"; measure_size "$bin_dir" this "$n"
+  fi
+  turn=$((turn + 1))
 done
 
 kill -TERM "$nginx_pid"; wait "$nginx_pid" || true; nginx_pid=""
@@ -143,14 +171,22 @@ last=${!#}
 # verdict EXPR: "met" when the awk expression holds, else "NOT met"
 verdict() { awk "BEGIN {print ($1) ? \"met\" : \"NOT met\"}"; }
 echo "targets (at $last workloads unless said):"
-anchor=$(awk -v a="${rate_at[$last]}" -v b="$nginx_rate" 'BEGIN {printf "%.3f", a / b}')
+anchor=$(awk -v a="${rate_at[this.$last]}" -v b="$nginx_rate" 'BEGIN {printf "%.3f", a / b}')
 printf '  %-40s %-16s %s\n' "credits/s >= 0.5x nginx" "${anchor}x" "$(verdict "$anchor >= 0.5")"
-printf '  %-40s %-16s %s\n' "p99 < 10 ms" "${p99_at[$last]} ms" "$(verdict "${p99_at[$last]} < 10")"
-printf '  %-40s %-16s %s\n' "replay of the history < 1 s" "${replay_at[$last]} s" "$(verdict "${replay_at[$last]} < 1")"
-printf '  %-40s %-16s %s\n' "peak RSS < 400 MB" "${rss_at[$last]} MB" "$(verdict "${rss_at[$last]} < 400")"
+printf '  %-40s %-16s %s\n' "p99 < 10 ms" "${p99_at[this.$last]} ms" "$(verdict "${p99_at[this.$last]} < 10")"
+printf '  %-40s %-16s %s\n' "replay of the history < 1 s" "${replay_at[this.$last]} s" "$(verdict "${replay_at[this.$last]} < 1")"
+printf '  %-40s %-16s %s\n' "peak RSS < 400 MB" "${rss_at[this.$last]} MB" "$(verdict "${rss_at[this.$last]} < 400")"
 if [ "$first" != "$last" ]; then
-  ratio=$(awk -v a="${rate_at[$last]}" -v b="${rate_at[$first]}" 'BEGIN {printf "%.3f", a / b}')
+  ratio=$(awk -v a="${rate_at[this.$last]}" -v b="${rate_at[this.$first]}" 'BEGIN {printf "%.3f", a / b}')
   printf '  %-40s %-16s %s\n' "throughput at $last vs $first >= 0.85x" "${ratio}x" "$(verdict "$ratio >= 0.85")"
+fi
+if [ -n "$base_bin_dir" ]; then
+  for n in $sizes; do
+    printf '  this build against base (%s) at %s workloads: credits/s %sx, p99 %s vs %s ms, replay %s vs %s s\n' \
+      "$base_version" "$n" \
+      "$(awk -v a="${rate_at[this.$n]}" -v b="${rate_at[base.$n]}" 'BEGIN {printf "%.3f", a / b}')" \
+      "${p99_at[this.$n]}" "${p99_at[base.$n]}" "${replay_at[this.$n]}" "${replay_at[base.$n]}"
+  done
 fi
 [ -n "${slow_row:-}" ] && echo "with slow readers at ${sizes%% *} workloads: $slow_row"
 echo "(peak RSS is the process's high-water mark at the end, holding end_workloads workloads)"

@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <cstring>
 #include <stdexcept>
 
 namespace pb {
@@ -45,14 +46,29 @@ Digest Sha256Of(std::string_view data) {
 
 std::string Sha256Hex(std::string_view data) { return ToHex(Sha256Of(data)); }
 
-std::string ToHex(const Digest& d) {
+namespace {
+
+// The 64 lowercase hex digits of `d` into out[0, 64).
+void WriteHex(const Digest& d, char* out) {
   static const char* kHex = "0123456789abcdef";
-  std::string out(64, '0');
   for (size_t i = 0; i < d.size(); ++i) {
     out[2 * i] = kHex[d[i] >> 4];
     out[2 * i + 1] = kHex[d[i] & 15];
   }
+}
+
+}  // namespace
+
+std::string ToHex(const Digest& d) {
+  std::string out(64, '0');
+  WriteHex(d, out.data());
   return out;
+}
+
+bool HexEquals(const Digest& d, std::string_view hex) {
+  char text[64];
+  WriteHex(d, text);
+  return hex.size() == 64 && std::memcmp(text, hex.data(), 64) == 0;
 }
 
 bool FromHex(std::string_view hex, Digest* out) {

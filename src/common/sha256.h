@@ -34,5 +34,7 @@ std::string Sha256Hex(std::string_view data);
 std::string ToHex(const Digest& d);
 // Parses 64 hex characters; returns false on anything else.
 bool FromHex(std::string_view hex, Digest* out);
+// Whether `hex` is exactly ToHex(d) (cheaper than parsing it: no validation).
+bool HexEquals(const Digest& d, std::string_view hex);
 
 }  // namespace pb

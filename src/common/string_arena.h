@@ -1,15 +1,18 @@
 #pragma once
 
 #include <algorithm>
-#include <memory>
 #include <string_view>
 #include <vector>
+
+#include "common/huge_pages.h"
 
 namespace pb {
 
 // Append-only storage for many small immutable strings (ids of millions of
 // records): no per-string allocation header, no std::string object. Views
-// stay valid for the arena's lifetime. Not copyable.
+// stay valid for the arena's lifetime. Blocks double from 64 KiB to 8 MiB,
+// so a few ids take little memory and millions take few, huge-page mapped
+// blocks (common/huge_pages.h). Not copyable.
 class StringArena {
  public:
   StringArena() = default;
@@ -17,14 +20,12 @@ class StringArena {
   StringArena& operator=(const StringArena&) = delete;
 
   std::string_view Intern(std::string_view s) {
-    if (s.size() > kBlockBytes - used_ || blocks_.empty()) {
-      size_t size = std::max(kBlockBytes, s.size());
-      blocks_.push_back(std::make_unique<char[]>(size));
-      used_ = size == kBlockBytes ? 0 : kBlockBytes;  // an oversized string gets a block of its own
-      if (size != kBlockBytes) {
-        std::copy(s.begin(), s.end(), blocks_.back().get());
-        return {blocks_.back().get(), s.size()};
-      }
+    if (blocks_.empty() || s.size() > block_bytes_ - used_) {
+      next_bytes_ = blocks_.empty() ? kFirstBlockBytes : std::min(2 * next_bytes_, kLastBlockBytes);
+      // An id longer than a block gets a block of its own size.
+      block_bytes_ = std::max(next_bytes_, s.size());
+      blocks_.push_back(MapBytes(block_bytes_));
+      used_ = 0;
     }
     char* dst = blocks_.back().get() + used_;
     std::copy(s.begin(), s.end(), dst);
@@ -33,9 +34,12 @@ class StringArena {
   }
 
  private:
-  static constexpr size_t kBlockBytes = 1 << 20;
-  std::vector<std::unique_ptr<char[]>> blocks_;
-  size_t used_ = 0;
+  static constexpr size_t kFirstBlockBytes = size_t{64} << 10;
+  static constexpr size_t kLastBlockBytes = size_t{8} << 20;
+  std::vector<MappedBytes> blocks_;
+  size_t block_bytes_ = 0;  // of the last block
+  size_t next_bytes_ = 0;   // the size the doubling has reached
+  size_t used_ = 0;         // bytes of the last block taken
 };
 
 }  // namespace pb

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 
 #include "common/file_ops.h"
 #include "common/file_util.h"
@@ -24,36 +25,37 @@ Status Corrupt(const std::string& path, uint64_t seq, uint64_t offset, const std
 }
 
 // Checks one line (without its newline) against the chain; on success fills
-// *record and advances *point.
-Status CheckLine(std::string_view line, ChainPoint* point, Record* record, std::string* why) {
+// *record and advances *point (its hash only with ChainCheck::kHere).
+Status CheckLine(std::string_view line, ChainPoint* point, Record* record, std::string* why,
+                 ChainCheck chain = ChainCheck::kHere) {
   if (line.size() < 66 || line[64] != ' ') {
     *why = "line is not '<64 hex hash> <json body>'";
     return Status::Corruption("");
   }
-  Digest stated;
-  if (!FromHex(line.substr(0, 64), &stated)) {
-    *why = "hash is not 64 lowercase hex digits";
-    return Status::Corruption("");
-  }
+  std::string_view stated_hex = line.substr(0, 64);
   std::string_view body = line.substr(65);
-  auto decoded = DecodeBody(body);
-  if (!decoded.ok()) {
-    *why = decoded.status().message();
+  Status decoded = DecodeBodyInto(body, record);
+  const bool in_sequence = decoded.ok() && record->seq == point->seq + 1;
+  const bool here = chain == ChainCheck::kHere;
+  Digest computed = point->hash;
+  if (in_sequence && here) computed = ChainHash(point->hash, body);
+  if (!in_sequence || (here && !HexEquals(computed, stated_hex))) {
+    // Something is wrong: name the first problem in the order the line reads.
+    Digest stated;
+    if (!FromHex(stated_hex, &stated)) {
+      *why = "hash is not 64 lowercase hex digits";
+    } else if (!decoded.ok()) {
+      *why = decoded.message();
+    } else if (record->seq != point->seq + 1) {
+      *why = "sequence gap or reorder: expected seq " + std::to_string(point->seq + 1) + ", found " +
+             std::to_string(record->seq);
+    } else {
+      *why = "hash chain broken (record edited, or a record before it changed)";
+    }
     return Status::Corruption("");
   }
-  if (decoded->seq != point->seq + 1) {
-    *why = "sequence gap or reorder: expected seq " + std::to_string(point->seq + 1) + ", found " +
-           std::to_string(decoded->seq);
-    return Status::Corruption("");
-  }
-  Digest computed = ChainHash(point->hash, body);
-  if (computed != stated) {
-    *why = "hash chain broken (record edited, or a record before it changed)";
-    return Status::Corruption("");
-  }
-  point->seq = decoded->seq;
+  point->seq = record->seq;
   point->hash = computed;
-  *record = std::move(decoded.value());
   return Status::Ok();
 }
 
@@ -89,39 +91,52 @@ class SegmentLines {
   // Next line; false at the end of the file.
   Result<bool> Next(Line* line) {
     size_t nl;
-    while ((nl = buf_.find('\n', pos_)) == std::string::npos || nl + 1 == buf_.size()) {
-      if (base_ + buf_.size() >= size_) break;  // nothing more to read
+    while ((nl = FindNewline()) == kNone || nl + 1 == len_) {
+      if (base_ + len_ >= size_) break;  // nothing more to read
       PB_RETURN_IF_ERROR(Fill());
     }
-    if (pos_ >= buf_.size()) return false;
+    if (pos_ >= len_) return false;
     line->offset = base_ + pos_;
-    line->complete = nl != std::string::npos;
-    size_t end = line->complete ? nl + 1 : buf_.size();
-    line->text = std::string_view(buf_.data() + pos_, end - pos_);
+    line->complete = nl != kNone;
+    size_t end = line->complete ? nl + 1 : len_;
+    line->text = std::string_view(buf_.get() + pos_, end - pos_);
     line->final = base_ + end >= size_;
     pos_ = end;
     return true;
   }
 
  private:
+  static constexpr size_t kNone = ~size_t{0};
+  // The index of the first newline in [pos_, len_), or kNone.
+  size_t FindNewline() const {
+    const void* nl = pos_ < len_ ? std::memchr(buf_.get() + pos_, '\n', len_ - pos_) : nullptr;
+    return nl == nullptr ? kNone : static_cast<size_t>(static_cast<const char*>(nl) - buf_.get());
+  }
+  // Moves the unread rest to the front and reads up to 4 MiB after it, no
+  // more than the file holds (a small segment needs no big buffer). The
+  // buffer is not zeroed: the read overwrites it.
   Status Fill() {
-    buf_.erase(0, pos_);
+    if (pos_ > 0) std::memmove(buf_.get(), buf_.get() + pos_, len_ - pos_);
     base_ += pos_;
+    len_ -= pos_;
     pos_ = 0;
-    size_t old = buf_.size();
-    // Up to 4 MiB, no more than the file holds (a small segment needs no big buffer).
-    const size_t want = static_cast<size_t>(std::min<uint64_t>(4 << 20, size_ - (base_ + old)));
-    buf_.resize(old + want);
-    PB_ASSIGN_OR_RETURN(size_t n, ReadAt(fd_.get(), base_ + old, buf_.data() + old, want, path_));
-    buf_.resize(old + n);
-    if (n < want) size_ = base_ + old + n;  // the file shrank under us: stop there
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(4 << 20, size_ - (base_ + len_)));
+    if (len_ + want > cap_) {
+      cap_ = std::max(len_ + want, 2 * cap_);  // doubling: a line left over does not reallocate every time
+      std::unique_ptr<char[]> bigger(new char[cap_]);
+      if (len_ > 0) std::memcpy(bigger.get(), buf_.get(), len_);
+      buf_ = std::move(bigger);
+    }
+    PB_ASSIGN_OR_RETURN(size_t n, ReadAt(fd_.get(), base_ + len_, buf_.get() + len_, want, path_));
+    len_ += n;
+    if (n < want) size_ = base_ + len_;  // the file shrank under us: stop there
     return Status::Ok();
   }
   std::string path_;
   ScopedFd fd_{-1};
   uint64_t size_ = 0, base_ = 0;
-  std::string buf_;
-  size_t pos_ = 0;
+  std::unique_ptr<char[]> buf_;  // [0, len_) read from the file at base_
+  size_t len_ = 0, cap_ = 0, pos_ = 0;
 };
 
 // The index in `segs` (sorted, not empty) of the segment holding record
@@ -154,19 +169,23 @@ Status PassLine(std::string_view line, const ChainPoint& start, const std::strin
 
 // The torn last record of the journal, `tail`, in *result; with kCut cut
 // off (and logged with `why`).
-Status TakeTornTail(const TornTail& tail, const std::string& why, OnTornTail on_torn, ReadResult* result) {
+Status TakeTornTail(const TornTail& tail, OnTornTail on_torn, ReadResult* result) {
   result->torn = true;
   result->tail = tail;
   if (on_torn != OnTornTail::kCut) return Status::Ok();
-  spdlog::warn("journal: cutting a torn last record in {} at byte offset {} ({} bytes): {}", tail.path, tail.offset,
-               tail.bytes, why);
-  return TruncateFile(tail.path, tail.offset);
+  return CutTornTail(tail);
 }
 
 }  // namespace
 
+Status CutTornTail(const TornTail& tail) {
+  spdlog::warn("journal: cutting a torn last record in {} at byte offset {} ({} bytes): {}", tail.path, tail.offset,
+               tail.bytes, tail.why);
+  return TruncateFile(tail.path, tail.offset);
+}
+
 Result<ReadResult> ReadJournal(const std::string& journal_dir, const ChainPoint& start, OnTornTail on_torn,
-                               const RecordFn& fn) {
+                               const RecordFn& fn, ChainCheck chain) {
   PB_ASSIGN_OR_RETURN(const std::vector<Segment> segs, ListSegments(journal_dir));
   ReadResult result;
   result.end = start;
@@ -192,19 +211,19 @@ Result<ReadResult> ReadJournal(const std::string& journal_dir, const ChainPoint&
     }
     if (!last && lines.empty()) return Corrupt(path, point.seq + 1, 0, "segment is empty but is not the newest");
     SegmentLines::Line l;
+    Record record;  // one for all the lines: its strings' buffers are reused
     for (;;) {
       auto more = lines.Next(&l);
       if (!more.ok()) return more.status();
       if (!*more) break;
       std::string_view line = l.text.substr(0, l.complete ? l.text.size() - 1 : l.text.size());
-      Record record;
       std::string why;
       Status st = Status::Ok();
       if (!l.complete) {
         why = "record has no terminating newline";
         st = Status::Corruption("");
       } else if (verifying) {
-        st = CheckLine(line, &point, &record, &why);
+        st = CheckLine(line, &point, &record, &why, chain);
       } else {
         PB_RETURN_IF_ERROR(PassLine(line, start, path, l.offset, &point, &verifying));
       }
@@ -212,7 +231,7 @@ Result<ReadResult> ReadJournal(const std::string& journal_dir, const ChainPoint&
         // Only a final line without its newline is a write cut short by a crash
         // (never acknowledged); a complete line that fails is damage.
         if (last && l.final && !l.complete && verifying) {
-          PB_RETURN_IF_ERROR(TakeTornTail({path, l.offset, lines.size() - l.offset}, why, on_torn, &result));
+          PB_RETURN_IF_ERROR(TakeTornTail({path, l.offset, lines.size() - l.offset, why}, on_torn, &result));
           break;
         }
         return Corrupt(path, point.seq + 1, l.offset, why);

@@ -22,6 +22,7 @@ struct TornTail {
   std::string path;
   uint64_t offset = 0;   // where the last good record ends
   uint64_t bytes = 0;    // bytes after it
+  std::string why;       // what is wrong with them
 };
 
 struct ReadResult {
@@ -37,7 +38,8 @@ struct ReadResult {
 Status CheckChainedLine(std::string_view line, ChainPoint* point, Record* record);
 
 // Called for every record after the starting point, in order; it may move
-// from `record`. A non-ok Status stops the read and is returned.
+// from `record` (the next record is decoded into what it leaves there). A
+// non-ok Status stops the read and is returned.
 using RecordFn = std::function<Status(Record& record, std::string_view line)>;
 
 // What ReadJournal does with a torn tail: only report it (readers), or also
@@ -45,13 +47,23 @@ using RecordFn = std::function<Status(Record& record, std::string_view line)>;
 // journal is appended to again).
 enum class OnTornTail { kReport, kCut };
 
+// Cuts a reported torn tail off its segment (logged, fsynced).
+Status CutTornTail(const TornTail& tail);
+
+// Who checks each line's hash against the chain: ReadJournal, or the
+// caller's RecordFn (ReplayJournal, on its applying thread), which must check
+// every line it is given (HexEquals(ChainHash(previous, body), stated hash))
+// before it trusts the record; ReadJournal still checks everything else,
+// and its end point's hash is then start.hash, not the last record's.
+enum class ChainCheck { kHere, kByCaller };
+
 // Reads and checks the journal in `journal_dir` from `start` on: line syntax,
 // seq continuity, segment names, hash chain. A damaged final line of the last
 // segment is reported as a torn tail (and cut off per `on_torn`); any other
 // damage is Corruption naming the file, seq and byte offset.
 // When start.seq > 0 the record `start.seq` must exist and have `start.hash`.
 Result<ReadResult> ReadJournal(const std::string& journal_dir, const ChainPoint& start, OnTornTail on_torn,
-                               const RecordFn& fn);
+                               const RecordFn& fn, ChainCheck chain = ChainCheck::kHere);
 
 // Appends encoded lines to the newest segment and makes them durable.
 // Used by one thread at a time. Not copyable.

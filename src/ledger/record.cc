@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include "common/flat_json.h"
 #include "common/json_text.h"
 #include "common/time_util.h"
 
@@ -33,31 +34,42 @@ Status Bad(std::string what) { return Status::InvalidArgument("journal record: "
 
 // A body as DecodeBody reads it: the record, and which keys it had.
 struct Decoded {
-  Record r;
+  Record& r;
   bool have_seq = false, have_ts = false, have_type = false;
   bool have_amount = false, have_balance = false, have_delta = false;
 };
 
-bool ReadString(simdjson::dom::element value, std::string* out) {
-  std::string_view s;
-  if (value.get_string().get(s) != simdjson::SUCCESS) return false;
-  out->assign(s);
+// One member's value, as either reader (ScanFlatObject or simdjson) found it.
+struct Value {
+  enum class Kind { kString, kUint, kObject, kOther } kind = Kind::kOther;
+  std::string_view text;  // kString: the string; kObject: the object as compact JSON
+  uint64_t number = 0;    // kUint
+};
+
+bool ReadString(const Value& value, std::string* out) {
+  if (value.kind != Value::Kind::kString) return false;
+  out->assign(value.text);
+  return true;
+}
+
+bool ReadUint(const Value& value, uint64_t* out) {
+  if (value.kind != Value::Kind::kUint) return false;
+  *out = value.number;
   return true;
 }
 
 // A string that `parse` (string_view -> Result<T>) accepts, into *out.
 template <typename T, typename Parse>
-bool ReadParsed(simdjson::dom::element value, Parse parse, T* out) {
-  std::string_view s;
-  if (value.get_string().get(s) != simdjson::SUCCESS) return false;
-  auto parsed = parse(s);
+bool ReadParsed(const Value& value, Parse parse, T* out) {
+  if (value.kind != Value::Kind::kString) return false;
+  auto parsed = parse(value.text);
   if (!parsed.ok()) return false;
   *out = *parsed;
   return true;
 }
 
 // A decimal string of wei; *seen set when it is one.
-bool ReadWei(simdjson::dom::element value, Wei* out, bool* seen) {
+bool ReadWei(const Value& value, Wei* out, bool* seen) {
   if (!ReadParsed(value, ParseWei, out)) return false;
   *seen = true;
   return true;
@@ -67,7 +79,7 @@ enum class FieldRead { kOk, kMalformed, kUnknownKey };
 FieldRead ReadOf(bool ok) { return ok ? FieldRead::kOk : FieldRead::kMalformed; }
 
 // The keys that only some record types have.
-FieldRead ReadOptionalField(std::string_view key, simdjson::dom::element value, Decoded* d) {
+FieldRead ReadOptionalField(std::string_view key, const Value& value, Decoded* d) {
   Record& r = d->r;
   if (key == "orchestrator_id") return ReadOf(ReadString(value, &r.orchestrator_id));
   if (key == "workload_id") return ReadOf(ReadString(value, &r.workload_id));
@@ -79,22 +91,22 @@ FieldRead ReadOptionalField(std::string_view key, simdjson::dom::element value, 
   if (key == "balance") return ReadOf(ReadWei(value, &r.balance, &d->have_balance));
   if (key == "duration_ms") {
     uint64_t ms;
-    if (value.get_uint64().get(ms) != simdjson::SUCCESS) return FieldRead::kMalformed;
+    if (!ReadUint(value, &ms)) return FieldRead::kMalformed;
     r.duration_ms = ms;
     return FieldRead::kOk;
   }
   if (key != "record") return FieldRead::kUnknownKey;
-  if (!value.is_object()) return FieldRead::kMalformed;
-  r.raw_record = simdjson::minify(value);
+  if (value.kind != Value::Kind::kObject) return FieldRead::kMalformed;
+  r.raw_record.assign(value.text);
   return FieldRead::kOk;
 }
 
 // Reads one key of a body into *d: InvalidArgument for an unknown key or a
 // malformed value.
-Status ReadField(std::string_view key, simdjson::dom::element value, Decoded* d) {
+Status ReadField(std::string_view key, const Value& value, Decoded* d) {
   FieldRead read;
   if (key == "seq") {
-    read = ReadOf(d->have_seq = value.get_uint64().get(d->r.seq) == simdjson::SUCCESS);
+    read = ReadOf(d->have_seq = ReadUint(value, &d->r.seq));
   } else if (key == "ts") {
     read = ReadOf(d->have_ts = ReadParsed(value, ParseIso8601, &d->r.ts_ms));
   } else if (key == "type") {
@@ -110,6 +122,68 @@ Status ReadField(std::string_view key, simdjson::dom::element value, Decoded* d)
   return Status::Ok();
 }
 
+// The members of a body in the compact form EncodeBody writes, read without
+// a JSON parser; false for any other text (then ReadParsedFields decides).
+bool ReadFlatFields(std::string_view body, Decoded* d) {
+  constexpr int kMaxMembers = 12;  // more than any record type has
+  thread_local FlatMember members[kMaxMembers];  // not initialized again per record
+  int n = ScanFlatObject(body, members, kMaxMembers);
+  if (n < 0) return false;
+  for (int i = 0; i < n; ++i) {
+    Value v;
+    v.kind = members[i].is_string ? Value::Kind::kString : Value::Kind::kUint;
+    v.text = members[i].text;
+    v.number = members[i].number;
+    if (!ReadField(members[i].key, v, d).ok()) return false;
+  }
+  return true;
+}
+
+// The members of any body, through simdjson: InvalidArgument on the first
+// problem.
+Status ReadParsedFields(std::string_view body, Decoded* d) {
+  thread_local simdjson::dom::parser parser;
+  // The body copied into a buffer kept per thread, with the padding simdjson
+  // reads past the end: no allocation per record.
+  thread_local std::string padded;
+  padded.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+  padded.assign(body);
+  simdjson::dom::element doc;
+  if (parser.parse(padded.data(), padded.size(), false).get(doc) != simdjson::SUCCESS) return Bad("not valid JSON");
+  simdjson::dom::object obj;
+  if (doc.get_object().get(obj) != simdjson::SUCCESS) return Bad("not a JSON object");
+  std::string object_text;
+  for (auto field : obj) {
+    Value v;
+    if (field.value.get_string().get(v.text) == simdjson::SUCCESS) {
+      v.kind = Value::Kind::kString;
+    } else if (field.value.get_uint64().get(v.number) == simdjson::SUCCESS) {
+      v.kind = Value::Kind::kUint;
+    } else if (field.value.is_object()) {
+      object_text = simdjson::minify(field.value);
+      v.kind = Value::Kind::kObject;
+      v.text = object_text;
+    }
+    PB_RETURN_IF_ERROR(ReadField(field.key, v, d));
+  }
+  return Status::Ok();
+}
+
+// Every field of *r reset, its strings keeping their buffers.
+void Reset(Record* r) {
+  r->seq = 0;
+  r->ts_ms = 0;
+  r->type = RecordType::kRegister;
+  r->orchestrator_id.clear();
+  r->workload_id.clear();
+  r->address.clear();
+  r->reason.clear();
+  r->tx_hash.clear();
+  r->raw_record.clear();
+  r->amount = r->delta = r->balance = 0;
+  r->duration_ms.reset();
+}
+
 // Whether *d has every key its record type requires.
 bool IsComplete(const Decoded& d) {
   const Record& r = d.r;
@@ -123,6 +197,14 @@ bool IsComplete(const Decoded& d) {
     case RecordType::kImportWorkload: return !r.workload_id.empty() && !r.raw_record.empty();
   }
   return true;
+}
+
+
+// InvalidArgument unless *d has seq, ts, type and every key its type requires.
+Status CheckComplete(const Decoded& d) {
+  if (!d.have_seq || !d.have_ts || !d.have_type) return Bad("missing seq, ts or type");
+  if (!IsComplete(d)) return Bad(std::string("a '") + RecordTypeName(d.r.type) + "' record lacks a required key");
+  return Status::Ok();
 }
 
 }  // namespace
@@ -160,18 +242,22 @@ std::string EncodeBody(const Record& r) {
   return out;
 }
 
+Status DecodeBodyInto(std::string_view body, Record* out) {
+  Reset(out);
+  Decoded flat{*out};
+  if (ReadFlatFields(body, &flat)) return CheckComplete(flat);
+  // Not the compact form, or a problem in it: read again in full, so that
+  // what is accepted and every error are the JSON parser's.
+  Reset(out);
+  Decoded parsed{*out};
+  PB_RETURN_IF_ERROR(ReadParsedFields(body, &parsed));
+  return CheckComplete(parsed);
+}
+
 Result<Record> DecodeBody(std::string_view body) {
-  thread_local simdjson::dom::parser parser;
-  simdjson::padded_string padded(body);
-  simdjson::dom::element doc;
-  if (parser.parse(padded).get(doc) != simdjson::SUCCESS) return Bad("not valid JSON");
-  simdjson::dom::object obj;
-  if (doc.get_object().get(obj) != simdjson::SUCCESS) return Bad("not a JSON object");
-  Decoded d;
-  for (auto field : obj) PB_RETURN_IF_ERROR(ReadField(field.key, field.value, &d));
-  if (!d.have_seq || !d.have_ts || !d.have_type) return Bad("missing seq, ts or type");
-  if (!IsComplete(d)) return Bad(std::string("a '") + RecordTypeName(d.r.type) + "' record lacks a required key");
-  return std::move(d.r);
+  Record r;
+  PB_RETURN_IF_ERROR(DecodeBodyInto(body, &r));
+  return r;
 }
 
 Digest ChainHash(const Digest& prev, std::string_view body) {

@@ -40,6 +40,9 @@ struct Record {
 std::string EncodeBody(const Record& r);
 // Parses a body; InvalidArgument describing the first problem on failure.
 Result<Record> DecodeBody(std::string_view body);
+// The same into *out, reusing its strings' buffers (the replay's hot path);
+// *out is unspecified after an error.
+Status DecodeBodyInto(std::string_view body, Record* out);
 
 // SHA-256(prev || body): the chain hash of a record.
 Digest ChainHash(const Digest& prev, std::string_view body);

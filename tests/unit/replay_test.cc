@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -87,6 +88,92 @@ TEST(Replay, ABrokenLineIsTheErrorOnceEveryRecordBeforeItWasApplied) {
   EXPECT_EQ(read.status().kind(), Status::Kind::kCorruption) << read.status().ToString();
   EXPECT_NE(read.status().message().find("seq 7001"), std::string::npos) << read.status().ToString();
   EXPECT_EQ(last, 7000u);
+}
+
+// ReadJournal's answer for the same journal, sequential with the chain
+// checked as it reads.
+Result<ReadResult> ReadSequentially(const std::string& journal_dir, const ChainPoint& start = {}) {
+  return ReadJournal(journal_dir, start, OnTornTail::kReport, [](Record&, std::string_view) { return Status::Ok(); });
+}
+
+Result<ReadResult> ReplayAll(const std::string& journal_dir, const ChainPoint& start = {}) {
+  return ReplayJournal(journal_dir, start, [](const Record&) { return Status::Ok(); }, [](const Record&) {});
+}
+
+// The hash of each record is checked on the applying thread: an edited body
+// (its stated hash left alone) breaks the chain there, and the error is the
+// sequential read's word for word, though the reader has already met the
+// undecodable line a few records later.
+TEST(Replay, AnEditedRecordIsNamedAsTheSequentialReadNamesItBeforeALaterUndecodableLine) {
+  TempDir tmp;
+  std::vector<std::string> lines = WriteJournal(tmp.path());
+  size_t at = lines[6000].find("\"amount\":\"");
+  ASSERT_NE(at, std::string::npos);
+  lines[6000][at + 10] = '9';              // seq 6001: another amount, same stated hash
+  lines[6004].replace(70, 3, "!!!");       // seq 6005: not JSON
+  WriteSegments(tmp.path(), lines, {1, kRecords / 2});
+  uint64_t last = 0;
+  auto replayed = ReplayJournal(
+      tmp.Sub("journal"), ChainPoint{},
+      [&](const Record& r) {
+        last = r.seq;
+        return Status::Ok();
+      },
+      [](const Record&) {});
+  auto sequential = ReadSequentially(tmp.Sub("journal"));
+  ASSERT_FALSE(replayed.ok());
+  ASSERT_FALSE(sequential.ok());
+  EXPECT_EQ(replayed.status().ToString(), sequential.status().ToString());
+  EXPECT_NE(replayed.status().message().find("seq 6001"), std::string::npos) << replayed.status().ToString();
+  EXPECT_NE(replayed.status().message().find("hash chain broken"), std::string::npos);
+  EXPECT_EQ(last, 6000u);
+}
+
+TEST(Replay, EndsAtTheLastRecordWithItsHashAsTheSequentialReadFromAnyStart) {
+  TempDir tmp;
+  const std::vector<std::string> lines = WriteJournal(tmp.path());
+  auto expected = ReadSequentially(tmp.Sub("journal"));
+  ASSERT_TRUE(expected.ok()) << expected.status().ToString();
+  auto from_start = ReplayAll(tmp.Sub("journal"));
+  ASSERT_TRUE(from_start.ok()) << from_start.status().ToString();
+  EXPECT_EQ(from_start->end.seq, kRecords);
+  EXPECT_EQ(from_start->end.hash, expected->end.hash);
+  // From a record inside the second segment, and from the last one (nothing to apply).
+  for (uint64_t seq : {uint64_t{7000}, kRecords}) {
+    ChainPoint start{seq, {}};
+    ASSERT_TRUE(FromHex(std::string_view(lines[seq - 1]).substr(0, 64), &start.hash));
+    auto replayed = ReplayAll(tmp.Sub("journal"), start);
+    ASSERT_TRUE(replayed.ok()) << replayed.status().ToString();
+    EXPECT_EQ(replayed->end.seq, kRecords);
+    EXPECT_EQ(replayed->end.hash, expected->end.hash);
+  }
+}
+
+// A torn last line is cut only once every record before it was applied:
+// never when an earlier line breaks the chain (nothing is modified then).
+TEST(Replay, ATornTailIsCutAfterTheRecordsBeforeItAndNotWhenAnEarlierLineIsBroken) {
+  TempDir tmp;
+  std::vector<std::string> lines = WriteJournal(tmp.path());
+  const std::string torn = lines.back().substr(0, 40);  // a write cut short: no newline
+  const std::string last_segment = SegmentPath(tmp.Sub("journal"), kRecords / 2);
+  std::vector<std::string> broken = lines;
+  broken[8000][0] = broken[8000][0] == '0' ? '1' : '0';
+  WriteSegments(tmp.path(), broken, {1, kRecords / 2});
+  testing::AppendAll(last_segment, torn);
+  const auto size_before = std::filesystem::file_size(last_segment);
+  auto refused = ReplayAll(tmp.Sub("journal"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("seq 8001"), std::string::npos) << refused.status().ToString();
+  EXPECT_EQ(std::filesystem::file_size(last_segment), size_before);
+
+  WriteSegments(tmp.path(), lines, {1, kRecords / 2});
+  testing::AppendAll(last_segment, torn);
+  auto cut = ReplayAll(tmp.Sub("journal"));
+  ASSERT_TRUE(cut.ok()) << cut.status().ToString();
+  EXPECT_TRUE(cut->torn);
+  EXPECT_EQ(cut->end.seq, kRecords);
+  EXPECT_EQ(cut->tail.offset, size_before - torn.size());
+  EXPECT_EQ(std::filesystem::file_size(last_segment), size_before - torn.size());
 }
 
 }  // namespace

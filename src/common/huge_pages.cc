@@ -5,17 +5,25 @@
 #include <new>
 
 namespace pb {
+namespace {
+
+constexpr size_t kHugePage = size_t{2} << 20;
+
+}  // namespace
 
 void UnmapBytes::operator()(char* p) const {
   if (p != nullptr) ::munmap(p, bytes);
 }
 
-MappedBytes MapBytes(size_t bytes) {
+MappedBytes MapBytes(size_t bytes, PageSize pages) {
   void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
-  constexpr size_t kHugePage = size_t{2} << 20;
-  if (bytes >= kHugePage) (void)::madvise(p, bytes, MADV_HUGEPAGE);  // a hint; EINVAL without THP
+  if (pages == PageSize::kHuge && bytes >= kHugePage) (void)::madvise(p, bytes, MADV_HUGEPAGE);  // a hint
   return MappedBytes(static_cast<char*>(p), UnmapBytes{bytes});
+}
+
+void UseSmallPages(const MappedBytes& m) {
+  if (m.get_deleter().bytes >= kHugePage) (void)::madvise(m.get(), m.get_deleter().bytes, MADV_NOHUGEPAGE);
 }
 
 }  // namespace pb

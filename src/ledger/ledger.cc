@@ -72,6 +72,12 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& data_dir) {
 
 Status Ledger::Recover() {
   int64_t started = MonotonicMicros();
+  // Huge pages while loading, small ones once serving (common/huge_pages.h).
+  state_.SetBulkLoad(true);
+  struct EndBulkLoad {
+    LedgerState* state;
+    ~EndBulkLoad() { state->SetBulkLoad(false); }
+  } end_bulk_load{&state_};
   ChainPoint start;
   auto marker = RecoverCheckpoint(data_dir_);
   if (marker.ok()) {

@@ -32,9 +32,9 @@ class IndexIterator {
 // thread while the owner keeps appending (the view covers only elements that
 // existed when it was taken, and those are never modified). Not copyable.
 // Block k holds kFirst << k elements (4096, 8192, ...): a small state takes
-// little memory, a million elements take 8 blocks, and the large ones are
-// huge-page mapped (common/huge_pages.h). Elements are constructed as they
-// are appended, so memory is touched only as the sequence grows.
+// little memory, a million elements take 8 blocks, huge-page mapped during
+// a bulk load (common/huge_pages.h). Elements are constructed as they are
+// appended, so memory is touched only as the sequence grows.
 template <typename T>
 class StableVector {
   static constexpr size_t kFirst = 4096;
@@ -71,7 +71,7 @@ class StableVector {
 
   void push_back(T value) {
     if (size_ == StartOf(memory_.size())) {
-      memory_.push_back(MapBytes(sizeof(T) * (kFirst << memory_.size())));
+      memory_.push_back(MapBytes(sizeof(T) * (kFirst << memory_.size()), pages_));
       blocks_.push_back(reinterpret_cast<T*>(memory_.back().get()));
     }
     new (Slot(size_)) T(std::move(value));
@@ -81,6 +81,14 @@ class StableVector {
   bool empty() const { return size_ == 0; }
   const T& operator[](size_t i) const { return At(blocks_.data(), i); }
   const T& back() const { return (*this)[size_ - 1]; }
+  // Huge pages for the blocks from now on (a start-up's bulk load), or small
+  // ones, also for the untouched rest of the blocks there are.
+  void SetPageSize(PageSize pages) {
+    pages_ = pages;
+    if (pages == PageSize::kSmall) {
+      for (const MappedBytes& m : memory_) UseSmallPages(m);
+    }
+  }
 
   View Snapshot() const {
     View v;
@@ -100,6 +108,7 @@ class StableVector {
   std::vector<MappedBytes> memory_;  // block k: room for kFirst << k elements
   std::vector<T*> blocks_;           // the same, typed
   size_t size_ = 0;
+  PageSize pages_ = PageSize::kSmall;
 };
 
 }  // namespace pb::ledger

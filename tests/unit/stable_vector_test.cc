@@ -37,6 +37,27 @@ TEST(StableVector, ElementsStayPutAcrossEveryBlockBoundaryAndViewsSeeOnlyTheirPr
   EXPECT_EQ(v.back(), v[n - 1]);
 }
 
+// A start-up's bulk load maps huge pages; serving goes on in small ones.
+TEST(StableVector, SwitchingPageSizesMidwayKeepsEveryElement) {
+  StableVector<uint64_t> v;
+  StringArena ids;
+  v.SetPageSize(PageSize::kHuge);
+  ids.SetPageSize(PageSize::kHuge);
+  std::vector<std::string_view> views;
+  for (uint64_t i = 0; i < 600000; ++i) {  // a block of 2 MiB and more
+    if (i == 300000) {
+      v.SetPageSize(PageSize::kSmall);
+      ids.SetPageSize(PageSize::kSmall);
+    }
+    v.push_back(i * 3);
+    views.push_back(ids.Intern("id-" + std::to_string(i)));
+  }
+  for (uint64_t i = 0; i < 600000; ++i) {
+    ASSERT_EQ(v[i], i * 3) << i;
+    ASSERT_EQ(views[i], "id-" + std::to_string(i)) << i;
+  }
+}
+
 TEST(StableVector, DestroysEveryElementItConstructed) {
   auto token = std::make_shared<int>(7);
   {

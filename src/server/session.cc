@@ -15,6 +15,9 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 constexpr size_t kMaxHeaderBytes = 16 * 1024;
+// What a connection's first read after a reply takes at most (a request
+// longer than this is read on by the header and body reads).
+constexpr size_t kFirstReadBytes = 4096;
 
 std::string Millis(std::chrono::milliseconds d) { return std::to_string(d.count()) + " ms"; }
 
@@ -84,13 +87,18 @@ class Session : public std::enable_shared_from_this<Session> {
     }
   }
 
-  // Until a request's first byte (or at once when a pipelined one is
-  // already buffered).
+  // Until a request's first bytes (or at once when a pipelined one is
+  // already buffered). A read rather than a readiness wait: Asio re-arms
+  // epoll (an epoll_ctl call) for every wait, while a read waits on the
+  // registration the socket has, one system call per request fewer.
   void WaitForRequest() {
     if (buffer_.size() > 0) return ReadHeader();
     Arm(Phase::kIdle, limits().idle_timeout);
-    socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
-      if (ec || self->closed_) return self->Close();
+    socket_.async_read_some(buffer_.prepare(kFirstReadBytes), [self = shared_from_this()](beast::error_code ec,
+                                                                                          size_t n) {
+      if (self->closed_) return;  // timed out meanwhile
+      self->buffer_.commit(n);
+      if (ec) return self->Close();  // the client left, or the connection failed
       self->ReadHeader();
     });
   }

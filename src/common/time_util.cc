@@ -17,21 +17,6 @@ int64_t MonotonicMicros() {
   return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-std::string FormatIso8601(int64_t millis) {
-  time_t secs = static_cast<time_t>(millis / 1000);
-  int ms = static_cast<int>(millis % 1000);
-  if (ms < 0) {
-    ms += 1000;
-    --secs;
-  }
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  char buf[64];  // room for any int fields, so the compiler sees no truncation
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
-  return buf;
-}
-
 namespace {
 
 // Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's algorithm).
@@ -55,7 +40,59 @@ int Digits(std::string_view s, size_t pos, size_t n) {
   return v;
 }
 
+// The date of a day count since 1970-01-01 (H. Hinnant's algorithm, the
+// inverse of DaysFromCivil).
+void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
+}
+
+// Writes `value` (>= 0) as exactly `width` digits ending before `end`.
+void PutDigits(char* end, int64_t value, int width) {
+  for (int i = 0; i < width; ++i) {
+    *--end = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+}
+
 }  // namespace
+
+std::string FormatIso8601(int64_t millis) {
+  // By hand, not gmtime_r and snprintf: every credit formats a few of these
+  // on the service's event loop, and gmtime_r takes a lock.
+  int64_t days = millis / 86400000, in_day = millis % 86400000;
+  if (in_day < 0) {
+    in_day += 86400000;
+    --days;
+  }
+  int64_t y;
+  unsigned m, d;
+  CivilFromDays(days, &y, &m, &d);
+  std::string out = "0000-00-00T00:00:00.000Z";
+  char* p = out.data();
+  if (y >= 0 && y <= 9999) {
+    PutDigits(p + 4, y, 4);
+  } else {  // a year four digits do not hold, as printf's %04 writes it
+    char year[32];
+    std::snprintf(year, sizeof year, "%04lld", static_cast<long long>(y));
+    out.replace(0, 4, year);
+    p = out.data() + out.size() - 24;
+  }
+  PutDigits(p + 7, m, 2);
+  PutDigits(p + 10, d, 2);
+  PutDigits(p + 13, in_day / 3600000, 2);
+  PutDigits(p + 16, in_day / 60000 % 60, 2);
+  PutDigits(p + 19, in_day / 1000 % 60, 2);
+  PutDigits(p + 23, in_day % 1000, 3);
+  return out;
+}
 
 Result<int64_t> ParseIso8601(std::string_view s) {
   auto bad = [&](const char* why) {

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,38 @@ TEST(FormatIso8601, WritesUtcWithMilliseconds) {
   EXPECT_EQ(FormatIso8601(kSample), "2026-11-24T13:36:05.123Z");
   EXPECT_EQ(FormatIso8601(-1), "1969-12-31T23:59:59.999Z");
   EXPECT_EQ(FormatIso8601(951782400000), "2000-02-29T00:00:00.000Z");
+}
+
+// The formatter is written by hand (the event loop formats a few per
+// credit); it writes what gmtime_r and printf write, across eras, leap days,
+// the ends of days and years, and times before 1970.
+TEST(FormatIso8601, WritesWhatGmtimeAndPrintfWrite) {
+  auto reference = [](int64_t millis) {
+    time_t secs = static_cast<time_t>(millis / 1000);
+    int ms = static_cast<int>(millis % 1000);
+    if (ms < 0) {
+      ms += 1000;
+      --secs;
+    }
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+    return std::string(buf);
+  };
+  std::vector<int64_t> samples = {0, -1, 1, 999, 1000, -999, -1000, -1001, kSample, 951782400000 /* 2000-02-29 */,
+                                  4107542399999 /* 2100-02-28T23:59:59.999 */, 253402300799999 /* 9999-12-31 */,
+                                  -62167219200000 /* 0000-01-01 */, 253402300800000 /* 10000-01-01 */,
+                                  -62167219200001};
+  uint64_t x = 88172645463325252ull;  // xorshift: spread over years 0 to 9999 and past them
+  for (int i = 0; i < 200000; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    samples.push_back(static_cast<int64_t>(x % 330000000000000ull) - 64000000000000);
+  }
+  for (int64_t ms : samples) ASSERT_EQ(FormatIso8601(ms), reference(ms)) << ms;
 }
 
 TEST(ParseIso8601, ReadsWhatFormatIso8601Writes) {

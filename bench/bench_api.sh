@@ -95,6 +95,9 @@ measure_size() {
   dir="$work/data-$n"
   rm -rf "$dir"
   "$bin_dir/bench-journal-gen" --data-dir "$dir" --workloads "$n" >/dev/null
+  # Written back before the measurement: otherwise the first build measured
+  # after a generation has its fsyncs queue behind hundreds of MiB of it.
+  sync
   port=$(free_port)
   t0=$(date +%s.%N)
   "$bin/payments-backend" --data-dir "$dir" --listen "127.0.0.1:$port" \

@@ -40,20 +40,6 @@ int Digits(std::string_view s, size_t pos, size_t n) {
   return v;
 }
 
-// The date of a day count since 1970-01-01 (H. Hinnant's algorithm, the
-// inverse of DaysFromCivil).
-void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
-}
-
 // Writes `value` (>= 0) as exactly `width` digits ending before `end`.
 void PutDigits(char* end, int64_t value, int width) {
   for (int i = 0; i < width; ++i) {
@@ -64,6 +50,19 @@ void PutDigits(char* end, int64_t value, int width) {
 
 }  // namespace
 
+// H. Hinnant's civil_from_days, the inverse of DaysFromCivil.
+CivilDate CivilFromDays(int64_t days) {
+  days += 719468;
+  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(days - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  return {static_cast<int64_t>(yoe) + era * 400 + (m <= 2), m, d};
+}
+
 std::string FormatIso8601(int64_t millis) {
   // By hand, not gmtime_r and snprintf: every credit formats a few of these
   // on the service's event loop, and gmtime_r takes a lock.
@@ -72,9 +71,8 @@ std::string FormatIso8601(int64_t millis) {
     in_day += 86400000;
     --days;
   }
-  int64_t y;
-  unsigned m, d;
-  CivilFromDays(days, &y, &m, &d);
+  const CivilDate date = CivilFromDays(days);
+  const int64_t y = date.year;
   std::string out = "0000-00-00T00:00:00.000Z";
   char* p = out.data();
   if (y >= 0 && y <= 9999) {
@@ -85,8 +83,8 @@ std::string FormatIso8601(int64_t millis) {
     out.replace(0, 4, year);
     p = out.data() + out.size() - 24;
   }
-  PutDigits(p + 7, m, 2);
-  PutDigits(p + 10, d, 2);
+  PutDigits(p + 7, date.month, 2);
+  PutDigits(p + 10, date.day, 2);
   PutDigits(p + 13, in_day / 3600000, 2);
   PutDigits(p + 16, in_day / 60000 % 60, 2);
   PutDigits(p + 19, in_day / 1000 % 60, 2);

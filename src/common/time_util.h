@@ -14,6 +14,15 @@ int64_t NowMillis();
 int64_t MonotonicMicros();
 // "2026-11-24T13:36:05.123Z" (always UTC, millisecond precision).
 std::string FormatIso8601(int64_t millis);
+
+// A proleptic Gregorian date.
+struct CivilDate {
+  int64_t year;
+  unsigned month;  // 1..12
+  unsigned day;    // 1..31
+};
+// The date `days` days after 1970-01-01 (negative: before it).
+CivilDate CivilFromDays(int64_t days);
 // Accepts "YYYY-MM-DDTHH:MM:SS[.fraction][Z|+00:00]"; other offsets are applied.
 Result<int64_t> ParseIso8601(std::string_view text);
 // Strict UTC form for operator input (paymentsctl restore --at):

@@ -32,14 +32,10 @@ primed=${PRIMED:-0}
 case $primed in 0 | 1) ;; *) echo "backup-bench: PRIMED must be 0 or 1, not '$primed'" >&2; exit 1 ;; esac
 skip_tools=${SKIP_TOOLS:-}
 all_tools=(paymentsctl restic borg rsync tar paymentsctl-s3 restic-s3)
-base_bin_dir=""
-if [ -n "${BASE_BIN_DIR:-}" ]; then
-  base_bin_dir=$(cd "$BASE_BIN_DIR" && pwd)
-  [ -x "$base_bin_dir/paymentsctl" ] || { echo "backup-bench: $base_bin_dir/paymentsctl is missing (BASE_BIN_DIR)" >&2; exit 1; }
-  base_version=$("$base_bin_dir/paymentsctl" --version 2>/dev/null | head -n 1 || true)
-  : "${base_version:=the build in BASE_BIN_DIR}"
-  all_tools+=(paymentsctl-base)
-fi
+# shellcheck source=bench/base_build.sh
+. "$here/base_build.sh"
+load_base_build paymentsctl backup-bench
+[ -n "$base_bin_dir" ] && all_tools+=(paymentsctl-base)
 
 die() { echo "backup-bench: $*" >&2; exit 1; }
 

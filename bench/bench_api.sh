@@ -21,13 +21,9 @@ secs=${SECONDS_PER_RUN:-5}
 # Background checkpoints run during the measurement (the service's default is 30 s).
 checkpoint_interval=${CHECKPOINT_INTERVAL:-5}
 slow_readers=${SLOW_READERS:-1000}
-base_bin_dir=""
-if [ -n "${BASE_BIN_DIR:-}" ]; then
-  base_bin_dir=$(cd "$BASE_BIN_DIR" && pwd)
-  [ -x "$base_bin_dir/payments-backend" ] || { echo "bench-api: $base_bin_dir/payments-backend is missing (BASE_BIN_DIR)" >&2; exit 1; }
-  base_version=$("$base_bin_dir/payments-backend" --version 2>/dev/null | head -n 1 || true)
-  : "${base_version:=the build in BASE_BIN_DIR}"
-fi
+# shellcheck source=bench/base_build.sh
+. "$here/base_build.sh"
+load_base_build payments-backend bench-api
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-api.XXXXXX")
 pid=""
 readers_pid=""

@@ -22,8 +22,18 @@ MappedBytes MapBytes(size_t bytes, PageSize pages) {
   return MappedBytes(static_cast<char*>(p), UnmapBytes{bytes});
 }
 
-void UseSmallPages(const MappedBytes& m) {
-  if (m.get_deleter().bytes >= kHugePage) (void)::madvise(m.get(), m.get_deleter().bytes, MADV_NOHUGEPAGE);
+char* MappedBlocks::Add(size_t bytes) {
+  blocks_.push_back(MapBytes(bytes, pages_));
+  return blocks_.back().get();
+}
+
+void MappedBlocks::SetPageSize(PageSize pages) {
+  pages_ = pages;
+  if (pages != PageSize::kSmall) return;
+  for (const MappedBytes& m : blocks_) {
+    const size_t bytes = m.get_deleter().bytes;
+    if (bytes >= kHugePage) (void)::madvise(m.get(), bytes, MADV_NOHUGEPAGE);
+  }
 }
 
 }  // namespace pb

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <string_view>
-#include <vector>
 
 #include "common/huge_pages.h"
 
@@ -20,36 +19,30 @@ class StringArena {
   StringArena& operator=(const StringArena&) = delete;
 
   std::string_view Intern(std::string_view s) {
-    if (blocks_.empty() || s.size() > block_bytes_ - used_) {
-      next_bytes_ = blocks_.empty() ? kFirstBlockBytes : std::min(2 * next_bytes_, kLastBlockBytes);
+    if (blocks_.size() == 0 || s.size() > block_bytes_ - used_) {
+      next_bytes_ = blocks_.size() == 0 ? kFirstBlockBytes : std::min(2 * next_bytes_, kLastBlockBytes);
       // An id longer than a block gets a block of its own size.
       block_bytes_ = std::max(next_bytes_, s.size());
-      blocks_.push_back(MapBytes(block_bytes_, pages_));
+      block_ = blocks_.Add(block_bytes_);
       used_ = 0;
     }
-    char* dst = blocks_.back().get() + used_;
+    char* dst = block_ + used_;
     std::copy(s.begin(), s.end(), dst);
     used_ += s.size();
     return {dst, s.size()};
   }
 
-  // Huge pages for the blocks from now on (a start-up's bulk load), or small
-  // ones, also for the untouched rest of the blocks there are.
-  void SetPageSize(PageSize pages) {
-    pages_ = pages;
-    if (pages == PageSize::kSmall) {
-      for (const MappedBytes& b : blocks_) UseSmallPages(b);
-    }
-  }
+  // Huge pages during a start-up's bulk load, small ones when serving.
+  void SetPageSize(PageSize pages) { blocks_.SetPageSize(pages); }
 
  private:
   static constexpr size_t kFirstBlockBytes = size_t{64} << 10;
   static constexpr size_t kLastBlockBytes = size_t{8} << 20;
-  std::vector<MappedBytes> blocks_;
-  size_t block_bytes_ = 0;  // of the last block
+  MappedBlocks blocks_;
+  char* block_ = nullptr;   // the last block
+  size_t block_bytes_ = 0;  // its size
   size_t next_bytes_ = 0;   // the size the doubling has reached
   size_t used_ = 0;         // bytes of the last block taken
-  PageSize pages_ = PageSize::kSmall;
 };
 
 }  // namespace pb

@@ -17,9 +17,7 @@ int64_t MonotonicMicros() {
   return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-namespace {
-
-// Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's algorithm).
+// H. Hinnant's days_from_civil.
 int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
   const int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -28,6 +26,8 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
   const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
+
+namespace {
 
 // Reads `n` digits at s[pos]; returns -1 when they are not all digits.
 int Digits(std::string_view s, size_t pos, size_t n) {

@@ -21,8 +21,9 @@ struct CivilDate {
   unsigned month;  // 1..12
   unsigned day;    // 1..31
 };
-// The date `days` days after 1970-01-01 (negative: before it).
+// The date `days` days after 1970-01-01 (negative: before it), and back.
 CivilDate CivilFromDays(int64_t days);
+int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day);
 // Accepts "YYYY-MM-DDTHH:MM:SS[.fraction][Z|+00:00]"; other offsets are applied.
 Result<int64_t> ParseIso8601(std::string_view text);
 // Strict UTC form for operator input (paymentsctl restore --at):

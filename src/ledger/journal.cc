@@ -168,7 +168,7 @@ Status PassLine(std::string_view line, const ChainPoint& start, const std::strin
 }
 
 // The torn last record of the journal, `tail`, in *result; with kCut cut
-// off (and logged with `why`).
+// off (CutTornTail).
 Status TakeTornTail(const TornTail& tail, OnTornTail on_torn, ReadResult* result) {
   result->torn = true;
   result->tail = tail;

@@ -199,7 +199,6 @@ bool IsComplete(const Decoded& d) {
   return true;
 }
 
-
 // InvalidArgument unless *d has seq, ts, type and every key its type requires.
 Status CheckComplete(const Decoded& d) {
   if (!d.have_seq || !d.have_ts || !d.have_type) return Bad("missing seq, ts or type");

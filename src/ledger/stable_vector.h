@@ -71,8 +71,7 @@ class StableVector {
 
   void push_back(T value) {
     if (size_ == StartOf(memory_.size())) {
-      memory_.push_back(MapBytes(sizeof(T) * (kFirst << memory_.size()), pages_));
-      blocks_.push_back(reinterpret_cast<T*>(memory_.back().get()));
+      blocks_.push_back(reinterpret_cast<T*>(memory_.Add(sizeof(T) * (kFirst << memory_.size()))));
     }
     new (Slot(size_)) T(std::move(value));
     ++size_;
@@ -81,14 +80,8 @@ class StableVector {
   bool empty() const { return size_ == 0; }
   const T& operator[](size_t i) const { return At(blocks_.data(), i); }
   const T& back() const { return (*this)[size_ - 1]; }
-  // Huge pages for the blocks from now on (a start-up's bulk load), or small
-  // ones, also for the untouched rest of the blocks there are.
-  void SetPageSize(PageSize pages) {
-    pages_ = pages;
-    if (pages == PageSize::kSmall) {
-      for (const MappedBytes& m : memory_) UseSmallPages(m);
-    }
-  }
+  // Huge pages during a start-up's bulk load, small ones when serving.
+  void SetPageSize(PageSize pages) { memory_.SetPageSize(pages); }
 
   View Snapshot() const {
     View v;
@@ -105,10 +98,9 @@ class StableVector {
     return blocks_[b] + (i - StartOf(b));
   }
 
-  std::vector<MappedBytes> memory_;  // block k: room for kFirst << k elements
-  std::vector<T*> blocks_;           // the same, typed
+  MappedBlocks memory_;     // block k: room for kFirst << k elements
+  std::vector<T*> blocks_;  // the same, typed
   size_t size_ = 0;
-  PageSize pages_ = PageSize::kSmall;
 };
 
 }  // namespace pb::ledger

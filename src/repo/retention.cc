@@ -25,16 +25,6 @@ int64_t FloorDiv(int64_t a, int64_t b) {
   return q;
 }
 
-// Days since 1970-01-01 of January 1st of `year`.
-int64_t DaysOfJanuaryFirst(int64_t year) {
-  const int64_t y = year - 1;  // January counts in the previous March-based year
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = 306;  // January 1st, counted from March 1st
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
 enum class Period { kHour, kDay, kWeek, kMonth, kYear };
 
 // A calendar bucket: `key` orders buckets in time (equal keys = same bucket),
@@ -65,7 +55,7 @@ Bucket BucketOf(Period period, int64_t time_ms) {
       const int64_t week = FloorDiv(days + 3, 7);
       const int64_t thursday = week * 7;
       const int64_t iso_year = CivilFromDays(thursday).year;
-      const int64_t iso_week = (thursday - DaysOfJanuaryFirst(iso_year)) / 7 + 1;
+      const int64_t iso_week = (thursday - DaysFromCivil(iso_year, 1, 1)) / 7 + 1;
       std::snprintf(buf, sizeof buf, "weekly %04" PRId64 "-W%02" PRId64, iso_year, iso_week);
       return {week, buf};
     }

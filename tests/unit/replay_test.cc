@@ -39,6 +39,24 @@ void BreakLine(const std::string& data_dir, std::vector<std::string> lines, uint
   WriteSegments(data_dir, lines, {1, kRecords / 2});
 }
 
+// ReadJournal's answer for the same journal, sequential with the chain
+// checked as it reads.
+Result<ReadResult> ReadSequentially(const std::string& journal_dir, const ChainPoint& start = {}) {
+  return ReadJournal(journal_dir, start, OnTornTail::kReport, [](Record&, std::string_view) { return Status::Ok(); });
+}
+
+// Replays with an `apply` that only notes the seq of the last record it was given.
+Result<ReadResult> ReplayAll(const std::string& journal_dir, const ChainPoint& start = {},
+                             uint64_t* last_applied = nullptr) {
+  return ReplayJournal(
+      journal_dir, start,
+      [&](const Record& r) {
+        if (last_applied != nullptr) *last_applied = r.seq;
+        return Status::Ok();
+      },
+      [](const Record&) {});
+}
+
 TEST(Replay, EveryRecordIsAppliedOnceInOrderAndEachIsPrefetchedFirst) {
   TempDir tmp;
   WriteJournal(tmp.path());
@@ -77,27 +95,11 @@ TEST(Replay, ABrokenLineIsTheErrorOnceEveryRecordBeforeItWasApplied) {
   TempDir tmp;
   BreakLine(tmp.path(), WriteJournal(tmp.path()), 7001);
   uint64_t last = 0;
-  auto read = ReplayJournal(
-      tmp.Sub("journal"), ChainPoint{},
-      [&](const Record& r) {
-        last = r.seq;
-        return Status::Ok();
-      },
-      [](const Record&) {});
+  auto read = ReplayAll(tmp.Sub("journal"), ChainPoint{}, &last);
   ASSERT_FALSE(read.ok());
   EXPECT_EQ(read.status().kind(), Status::Kind::kCorruption) << read.status().ToString();
   EXPECT_NE(read.status().message().find("seq 7001"), std::string::npos) << read.status().ToString();
   EXPECT_EQ(last, 7000u);
-}
-
-// ReadJournal's answer for the same journal, sequential with the chain
-// checked as it reads.
-Result<ReadResult> ReadSequentially(const std::string& journal_dir, const ChainPoint& start = {}) {
-  return ReadJournal(journal_dir, start, OnTornTail::kReport, [](Record&, std::string_view) { return Status::Ok(); });
-}
-
-Result<ReadResult> ReplayAll(const std::string& journal_dir, const ChainPoint& start = {}) {
-  return ReplayJournal(journal_dir, start, [](const Record&) { return Status::Ok(); }, [](const Record&) {});
 }
 
 // The hash of each record is checked on the applying thread: an edited body
@@ -113,13 +115,7 @@ TEST(Replay, AnEditedRecordIsNamedAsTheSequentialReadNamesItBeforeALaterUndecoda
   lines[6004].replace(70, 3, "!!!");       // seq 6005: not JSON
   WriteSegments(tmp.path(), lines, {1, kRecords / 2});
   uint64_t last = 0;
-  auto replayed = ReplayJournal(
-      tmp.Sub("journal"), ChainPoint{},
-      [&](const Record& r) {
-        last = r.seq;
-        return Status::Ok();
-      },
-      [](const Record&) {});
+  auto replayed = ReplayAll(tmp.Sub("journal"), ChainPoint{}, &last);
   auto sequential = ReadSequentially(tmp.Sub("journal"));
   ASSERT_FALSE(replayed.ok());
   ASSERT_FALSE(sequential.ok());

@@ -74,9 +74,14 @@ Status AtomicFileWriter::Open(const std::string& final_path, const std::string& 
 }
 
 Status AtomicFileWriter::FlushBuffer() {
-  PB_RETURN_IF_ERROR(WriteAll(fd_, buffer_, temp_path_));
-  written_ += buffer_.size();
+  PB_RETURN_IF_ERROR(WriteOut(buffer_));
   buffer_.clear();
+  return Status::Ok();
+}
+
+Status AtomicFileWriter::WriteOut(std::string_view data) {
+  PB_RETURN_IF_ERROR(WriteAll(fd_, data, temp_path_));
+  written_ += data.size();
   // Write back large files as they grow (like RocksDB's bytes_per_sync): the
   // final fsync then has little left to do and does not stall other files'
   // fsyncs (the journal's) behind hundreds of megabytes of dirty pages.
@@ -90,8 +95,13 @@ Status AtomicFileWriter::FlushBuffer() {
 }
 
 Status AtomicFileWriter::Append(std::string_view data) {
+  if (data.size() >= kBufferBytes) {
+    // As large as the buffer: written from where it lies, not copied.
+    PB_RETURN_IF_ERROR(FlushBuffer());
+    return WriteOut(data);
+  }
   buffer_.append(data);
-  if (buffer_.size() >= (1 << 20)) return FlushBuffer();
+  if (buffer_.size() >= kBufferBytes) return FlushBuffer();
   return Status::Ok();
 }
 

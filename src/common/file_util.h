@@ -28,6 +28,8 @@ class AtomicFileWriter {
 
   // Opens `<final_path><temp_suffix>` for writing, truncating it.
   Status Open(const std::string& final_path, const std::string& temp_suffix = ".tmp");
+  // Buffers small appends; an append of kBufferBytes or more is written
+  // from `data` itself, after what is buffered.
   Status Append(std::string_view data);
   // Flushes and fsyncs the temporary file without renaming it.
   Status Sync();
@@ -39,7 +41,11 @@ class AtomicFileWriter {
   const std::string& temp_path() const { return temp_path_; }
 
  private:
+  static constexpr size_t kBufferBytes = size_t{1} << 20;
   Status FlushBuffer();
+  // Writes `data` at the end of the file; pushes large files to the disk
+  // as they grow.
+  Status WriteOut(std::string_view data);
   int fd_ = -1;
   std::string final_path_;
   std::string temp_path_;

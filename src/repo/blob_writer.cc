@@ -55,7 +55,10 @@ Result<bool> BlobWriter::Store(const Digest& id, BlobType type, std::string_view
     std::lock_guard<std::mutex> lock(mu_);
     if (!claimed_.insert(id).second) return false;
   }
-  std::string stored = Seal(repo_->key(), Compress(plaintext, type == BlobType::kTree ? 3 : level_));
+  PooledBuffer buf = scratch_.Acquire(kSealOverhead + CompressBound(plaintext.size()));
+  const size_t compressed = CompressTo(plaintext, type == BlobType::kTree ? 3 : level_, buf.data() + kSealNonceBytes);
+  SealInPlace(repo_->key(), buf.data(), compressed);
+  const std::string_view stored(buf.data(), compressed + kSealOverhead);
   new_plain_bytes_ += plaintext.size();
   stored_bytes_ += stored.size();
   FullPack pack;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "repo/buffer_pool.h"
 #include "repo/index.h"
 #include "repo/repository.h"
 
@@ -78,6 +79,9 @@ class BlobWriter {
 
   Repository* repo_;
   int level_;
+  // Where Store compresses and seals a blob before the pack takes a copy:
+  // reused, never zeroed (one buffer per thread storing at once).
+  BufferPool scratch_{4};
   std::mutex mu_;  // guards claimed_ and builder_
   std::unordered_set<Digest, DigestHash> claimed_;
   PackBuilder builder_;

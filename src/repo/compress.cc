@@ -3,6 +3,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <stdexcept>
@@ -32,20 +33,19 @@ ZSTD_DCtx* ThreadDCtx() {
   return ctx.get();
 }
 
-std::string Stored(std::string_view data) {
-  std::string out;
-  out.reserve(data.size() + 1);
-  out.push_back(static_cast<char>(kCompressStored));
-  out.append(data);
-  return out;
+// Writes data stored as is (tag 0) into out; returns the bytes written.
+size_t StoreTo(std::string_view data, char* out) {
+  out[0] = static_cast<char>(kCompressStored);
+  if (!data.empty()) std::memcpy(out + 1, data.data(), data.size());
+  return data.size() + 1;
 }
 
 Status Corrupt(const std::string& why) { return Status::Corruption("compressed blob: " + why); }
 
 }  // namespace
 
-std::string Compress(std::string_view data, int level) {
-  if (data.empty()) return Stored(data);
+size_t CompressTo(std::string_view data, int level, char* out) {
+  if (data.empty()) return StoreTo(data, out);
   ZSTD_CCtx* cctx = ThreadCCtx();
   ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
@@ -54,11 +54,15 @@ std::string Compress(std::string_view data, int level) {
 
   // Only a strictly smaller frame is worth keeping: cap the output there and
   // let zstd fail with dstSize_tooSmall otherwise.
-  std::string out(data.size(), '\0');
   out[0] = static_cast<char>(kCompressZstd);
-  size_t n = ZSTD_compress2(cctx, out.data() + 1, data.size() - 1, data.data(), data.size());
-  if (ZSTD_isError(n)) return Stored(data);
-  out.resize(n + 1);
+  size_t n = ZSTD_compress2(cctx, out + 1, data.size() - 1, data.data(), data.size());
+  if (ZSTD_isError(n)) return StoreTo(data, out);
+  return n + 1;
+}
+
+std::string Compress(std::string_view data, int level) {
+  std::string out(CompressBound(data.size()), '\0');
+  out.resize(CompressTo(data, level, out.data()));
   return out;
 }
 

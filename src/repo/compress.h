@@ -24,6 +24,13 @@ inline constexpr uint8_t kCompressZstd = 1;
 // per thread).
 std::string Compress(std::string_view data, int level = 3);
 
+// The most bytes Compress gives for `n` bytes of data.
+constexpr size_t CompressBound(size_t n) { return n + 1; }
+// Compress without an allocation: writes what Compress gives into out[0, k)
+// and returns k. REQUIRES: out has CompressBound(data.size()) bytes (they
+// need not be initialized).
+size_t CompressTo(std::string_view data, int level, char* out);
+
 // Reverses Compress. Corruption (with the reason) on: empty input, an unknown
 // tag, anything but a single complete zstd frame that states its decompressed
 // size, a zstd decoding error, or a decompressed size above max_size.

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -43,14 +44,19 @@ struct ScopedKey {
 
 const unsigned char* Bytes(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
 
+// Seals buf[kSealNonceBytes, kSealNonceBytes + size) where it lies (libsodium
+// encrypts in place when the message and ciphertext are the same bytes).
+void SealInBuffer(const Key32& key, char* buf, size_t size) {
+  auto* nonce = reinterpret_cast<unsigned char*>(buf);
+  randombytes_buf(nonce, kSealNonceBytes);
+  unsigned char* text = nonce + kSealNonceBytes;
+  crypto_aead_xchacha20poly1305_ietf_encrypt(text, nullptr, text, size, nullptr, 0, nullptr, nonce, key.data());
+}
+
 std::string SealWith(const Key32& key, std::string_view plaintext) {
   std::string out(plaintext.size() + kSealOverhead, '\0');
-  auto* nonce = reinterpret_cast<unsigned char*>(out.data());
-  randombytes_buf(nonce, kSealNonceBytes);
-  unsigned long long written = 0;
-  crypto_aead_xchacha20poly1305_ietf_encrypt(nonce + kSealNonceBytes, &written, Bytes(plaintext), plaintext.size(),
-                                             nullptr, 0, nullptr, nonce, key.data());
-  out.resize(kSealNonceBytes + written);
+  std::memcpy(out.data() + kSealNonceBytes, plaintext.data(), plaintext.size());
+  SealInBuffer(key, out.data(), plaintext.size());
   return out;
 }
 
@@ -199,6 +205,11 @@ MasterKey MasterKey::Generate() {
 std::string Seal(const MasterKey& key, std::string_view plaintext) {
   InitCrypto();
   return SealWith(key.encryption, plaintext);
+}
+
+void SealInPlace(const MasterKey& key, char* buf, size_t plaintext_size) {
+  InitCrypto();
+  SealInBuffer(key.encryption, buf, plaintext_size);
 }
 
 namespace {

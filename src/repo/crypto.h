@@ -48,6 +48,10 @@ inline constexpr size_t kSealOverhead = kSealNonceBytes + kSealTagBytes;
 // plaintext twice gives different bytes. Output is
 // plaintext.size() + kSealOverhead bytes.
 std::string Seal(const MasterKey& key, std::string_view plaintext);
+// Seal without a copy: `buf` holds kSealNonceBytes of room, then the
+// plaintext (plaintext_size bytes), then kSealTagBytes of room; afterwards
+// buf[0, plaintext_size + kSealOverhead) is the sealed message.
+void SealInPlace(const MasterKey& key, char* buf, size_t plaintext_size);
 
 // Verifies and decrypts the output of Seal. Any modification, truncation
 // (including input shorter than kSealOverhead) or a different key gives

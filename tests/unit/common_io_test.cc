@@ -2,7 +2,8 @@
 // (ctest -R common.): ReadAt/ReadExact complete short reads and retry EINTR
 // wherever the fault decorator puts them, say where a file ended too soon,
 // keep errno; TruncateFile and RemoveFile go through the seam (a recording
-// decorator sees ftruncate then fsync); PB_ASSIGN_OR_RETURN returns the
+// decorator sees ftruncate then fsync); AtomicFileWriter keeps appends in
+// order whether it buffers them or not; PB_ASSIGN_OR_RETURN returns the
 // error or moves the value.
 #include <gtest/gtest.h>
 
@@ -132,6 +133,25 @@ TEST(WriteSeam, TruncateFileCutsThroughTheSeamAndFsyncsTheCut) {
   EXPECT_EQ(ops.CallsOn(path), (std::vector<std::string>{"open-write " + path, "ftruncate " + path + " 5",
                                                          "fsync " + path}));
   EXPECT_EQ(ReadAll(path), "kept\n");
+}
+
+TEST(AtomicFileWriter, SmallAndLargeAppendsLandInOrderWhetherBufferedOrWrittenFromTheCaller) {
+  TempDir tmp;
+  const std::string path = tmp.Sub("pack");
+  // Small appends are buffered; one of a MiB or more is written from the
+  // caller's bytes after what is buffered; then small ones again.
+  const std::vector<size_t> sizes = {10, 3000, size_t{1} << 20, 7, (size_t{1} << 20) - 1, 2, size_t{3} << 20, 5};
+  std::string expected;
+  AtomicFileWriter writer;
+  ASSERT_TRUE(writer.Open(path).ok());
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    std::string part = Pattern(sizes[i]);
+    part[0] = static_cast<char>('0' + i);
+    expected += part;
+    ASSERT_TRUE(writer.Append(part).ok());
+  }
+  ASSERT_TRUE(writer.Commit().ok());
+  EXPECT_TRUE(ReadAll(path) == expected) << "the file differs from the appends in order";
 }
 
 TEST(WriteSeam, RemoveFileUnlinksThroughTheSeamAndAMissingFileIsNoError) {

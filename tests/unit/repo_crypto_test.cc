@@ -7,6 +7,8 @@
 #include <simdjson.h>
 
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <random>
 #include <string>
 #include <string_view>
@@ -161,6 +163,24 @@ TEST(Seal, OnlyTheEncryptionKeyMatters) {
   MasterKey same_encryption = MasterKey::Generate();
   same_encryption.encryption = key.encryption;
   EXPECT_EQ(*Open(same_encryption, Seal(key, "abc")), "abc");
+}
+
+TEST(Seal, SealInPlaceGivesASealedMessageThatOpensLikeSealsOutput) {
+  MasterKey key = MasterKey::Generate();
+  for (size_t n : {size_t{0}, size_t{1}, size_t{4096}, size_t{1} << 20}) {
+    const std::string plaintext = Compressible(n);
+    std::string buf(kSealNonceBytes, 'x');
+    buf += plaintext;
+    buf.append(kSealTagBytes, 'y');
+    SealInPlace(key, buf.data(), n);
+    ASSERT_EQ(buf.size(), n + kSealOverhead);
+    if (n >= 64) {
+      EXPECT_EQ(buf.find(plaintext.substr(0, 64)), std::string::npos) << "plaintext left in the clear";
+    }
+    auto opened = Open(key, buf);
+    ASSERT_TRUE(opened.ok()) << n << ": " << opened.status().ToString();
+    EXPECT_EQ(*opened, plaintext);
+  }
 }
 
 // ---------------------------------------------------------------- BlobId
@@ -407,6 +427,18 @@ TEST(Compress, OutputIsNeverLongerThanInputPlusOne) {
     std::string packed = Compress(data);
     ASSERT_LE(packed.size(), data.size() + 1);
     EXPECT_EQ(*Decompress(packed, n), data);
+  }
+}
+
+TEST(Compress, CompressToWritesWhatCompressGivesIntoUninitializedStorage) {
+  for (int i = 0; i < 40; ++i) {
+    const size_t n = i < 2 ? static_cast<size_t>(i) : (size_t{1} << (i % 20)) + static_cast<size_t>(i);
+    const std::string data = i % 3 == 0 ? SeededBytes(n, i) : Compressible(n);
+    std::unique_ptr<char[]> out(new char[CompressBound(n)]);
+    std::memset(out.get(), 0xA5, CompressBound(n));  // not zeros: nothing may rely on them
+    const size_t written = CompressTo(data, 1, out.get());
+    ASSERT_LE(written, CompressBound(n));
+    EXPECT_EQ(std::string_view(out.get(), written), Compress(data, 1)) << n;
   }
 }
 

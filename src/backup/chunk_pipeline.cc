@@ -5,7 +5,7 @@
 namespace pb::backup {
 
 ChunkPipeline::ChunkPipeline(repo::BlobWriter* writer, const repo::MasterKey* key, int workers, size_t max_buffers)
-    : writer_(writer), key_(key), max_buffers_(max_buffers) {
+    : writer_(writer), key_(key), max_buffers_(max_buffers), pool_(max_buffers) {
   for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { Work(); });
 }
 
@@ -18,17 +18,25 @@ ChunkPipeline::~ChunkPipeline() {
   for (std::thread& t : threads_) t.join();
 }
 
-std::string ChunkPipeline::TakeBuffer() {
-  std::unique_lock<std::mutex> lock(mu_);
-  done_cv_.wait(lock, [this] { return buffers_out_ < max_buffers_; });
-  ++buffers_out_;
-  if (free_.empty()) return std::string();
-  std::string b = std::move(free_.back());
-  free_.pop_back();
-  return b;
+repo::PooledBuffer ChunkPipeline::TakeBuffer(size_t size) {
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    done_cv_.wait(lock, [this] { return buffers_out_ < max_buffers_; });
+    ++buffers_out_;
+  }
+  return pool_.Acquire(size);
 }
 
-Status ChunkPipeline::Submit(std::string data, repo::ContentEntry* slot) {
+void ChunkPipeline::GiveBack(repo::PooledBuffer buffer) {
+  buffer = repo::PooledBuffer();  // back to the pool before it counts as returned
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    --buffers_out_;
+  }
+  done_cv_.notify_all();
+}
+
+Status ChunkPipeline::Submit(repo::PooledBuffer data, repo::ContentEntry* slot) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!error_.ok()) {
@@ -59,18 +67,18 @@ void ChunkPipeline::Work() {
       ++running_;
     }
     Status st;
-    if (IsAllZero(job.data)) {
+    const std::string_view data = job.data.view();
+    if (IsAllZero(data)) {
       job.slot->hole = true;
     } else {
-      job.slot->blob = repo::BlobId(*key_, job.data);
-      auto stored = writer_->Store(job.slot->blob, repo::BlobType::kData, job.data);
+      job.slot->blob = repo::BlobId(*key_, data);
+      auto stored = writer_->Store(job.slot->blob, repo::BlobType::kData, data);
       if (!stored.ok()) st = stored.status();
     }
-    job.data.clear();
+    job.data = repo::PooledBuffer();  // back to the pool before it counts as returned
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (!st.ok() && error_.ok()) error_ = st;
-      free_.push_back(std::move(job.data));
       --buffers_out_;
       --running_;
     }

@@ -1,19 +1,20 @@
 // backup/: the worker threads of a backup. The reading thread cuts chunks
 // and submits them; workers recognise all-zero chunks (stored as holes),
 // compute blob ids and store new blobs. Memory is bounded by the number of
-// chunk buffers in flight.
+// chunk buffers in flight; they come from a pool (repo/buffer_pool.h), so
+// the reader fills them directly and nothing is zeroed or faulted in twice.
 #pragma once
 
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <mutex>
-#include <string>
 #include <thread>
 #include <vector>
 
 #include "common/status.h"
 #include "repo/blob_writer.h"
+#include "repo/buffer_pool.h"
 #include "repo/tree.h"
 
 namespace pb::backup {
@@ -28,22 +29,25 @@ class ChunkPipeline {
   ChunkPipeline(const ChunkPipeline&) = delete;
   ChunkPipeline& operator=(const ChunkPipeline&) = delete;
 
-  // An empty buffer for the next chunk (recycled, so its capacity is kept).
-  // Blocks while max_buffers are in use.
-  std::string TakeBuffer();
+  // `size` uninitialized bytes for the next chunk (recycled storage when a
+  // buffer that large was given back). Blocks while max_buffers are in use.
+  repo::PooledBuffer TakeBuffer(size_t size);
+  // Returns a buffer taken and not submitted (every taken buffer is either
+  // submitted or given back, or TakeBuffer eventually blocks for ever).
+  void GiveBack(repo::PooledBuffer buffer);
 
   // Queues one whole chunk. A worker sets slot->hole (all zeros) or
   // slot->blob (its id, stored if new). REQUIRES: slot->length ==
   // data.size() and *slot stays valid until Drain. Returns the first error a
   // worker met so far (the chunk is then dropped).
-  Status Submit(std::string data, repo::ContentEntry* slot);
+  Status Submit(repo::PooledBuffer data, repo::ContentEntry* slot);
 
   // Waits until every submitted chunk is done; the first error, if any.
   Status Drain();
 
  private:
   struct Job {
-    std::string data;
+    repo::PooledBuffer data;
     repo::ContentEntry* slot;
   };
   void Work();
@@ -51,11 +55,11 @@ class ChunkPipeline {
   repo::BlobWriter* writer_;
   const repo::MasterKey* key_;
   size_t max_buffers_;
+  repo::BufferPool pool_;  // before jobs_: outlives the buffers they hold
   std::mutex mu_;
   std::condition_variable work_cv_;  // jobs queued or stopping
   std::condition_variable done_cv_;  // a job finished or a buffer came back
   std::deque<Job> jobs_;
-  std::vector<std::string> free_;
   size_t buffers_out_ = 0;  // taken and not yet returned
   size_t running_ = 0;
   bool stopping_ = false;

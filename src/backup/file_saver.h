@@ -107,14 +107,13 @@ class FileSaver {
   Status StoreExtent(int fd, const std::string& abs, uint64_t ext_begin, uint64_t ext_end, FileState* fs,
                      Sha256* hash);
   void StoreHole(uint64_t length, FileState* fs, Sha256* hash);
-  Status Emit(std::string chunk, FileState* fs);
+  Status Emit(repo::PooledBuffer chunk, FileState* fs);
 
   const repo::MasterKey& key_;
   repo::Chunker chunker_;
   ChunkPipeline* pipeline_;
   ProgressMeter* progress_;
   const bool force_read_;
-  std::string buf_;
   std::string compare_buf_;
   uint64_t bytes_hashed_ = 0;
   uint64_t bytes_chunked_ = 0;

@@ -32,6 +32,9 @@ class PooledBuffer {
   const char* data() const { return storage_.get(); }
   size_t size() const { return size_; }
   std::string_view view() const { return {storage_.get(), size_}; }
+  // Keeps the first `size` bytes. REQUIRES: size <= size().
+  void Shrink(size_t size) { size_ = size; }
+  explicit operator bool() const { return storage_ != nullptr; }
 
  private:
   friend class BufferPool;

@@ -333,6 +333,12 @@ for run in $(seq 1 "$runs"); do
     tool_cmd "$t" restore "$work/repos/$t" "$data" "$target"
     measure "$t.restore" "${cmd[@]}"
     printf ' %s %.1fs' "$t" "$last_secs"
+    # What the restore left for the disk: paymentsctl fsyncs every file before
+    # it says it is done; the others leave their writes in the page cache.
+    # restore + sync is the time until the restored data is durable.
+    t0=$(date +%s.%N)
+    sync
+    secs[$t.restore_durable]+="$(echo "$last_secs + $(date +%s.%N) - $t0" | bc) "
     if [ "$primed" = 1 ]; then
       rm -rf "$target"
       [[ $t == paymentsctl* ]] || mkdir -p "$target"
@@ -348,6 +354,13 @@ for run in $(seq 1 "$runs"); do
     fi
     rm -rf "$target"
   done
+  # The disk's floor for a durable restore: as many bytes as the data dir
+  # written sequentially and fdatasynced, by dd.
+  sync
+  t0=$(date +%s.%N)
+  dd if=/dev/zero of="$work/floor" bs=1M count=$(($(du -sb "$data" | cut -f1) / 1048576)) conv=fdatasync status=none
+  secs[disk_floor]+="$(echo "$(date +%s.%N) - $t0" | bc) "
+  rm -f "$work/floor"
   echo
   # The runbook's schedule: an essential snapshot (not measured), then the
   # nightly full of the unchanged data directory.
@@ -378,6 +391,7 @@ for t in "${tools[@]}"; do
     m[$t.$p.rss]=$(med "${rss_kb[$t.$p]}")
     m[$t.$p.cpu]=$(per_gib "$(med "${cpu_s[$t.$p]}")")
   done
+  m[$t.restore_durable]=$(med "${secs[$t.restore_durable]}")
   m[$t.restore.primed]=-
   [ "$primed" = 1 ] && m[$t.restore.primed]=$(printf '%.2f' "$(med "${secs[$t.restore.primed]}")")
   m[$t.size_full]=$(med "${size_b[$t.full]}")
@@ -406,19 +420,24 @@ echo "median of $runs run(s); _s = wall seconds; x = the median over the runs of
 echo "  the same run (-s3 rows: to restic-s3, both into s3rver on 127.0.0.1); cpu = CPU seconds (user +"
 echo "  system) per GiB of the data dir; sizes are du -sb of the repository (-s3 rows: the bytes of its"
 echo "  objects) after the full / after the incremental; RSS is the largest process's peak (GNU time %M);"
-echo "  rest_primed_s: the restore again after priming the page pool (PRIMED=1; - when not measured)"
+echo "  rest_primed_s: the restore again after priming the page pool (PRIMED=1; - when not measured);"
+echo "  rest_sync_s / rest_sync_x: the restore plus the sync after it, until the restored files are on disk"
+echo "  (paymentsctl fsyncs them itself; the others leave them in the page cache), and its ratio to restic's"
 echo
-printf '%-15s %7s %7s %9s %6s %6s %6s %8s %8s %8s %13s %9s %9s %8s %8s %8s\n' \
-  tool full_s incr_s restore_s full_x incr_x rest_x full_cpu incr_cpu rest_cpu rest_primed_s \
+printf '%-15s %7s %7s %9s %6s %6s %6s %11s %11s %8s %8s %8s %13s %9s %9s %8s %8s %8s\n' \
+  tool full_s incr_s restore_s full_x incr_x rest_x rest_sync_s rest_sync_x full_cpu incr_cpu rest_cpu rest_primed_s \
   repo1_MiB repo2_MiB rss_full rss_incr rss_rest
 for t in "${tools[@]}"; do
-  printf '%-15s %7.2f %7.2f %9.2f %6s %6s %6s %8s %8s %8s %13s %9s %9s %8s %8s %8s\n' "$t" \
+  printf '%-15s %7.2f %7.2f %9.2f %6s %6s %6s %11.2f %11s %8s %8s %8s %13s %9s %9s %8s %8s %8s\n' "$t" \
     "${m[$t.full]}" "${m[$t.incr]}" "${m[$t.restore]}" \
     "$(pair_x "$t" full)" "$(pair_x "$t" incr)" "$(pair_x "$t" restore)" \
+    "${m[$t.restore_durable]}" "$(pair_x "$t" restore_durable)" \
     "${m[$t.full.cpu]}" "${m[$t.incr.cpu]}" "${m[$t.restore.cpu]}" "${m[$t.restore.primed]}" \
     "$(mib "${m[$t.size_full]}")" "$(mib "${m[$t.size]}")" \
     "$((m[$t.full.rss] / 1024))" "$((m[$t.incr.rss] / 1024))" "$((m[$t.restore.rss] / 1024))"
 done
+printf 'disk floor: %.2f s to write and fdatasync as many bytes as the data dir (dd; median)\n' \
+  "$(med "${secs[disk_floor]}")"
 for t in "${tools[@]}"; do
   [[ $t == paymentsctl* ]] || continue
   printf '%-15s essential->full (full of an unchanged dir after an essential snapshot): %.2f s\n' "$t" \
@@ -456,6 +475,7 @@ else
   ratio_target "full <= 0.35x restic" "$p" full 0.35
   ratio_target "incremental <= 0.1x restic" "$p" incr 0.1
   ratio_target "restore <= 0.6x restic" "$p" restore 0.6
+  printf '  %-32s %-24s %s\n' "(restore + sync, both durable)" "$(pair_x "$p" restore_durable)x" "(for comparison)"
   if has_tool paymentsctl-s3 && has_tool restic-s3; then
     ratio_target "restore-s3 <= 0.8x restic-s3" paymentsctl-s3 restore 0.8
   fi

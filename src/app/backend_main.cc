@@ -11,6 +11,7 @@
 #include <memory>
 #include <tuple>
 
+#include "app/cluster_role.h"
 #include "common/log.h"
 #include "common/main_guard.h"
 #include "common/time_util.h"
@@ -108,6 +109,7 @@ struct BackendFlags {
   std::string replicate_interval = "1s";
   std::string snapshot_every = "1h";
   LimitFlags limits;
+  pb::app::ClusterFlags cluster;
 };
 
 void AddFlags(CLI::App& app, BackendFlags* f) {
@@ -126,6 +128,7 @@ void AddFlags(CLI::App& app, BackendFlags* f) {
   app.add_option("--snapshot-every", f->snapshot_every, "with --replicate-to: time between full snapshots")
       ->capture_default_str();
   AddLimitFlags(app, &f->limits);
+  pb::app::AddClusterFlags(app, &f->cluster);
 }
 
 // The server's options from the flags and the admin token; an error is a
@@ -177,8 +180,9 @@ pb::Result<std::unique_ptr<pb::replicate::Replicator>> ReplicatorOf(const Backen
 // down; returns the exit code. *metrics receives the service's metrics: the
 // caller keeps them alive longer than the ledger's committer thread, which
 // reports to them.
-int Serve(pb::ledger::Ledger* ledger, pb::server::Api* api, const pb::server::ServerOptions& options,
-          pb::replicate::Replicator* replicator, std::unique_ptr<pb::server::ServiceMetrics>* metrics_out) {
+int Serve(pb::ledger::Ledger* ledger, pb::server::Api* api, pb::server::ServerOptions options,
+          pb::replicate::Replicator* replicator, pb::app::ClusterRole* cluster,
+          std::unique_ptr<pb::server::ServiceMetrics>* metrics_out) {
   std::function<pb::replicate::ReplicationStatus()> replication_status;  // with --replicate-to
   if (replicator != nullptr) {
     replication_status = [replicator] { return replicator->status(); };
@@ -188,6 +192,10 @@ int Serve(pb::ledger::Ledger* ledger, pb::server::Api* api, const pb::server::Se
       ledger, replication_status, pb::server::BuildInfo{std::string(pb::Version()), std::string(pb::GitCommit())});
   ledger->committer().SetObserver(metrics.get());
   api->SetMetrics(metrics.get());
+  if (cluster != nullptr) {
+    options.commit_gate = cluster->gate();
+    api->SetCommitGate(cluster->gate());
+  }
   pb::server::HttpServer server(ledger, api, options);
   metrics->AddServerStats([&server] { return server.stats(); });
   pb::Status st = server.Listen();
@@ -195,8 +203,16 @@ int Serve(pb::ledger::Ledger* ledger, pb::server::Api* api, const pb::server::Se
     spdlog::critical("{}", st.ToString());
     return 1;
   }
+  if (cluster != nullptr) {
+    st = cluster->Start(&server);
+    if (!st.ok()) {
+      spdlog::critical("{}", st.ToString());
+      return 1;
+    }
+  }
   if (replicator != nullptr) replicator->Start();
   server.Run();
+  if (cluster != nullptr) cluster->Stop();
   st = ledger->Shutdown();
   if (!st.ok()) {
     spdlog::error("shutdown: {}", st.ToString());
@@ -245,8 +261,13 @@ int Run(int argc, char** argv) {
     spdlog::critical("{}", replicator.status().message());
     return 2;
   }
+  auto cluster = pb::app::ClusterRole::Make(flags.cluster, ledger->get());
+  if (!cluster.ok()) {
+    spdlog::critical("{}", cluster.status().message());
+    return 2;
+  }
   pb::server::Api api(ledger->get(), token);
-  return Serve(ledger->get(), &api, *options, replicator->get(), &metrics);
+  return Serve(ledger->get(), &api, *options, replicator->get(), cluster->get(), &metrics);
 }
 
 }  // namespace

@@ -32,7 +32,8 @@ Status JournalIndex::Extend(SegmentIndex* seg) {
   }
 }
 
-Result<std::vector<std::string>> JournalIndex::Read(uint64_t after, uint64_t through, size_t limit) {
+Result<std::vector<std::string>> JournalIndex::Collect(uint64_t after, uint64_t through, size_t limit,
+                                                       bool whole_lines) {
   std::vector<std::string> out;
   uint64_t want = after + 1;
   if (want > through || limit == 0) return out;
@@ -59,7 +60,7 @@ Result<std::vector<std::string>> JournalIndex::Read(uint64_t after, uint64_t thr
         if (skip > 0) {
           --skip;
         } else {
-          out.emplace_back(chunk.substr(pos + 65, nl - pos - 65));
+          out.emplace_back(whole_lines ? chunk.substr(pos, nl - pos) : chunk.substr(pos + 65, nl - pos - 65));
           ++want;
         }
         pos = nl + 1;

@@ -8,7 +8,8 @@
 
 namespace pb::ledger {
 
-// Random access to journal records by seq for GET /api/ledger/events.
+// Random access to journal records by seq for GET /api/ledger/events and
+// the stream to standbys.
 // Keeps a sparse in-memory index (one offset per 256 records) built lazily by
 // scanning segments the first time they are read; only the new bytes of the
 // growing newest segment are scanned again. Single-threaded.
@@ -18,9 +19,17 @@ class JournalIndex {
 
   // Bodies (JSON text) of up to `limit` records with after < seq <= through.
   // REQUIRES: records through `through` are durable.
-  Result<std::vector<std::string>> Read(uint64_t after, uint64_t through, size_t limit);
+  Result<std::vector<std::string>> Read(uint64_t after, uint64_t through, size_t limit) {
+    return Collect(after, through, limit, false);
+  }
+  // The same records' whole journal lines ("<hash> <body>", no newline): what
+  // a standby is sent (docs/cluster.md).
+  Result<std::vector<std::string>> ReadLines(uint64_t after, uint64_t through, size_t limit) {
+    return Collect(after, through, limit, true);
+  }
 
  private:
+  Result<std::vector<std::string>> Collect(uint64_t after, uint64_t through, size_t limit, bool whole_lines);
   static constexpr uint64_t kStride = 256;
   struct SegmentIndex {
     uint64_t first_seq = 0;

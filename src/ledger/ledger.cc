@@ -11,6 +11,7 @@
 #include "common/file_ops.h"
 #include "common/file_util.h"
 #include "common/log.h"
+#include "common/sha256.h"
 #include "common/time_util.h"
 #include "ledger/checkpoint.h"
 #include "ledger/mirror.h"
@@ -199,6 +200,29 @@ Result<uint64_t> Ledger::Submit(Record r) {
   AppendMirrorLine(r, &events, &registry);
   committer_.Enqueue(r.seq, EncodeLine(last_.hash, body), events, registry);
   return r.seq;
+}
+
+Status Ledger::Follow(std::string_view line) {
+  const uint64_t want = last_.seq + 1;
+  auto refuse = [&](const std::string& why) {
+    return Status::Corruption("the primary's record " + std::to_string(want) + " " + why +
+                              "; nothing after it is appended");
+  };
+  Digest hash;
+  if (line.size() < 66 || line[64] != ' ' || !FromHex(line.substr(0, 64), &hash)) {
+    return refuse("is not a journal line (<64 hex digits> <body>)");
+  }
+  const std::string_view body = line.substr(65);
+  auto r = DecodeBody(body);
+  if (!r.ok()) return refuse("does not parse: " + r.status().message());
+  if (r->seq != want) return refuse("came with seq " + std::to_string(r->seq));
+  if (ChainHash(last_.hash, body) != hash) return refuse("does not continue this journal's hash chain");
+  if (Status st = state_.Apply(*r); !st.ok()) return refuse("cannot be applied: " + st.message());
+  last_ = ChainPoint{want, hash};
+  std::string events, registry;
+  AppendMirrorLine(*r, &events, &registry);
+  committer_.Enqueue(want, EncodeLine(hash, body), events, registry);
+  return Status::Ok();
 }
 
 void Ledger::MaybeCheckpoint() {

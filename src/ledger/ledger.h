@@ -3,6 +3,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "common/status.h"
@@ -44,8 +45,18 @@ class Ledger {
   // On error nothing changed.
   Result<uint64_t> Submit(Record r);
 
+  // A standby's append (docs/cluster.md): `line`, a journal line of the
+  // primary ("<hash> <body>", no newline), must be this journal's next
+  // record: seq last + 1, hash SHA-256(last hash || body), and a change the
+  // state accepts. It is applied and queued as Submit does, with the
+  // primary's bytes. Corruption saying which check failed; nothing changed
+  // then.
+  Status Follow(std::string_view line);
+
   const LedgerState& state() const { return state_; }
   uint64_t last_seq() const { return last_.seq; }
+  // The last record's seq and hash.
+  const ChainPoint& last_point() const { return last_; }
   const std::string& data_dir() const { return data_dir_; }
   GroupCommitter& committer() { return committer_; }
   // Records replayed at open and how long it took.

@@ -127,6 +127,9 @@ Reply Api::Handle(const Request& request) {
   }
   if (path.substr(0, 5) != "/api/") return ErrorReply(404, "not_found", "no such route");
   if (!Authorized(request)) return ErrorReply(401, "unauthorized", "missing or wrong X-Admin-Token header");
+  if (m == "POST" && commit_gate_ != nullptr) {
+    if (Status open = commit_gate_->AcceptsWrites(); !open.ok()) return ErrorReply(503, "unavailable", open.message());
+  }
   auto tail_id = [&](std::string_view prefix) -> std::optional<std::string_view> {
     if (path.size() <= prefix.size() || path.substr(0, prefix.size()) != prefix) return std::nullopt;
     std::string_view rest = path.substr(prefix.size());
@@ -181,10 +184,12 @@ Reply Api::Health() {
   JsonObject o(&out);
   std::optional<replicate::ReplicationStatus> replication;
   if (replication_status_) replication = replication_status_();
-  const bool degraded = replication && !replicate::Healthy(*replication);
+  const bool degraded =
+      (replication && !replicate::Healthy(*replication)) || (commit_gate_ != nullptr && !commit_gate_->Healthy());
   o.Str("status", failed() ? "failed" : degraded ? "degraded" : "ok");
   if (failed()) o.Str("error", failure_);
   if (replication) o.Raw("replication", replicate::EncodeStatus(*replication));
+  if (commit_gate_ != nullptr) o.Raw("cluster", commit_gate_->HealthJson());
   o.UInt("journal_seq", ledger_->last_seq()).UInt("durable_seq", durable_seq());
   o.UInt("checkpoint_seq", ledger_->checkpoint_seq());
   o.Int("uptime_seconds", (MonotonicMicros() - started_us_) / 1000000);

@@ -7,6 +7,7 @@
 
 #include "ledger/ledger.h"
 #include "replicate/status.h"
+#include "server/commit_gate.h"
 #include "server/http_types.h"
 
 namespace pb::server {
@@ -42,6 +43,11 @@ class Api {
     replication_status_ = std::move(status_fn);
   }
 
+  // Asks `gate` (server/commit_gate.h) before every change: a refusal is a
+  // 503 with its message, and nothing changes. Null: no gate. Call before
+  // serving; `gate` outlives the Api.
+  void SetCommitGate(CommitGate* gate) { commit_gate_ = gate; }
+
   // GET /metrics renders `metrics` (README "Metrics"); without, /metrics is
   // 404. `metrics` outlives the Api. Call before serving.
   void SetMetrics(ServiceMetrics* metrics) { metrics_ = metrics; }
@@ -76,6 +82,7 @@ class Api {
 
   ledger::Ledger* ledger_;
   std::string admin_token_;
+  CommitGate* commit_gate_ = nullptr;
   std::atomic<uint64_t> durable_seq_{0};
   std::atomic<bool> failed_{false};
   std::string failure_;

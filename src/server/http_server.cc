@@ -63,8 +63,16 @@ void HttpServer::Impl::Deliver(Reply reply, std::function<void(Response)> send) 
   // A page rendered meanwhile may wait for less than the newest waiter:
   // it waits as long, which keeps the queue in order.
   const uint64_t seq = waiters.empty() ? reply.wait_seq : std::max(reply.wait_seq, waiters.back().seq);
-  waiters.push_back({seq, [send = std::move(send), response = std::move(reply.response)](bool durable) mutable {
-                       if (durable) return send(std::move(response));
+  waiters.push_back({seq, MonotonicMicros(),
+                     [send = std::move(send), response = std::move(reply.response)](WaitEnd end) mutable {
+                       if (end == WaitEnd::kDurable) return send(std::move(response));
+                       if (end == WaitEnd::kUnconfirmed) {
+                         return send(ErrorReply(503, "unconfirmed",
+                                                "this change is on the primary's disk but no synchronous standby "
+                                                "confirmed it in time, so it may be lost in a failover; retry it "
+                                                "(a retried credit of the same workload_id is never credited twice)")
+                                         .response);
+                       }
                        send(ErrorReply(503, "unavailable", "the journal failed before this change was durable; "
                                                            "it may be lost. Restart the service")
                                 .response);
@@ -81,7 +89,7 @@ void HttpServer::Impl::OnDurable(uint64_t seq) {
   while (!waiters.empty() && waiters.front().seq <= seq) {
     auto w = std::move(waiters.front());
     waiters.pop_front();
-    w.send(true);
+    w.send(WaitEnd::kDurable);
   }
 }
 
@@ -91,7 +99,7 @@ void HttpServer::Impl::OnFailure(const Status& st) {
   while (!waiters.empty()) {
     auto w = std::move(waiters.front());
     waiters.pop_front();
-    w.send(false);
+    w.send(WaitEnd::kFailed);
   }
 }
 
@@ -186,7 +194,19 @@ void HttpServer::Impl::Admit(tcp::socket socket) {
   StartSession(std::move(socket), this);
 }
 
+void HttpServer::Impl::ExpireWaiters() {
+  if (options.commit_gate == nullptr) return;
+  const int64_t oldest = MonotonicMicros() -
+                         std::chrono::duration_cast<std::chrono::microseconds>(options.commit_gate->timeout()).count();
+  while (!waiters.empty() && waiters.front().since_us < oldest) {
+    auto w = std::move(waiters.front());
+    waiters.pop_front();
+    w.send(WaitEnd::kUnconfirmed);
+  }
+}
+
 void HttpServer::Impl::Tick() {
+  ExpireWaiters();
   if (!access_log.empty()) {
     ledger->committer().EnqueueAccessLog(access_log);
     access_log.clear();
@@ -233,8 +253,11 @@ void HttpServer::Run() {
   Impl* impl = impl_.get();
   impl->api->SetDurableSeq(impl->ledger->last_seq());
   impl->ledger->committer().SetSegmentRollBytes(impl->options.journal_segment_bytes);
+  auto release = [impl](uint64_t seq) { asio::post(impl->ioc, [impl, seq] { impl->OnDurable(seq); }); };
+  CommitGate* gate = impl->options.commit_gate;
+  if (gate != nullptr) gate->SetRelease(release);
   Status st = impl->ledger->Start(
-      {[impl](uint64_t seq) { asio::post(impl->ioc, [impl, seq] { impl->OnDurable(seq); }); },
+      {[gate, release](uint64_t seq) { gate != nullptr ? gate->LocalDurable(seq) : release(seq); },
        [impl](const Status& failure) { asio::post(impl->ioc, [impl, failure] { impl->OnFailure(failure); }); }});
   if (!st.ok()) {
     spdlog::critical("cannot start the journal writer: {}", st.ToString());
@@ -256,6 +279,8 @@ void HttpServer::Run() {
   if (!impl->access_log.empty()) impl->ledger->committer().EnqueueAccessLog(impl->access_log);
   spdlog::info("connections: {}", FormatServerStats(impl->Stats()));
 }
+
+void HttpServer::Post(std::function<void()> job) { asio::post(impl_->ioc, std::move(job)); }
 
 void HttpServer::Stop() {
   asio::post(impl_->ioc, [impl = impl_.get()] { impl->ioc.stop(); });

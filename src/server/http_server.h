@@ -11,6 +11,7 @@
 #include "ledger/journal.h"
 #include "ledger/ledger.h"
 #include "server/api.h"
+#include "server/commit_gate.h"
 #include "server/server_stats.h"
 
 namespace pb::server {
@@ -55,6 +56,11 @@ struct ServerOptions {
   // the server's own render thread. A test may pass an executor that holds
   // the jobs; it must run them one at a time, in order.
   std::function<void(std::function<void()> job)> render_executor;
+  // What answers wait for besides this node's fdatasync, and whether a
+  // change may be accepted (server/commit_gate.h): a synchronous standby, or
+  // this node being a standby. Null: durable here is enough. Outlives the
+  // server.
+  CommitGate* commit_gate = nullptr;
 };
 
 // HTTP/1.1 keep-alive server on one event-loop thread (Boost.Beast + Asio).
@@ -75,6 +81,9 @@ class HttpServer {
   Status Listen();
   // Port actually bound (useful with port 0).
   uint16_t port() const;
+  // Runs `job` on the event loop's thread, where the ledger is owned (a
+  // standby's follower appends there). From any thread.
+  void Post(std::function<void()> job);
   // Runs the event loop until SIGINT/SIGTERM or Stop(); logs stats() when it
   // returns.
   void Run();

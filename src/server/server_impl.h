@@ -22,9 +22,14 @@ struct HttpServer::Impl {
 
   // Answers waiting for durability, in seq order (reads and writes are
   // queued with non-decreasing seqs).
+  // How a wait ended: the seq was released (durable, and confirmed by the
+  // commit gate), the journal failed, or the gate did not confirm it within
+  // its timeout.
+  enum class WaitEnd { kDurable, kFailed, kUnconfirmed };
   struct Waiter {
     uint64_t seq;
-    std::function<void(bool durable)> send;
+    int64_t since_us;  // MonotonicMicros() when queued
+    std::function<void(WaitEnd)> send;
   };
 
   void Accept();
@@ -32,6 +37,8 @@ struct HttpServer::Impl {
   // are open.
   void Admit(boost::asio::ip::tcp::socket socket);
   void Tick();
+  // Answers 503 every waiter the commit gate left waiting past its timeout.
+  void ExpireWaiters();
   void OnDurable(uint64_t seq);
   void OnFailure(const Status& st);
   // Sends reply.response through `send` once reply.wait_seq is durable.

@@ -1,0 +1,161 @@
+#include "cluster/follower.h"
+
+#include <chrono>
+#include <future>
+#include <memory>
+#include <optional>
+
+#include "common/json_text.h"
+#include "common/log.h"
+
+namespace pb::cluster {
+namespace {
+
+constexpr int kConnectTimeoutMs = 2000;
+constexpr int kAnswerTimeoutMs = 5000;
+constexpr int kStandbyWriteTimeoutMs = 5000;
+// A journal line is at most a 64 KiB body (the API's limit) plus its hash.
+constexpr size_t kMaxLine = (64 << 10) + 128;
+// Three missed keep-alives: the primary is gone.
+constexpr int kSilenceMs = 3000;
+constexpr auto kRetry = std::chrono::milliseconds(500);
+
+}  // namespace
+
+Follower::Follower(FollowerOptions options, FollowerLedger ledger)
+    : options_(std::move(options)), ledger_(std::move(ledger)) {}
+
+Follower::~Follower() { Stop(); }
+
+void Follower::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void Follower::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    if (socket_ != nullptr) socket_->Shutdown();
+  }
+  stop_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+FollowerStatus Follower::status() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return status_;
+}
+
+void Follower::LocalDurable(uint64_t seq) {
+  if (release_) release_(seq);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (socket_ != nullptr) (void)socket_->Write(FormatAck(seq) + "\n", kStandbyWriteTimeoutMs);
+}
+
+std::string Follower::HealthJson() const {
+  const FollowerStatus s = status();
+  std::string out;
+  JsonObject o(&out);
+  o.Str("role", "standby").Str("primary", options_.host + ":" + std::to_string(options_.port));
+  o.Bool("connected", s.connected).Str("primary_node", s.primary);
+  if (!s.stopped.empty()) o.Str("stopped", s.stopped);
+  o.Close();
+  return out;
+}
+
+Status Follower::AcceptsWrites() {
+  return Status::Unavailable("this node is a standby of " + options_.host + ":" + std::to_string(options_.port) +
+                             " (--standby-of): send changes to the primary");
+}
+
+template <typename T>
+std::optional<T> Follower::OnOwner(std::function<T()> job) {
+  // Shared with the job: when the owner thread stops running jobs (the
+  // server shutting down), this gives up, and the job, should it still
+  // run, has what it writes to.
+  auto done = std::make_shared<std::promise<T>>();
+  std::future<T> result = done->get_future();
+  ledger_.run_on_owner([done, job = std::move(job)] { done->set_value(job()); });
+  while (result.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+    if (stopping_) return std::nullopt;
+  }
+  return result.get();
+}
+
+void Follower::Loop() {
+  while (!stopping_) {
+    Status st = FollowOnce();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      status_.connected = false;
+      if (!st.ok()) {
+        status_.stopped = st.message();
+        spdlog::critical("standby: stopped following {}:{}: {}", options_.host, options_.port, st.message());
+        return;
+      }
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    stop_cv_.wait_for(lock, kRetry, [this] { return stopping_.load(); });
+  }
+}
+
+Status Follower::FollowOnce() {
+  auto connected = LineSocket::Connect(options_.host, options_.port, kConnectTimeoutMs);
+  if (!connected.ok()) {
+    // Logged the 1st, 2nd, 4th, 8th... time in a row: a primary down for
+    // long does not flood the log.
+    const uint64_t n = ++failed_connects_;
+    if ((n & (n - 1)) == 0) spdlog::warn("standby: {} (attempt {})", connected.status().message(), n);
+    return Status::Ok();
+  }
+  failed_connects_ = 0;
+  LineSocket socket = std::move(connected).value();
+  const std::optional<ledger::ChainPoint> owner_at = OnOwner<ledger::ChainPoint>(ledger_.last_point);
+  if (!owner_at) return Status::Ok();
+  const ledger::ChainPoint at = *owner_at;
+  Hello hello{kStreamVersion, options_.node, at.seq, at.hash, options_.token};
+  if (!socket.Write(FormatHello(hello) + "\n", kStandbyWriteTimeoutMs).ok()) return Status::Ok();
+  auto first = socket.ReadLine(kAnswerTimeoutMs, 4096);
+  if (!first.ok() || !first->has_value()) return Status::Ok();
+  auto answer = ParseAnswer(**first);
+  if (!answer.ok()) return answer.status();
+  if (!answer->ok) {
+    if (answer->refusal == Refusal::kBusy) return Status::Ok();  // the primary has not seen our last stream end yet
+    return Status::Unavailable("the primary refused this standby (" + std::string(RefusalName(answer->refusal)) +
+                               "): " + answer->message);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return Status::Ok();
+    socket_ = &socket;
+    status_.connected = true;
+    status_.primary = answer->node;
+    status_.primary_durable_seq = answer->durable_seq;
+  }
+  spdlog::info("standby: following {} at {}:{} from seq {}", answer->node, options_.host, options_.port, at.seq);
+  Status outcome;
+  while (!stopping_) {
+    auto line = socket.ReadLine(kSilenceMs, kMaxLine);
+    if (!line.ok()) {
+      spdlog::warn("standby: the stream from {} ended: {}", answer->node, line.status().message());
+      break;
+    }
+    if (!line->has_value()) {
+      spdlog::warn("standby: nothing from {} for {} ms; reconnecting", answer->node, kSilenceMs);
+      break;
+    }
+    if ((*line)->empty()) continue;  // keep-alive
+    std::optional<Status> followed =
+        OnOwner<Status>([follow = ledger_.follow, record = std::move(**line)] { return follow(record); });
+    if (!followed) break;  // stopping
+    if (!followed->ok()) {
+      outcome = *followed;
+      break;
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  socket_ = nullptr;
+  return outcome;
+}
+
+}  // namespace pb::cluster

@@ -1,0 +1,266 @@
+// A primary and a standby, real payments-backend processes on 127.0.0.1
+// (docs/cluster.md): the standby follows and refuses writes; with
+// --sync-standbys 1 the primary refuses writes while the standby is gone and
+// resumes when it is back; kill -9 of the primary under load, while the
+// standby is stopped (SIGSTOP), loses no acknowledged credit (each one is on
+// the standby); a standby whose journal
+// is not the primary's is refused; flags that cannot work refuse to start.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <latch>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/credit_load.h"
+#include "support/test_support.h"
+
+namespace pb::integration {
+namespace {
+
+using namespace std::chrono_literals;
+
+class Cluster : public ::testing::Test {
+ protected:
+  // The primary on dir/primary, streaming on a free port.
+  std::unique_ptr<BackendProcess> StartPrimary(std::vector<std::string> extra = {}) {
+    repl_port_ = FreeLoopbackPort();
+    std::vector<std::string> args = {"--node-name", "a", "--replication-listen",
+                                     "127.0.0.1:" + std::to_string(repl_port_)};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Start(dir_.Sub("primary"), args);
+  }
+  std::unique_ptr<BackendProcess> StartStandby(const std::string& name = "standby") {
+    return Start(dir_.Sub(name), {"--node-name", "b", "--standby-of", "127.0.0.1:" + std::to_string(repl_port_)});
+  }
+  std::unique_ptr<BackendProcess> Start(const std::string& data_dir, std::vector<std::string> args) {
+    BackendOptions o;
+    o.data_dir = data_dir;
+    o.log_file = data_dir + ".log";
+    o.extra_args = std::move(args);
+    auto started = BackendProcess::Start(o);
+    if (!started.ok()) {
+      ADD_FAILURE() << started.status().ToString() << "\n" << FileTail(o.log_file);
+      return nullptr;
+    }
+    return std::move(started.value());
+  }
+
+  // Polls `port`'s `target` until its body contains `text` (at most 20 s:
+  // a bound on the test, not an assertion on speed).
+  static bool WaitForBody(uint16_t port, const std::string& target, const std::string& text) {
+    for (int i = 0; i < 400; ++i) {
+      HttpClient c(port);
+      if (c.Connect().ok()) {
+        auto r = c.Get(target);
+        if (r.ok() && r->body.find(text) != std::string::npos) return true;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  }
+
+  TempDir dir_;
+  uint16_t repl_port_ = 0;
+};
+
+TEST_F(Cluster, TheStandbyFollowsServesReadsAndRefusesWrites) {
+  auto primary = StartPrimary();
+  ASSERT_NE(primary, nullptr);
+  auto standby = StartStandby();
+  ASSERT_NE(standby, nullptr);
+  HttpClient p(primary->port());
+  ASSERT_TRUE(p.Connect().ok());
+  ASSERT_EQ(p.Post("/api/orchestrators/register", RegisterBody("o1"))->status, 201);
+  for (int i = 0; i < 50; ++i) {
+    auto r = p.Post("/api/workloads", CreditBody("w" + std::to_string(i), "o1", "0.000001"));
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->status, 201) << r->body;
+  }
+  ASSERT_TRUE(WaitForBody(standby->port(), "/api/balances", "\"o1\":\"0.00005\"")) << FileTail(standby->log_file());
+  HttpClient s(standby->port());
+  ASSERT_TRUE(s.Connect().ok());
+  auto write = s.Post("/api/workloads", CreditBody("w-on-standby", "o1", "1"));
+  ASSERT_TRUE(write.ok());
+  EXPECT_EQ(write->status, 503);
+  EXPECT_NE(write->body.find("standby of 127.0.0.1:" + std::to_string(repl_port_)), std::string::npos) << write->body;
+  auto health = s.Get("/health");
+  ASSERT_TRUE(health.ok());
+  EXPECT_NE(health->body.find("\"role\":\"standby\""), std::string::npos) << health->body;
+  EXPECT_NE(health->body.find("\"primary_node\":\"a\""), std::string::npos) << health->body;
+  auto primary_health = p.Get("/health");
+  EXPECT_NE(primary_health->body.find("\"node\":\"b\",\"connected\":true"), std::string::npos) << primary_health->body;
+
+  EXPECT_EQ(standby->Terminate(), 0);
+  EXPECT_EQ(primary->Terminate(), 0);
+  const std::string journal = "/journal/00000000000000000001.journal";
+  EXPECT_EQ(ReadFileOrEmpty(dir_.Sub("standby") + journal), ReadFileOrEmpty(dir_.Sub("primary") + journal))
+      << "the standby's journal is not the primary's, byte for byte";
+  EXPECT_EQ(RunVerify(dir_.Sub("standby")).exit_code, 0);
+}
+
+TEST_F(Cluster, StrictSyncRefusesWritesWhileTheStandbyIsGoneAndResumesWhenItIsBack) {
+  auto primary = StartPrimary({"--sync-standbys", "1", "--sync-timeout", "1s"});
+  ASSERT_NE(primary, nullptr);
+  HttpClient p(primary->port());
+  ASSERT_TRUE(p.Connect().ok());
+  // No standby yet: nothing is accepted.
+  auto early = p.Post("/api/orchestrators/register", RegisterBody("o1"));
+  ASSERT_TRUE(early.ok());
+  EXPECT_EQ(early->status, 503);
+  EXPECT_NE(early->body.find("no synchronous standby"), std::string::npos) << early->body;
+
+  auto standby = StartStandby();
+  ASSERT_NE(standby, nullptr);
+  ASSERT_TRUE(WaitForBody(primary->port(), "/health", "\"connected\":true"));
+  ASSERT_EQ(p.Post("/api/orchestrators/register", RegisterBody("o1"))->status, 201);
+  ASSERT_EQ(p.Post("/api/workloads", CreditBody("before", "o1", "0.000001"))->status, 201);
+
+  ASSERT_GT(standby->Kill9(), 0);
+  // Every answer from now on is a refusal, never a 2xx: the one that came
+  // while the primary still counted the standby as in step is "unconfirmed"
+  // once --sync-timeout passed; later ones are refused up front.
+  std::vector<std::string> refused_kinds;
+  for (int i = 0; i < 3; ++i) {
+    auto r = p.Post("/api/workloads", CreditBody("during-" + std::to_string(i), "o1", "0.000001"));
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->status, 503) << r->body;
+    refused_kinds.push_back(r->body.find("unconfirmed") != std::string::npos ? "unconfirmed" : "refused");
+  }
+  EXPECT_EQ(refused_kinds.back(), "refused");
+
+  standby = StartStandby();
+  ASSERT_NE(standby, nullptr);
+  // Accepted again once the standby caught up (bounded wait).
+  int status = 0;
+  for (int i = 0; i < 200 && status != 201; ++i) {
+    auto r = p.Post("/api/workloads", CreditBody("after", "o1", "0.000001"));
+    ASSERT_TRUE(r.ok());
+    status = r->status;
+    if (status != 201) std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(status, 201);
+  // Both acknowledged credits are on the standby.
+  HttpClient s(standby->port());
+  ASSERT_TRUE(s.Connect().ok());
+  for (const std::string id : {"before", "after"}) {
+    auto r = s.Get("/api/workloads/" + id);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->status, 200) << id << ": " << r->body;
+  }
+}
+
+TEST_F(Cluster, KillingThePrimaryUnderLoadLosesNoAcknowledgedCredit) {
+  auto primary = StartPrimary({"--sync-standbys", "1", "--sync-timeout", "5s"});
+  ASSERT_NE(primary, nullptr);
+  auto standby = StartStandby();
+  ASSERT_NE(standby, nullptr);
+  ASSERT_TRUE(WaitForBody(primary->port(), "/health", "\"connected\":true"));
+  constexpr int kOrchestrators = 4, kClients = 4;
+  HttpClient p(primary->port());
+  ASSERT_TRUE(p.Connect().ok());
+  for (int i = 0; i < kOrchestrators; ++i) {
+    ASSERT_EQ(p.Post("/api/orchestrators/register", RegisterBody(LoadOrchestratorId("cl", i)))->status, 201);
+  }
+  CreditLoad load{primary->port(), "cl", kOrchestrators, 3000};
+  std::atomic<bool> stop{false};
+  std::vector<ClientOutcome> outcomes(kClients);
+  std::latch connected(kClients);
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] { RunCreditClient(load, 1, c, stop, &outcomes[c], &connected); });
+  }
+  connected.wait();
+  // Go on once credits are being acknowledged: the released seq (what
+  // answers may show) is past the registrations (a count, not a clock).
+  bool acknowledging = false;
+  for (int i = 0; i < 1000 && !acknowledging; ++i) {
+    HttpClient h(primary->port());
+    if (h.Connect().ok()) {
+      auto r = h.Get("/health");
+      const size_t at = r.ok() ? r->body.find("\"durable_seq\":") : std::string::npos;
+      acknowledging = at != std::string::npos && std::stoull(r->body.substr(at + 14)) >= 100;
+    }
+    if (!acknowledging) std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_TRUE(acknowledging) << FileTail(primary->log_file());
+  // The standby stops reading (SIGSTOP) while the load goes on: the
+  // primary must acknowledge nothing the standby does not hold. Then the
+  // primary dies, and the standby resumes without it.
+  ASSERT_EQ(::kill(standby->pid(), SIGSTOP), 0);
+  std::this_thread::sleep_for(300ms);
+  ASSERT_GT(primary->Kill9(), 0);
+  ASSERT_EQ(::kill(standby->pid(), SIGCONT), 0);
+  stop = true;
+  for (auto& t : clients) t.join();
+  size_t acknowledged = 0;
+  HttpClient s(standby->port());
+  ASSERT_TRUE(s.Connect().ok());
+  for (const ClientOutcome& o : outcomes) {
+    EXPECT_TRUE(o.unexpected.empty()) << o.unexpected.front();
+    for (const Credit& c : o.acknowledged) {
+      ++acknowledged;
+      auto r = s.Get("/api/workloads/" + c.workload_id);
+      ASSERT_TRUE(r.ok());
+      ASSERT_EQ(r->status, 200) << "acknowledged credit " << c.workload_id << " is not on the standby";
+    }
+  }
+  EXPECT_GT(acknowledged, 0u);
+  std::cout << "acknowledged credits before the kill, all on the standby: " << acknowledged << "\n";
+  EXPECT_EQ(standby->Terminate(), 0);
+  EXPECT_EQ(RunVerify(dir_.Sub("standby")).exit_code, 0);
+}
+
+TEST_F(Cluster, AStandbyWhoseJournalIsNotThePrimarysIsRefused) {
+  // A data directory with a history of its own.
+  {
+    auto other = Start(dir_.Sub("other"), {});
+    ASSERT_NE(other, nullptr);
+    HttpClient c(other->port());
+    ASSERT_TRUE(c.Connect().ok());
+    ASSERT_EQ(c.Post("/api/orchestrators/register", RegisterBody("elsewhere"))->status, 201);
+    EXPECT_EQ(other->Terminate(), 0);
+  }
+  auto primary = StartPrimary();
+  ASSERT_NE(primary, nullptr);
+  HttpClient p(primary->port());
+  ASSERT_TRUE(p.Connect().ok());
+  ASSERT_EQ(p.Post("/api/orchestrators/register", RegisterBody("o1"))->status, 201);
+  auto standby = StartStandby("other");
+  ASSERT_NE(standby, nullptr);
+  ASSERT_TRUE(WaitForBody(standby->port(), "/health", "\"stopped\":")) << FileTail(standby->log_file());
+  HttpClient s(standby->port());
+  ASSERT_TRUE(s.Connect().ok());
+  auto health = s.Get("/health");
+  EXPECT_NE(health->body.find("diverged"), std::string::npos) << health->body;
+  EXPECT_NE(health->body.find("\"status\":\"degraded\""), std::string::npos) << health->body;
+  auto orch = s.Get("/api/orchestrators/o1");
+  EXPECT_EQ(orch->status, 404) << "the standby appended a record of a journal that is not its own";
+}
+
+TEST_F(Cluster, FlagsThatCannotWorkRefuseToStart) {
+  const std::string data = dir_.Sub("data");
+  const std::vector<std::vector<std::string>> bad = {
+      {"--sync-standbys", "1"},
+      {"--standby-of", "127.0.0.1:1", "--replication-listen", "127.0.0.1:0"},
+      {"--replication-listen", "0.0.0.0:0"},
+      {"--standby-of", "127.0.0.1:1", "--sync-standbys", "1"},
+      {"--replication-listen", "127.0.0.1:0", "--node-name", "a b"},
+      {"--replication-listen", "127.0.0.1:0", "--sync-timeout", "soon"},
+  };
+  for (const auto& flags : bad) {
+    std::vector<std::string> argv = {BinPath("payments-backend"), "--data-dir", data, "--listen",
+                                     "127.0.0.1:" + std::to_string(FreeLoopbackPort())};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    RunOutput out = RunBounded(argv, {"PAYMENTS_REPLICATION_TOKEN="}, 30s);
+    EXPECT_EQ(out.exit_code, 2) << flags.front() << " " << flags.back() << ": " << out.output;
+  }
+}
+
+}  // namespace
+}  // namespace pb::integration

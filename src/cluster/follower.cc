@@ -118,9 +118,24 @@ Status Follower::FollowOnce() {
   auto first = socket.ReadLine(kAnswerTimeoutMs, 4096);
   if (!first.ok() || !first->has_value()) return Status::Ok();
   auto answer = ParseAnswer(**first);
-  if (!answer.ok()) return answer.status();
+  if (!answer.ok()) {
+    std::string said = (*first)->substr(0, 60);
+    for (char& c : said) {
+      if (c < ' ' || c > '~') c = ' ';
+    }
+    return Status::InvalidArgument(options_.host + ":" + std::to_string(options_.port) +
+                                   " does not answer as a primary's --replication-listen (it said '" + said +
+                                   "'): --standby-of takes that address, not the primary's HTTP --listen");
+  }
   if (!answer->ok) {
-    if (answer->refusal == Refusal::kBusy) return Status::Ok();  // the primary has not seen our last stream end yet
+    if (answer->refusal == Refusal::kBusy) {
+      // Our previous stream may not have ended there yet; or another
+      // standby has this --node-name. Retried; logged 1st, 2nd, 4th...
+      const uint64_t n = ++refused_busy_;
+      if ((n & (n - 1)) == 0) spdlog::warn("standby: the primary refused us (attempt {}): {}", n, answer->message);
+      return Status::Ok();
+    }
+    refused_busy_ = 0;
     return Status::Unavailable("the primary refused this standby (" + std::string(RefusalName(answer->refusal)) +
                                "): " + answer->message);
   }

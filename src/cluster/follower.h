@@ -90,6 +90,7 @@ class Follower : public server::CommitGate {
   LineSocket* socket_ = nullptr;  // guarded by mu_: the open connection, for acknowledgements
   FollowerStatus status_;         // guarded by mu_
   uint64_t failed_connects_ = 0;  // in a row, for logging the 1st, 2nd, 4th, 8th...
+  uint64_t refused_busy_ = 0;     // the same, for "busy" refusals
 };
 
 }  // namespace pb::cluster

@@ -46,10 +46,7 @@ class FileSaverTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = tmp_.Sub("repo");
-    InitRepo(dir_);
-    auto repo = OpenRepo(dir_);
-    ASSERT_TRUE(repo.ok()) << repo.status().ToString();
-    repo_ = std::move(repo).value();
+    InitAndOpenRepo(dir_, &repo_);
   }
 
   // Saves each of `files` with a pipeline of one worker and two buffers,

@@ -31,10 +31,7 @@ class BlobWriterTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = tmp_.Sub("repo");
-    InitRepo(dir_);
-    auto repo = OpenRepo(dir_);
-    ASSERT_TRUE(repo.ok()) << repo.status().ToString();
-    repo_ = std::move(repo).value();
+    InitAndOpenRepo(dir_, &repo_);
   }
 
   size_t Count(std::string_view folder) {

@@ -40,10 +40,7 @@ class RestoreSafetyTest : public ::testing::Test {
  protected:
   void SetUp() override {
     repo_dir_ = tmp_.Sub("repo");
-    InitRepo(repo_dir_);
-    auto repo = OpenRepo(repo_dir_);
-    ASSERT_TRUE(repo.ok()) << repo.status().ToString();
-    repo_ = std::move(repo).value();
+    InitAndOpenRepo(repo_dir_, &repo_);
     writer_ = std::make_unique<repo::BlobWriter>(repo_.get(), 3);
     place_ = tmp_.Sub("place");
     target_ = place_ + "/target";

@@ -120,6 +120,14 @@ inline Result<std::unique_ptr<repo::Repository>> OpenRepo(const std::string& dir
   return opened;
 }
 
+// InitRepo, then OpenRepo into *out (a test failure when either fails).
+inline void InitAndOpenRepo(const std::string& dir, std::unique_ptr<repo::Repository>* out) {
+  InitRepo(dir);
+  auto repo = OpenRepo(dir);
+  ASSERT_TRUE(repo.ok()) << repo.status().ToString();
+  *out = std::move(repo).value();
+}
+
 // Backs `data_dir` up into the repository in `repo_dir`; returns the snapshot id.
 inline std::string Backup(const std::string& repo_dir, const std::string& data_dir) {
   auto repo = OpenRepo(repo_dir);

@@ -69,6 +69,7 @@ class Follower : public server::CommitGate {
   // "stopped"}; healthy while connected.
   std::string HealthJson() const override;
   bool Healthy() const override { return status().connected; }
+  bool IsStandby() const override { return true; }
 
  private:
   void Loop();

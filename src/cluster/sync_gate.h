@@ -44,6 +44,7 @@ class SyncGate : public server::CommitGate {
   // "acked_seq","lag"}]}; healthy while writes are accepted.
   std::string HealthJson() const override;
   bool Healthy() const override { return WritesOpen().ok(); }
+  bool IsStandby() const override { return false; }
 
   // The standby `node` connected, holding every record through `seq`.
   void Connected(const std::string& node, uint64_t seq);

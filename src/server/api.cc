@@ -114,6 +114,8 @@ Reply Api::Handle(const Request& request) {
   const std::string_view path = target.path, query = target.query;
   const std::string& m = request.method;
   if (path == "/health" && m == "GET") return Health();
+  if (path == "/health/primary" && m == "GET") return RoleHealth(false);
+  if (path == "/health/standby" && m == "GET") return RoleHealth(true);
   if (path == "/openapi.json" && m == "GET") {
     Reply r;
     r.response.body = OpenApiDocument();
@@ -159,8 +161,9 @@ Reply Api::Handle(const Request& request) {
 
 std::string_view RouteTemplate(std::string_view path) {
   static constexpr std::string_view kFixed[] = {
-      "/health",        "/metrics",      "/openapi.json",          "/api/orchestrators/register", "/api/orchestrators",
-      "/api/workloads", "/api/balances", "/api/workloads/summary", "/api/ledger/events",          "/api/ledger/adjustments"};
+      "/health",          "/health/primary",        "/health/standby",    "/metrics",
+      "/openapi.json",    "/api/orchestrators/register", "/api/orchestrators", "/api/workloads",
+      "/api/balances",    "/api/workloads/summary", "/api/ledger/events", "/api/ledger/adjustments"};
   for (std::string_view route : kFixed) {
     if (path == route) return route;
   }
@@ -176,6 +179,24 @@ std::string_view RouteTemplate(std::string_view path) {
 
 void Api::RecordRequest(std::string_view method, std::string_view target, int status, int64_t micros) {
   if (metrics_ != nullptr) metrics_->RecordRequest(RouteTemplate(SplitTarget(target).path), method, status, micros);
+}
+
+Reply Api::RoleHealth(bool want_standby) {
+  const bool standby = commit_gate_ != nullptr && commit_gate_->IsStandby();
+  Status serving = failed() ? Status::Unavailable("the journal failed: " + failure_) : Status::Ok();
+  if (serving.ok() && standby != want_standby) {
+    serving = Status::Unavailable(standby ? "this node is a standby" : "this node is a primary");
+  } else if (serving.ok() && commit_gate_ != nullptr && !commit_gate_->Healthy()) {
+    serving = standby ? Status::Unavailable("this standby is not following its primary (see /health)")
+                      : commit_gate_->AcceptsWrites();
+  }
+  Reply reply;
+  JsonObject o(&reply.response.body);
+  o.Str("role", standby ? "standby" : "primary").Bool("ok", serving.ok());
+  if (!serving.ok()) o.Str("reason", serving.message());
+  o.Close();
+  if (!serving.ok()) reply.response.status = 503;
+  return reply;
 }
 
 Reply Api::Health() {

@@ -59,6 +59,11 @@ class Api {
 
  private:
   Reply Health();
+  // GET /health/primary and /health/standby, for a load balancer's check
+  // (ops/haproxy.cfg): 200 when this node is a primary that accepts
+  // changes, or a standby that follows; else 503. A node outside a cluster
+  // is a primary.
+  Reply RoleHealth(bool want_standby);
   Reply Register(const Request& r);
   Reply ListOrchestrators(std::string_view query);
   Reply GetOrchestrator(const std::string& id);

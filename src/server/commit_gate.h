@@ -31,6 +31,8 @@ class CommitGate {
   // whether /health says "ok" rather than "degraded".
   virtual std::string HealthJson() const = 0;
   virtual bool Healthy() const = 0;
+  // True on a standby (every change refused for good), false on a primary.
+  virtual bool IsStandby() const = 0;
 };
 
 }  // namespace pb::server

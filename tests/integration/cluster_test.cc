@@ -1,9 +1,10 @@
 // A primary and a standby, real payments-backend processes on 127.0.0.1
-// (docs/cluster.md): the standby follows and refuses writes; with
+// (docs/cluster.md): the standby follows and refuses writes, and the load
+// balancer's checks (/health/primary, /health/standby) say which is which; with
 // --sync-standbys 1 the primary refuses writes while the standby is gone and
 // resumes when it is back; kill -9 of the primary under load, while the
 // standby is stopped (SIGSTOP), loses no acknowledged credit (each one is on
-// the standby); a standby whose journal
+// the standby, and nothing no client sent is); a standby whose journal
 // is not the primary's is refused; flags that cannot work refuse to start.
 #include <gtest/gtest.h>
 
@@ -13,8 +14,10 @@
 #include <chrono>
 #include <latch>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "support/credit_load.h"
@@ -93,6 +96,11 @@ TEST_F(Cluster, TheStandbyFollowsServesReadsAndRefusesWrites) {
   ASSERT_TRUE(health.ok());
   EXPECT_NE(health->body.find("\"role\":\"standby\""), std::string::npos) << health->body;
   EXPECT_NE(health->body.find("\"primary_node\":\"a\""), std::string::npos) << health->body;
+  // A load balancer's checks: the standby is not a primary, and is a standby.
+  EXPECT_EQ(s.Get("/health/primary")->status, 503);
+  EXPECT_EQ(s.Get("/health/standby")->status, 200);
+  EXPECT_EQ(p.Get("/health/primary")->status, 200);
+  EXPECT_EQ(p.Get("/health/standby")->status, 503);
   auto primary_health = p.Get("/health");
   EXPECT_NE(primary_health->body.find("\"node\":\"b\",\"connected\":true"), std::string::npos) << primary_health->body;
 
@@ -122,6 +130,8 @@ TEST_F(Cluster, StrictSyncRefusesWritesWhileTheStandbyIsGoneAndResumesWhenItIsBa
   ASSERT_EQ(p.Post("/api/workloads", CreditBody("before", "o1", "0.000001"))->status, 201);
 
   ASSERT_GT(standby->Kill9(), 0);
+  ASSERT_TRUE(WaitForBody(primary->port(), "/health/primary", "no synchronous standby"))
+      << "a primary that refuses changes must fail its load balancer check";
   // Every answer from now on is a refusal, never a 2xx: the one that came
   // while the primary still counted the standby as in step is "unconfirmed"
   // once --sync-timeout passed; later ones are refused up front.
@@ -211,6 +221,19 @@ TEST_F(Cluster, KillingThePrimaryUnderLoadLosesNoAcknowledgedCredit) {
     }
   }
   EXPECT_GT(acknowledged, 0u);
+  // ... and nothing is there that no client sent: every workload on the
+  // standby was acknowledged or left unanswered by the kill, once each.
+  std::set<std::string> sent;
+  for (const ClientOutcome& o : outcomes) {
+    for (const Credit& c : o.acknowledged) sent.insert(c.workload_id);
+    for (const Credit& c : o.unanswered) sent.insert(c.workload_id);
+  }
+  std::unordered_map<std::string, WorkloadSeen> held;
+  uint64_t total = 0;
+  Status fetched = FetchAllWorkloads(s, &held, &total);
+  ASSERT_TRUE(fetched.ok()) << fetched.ToString();
+  EXPECT_EQ(held.size(), total);
+  for (const auto& [id, seen] : held) EXPECT_TRUE(sent.count(id)) << id << " is on the standby but no client sent it";
   std::cout << "acknowledged credits before the kill, all on the standby: " << acknowledged << "\n";
   EXPECT_EQ(standby->Terminate(), 0);
   EXPECT_EQ(RunVerify(dir_.Sub("standby")).exit_code, 0);

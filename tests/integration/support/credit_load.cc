@@ -55,4 +55,38 @@ void RunCreditClient(const CreditLoad& load, int cycle, int client, const std::a
   }
 }
 
+Status FetchAllWorkloads(HttpClient& http, std::unordered_map<std::string, WorkloadSeen>* out, uint64_t* total) {
+  simdjson::dom::parser parser;
+  uint64_t offset = 0;
+  *total = 0;
+  for (int page = 0; page < 100000; ++page) {
+    auto r = http.Get("/api/workloads?offset=" + std::to_string(offset) + "&limit=1000");
+    if (!r.ok()) return r.status();
+    if (r->status != 200) return Status::IOError("GET /api/workloads: " + std::to_string(r->status) + " " + r->body);
+    simdjson::dom::element doc;
+    if (parser.parse(r->body).get(doc) != simdjson::SUCCESS) return Status::IOError("unparseable workloads page");
+    simdjson::dom::array items;
+    if (doc["workloads"].get_array().get(items) != simdjson::SUCCESS ||
+        doc["total"].get_uint64().get(*total) != simdjson::SUCCESS) {
+      return Status::IOError("workloads page without workloads/total");
+    }
+    uint64_t count = 0;
+    for (auto item : items) {
+      std::string_view id, orch, amount;
+      if (item["workload_id"].get_string().get(id) != simdjson::SUCCESS ||
+          item["orchestrator_id"].get_string().get(orch) != simdjson::SUCCESS ||
+          item["amount"].get_string().get(amount) != simdjson::SUCCESS) {
+        return Status::IOError("workload without workload_id/orchestrator_id/amount");
+      }
+      if (!out->emplace(std::string(id), WorkloadSeen{std::string(orch), EthToWei(amount)}).second) {
+        return Status::Corruption("workload '" + std::string(id) + "' listed twice");
+      }
+      ++count;
+    }
+    offset += count;
+    if (count == 0 || offset >= *total) return Status::Ok();
+  }
+  return Status::IOError("too many workload pages");
+}
+
 }  // namespace pb::integration

@@ -1,15 +1,19 @@
 // Concurrent credit load for the kill -9 tests (crash_test, tests/torture):
 // keep-alive clients posting unique credits to a payments-backend until it is
-// killed, and what each of them sent, saw acknowledged, or never saw answered.
+// killed, and what each of them sent, saw acknowledged, or never saw answered;
+// and the audit's side: every workload a server holds.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <latch>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/money.h"
+#include "common/status.h"
+#include "support/test_support.h"
 
 namespace pb::integration {
 
@@ -48,5 +52,16 @@ struct CreditLoad {
 // connected rather than refusing them.
 void RunCreditClient(const CreditLoad& load, int cycle, int client, const std::atomic<bool>& stop,
                      ClientOutcome* out, std::latch* connected = nullptr);
+
+// A workload as GET /api/workloads lists it.
+struct WorkloadSeen {
+  std::string orchestrator_id;
+  Wei amount = 0;
+};
+
+// Every workload the server on `http` holds, by id, via GET /api/workloads
+// pages of 1000; *total is the list's total. Corruption when an id is listed
+// twice; IOError for an answer that is not a page.
+Status FetchAllWorkloads(HttpClient& http, std::unordered_map<std::string, WorkloadSeen>* out, uint64_t* total);
 
 }  // namespace pb::integration

@@ -50,6 +50,8 @@ fi
 # exposition and the textfiles, and checks and unit-tests ops/prometheus/alerts.yml.
 if [ -d "$root/tests" ]; then
   packages+=(prometheus)
+  # The cluster tests' consensus store: a real etcd (docs/cluster.md, "Leadership").
+  packages+=(etcd-server etcd-client)
 fi
 # The fuzz targets' compiler, where they are (make fuzz, and its short run in
 # make test): clang with libFuzzer, ASan and UBSan.

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 
@@ -24,6 +25,33 @@ std::string HostName() {
   return out.empty() ? "node" : out;
 }
 
+// The leadership --etcd, --cluster-name and --lease-ttl give; InvalidArgument
+// naming the flag.
+Result<cluster::LeadershipOptions> LeadershipOf(const ClusterFlags& flags, const std::string& node) {
+  cluster::LeadershipOptions o;
+  o.node = node;
+  for (size_t start = 0; start <= flags.etcd.size();) {
+    const size_t comma = std::min(flags.etcd.find(',', start), flags.etcd.size());
+    const std::string url = flags.etcd.substr(start, comma - start);
+    if (!url.starts_with("http://") || url.size() <= 7 || url.find_first_of(" /?#", 7) != std::string::npos) {
+      return Status::InvalidArgument("--etcd '" + url + "': give endpoints as http://HOST:PORT, comma-separated");
+    }
+    o.etcd.push_back(url);
+    start = comma + 1;
+  }
+  if (!cluster::ValidNodeName(flags.cluster_name)) {
+    return Status::InvalidArgument("--cluster-name '" + flags.cluster_name +
+                                   "': use letters, digits, '.', '_' and '-' (at most 64)");
+  }
+  o.prefix = "/payments/" + flags.cluster_name;
+  auto ttl = ParseDurationMillis(flags.lease_ttl);
+  if (!ttl.ok() || *ttl % 1000 != 0 || *ttl < 2000 || *ttl > 60000) {
+    return Status::InvalidArgument("--lease-ttl " + flags.lease_ttl + ": whole seconds from 2s to 60s");
+  }
+  o.ttl = std::chrono::milliseconds(*ttl);
+  return o;
+}
+
 }  // namespace
 
 void AddClusterFlags(CLI::App& app, ClusterFlags* f) {
@@ -39,11 +67,21 @@ void AddClusterFlags(CLI::App& app, ClusterFlags* f) {
       ->capture_default_str();
   app.add_option("--sync-timeout", f->sync_timeout, "with --sync-standbys: how long a change waits for them")
       ->capture_default_str();
+  app.add_option("--etcd", f->etcd,
+                 "comma-separated etcd endpoints (http://HOST:PORT): accept changes only while this node holds the "
+                 "leadership there (needs --replication-listen)");
+  app.add_option("--cluster-name", f->cluster_name, "with --etcd: the cluster's keys are /payments/NAME/...")
+      ->capture_default_str();
+  app.add_option("--lease-ttl", f->lease_ttl, "with --etcd: the leader's lease, whole seconds (2s to 60s)")
+      ->capture_default_str();
 }
 
 Result<std::unique_ptr<ClusterRole>> ClusterRole::Make(const ClusterFlags& flags, ledger::Ledger* ledger) {
   const bool primary = !flags.replication_listen.empty();
   const bool standby = !flags.standby_of.empty();
+  if (!flags.etcd.empty() && !primary) {
+    return Status::InvalidArgument("--etcd is for a primary (with --replication-listen)");
+  }
   if (!primary && !standby) {
     if (flags.sync_standbys > 0) {
       return Status::InvalidArgument("--sync-standbys needs --replication-listen (where the standbys connect)");
@@ -96,6 +134,11 @@ Result<std::unique_ptr<ClusterRole>> ClusterRole::Make(const ClusterFlags& flags
   role->listen_port_ = address->port;
   role->gate_ = std::make_unique<cluster::SyncGate>(flags.sync_standbys, std::chrono::milliseconds(*timeout),
                                                     ledger->last_seq());
+  if (!flags.etcd.empty()) {
+    PB_ASSIGN_OR_RETURN(cluster::LeadershipOptions lo, LeadershipOf(flags, role->node_));
+    role->leadership_ = std::make_unique<cluster::Leadership>(std::move(lo));
+    role->gate_->SetLeadership(role->leadership_.get());
+  }
   return role;
 }
 
@@ -112,6 +155,7 @@ Status ClusterRole::Start(server::HttpServer* http) {
         cluster::StandbyServerOptions{ledger::JournalDir(ledger_->data_dir()), node_, token_}, gate_.get());
     PB_RETURN_IF_ERROR(server_->Listen(listen_host_, listen_port_));
     server_->Start();
+    if (leadership_) leadership_->Start();
     spdlog::info("replication: standbys connect on {}:{} ({} synchronous)", listen_host_, server_->port(),
                  gate_->required());
     return Status::Ok();
@@ -122,6 +166,7 @@ Status ClusterRole::Start(server::HttpServer* http) {
 }
 
 void ClusterRole::Stop() {
+  if (leadership_) leadership_->Stop();
   if (server_) server_->Stop();
   if (follower_) follower_->Stop();
 }

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "cluster/follower.h"
+#include "cluster/leadership.h"
 #include "cluster/standby_server.h"
 #include "cluster/sync_gate.h"
 #include "common/status.h"
@@ -24,6 +25,9 @@ struct ClusterFlags {
   std::string standby_of;          // standby: the primary's HOST:PORT
   int sync_standbys = 0;
   std::string sync_timeout = "2s";
+  std::string etcd;                  // primary: comma-separated etcd endpoints
+  std::string cluster_name = "payments";
+  std::string lease_ttl = "10s";
 };
 void AddClusterFlags(CLI::App& app, ClusterFlags* f);
 
@@ -50,6 +54,7 @@ class ClusterRole {
   uint16_t listen_port_ = 0;
   ledger::Ledger* ledger_ = nullptr;
   server::HttpServer* http_ = nullptr;  // a standby's: where records are appended
+  std::unique_ptr<cluster::Leadership> leadership_;  // a primary with --etcd
   std::unique_ptr<cluster::SyncGate> gate_;       // a primary
   std::unique_ptr<cluster::StandbyServer> server_;  // ... with --replication-listen
   std::unique_ptr<cluster::Follower> follower_;   // a standby

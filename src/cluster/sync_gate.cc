@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 
+#include "cluster/leadership.h"
 #include "common/json_text.h"
 
 namespace pb::cluster {
@@ -28,6 +29,7 @@ uint64_t SyncGate::WaitLocalBeyond(uint64_t seq, std::chrono::milliseconds max) 
 }
 
 Status SyncGate::WritesOpen() const {
+  if (leadership_ != nullptr) PB_RETURN_IF_ERROR(leadership_->Leads());
   if (required_ == 0) return Status::Ok();
   std::lock_guard<std::mutex> lock(mu_);
   const auto now = std::chrono::steady_clock::now();
@@ -85,6 +87,11 @@ std::string SyncGate::HealthJson() const {
   std::string out;
   JsonObject o(&out);
   o.Str("role", "primary").Int("sync_standbys", required_);
+  if (leadership_ != nullptr) {
+    const LeadershipView v = leadership_->view();
+    o.Bool("leading", v.leading).Int("term", v.term).Str("leader", v.leader);
+    if (!v.error.empty()) o.Str("etcd_error", v.error);
+  }
   std::string* list = o.Key("standbys");
   list->push_back('[');
   for (const auto& [node, s] : standbys_) {
@@ -109,6 +116,7 @@ void SyncGate::MaybeRelease() {
     releasable = std::min(releasable, acks[static_cast<size_t>(required_ - 1)]);
   }
   if (releasable <= released_) return;
+  if (leadership_ != nullptr && !leadership_->Leads().ok()) return;
   released_ = releasable;
   if (release_) release_(releasable);
 }

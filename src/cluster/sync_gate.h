@@ -16,6 +16,8 @@
 
 namespace pb::cluster {
 
+class Leadership;
+
 // What the primary knows of one standby.
 struct StandbyView {
   std::string node;
@@ -47,6 +49,12 @@ class SyncGate : public server::CommitGate {
   bool IsStandby() const override { return false; }
 
   // The standby `node` connected, holding every record through `seq`.
+  // With --etcd: `leads` says whether this node leads (Leadership::Leads).
+  // While it does not, no change is accepted and none is released (a
+  // waiting answer ends 503 "unconfirmed"), and /health says who leads.
+  // Call before serving; `leadership` outlives the gate.
+  void SetLeadership(const Leadership* leadership) { leadership_ = leadership; }
+
   void Connected(const std::string& node, uint64_t seq);
   // The standby `node` holds every record through `seq` durably.
   void Acked(const std::string& node, uint64_t seq);
@@ -70,6 +78,7 @@ class SyncGate : public server::CommitGate {
   // call happens under mu_, so reports never go out of order.
   void MaybeRelease();
 
+  const Leadership* leadership_ = nullptr;
   const int required_;
   const std::chrono::milliseconds timeout_;
   mutable std::mutex mu_;

@@ -5,7 +5,9 @@
 // resumes when it is back; kill -9 of the primary under load, while the
 // standby is stopped (SIGSTOP), loses no acknowledged credit (each one is on
 // the standby, and nothing no client sent is); a standby whose journal
-// is not the primary's is refused; flags that cannot work refuse to start.
+// is not the primary's is refused; with etcd (a real one), only the holder of
+// the leader key accepts changes, and a leader stopped past its lease
+// acknowledges nothing when it resumes; flags that cannot work refuse to start.
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "support/credit_load.h"
+#include "support/etcd_fixture.h"
 #include "support/test_support.h"
 
 namespace pb::integration {
@@ -266,6 +269,65 @@ TEST_F(Cluster, AStandbyWhoseJournalIsNotThePrimarysIsRefused) {
   EXPECT_EQ(orch->status, 404) << "the standby appended a record of a journal that is not its own";
 }
 
+// The value of "key":<integer> in `json`, or -1.
+int64_t IntField(const std::string& json, const std::string& key) {
+  const size_t at = json.find("\"" + key + "\":");
+  return at == std::string::npos ? -1 : std::stoll(json.substr(at + key.size() + 3));
+}
+
+TEST_F(Cluster, OnlyTheLeaseHolderAcceptsChangesAndAStoppedLeaderAcknowledgesNothingOnceItsLeaseRanOut) {
+  Etcd etcd(dir_.Sub("etcd"), dir_.Sub("etcd.log"));
+  ASSERT_TRUE(etcd.Start().ok()) << FileTail(dir_.Sub("etcd.log"));
+  auto primary_of = [&](const std::string& name) {
+    return Start(dir_.Sub(name), {"--node-name", name, "--replication-listen",
+                                  "127.0.0.1:" + std::to_string(FreeLoopbackPort()), "--etcd", etcd.Endpoint(),
+                                  "--cluster-name", "t", "--lease-ttl", "2s"});
+  };
+  auto a = primary_of("a");
+  ASSERT_NE(a, nullptr);
+  ASSERT_TRUE(WaitForBody(a->port(), "/health/primary", "\"ok\":true")) << FileTail(a->log_file());
+  EXPECT_EQ(etcd.Leader("t"), "a");
+  auto b = primary_of("b");
+  ASSERT_NE(b, nullptr);
+  ASSERT_TRUE(WaitForBody(b->port(), "/health", "\"leader\":\"a\"")) << "b never read who leads";
+  HttpClient ca(a->port()), cb(b->port());
+  ASSERT_TRUE(ca.Connect().ok());
+  ASSERT_TRUE(cb.Connect().ok());
+  EXPECT_EQ(ca.Post("/api/orchestrators/register", RegisterBody("o1"))->status, 201);
+  auto refused = cb.Post("/api/orchestrators/register", RegisterBody("o1"));
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_NE(refused->body.find("node a leads"), std::string::npos) << refused->body;
+  EXPECT_EQ(cb.Get("/health/primary")->status, 503);
+  const int64_t term_a = IntField(ca.Get("/health")->body, "term");
+  EXPECT_GT(term_a, 0);
+
+  // a stops (a partition as etcd sees it) for longer than its lease: b
+  // takes the leadership once etcd let a's lease run out.
+  ASSERT_EQ(::kill(a->pid(), SIGSTOP), 0);
+  bool moved = false;
+  for (int i = 0; i < 400 && !moved; ++i) {
+    moved = etcd.Leader("t") == "b";
+    if (!moved) std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_TRUE(moved) << FileTail(b->log_file());
+  ASSERT_TRUE(WaitForBody(b->port(), "/health/primary", "\"ok\":true"));
+  EXPECT_EQ(cb.Post("/api/orchestrators/register", RegisterBody("o2"))->status, 201);
+  const int64_t term_b = IntField(cb.Get("/health")->body, "term");
+  EXPECT_GT(term_b, term_a) << "a new leader has a new, higher term";
+
+  // a resumes: its lease ran out while it was stopped, so it acknowledges
+  // nothing, before or after it notices.
+  ASSERT_EQ(::kill(a->pid(), SIGCONT), 0);
+  HttpClient late(a->port());
+  ASSERT_TRUE(late.Connect().ok());
+  auto after = late.Post("/api/orchestrators/register", RegisterBody("o3"));
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->status, 503) << after->body;
+  EXPECT_EQ(late.Get("/health/primary")->status, 503);
+  EXPECT_EQ(a->Terminate(), 0);
+  EXPECT_EQ(b->Terminate(), 0);
+}
+
 TEST_F(Cluster, FlagsThatCannotWorkRefuseToStart) {
   const std::string data = dir_.Sub("data");
   const std::vector<std::vector<std::string>> bad = {
@@ -275,6 +337,9 @@ TEST_F(Cluster, FlagsThatCannotWorkRefuseToStart) {
       {"--standby-of", "127.0.0.1:1", "--sync-standbys", "1"},
       {"--replication-listen", "127.0.0.1:0", "--node-name", "a b"},
       {"--replication-listen", "127.0.0.1:0", "--sync-timeout", "soon"},
+      {"--standby-of", "127.0.0.1:1", "--etcd", "http://127.0.0.1:2379"},
+      {"--replication-listen", "127.0.0.1:0", "--etcd", "127.0.0.1:2379"},
+      {"--replication-listen", "127.0.0.1:0", "--etcd", "http://127.0.0.1:2379", "--lease-ttl", "1500ms"},
   };
   for (const auto& flags : bad) {
     std::vector<std::string> argv = {BinPath("payments-backend"), "--data-dir", data, "--listen",

@@ -7,7 +7,8 @@
 // the standby, and nothing no client sent is); a standby whose journal
 // is not the primary's is refused; with etcd (a real one), only the holder of
 // the leader key accepts changes, and a leader stopped past its lease
-// acknowledges nothing when it resumes; flags that cannot work refuse to start.
+// acknowledges nothing when it resumes; losing one etcd member of three
+// changes nothing, losing two stops writes; flags that cannot work refuse to start.
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -276,11 +277,12 @@ int64_t IntField(const std::string& json, const std::string& key) {
 }
 
 TEST_F(Cluster, OnlyTheLeaseHolderAcceptsChangesAndAStoppedLeaderAcknowledgesNothingOnceItsLeaseRanOut) {
-  Etcd etcd(dir_.Sub("etcd"), dir_.Sub("etcd.log"));
-  ASSERT_TRUE(etcd.Start().ok()) << FileTail(dir_.Sub("etcd.log"));
+  Etcd etcd(dir_.Sub("etcd"), 1);
+  Status started = etcd.Start();
+  ASSERT_TRUE(started.ok()) << started.ToString();
   auto primary_of = [&](const std::string& name) {
     return Start(dir_.Sub(name), {"--node-name", name, "--replication-listen",
-                                  "127.0.0.1:" + std::to_string(FreeLoopbackPort()), "--etcd", etcd.Endpoint(),
+                                  "127.0.0.1:" + std::to_string(FreeLoopbackPort()), "--etcd", etcd.Endpoints(),
                                   "--cluster-name", "t", "--lease-ttl", "2s"});
   };
   auto a = primary_of("a");
@@ -326,6 +328,43 @@ TEST_F(Cluster, OnlyTheLeaseHolderAcceptsChangesAndAStoppedLeaderAcknowledgesNot
   EXPECT_EQ(late.Get("/health/primary")->status, 503);
   EXPECT_EQ(a->Terminate(), 0);
   EXPECT_EQ(b->Terminate(), 0);
+}
+
+TEST_F(Cluster, LosingOneEtcdMemberOfThreeChangesNothingAndLosingTwoStopsWritesSafely) {
+  Etcd etcd(dir_.Sub("etcd"), 3);
+  Status started = etcd.Start();
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  auto a = Start(dir_.Sub("a"), {"--node-name", "a", "--replication-listen",
+                                 "127.0.0.1:" + std::to_string(FreeLoopbackPort()), "--etcd", etcd.Endpoints(),
+                                 "--cluster-name", "t3", "--lease-ttl", "6s"});
+  ASSERT_NE(a, nullptr);
+  ASSERT_TRUE(WaitForBody(a->port(), "/health/primary", "\"ok\":true")) << FileTail(a->log_file());
+  HttpClient c(a->port());
+  ASSERT_TRUE(c.Connect().ok());
+  ASSERT_EQ(c.Post("/api/orchestrators/register", RegisterBody("o1"))->status, 201);
+  const int64_t term = IntField(c.Get("/health")->body, "term");
+
+  // One member of three gone: a quorum remains (after an etcd election
+  // when it was etcd's leader, which the 6 s lease outlasts: etcd's election
+  // timeout is 1 s); the leader renews through the others and keeps its term
+  // over a whole lease period.
+  etcd.KillMember(0);
+  for (int i = 0; i < 4; ++i) {
+    std::this_thread::sleep_for(1500ms);  // about one renewal each
+    auto w = c.Post("/api/workloads", CreditBody("one-down-" + std::to_string(i), "o1", "0.000001"));
+    ASSERT_TRUE(w.ok());
+    EXPECT_EQ(w->status, 201) << w->body;
+  }
+  EXPECT_EQ(IntField(c.Get("/health")->body, "term"), term) << "the leadership changed with one member gone";
+
+  // Two of three gone: no quorum, no renewal; the leader stops accepting
+  // changes once its lease deadline passes, and acknowledges none after.
+  etcd.KillMember(1);
+  ASSERT_TRUE(WaitForBody(a->port(), "/health/primary", "\"ok\":false")) << FileTail(a->log_file());
+  auto w = c.Post("/api/workloads", CreditBody("no-quorum", "o1", "0.000001"));
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w->status, 503) << w->body;
+  EXPECT_EQ(a->Terminate(), 0);
 }
 
 TEST_F(Cluster, FlagsThatCannotWorkRefuseToStart) {

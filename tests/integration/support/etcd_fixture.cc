@@ -1,6 +1,7 @@
 #include "support/etcd_fixture.h"
 
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "support/test_support.h"
@@ -8,41 +9,70 @@
 namespace pb::integration {
 
 Etcd::~Etcd() {
-  if (child_.running()) child_.Kill();
+  for (size_t i = 0; i < members_.size(); ++i) KillMember(i);
 }
 
-std::string Etcd::Endpoint() const { return "http://127.0.0.1:" + std::to_string(client_port_); }
+void Etcd::KillMember(size_t i) {
+  if (members_[i].child.running()) members_[i].child.Kill();
+}
+
+std::string Etcd::Endpoints() const {
+  std::string out;
+  for (size_t i = 0; i < members_.size(); ++i) out += (i ? "," : "") + ClientUrl(i);
+  return out;
+}
+
+std::string Etcd::Logs() const {
+  std::string out;
+  for (size_t i = 0; i < members_.size(); ++i) {
+    out += "--- n" + std::to_string(i + 1) + "\n" + FileTail(dir_ + "/n" + std::to_string(i + 1) + ".log", 1500);
+  }
+  return out;
+}
 
 Status Etcd::Start() {
-  client_port_ = FreeLoopbackPort();
-  peer_port_ = FreeLoopbackPort();
-  const std::string peer = "http://127.0.0.1:" + std::to_string(peer_port_);
-  SpawnOptions spawn;
-  spawn.output_file = log_file_;
-  auto child = Spawn({"etcd", "--name", "n1", "--data-dir", data_dir_, "--listen-client-urls", Endpoint(),
-                      "--advertise-client-urls", Endpoint(), "--listen-peer-urls", peer,
-                      "--initial-advertise-peer-urls", peer, "--initial-cluster", "n1=" + peer},
-                     spawn);
-  if (!child.ok()) return child.status();
-  child_ = std::move(child).value();
-  for (int i = 0; i < 400; ++i) {
-    int code = 0;
-    if (child_.TryWait(&code)) {
-      return Status::IOError("etcd exited with " + std::to_string(code) +
-                             " (run scripts/setup.sh to install etcd-server): " + FileTail(log_file_));
+  std::error_code ec;
+  std::filesystem::create_directories(dir_, ec);
+  if (ec) return Status::IOError("create " + dir_ + ": " + ec.message());
+  std::string initial;
+  for (size_t i = 0; i < members_.size(); ++i) {
+    members_[i].client_port = FreeLoopbackPort();
+    members_[i].peer_port = FreeLoopbackPort();
+    initial += (i ? "," : "") + ("n" + std::to_string(i + 1)) + "=" + PeerUrl(i);
+  }
+  for (size_t i = 0; i < members_.size(); ++i) {
+    const std::string name = "n" + std::to_string(i + 1);
+    SpawnOptions spawn;
+    spawn.output_file = dir_ + "/" + name + ".log";
+    auto child = Spawn({"etcd", "--name", name, "--data-dir", dir_ + "/" + name, "--listen-client-urls", ClientUrl(i),
+                        "--advertise-client-urls", ClientUrl(i), "--listen-peer-urls", PeerUrl(i),
+                        "--initial-advertise-peer-urls", PeerUrl(i), "--initial-cluster", initial,
+                        "--initial-cluster-state", "new"},
+                       spawn);
+    if (!child.ok()) return child.status();
+    members_[i].child = std::move(child).value();
+  }
+  for (int attempt = 0; attempt < 400; ++attempt) {
+    for (Member& m : members_) {
+      int code = 0;
+      if (m.child.running() && m.child.TryWait(&code)) {
+        return Status::IOError("an etcd member exited with " + std::to_string(code) +
+                               " (run scripts/setup.sh to install etcd-server):\n" + Logs());
+      }
     }
-    RunOutput out = RunBounded({"etcdctl", "--endpoints", Endpoint(), "lease", "grant", "2"},
-                               {"ETCDCTL_API=3"}, std::chrono::seconds(5));
+    RunOutput out = RunBounded({"etcdctl", "--endpoints", Endpoints(), "lease", "grant", "2"}, {"ETCDCTL_API=3"},
+                               std::chrono::seconds(5));
     if (out.exit_code == 0) return Status::Ok();
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  return Status::IOError("etcd did not answer within 20 s: " + FileTail(log_file_));
+  return Status::IOError("etcd did not answer within 20 s:\n" + Logs());
 }
 
 std::string Etcd::Leader(const std::string& cluster_name) const {
-  RunOutput out = RunBounded({"etcdctl", "--endpoints", Endpoint(), "get", "--print-value-only",
-                              "/payments/" + cluster_name + "/leader"},
+  RunOutput out = RunBounded({"etcdctl", "--endpoints", Endpoints(), "--command-timeout", "2s", "get",
+                              "--print-value-only", "/payments/" + cluster_name + "/leader"},
                              {"ETCDCTL_API=3"}, std::chrono::seconds(10));
+  if (out.exit_code != 0) return "";
   std::string v = out.output;
   while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
   return v;

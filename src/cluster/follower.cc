@@ -4,6 +4,7 @@
 #include <future>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "common/json_text.h"
 #include "common/log.h"
@@ -19,6 +20,8 @@ constexpr size_t kMaxLine = (64 << 10) + 128;
 // Three missed keep-alives: the primary is gone.
 constexpr int kSilenceMs = 3000;
 constexpr auto kRetry = std::chrono::milliseconds(500);
+// Records handed to the ledger's thread at once, at most.
+constexpr size_t kMaxBatch = 4096;
 
 }  // namespace
 
@@ -149,7 +152,8 @@ Status Follower::FollowOnce() {
   }
   spdlog::info("standby: following {} at {}:{} from seq {}", answer->node, options_.host, options_.port, at.seq);
   Status outcome;
-  while (!stopping_) {
+  bool ended = false;
+  while (!stopping_ && !ended) {
     auto line = socket.ReadLine(kSilenceMs, kMaxLine);
     if (!line.ok()) {
       spdlog::warn("standby: the stream from {} ended: {}", answer->node, line.status().message());
@@ -159,9 +163,24 @@ Status Follower::FollowOnce() {
       spdlog::warn("standby: nothing from {} for {} ms; reconnecting", answer->node, kSilenceMs);
       break;
     }
-    if ((*line)->empty()) continue;  // keep-alive
-    std::optional<Status> followed =
-        OnOwner<Status>([follow = ledger_.follow, record = std::move(**line)] { return follow(record); });
+    // The records already received go to the ledger's thread together: one
+    // hand-off per batch the primary sent, not one per record.
+    std::vector<std::string> records;
+    if (!(*line)->empty()) records.push_back(std::move(**line));  // empty: a keep-alive
+    while (records.size() < kMaxBatch) {
+      auto more = socket.ReadLine(0, kMaxLine);
+      if (!more.ok()) {
+        ended = true;  // apply what came; the loop then reconnects
+        break;
+      }
+      if (!more->has_value()) break;
+      if (!(*more)->empty()) records.push_back(std::move(**more));
+    }
+    if (records.empty()) continue;
+    std::optional<Status> followed = OnOwner<Status>([follow = ledger_.follow, records = std::move(records)] {
+      for (const std::string& record : records) PB_RETURN_IF_ERROR(follow(record));
+      return Status::Ok();
+    });
     if (!followed) break;  // stopping
     if (!followed->ok()) {
       outcome = *followed;

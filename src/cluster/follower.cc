@@ -1,5 +1,6 @@
 #include "cluster/follower.h"
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <memory>
@@ -31,6 +32,9 @@ Follower::Follower(FollowerOptions options, FollowerLedger ledger)
 Follower::~Follower() { Stop(); }
 
 void Follower::Start() {
+  // What the ledger replayed at open is on disk: each stream acknowledges
+  // it first.
+  durable_ = ledger_.last_point().seq;
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -51,8 +55,29 @@ FollowerStatus Follower::status() const {
 
 void Follower::LocalDurable(uint64_t seq) {
   if (release_) release_(seq);
-  std::lock_guard<std::mutex> lock(mu_);
-  if (socket_ != nullptr) (void)socket_->Write(FormatAck(seq) + "\n", kStandbyWriteTimeoutMs);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    durable_ = std::max(durable_, seq);
+  }
+  ack_cv_.notify_all();
+}
+
+void Follower::AckLoop(LineSocket* socket, const std::atomic<bool>* done) {
+  uint64_t acked = 0;
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!*done && !stopping_) {
+    ack_cv_.wait_for(lock, std::chrono::milliseconds(200), [&] { return durable_ > acked || *done || stopping_; });
+    if (durable_ <= acked) continue;
+    const uint64_t seq = durable_;
+    lock.unlock();
+    const Status sent = socket->Write(FormatAck(seq) + "\n", kStandbyWriteTimeoutMs);
+    lock.lock();
+    if (!sent.ok()) {
+      socket->Shutdown();  // the reader then reconnects
+      return;
+    }
+    acked = seq;
+  }
 }
 
 std::string Follower::HealthJson() const {
@@ -151,6 +176,10 @@ Status Follower::FollowOnce() {
     status_.primary_durable_seq = answer->durable_seq;
   }
   spdlog::info("standby: following {} at {}:{} from seq {}", answer->node, options_.host, options_.port, at.seq);
+  // Acknowledgements go out on a thread of their own: the committer thread
+  // that reports durability never waits on the network.
+  std::atomic<bool> done{false};
+  std::thread acks([&] { AckLoop(&socket, &done); });
   Status outcome;
   bool ended = false;
   while (!stopping_ && !ended) {
@@ -187,6 +216,9 @@ Status Follower::FollowOnce() {
       break;
     }
   }
+  done = true;
+  ack_cv_.notify_all();
+  acks.join();
   std::lock_guard<std::mutex> lock(mu_);
   socket_ = nullptr;
   return outcome;

@@ -55,6 +55,7 @@ class Follower : public server::CommitGate {
   Follower(const Follower&) = delete;
   Follower& operator=(const Follower&) = delete;
 
+  // REQUIRES: on the ledger's owner thread, before it serves.
   void Start();
   void Stop();
   FollowerStatus status() const;
@@ -76,6 +77,9 @@ class Follower : public server::CommitGate {
   // One connection, until it ends; Ok when it should be retried, else why
   // following stops for good.
   Status FollowOnce();
+  // Sends "ACK <durable seq>" on `socket` whenever LocalDurable advanced,
+  // until *done; shuts the socket down when a send fails.
+  void AckLoop(LineSocket* socket, const std::atomic<bool>* done);
   // Runs `job` on the ledger's owner thread and waits for its result;
   // nullopt when the follower stops first.
   template <typename T>
@@ -88,7 +92,9 @@ class Follower : public server::CommitGate {
   std::thread thread_;
   mutable std::mutex mu_;
   std::condition_variable stop_cv_;
-  LineSocket* socket_ = nullptr;  // guarded by mu_: the open connection, for acknowledgements
+  std::condition_variable ack_cv_;  // durable_ advanced
+  uint64_t durable_ = 0;            // guarded by mu_: the last seq durable here (sent as ACK on each stream)
+  LineSocket* socket_ = nullptr;  // guarded by mu_: the open connection (Stop shuts it down)
   FollowerStatus status_;         // guarded by mu_
   uint64_t failed_connects_ = 0;  // in a row, for logging the 1st, 2nd, 4th, 8th...
   uint64_t refused_busy_ = 0;     // the same, for "busy" refusals

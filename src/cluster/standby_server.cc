@@ -153,7 +153,7 @@ void StandbyServer::Serve(Stream* stream) {
     std::lock_guard<std::mutex> lock(mu_);
     stream->node = hello->node;
   }
-  gate_->Connected(hello->node, hello->seq);
+  gate_->Connected(hello->node);
   spdlog::info("replication: standby {} follows from seq {}", hello->node, hello->seq);
   std::atomic<bool> gone{false};
   std::thread acks([&] {

@@ -45,13 +45,11 @@ Status SyncGate::WritesOpen() const {
                              "/health and docs/cluster.md)");
 }
 
-void SyncGate::Connected(const std::string& node, uint64_t seq) {
+void SyncGate::Connected(const std::string& node) {
   std::lock_guard<std::mutex> lock(mu_);
   Standby& s = standbys_[node];
   s.connected = true;
-  s.acked = std::max(s.acked, seq);
   s.progressed = std::chrono::steady_clock::now();
-  MaybeRelease();
 }
 
 void SyncGate::Acked(const std::string& node, uint64_t seq) {

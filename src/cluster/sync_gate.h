@@ -48,14 +48,15 @@ class SyncGate : public server::CommitGate {
   bool Healthy() const override { return WritesOpen().ok(); }
   bool IsStandby() const override { return false; }
 
-  // The standby `node` connected, holding every record through `seq`.
-  // With --etcd: `leads` says whether this node leads (Leadership::Leads).
-  // While it does not, no change is accepted and none is released (a
-  // waiting answer ends 503 "unconfirmed"), and /health says who leads.
-  // Call before serving; `leadership` outlives the gate.
+  // With --etcd: `leadership` says whether this node leads. While it does
+  // not, no change is accepted and none is released (a waiting answer ends
+  // 503 "unconfirmed"), and /health says who leads. Call before serving;
+  // `leadership` outlives the gate.
   void SetLeadership(const Leadership* leadership) { leadership_ = leadership; }
 
-  void Connected(const std::string& node, uint64_t seq);
+  // The standby `node` connected. What it holds counts once it acknowledges
+  // it: its hello names what it applied, which may not be durable yet.
+  void Connected(const std::string& node);
   // The standby `node` holds every record through `seq` durably.
   void Acked(const std::string& node, uint64_t seq);
   void Disconnected(const std::string& node);

@@ -86,7 +86,7 @@ TEST(SyncGate, AChangeIsReleasedOnlyOnceDurableHereAndOnTheRequiredStandbys) {
   Released r;
   r.Attach(&gate);
   EXPECT_FALSE(gate.AcceptsWrites().ok()) << "no standby yet";
-  gate.Connected("b", 0);
+  gate.Connected("b");
   EXPECT_TRUE(gate.AcceptsWrites().ok());
   gate.LocalDurable(3);
   EXPECT_TRUE(r.seqs.empty()) << "durable here only";
@@ -103,9 +103,9 @@ TEST(SyncGate, TwoRequiredStandbysReleaseAtTheSecondHighestAcknowledgement) {
   SyncGate gate(2, milliseconds(60000), 0);
   Released r;
   r.Attach(&gate);
-  gate.Connected("b", 0);
+  gate.Connected("b");
   EXPECT_FALSE(gate.AcceptsWrites().ok()) << "one of two";
-  gate.Connected("c", 0);
+  gate.Connected("c");
   EXPECT_TRUE(gate.AcceptsWrites().ok());
   gate.LocalDurable(10);
   gate.Acked("b", 10);
@@ -122,7 +122,7 @@ TEST(SyncGate, TwoRequiredStandbysReleaseAtTheSecondHighestAcknowledgement) {
 
 TEST(SyncGate, AStandbyThatStopsAcknowledgingFallsOutOfStepAfterTheTimeout) {
   SyncGate gate(1, milliseconds(1), 0);
-  gate.Connected("b", 0);
+  gate.Connected("b");
   gate.LocalDurable(1);  // the standby has not acknowledged it
   // Out of step once 1 ms passed without an acknowledgement: a causal
   // bound (the gate's own timeout), checked after at least that long.

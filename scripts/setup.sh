@@ -50,8 +50,9 @@ fi
 # exposition and the textfiles, and checks and unit-tests ops/prometheus/alerts.yml.
 if [ -d "$root/tests" ]; then
   packages+=(prometheus)
-  # The cluster tests' consensus store: a real etcd (docs/cluster.md, "Leadership").
-  packages+=(etcd-server etcd-client)
+  # The cluster tests' consensus store, a real etcd (docs/cluster.md,
+  # "Leadership"), and HAProxy routing clients to the primary.
+  packages+=(etcd-server etcd-client haproxy)
 fi
 # The fuzz targets' compiler, where they are (make fuzz, and its short run in
 # make test): clang with libFuzzer, ASan and UBSan.

@@ -8,7 +8,8 @@
 // is not the primary's is refused; with etcd (a real one), only the holder of
 // the leader key accepts changes, and a leader stopped past its lease
 // acknowledges nothing when it resumes; losing one etcd member of three
-// changes nothing, losing two stops writes; flags that cannot work refuse to start.
+// changes nothing, losing two stops writes; HAProxy with ops/cluster/haproxy.cfg
+// sends changes to the primary only; flags that cannot work refuse to start.
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -23,6 +24,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/file_util.h"
+#include "common/process.h"
 #include "support/credit_load.h"
 #include "support/etcd_fixture.h"
 #include "support/test_support.h"
@@ -365,6 +368,56 @@ TEST_F(Cluster, LosingOneEtcdMemberOfThreeChangesNothingAndLosingTwoStopsWritesS
   ASSERT_TRUE(w.ok());
   EXPECT_EQ(w->status, 503) << w->body;
   EXPECT_EQ(a->Terminate(), 0);
+}
+
+TEST_F(Cluster, HaproxyWithTheShippedConfigRoutesChangesToThePrimaryOnly) {
+  auto primary = StartPrimary();
+  ASSERT_NE(primary, nullptr);
+  auto standby = StartStandby();
+  ASSERT_NE(standby, nullptr);
+  // ops/cluster/haproxy.cfg with this test's addresses.
+  std::string cfg = ReadFileOrEmpty(SourcePath("ops/cluster/haproxy.cfg"));
+  const uint16_t front = FreeLoopbackPort();
+  for (auto [from, to] : {std::pair<std::string, std::string>{"127.0.0.1:8080", "127.0.0.1:" + std::to_string(front)},
+                          {"127.0.0.1:8081", "127.0.0.1:" + std::to_string(primary->port())},
+                          {"127.0.0.1:8082", "127.0.0.1:" + std::to_string(standby->port())}}) {
+    const size_t at = cfg.find(from);
+    ASSERT_NE(at, std::string::npos) << from << " is not in ops/cluster/haproxy.cfg";
+    cfg.replace(at, from.size(), to);
+  }
+  ASSERT_TRUE(WriteFileAtomic(dir_.Sub("haproxy.cfg"), cfg).ok());
+  SpawnOptions spawn;
+  spawn.output_file = dir_.Sub("haproxy.log");
+  auto haproxy = Spawn({"haproxy", "-db", "-f", dir_.Sub("haproxy.cfg")}, spawn);
+  ASSERT_TRUE(haproxy.ok()) << haproxy.status().ToString();
+  struct Stop {
+    ChildProcess* child;
+    ~Stop() { child->Kill(); }
+  } stop{&*haproxy};
+  HttpClient p(primary->port());
+  ASSERT_TRUE(p.Connect().ok());
+  ASSERT_EQ(p.Post("/api/orchestrators/register", RegisterBody("o1"))->status, 201);
+
+  // Until its checks marked the standby down, HAProxy may send a change
+  // there, which refuses it (503, nothing changes). Then every change goes
+  // to the primary: 50 in a row accepted.
+  int in_a_row = 0, sent = 0;
+  for (; sent < 2000 && in_a_row < 50; ++sent) {
+    HttpClient via(front);
+    if (!via.Connect().ok()) {
+      std::this_thread::sleep_for(50ms);
+      continue;
+    }
+    auto r = via.Post("/api/workloads", CreditBody("via-" + std::to_string(sent), "o1", "0.000001"));
+    in_a_row = r.ok() && r->status == 201 ? in_a_row + 1 : 0;
+    if (in_a_row == 0) std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_EQ(in_a_row, 50) << FileTail(dir_.Sub("haproxy.log"));
+  auto health = p.Get("/health");
+  EXPECT_NE(health->body.find("\"workloads\":"), std::string::npos);
+  for (int i = sent - 50; i < sent; ++i) {
+    EXPECT_EQ(p.Get("/api/workloads/via-" + std::to_string(i))->status, 200) << i;
+  }
 }
 
 TEST_F(Cluster, FlagsThatCannotWorkRefuseToStart) {

@@ -37,6 +37,8 @@ TEST_F(ApiTest, OpenApiListsExactlyTheRoutesTheApiServes) {
   auto j = Parse(reply.response.body);
   const std::set<std::string> served = {
       "GET /health",
+      "GET /health/primary",
+      "GET /health/standby",
       "GET /openapi.json",
       "GET /metrics",
       "POST /api/orchestrators/register",
@@ -78,6 +80,11 @@ TEST_F(ApiTest, OpenApiListsExactlyTheRoutesTheApiServes) {
       target.replace(at, 4, path.find("orchestrators") != std::string::npos ? "orch-1" : "w-1");
     }
     Reply r = method == "POST" ? Post(target, bodies.at(path)) : Get(target);
+    if (op == "GET /health/standby") {  // routed; a node outside a cluster is a primary, not a standby
+      EXPECT_EQ(r.response.status, 503) << r.response.body;
+      EXPECT_NE(r.response.body.find("\"role\":\"primary\""), std::string::npos) << r.response.body;
+      continue;
+    }
     EXPECT_GE(r.response.status, 200) << op;
     EXPECT_LT(r.response.status, 300) << op << ": " << r.response.body;
   }

@@ -21,6 +21,9 @@ constexpr size_t kMaxLine = (64 << 10) + 128;
 // Three missed keep-alives: the primary is gone.
 constexpr int kSilenceMs = 3000;
 constexpr auto kRetry = std::chrono::milliseconds(500);
+// A standby acknowledges at least this often (its last durable seq again
+// when nothing new is durable).
+constexpr auto kAckEvery = std::chrono::seconds(1);
 // Records handed to the ledger's thread at once, at most.
 constexpr size_t kMaxBatch = 4096;
 
@@ -64,10 +67,13 @@ void Follower::LocalDurable(uint64_t seq) {
 
 void Follower::AckLoop(LineSocket* socket, const std::atomic<bool>* done) {
   uint64_t acked = 0;
+  auto last_sent = std::chrono::steady_clock::now() - kAckEvery;
   std::unique_lock<std::mutex> lock(mu_);
   while (!*done && !stopping_) {
     ack_cv_.wait_for(lock, std::chrono::milliseconds(200), [&] { return durable_ > acked || *done || stopping_; });
-    if (durable_ <= acked) continue;
+    // A new durable seq, or the last one again after a second of quiet:
+    // the primary hears from a live standby at least that often.
+    if (durable_ <= acked && std::chrono::steady_clock::now() - last_sent < kAckEvery) continue;
     const uint64_t seq = durable_;
     lock.unlock();
     const Status sent = socket->Write(FormatAck(seq) + "\n", kStandbyWriteTimeoutMs);
@@ -77,6 +83,7 @@ void Follower::AckLoop(LineSocket* socket, const std::atomic<bool>* done) {
       return;
     }
     acked = seq;
+    last_sent = std::chrono::steady_clock::now();
   }
 }
 

@@ -13,6 +13,7 @@ namespace {
 constexpr int kHelloTimeoutMs = 5000;
 constexpr int kSendTimeoutMs = 10000;
 constexpr size_t kMaxAckLine = 64;
+constexpr int kAckSilenceMs = 3000;
 constexpr size_t kBatchRecords = 1024;
 constexpr auto kKeepAlive = std::chrono::seconds(1);
 
@@ -156,15 +157,24 @@ void StandbyServer::Serve(Stream* stream) {
   gate_->Connected(hello->node);
   spdlog::info("replication: standby {} follows from seq {}", hello->node, hello->seq);
   std::atomic<bool> gone{false};
+  std::string silent;  // why the acknowledgements stopped, when they did
   std::thread acks([&] {
-    while (!gone && !stopping_) {
+    // A live standby acknowledges every second; three seconds of silence
+    // mean it is gone (a dead machine leaves the connection half open).
+    int quiet_ms = 0;
+    while (!gone && !stopping_ && quiet_ms < kAckSilenceMs) {
       auto line = socket.ReadLine(500, kMaxAckLine);
       if (!line.ok()) break;
-      if (!line->has_value()) continue;
+      if (!line->has_value()) {
+        quiet_ms += 500;
+        continue;
+      }
+      quiet_ms = 0;
       auto seq = ParseAck(**line);
       if (!seq.ok()) break;
       gate_->Acked(hello->node, *seq);
     }
+    if (quiet_ms >= kAckSilenceMs) silent = "no acknowledgement for " + std::to_string(kAckSilenceMs / 1000) + " s";
     gone = true;
   });
   ledger::JournalIndex index(options_.journal_dir);
@@ -193,7 +203,7 @@ void StandbyServer::Serve(Stream* stream) {
   gone = true;
   socket.Shutdown();
   acks.join();
-  ended(stopping_ ? "" : why.empty() ? "the standby went away" : why);
+  ended(stopping_ ? "" : !silent.empty() ? silent : why.empty() ? "the standby went away" : why);
 }
 
 }  // namespace pb::cluster

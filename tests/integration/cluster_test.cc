@@ -2,7 +2,8 @@
 // (docs/cluster.md): the standby follows and refuses writes, and the load
 // balancer's checks (/health/primary, /health/standby) say which is which; with
 // --sync-standbys 1 the primary refuses writes while the standby is gone and
-// resumes when it is back; kill -9 of the primary under load, while the
+// resumes when it is back; a standby that falls silent (SIGSTOP) is dropped
+// and follows again when it resumes; kill -9 of the primary under load, while the
 // standby is stopped (SIGSTOP), loses no acknowledged credit (each one is on
 // the standby, and nothing no client sent is); a standby whose journal
 // is not the primary's is refused; with etcd (a real one), only the holder of
@@ -170,6 +171,32 @@ TEST_F(Cluster, StrictSyncRefusesWritesWhileTheStandbyIsGoneAndResumesWhenItIsBa
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->status, 200) << id << ": " << r->body;
   }
+}
+
+TEST_F(Cluster, AStandbyThatFallsSilentIsDroppedAndFollowsAgainWhenItResumes) {
+  auto primary = StartPrimary({"--sync-standbys", "1"});
+  ASSERT_NE(primary, nullptr);
+  auto standby = StartStandby();
+  ASSERT_NE(standby, nullptr);
+  ASSERT_TRUE(WaitForBody(primary->port(), "/health", "\"connected\":true"));
+  // Stopped, the standby neither reads nor acknowledges, but its socket
+  // stays open, as a dead machine's would: the primary drops it on silence.
+  ASSERT_EQ(::kill(standby->pid(), SIGSTOP), 0);
+  ASSERT_TRUE(WaitForBody(primary->port(), "/health", "\"connected\":false")) << FileTail(primary->log_file());
+  EXPECT_NE(FileTail(primary->log_file()).find("no acknowledgement for 3 s"), std::string::npos);
+  HttpClient p(primary->port());
+  ASSERT_TRUE(p.Connect().ok());
+  EXPECT_EQ(p.Post("/api/orchestrators/register", RegisterBody("o1"))->status, 503);
+  ASSERT_EQ(::kill(standby->pid(), SIGCONT), 0);
+  ASSERT_TRUE(WaitForBody(primary->port(), "/health", "\"connected\":true")) << FileTail(standby->log_file());
+  int status = 0;
+  for (int i = 0; i < 200 && status != 201; ++i) {
+    auto r = p.Post("/api/orchestrators/register", RegisterBody("o1"));
+    ASSERT_TRUE(r.ok());
+    status = r->status;
+    if (status != 201) std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(status, 201);
 }
 
 TEST_F(Cluster, KillingThePrimaryUnderLoadLosesNoAcknowledgedCredit) {

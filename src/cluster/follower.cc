@@ -92,7 +92,7 @@ std::string Follower::HealthJson() const {
   std::string out;
   JsonObject o(&out);
   o.Str("role", "standby").Str("primary", options_.host + ":" + std::to_string(options_.port));
-  o.Bool("connected", s.connected).Str("primary_node", s.primary);
+  o.Bool("connected", s.connected).Str("primary_node", s.primary).UInt("primary_durable_seq", s.primary_durable_seq);
   if (!s.stopped.empty()) o.Str("stopped", s.stopped);
   o.Close();
   return out;

@@ -67,7 +67,7 @@ class Follower : public server::CommitGate {
   Status AcceptsWrites() override;
   std::chrono::milliseconds timeout() const override { return std::chrono::milliseconds(60000); }
   // {"role":"standby","primary":"HOST:PORT","connected","primary_node",
-  // "stopped"}; healthy while connected.
+  // "primary_durable_seq","stopped"}; healthy while connected.
   std::string HealthJson() const override;
   bool Healthy() const override { return status().connected; }
   bool IsStandby() const override { return true; }

@@ -27,7 +27,8 @@ struct StandbyServer::Stream {
   explicit Stream(LineSocket s) : socket(std::move(s)) {}
   LineSocket socket;
   std::thread thread;
-  std::string node;  // once its hello was accepted
+  std::string node;   // once its hello was accepted
+  bool done = false;  // guarded by mu_: Serve returned, AcceptLoop may join it
 };
 
 StandbyServer::StandbyServer(StandbyServerOptions options, SyncGate* gate)
@@ -73,7 +74,7 @@ void StandbyServer::AcceptLoop() {
     std::lock_guard<std::mutex> lock(mu_);
     // Streams that ended are joined here, not kept.
     for (auto it = streams_.begin(); it != streams_.end();) {
-      if ((*it)->thread.joinable() && (*it)->node == "\n") {
+      if ((*it)->done) {
         (*it)->thread.join();
         it = streams_.erase(it);
       } else {
@@ -136,7 +137,8 @@ void StandbyServer::Serve(Stream* stream) {
     if (!why.empty()) spdlog::warn("replication: standby {}: {}", stream->node.empty() ? "?" : stream->node, why);
     if (!stream->node.empty()) gate_->Disconnected(stream->node);
     std::lock_guard<std::mutex> lock(mu_);
-    stream->node = "\n";  // done: AcceptLoop joins it
+    stream->node.clear();  // no longer a connected standby (Judge's busy check)
+    stream->done = true;
   };
   auto first = socket.ReadLine(kHelloTimeoutMs, 1024);
   if (!first.ok() || !first->has_value()) return ended("no hello within 5 s");

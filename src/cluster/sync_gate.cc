@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <vector>
 
 #include "cluster/leadership.h"
 #include "common/json_text.h"
@@ -71,13 +72,6 @@ void SyncGate::Disconnected(const std::string& node) {
 uint64_t SyncGate::local_durable() const {
   std::lock_guard<std::mutex> lock(mu_);
   return local_;
-}
-
-std::vector<StandbyView> SyncGate::standbys() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  std::vector<StandbyView> out;
-  for (const auto& [node, s] : standbys_) out.push_back(StandbyView{node, s.connected, s.acked});
-  return out;
 }
 
 std::string SyncGate::HealthJson() const {

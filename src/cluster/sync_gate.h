@@ -10,20 +10,12 @@
 #include <map>
 #include <mutex>
 #include <string>
-#include <vector>
 
 #include "server/commit_gate.h"
 
 namespace pb::cluster {
 
 class Leadership;
-
-// What the primary knows of one standby.
-struct StandbyView {
-  std::string node;
-  bool connected = false;
-  uint64_t acked_seq = 0;
-};
 
 // Thread-safe.
 class SyncGate : public server::CommitGate {
@@ -66,7 +58,6 @@ class SyncGate : public server::CommitGate {
   // The local durable seq once it is beyond `seq`, or after `max` (then it
   // may be `seq` or less). For the streams to the standbys.
   uint64_t WaitLocalBeyond(uint64_t seq, std::chrono::milliseconds max);
-  std::vector<StandbyView> standbys() const;
 
  private:
   struct Standby {
